@@ -1,0 +1,95 @@
+"""One place for paths and settings.
+
+Nothing is computed at import time: every function reads the environment when it is called,
+so tests and notebooks can set variables first.
+
+Environment variables (the Makefile sets them from its variables of the same meaning):
+
+| variable | meaning | default |
+|---|---|---|
+| ``IAE_DIAG_ROOT`` | project root | the folder holding ``pyproject.toml`` above this file or the cwd |
+| ``IAE_DIAG_SHARED_DIR`` | the shared material (docs, headers, real reference data) | ``<root>/../shared`` |
+| ``IAE_DIAG_HEADERS_DIR`` | the fluxIAE header layouts used by the synthetic generator | ``<shared>/data/fluxiae/headers`` |
+| ``IAE_DIAG_GEO_DIR`` | geography folder (boundaries, QPV, population) | none: reports say that maps need it |
+| ``IAE_DIAG_SALT`` | salt of the NIR hash | ``DEFAULT_SALT`` below (change it for real data) |
+| ``IAE_DIAG_ROME_SECTORS`` | a CSV overriding the ROME -> sector reference | the packaged file |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Documented default salt of the NIR hash. Fine for the synthetic default dataset; on real
+#: data set IAE_DIAG_SALT to a secret value kept outside the repository, otherwise anyone
+#: holding a NIR could recompute its hash.
+DEFAULT_SALT = "iae-diag-default-salt-change-me"
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REFERENCE_DIR = PACKAGE_DIR / "reference"
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The project root: ``IAE_DIAG_ROOT`` if set, else the first folder holding a
+    ``pyproject.toml`` walking up from ``start`` (default: this package, then the cwd)."""
+    env = os.environ.get("IAE_DIAG_ROOT")
+    if env:
+        return Path(env).resolve()
+    candidates = [start] if start is not None else [PACKAGE_DIR, Path.cwd()]
+    for c in candidates:
+        for p in [c.resolve(), *c.resolve().parents]:
+            if (p / "pyproject.toml").is_file() and (p / "src" / "iae_diag").is_dir():
+                return p
+    return Path.cwd().resolve()
+
+
+@dataclass(frozen=True)
+class ProjectPaths:
+    """The project's folders, all absolute."""
+
+    root: Path
+    raw: Path
+    processed: Path
+    reports: Path
+    params: Path
+    notebooks: Path
+
+    @classmethod
+    def from_root(cls, root: Path | str | None = None) -> ProjectPaths:
+        r = Path(root).resolve() if root is not None else find_root()
+        return cls(
+            root=r,
+            raw=r / "data" / "raw",
+            processed=r / "data" / "processed",
+            reports=r / "reports",
+            params=r / "params",
+            notebooks=r / "notebooks",
+        )
+
+
+def shared_dir() -> Path:
+    env = os.environ.get("IAE_DIAG_SHARED_DIR")
+    return Path(env).resolve() if env else (find_root() / ".." / "shared").resolve()
+
+
+def headers_dir() -> Path:
+    env = os.environ.get("IAE_DIAG_HEADERS_DIR")
+    return Path(env).resolve() if env else shared_dir() / "data" / "fluxiae" / "headers"
+
+
+def geo_dir() -> Path | None:
+    """The configured geography folder, or None when none is configured (or it is empty)."""
+    env = os.environ.get("IAE_DIAG_GEO_DIR", "").strip()
+    if not env:
+        return None
+    return Path(env).resolve()
+
+
+def nir_salt() -> str:
+    return os.environ.get("IAE_DIAG_SALT") or DEFAULT_SALT
+
+
+def rome_sectors_file() -> Path:
+    env = os.environ.get("IAE_DIAG_ROME_SECTORS", "").strip()
+    return Path(env).resolve() if env else REFERENCE_DIR / "rome_secteurs.csv"
