@@ -1,0 +1,64 @@
+"""Access to the processed data (the output of ``iae-diag ingest``).
+
+The parquet layout is described in ``docs/architecture.md``; ``ingest.py`` writes it, the
+indicators read it through :func:`load_processed`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from iae_diag.errors import InputError
+
+#: fluxIAE table name -> processed parquet file name
+TABLE_FILES = {
+    "Structure": "structure.parquet",
+    "AnnexeFinanciere": "annexe_financiere.parquet",
+    "EtatMensuelIndiv": "etat_mensuel_indiv.parquet",
+    "ContratMission": "contrat_mission.parquet",
+    "Salarie": "salarie.parquet",
+}
+MANIFEST = "manifest.json"
+QUARANTINE = "quarantine.csv"
+
+
+@dataclass
+class ProcessedData:
+    """The five processed tables and the manifest of the ingest that wrote them."""
+
+    structure: pd.DataFrame
+    annexe_financiere: pd.DataFrame
+    etat_mensuel_indiv: pd.DataFrame
+    contrat_mission: pd.DataFrame
+    salarie: pd.DataFrame
+    manifest: dict = field(default_factory=dict)
+    quarantine: pd.DataFrame | None = None
+
+
+def load_processed(processed_dir: Path | str) -> ProcessedData:
+    """Read the processed folder; fail with a clear message if a file is missing."""
+    d = Path(processed_dir)
+    missing = [f for f in [*TABLE_FILES.values(), MANIFEST] if not (d / f).is_file()]
+    if missing:
+        raise InputError(
+            f"The processed folder {d} is incomplete: missing {', '.join(missing)}. "
+            "Run `iae-diag ingest --raw DIR --out DIR` (or `make data`) first."
+        )
+    frames = {f: pd.read_parquet(d / f) for f in TABLE_FILES.values()}
+    manifest = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
+    quarantine = None
+    if (d / QUARANTINE).is_file():
+        quarantine = pd.read_csv(d / QUARANTINE, dtype=str, keep_default_na=False)
+    return ProcessedData(
+        structure=frames["structure.parquet"],
+        annexe_financiere=frames["annexe_financiere.parquet"],
+        etat_mensuel_indiv=frames["etat_mensuel_indiv.parquet"],
+        contrat_mission=frames["contrat_mission.parquet"],
+        salarie=frames["salarie.parquet"],
+        manifest=manifest,
+        quarantine=quarantine,
+    )
