@@ -1,0 +1,141 @@
+"""Constants and small helpers shared by the indicator modules (no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from iae_diag.errors import InputError
+from iae_diag.territories import FRANCE_CODE, departements, regions
+
+#: The five SIAE types, in display order.
+TYPES: tuple[str, ...] = ("ACI", "AI", "EI", "ETTI", "EITI")
+#: type_siae of the rows covering every type together.
+TYPE_ALL = "ALL"
+TYPES_WITH_ALL: tuple[str, ...] = (*TYPES, TYPE_ALL)
+
+#: Mesure code (af_mesure_dispositif_code) -> SIAE type (definitions.md, "Type of SIAE").
+MESURE_TYPES: dict[str, str] = {
+    "ACI_DC": "ACI",
+    "ACI_MP": "ACI",
+    "ACIPA_DC": "ACI",
+    "EI_DC": "EI",
+    "EI_MP": "EI",
+    "EIPA_DC": "EI",
+    "AI_DC": "AI",
+    "ETTI_DC": "ETTI",
+    "EITI_DC": "EITI",
+}
+
+#: AF states whose annexes count (definitions.md, "Eligible AF").
+ELIGIBLE_STATES = frozenset({"VALIDE", "PROVISOIRE", "CLOTURE"})
+
+#: Annual hours of one full-time equivalent used when the AF carries none (or zero), by type.
+DEFAULT_ANNUAL_HOURS: dict[str, float] = {
+    "ACI": 1820.0,
+    "AI": 1607.0,
+    "EI": 1505.0,
+    "ETTI": 1607.0,
+    "EITI": 1607.0,
+}
+
+#: Public keys, in display order (definitions.md, "Publics").
+PUBLIC_KEYS: tuple[str, ...] = (
+    "women",
+    "under_26",
+    "age_50_plus",
+    "rsa",
+    "ass",
+    "aah",
+    "rqth",
+    "job_seeker_24m_plus",
+    "low_qualification",
+    "qpv",
+)
+
+#: Education codes below the baccalauréat.
+LOW_QUALIFICATION_CODES = frozenset({"00", "01", "50", "51", "60", "70"})
+
+LEVELS: tuple[str, ...] = ("dep", "region", "france")
+
+
+def require_columns(df: pd.DataFrame, table: str, columns: list[str]) -> None:
+    """Raise :class:`InputError` naming every column of ``columns`` missing from ``df``."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"The processed table {table} lacks the column(s) {', '.join(missing)} needed by "
+            "the indicators (see docs/architecture.md, 'Processed data'). Re-run "
+            "`iae-diag ingest` with the current version."
+        )
+
+
+def as_bool(values: pd.Series) -> np.ndarray:
+    """True where the value means yes (booleans, ``true``/``TRUE``, ``OUI``, ``1``); missing
+    and anything else is False."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.fillna(False).to_numpy(dtype=bool)
+    s = values.astype("string").str.strip().str.upper()
+    return s.isin(["TRUE", "OUI", "1", "O", "VRAI", "1.0"]).fillna(False).to_numpy(dtype=bool)
+
+
+@dataclass(frozen=True)
+class Geography:
+    """Département and region indices for vectorised aggregation.
+
+    Départements are numbered in the order of the packaged referential; index ``n_dep`` is a
+    sentinel for an annex whose département is unknown (counted for France only).
+    """
+
+    deps: tuple[str, ...]
+    regions: tuple[str, ...]
+    region_of_dep: np.ndarray  # dep index (incl. sentinel) -> region index (sentinel n_reg)
+
+    @classmethod
+    def from_reference(cls) -> Geography:
+        d = departements()
+        regs = tuple(regions()["code_region"])
+        reg_index = {r: i for i, r in enumerate(regs)}
+        reg_of = np.array([reg_index[r] for r in d["code_region"]] + [len(regs)], dtype=np.int64)
+        return cls(deps=tuple(d["code_departement"]), regions=regs, region_of_dep=reg_of)
+
+    @property
+    def n_dep(self) -> int:
+        return len(self.deps)
+
+    def dep_index(self, codes: pd.Series) -> np.ndarray:
+        """Index of each département code; the sentinel ``n_dep`` for a missing one."""
+        idx = pd.Index(self.deps).get_indexer(codes.astype(object).where(codes.notna(), None))
+        return np.where(idx < 0, self.n_dep, idx).astype(np.int64)
+
+    def n_territories(self, level: str) -> int:
+        """Number of slots of a level, sentinel included."""
+        return {"dep": self.n_dep + 1, "region": len(self.regions) + 1, "france": 1}[level]
+
+    def territory_of(self, level: str, dep_i: np.ndarray) -> np.ndarray:
+        """Territory slot of each département index at ``level``."""
+        if level == "dep":
+            return dep_i
+        if level == "region":
+            return self.region_of_dep[dep_i]
+        return np.zeros(len(dep_i), dtype=np.int64)
+
+    def codes(self, level: str) -> list[str | None]:
+        """Code of each slot of a level (None for the sentinel)."""
+        if level == "dep":
+            return [*self.deps, None]
+        if level == "region":
+            return [*self.regions, None]
+        return [FRANCE_CODE]
+
+    def roll_up(self, level: str, dep_cube: np.ndarray) -> np.ndarray:
+        """Sum an additive cube whose first axis is the département slot to ``level``."""
+        if level == "dep":
+            return dep_cube
+        if level == "france":
+            return dep_cube.sum(axis=0, keepdims=True)
+        out = np.zeros((len(self.regions) + 1, *dep_cube.shape[1:]), dtype=dep_cube.dtype)
+        np.add.at(out, self.region_of_dep, dep_cube)
+        return out

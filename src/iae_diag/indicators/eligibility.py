@@ -1,0 +1,120 @@
+"""Eligible annexes financières (AF): state filter, de-duplication, SIAE type, département."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from iae_diag.errors import InputError
+from iae_diag.indicators.common import (
+    DEFAULT_ANNUAL_HOURS,
+    ELIGIBLE_STATES,
+    MESURE_TYPES,
+    require_columns,
+)
+from iae_diag.territories import dep_of_commune, normalize_dep_code
+
+AF_COLUMNS = [
+    "af_id_annexe_financiere",
+    "af_id_structure",
+    "af_mesure_dispositif_code",
+    "af_numero_annexe_financiere",
+    "af_numero_avenant_modification",
+    "af_etat_annexe_financiere_code",
+    "af_date_debut_effet",
+    "af_date_fin_effet",
+    "af_etp_postes_insertion",
+    "af_duree_heure_annuel_etp_valeur",
+]
+
+
+def is_eligible(af: pd.DataFrame) -> pd.Series:
+    """True for AF rows in state VALIDE, PROVISOIRE or CLOTURE whose mesure is not FDI."""
+    state = af["af_etat_annexe_financiere_code"].astype("string").str.strip().str.upper()
+    mesure = af["af_mesure_dispositif_code"].astype("string").str.strip().str.upper()
+    ok = state.isin(ELIGIBLE_STATES) & ~mesure.str.startswith("FDI")
+    return ok.fillna(False).astype(bool)
+
+
+def deduplicate_af(af: pd.DataFrame) -> pd.DataFrame:
+    """One row per ``af_id_annexe_financiere``: the latest ``af_date_fin_effet``, then the
+    highest ``af_numero_avenant_modification`` (then the first row in file order)."""
+    order = ["af_id_annexe_financiere", "af_date_fin_effet", "af_numero_avenant_modification"]
+    tie = ["source_line"] if "source_line" in af.columns else []
+    s = af.sort_values(
+        order + tie,
+        ascending=[True, False, False] + [True] * len(tie),
+        na_position="last",
+        kind="stable",
+    )
+    return s.drop_duplicates("af_id_annexe_financiere", keep="first")
+
+
+def siae_type(mesure: pd.Series) -> pd.Series:
+    """SIAE type of each mesure code (``ACI_MP`` -> ``ACI``...); NaN for an unknown code."""
+    return mesure.astype("string").str.strip().str.upper().map(MESURE_TYPES)
+
+
+def departement_from_number(numero: pd.Series) -> pd.Series:
+    """Département coded in an AF number: the three characters after the leading letters
+    (``ACI093130012`` -> ``93``, ``ETTI02A...`` -> ``2A``, ``ACI971...`` -> ``971``); None when
+    the number is malformed (no such three characters, or not a known département)."""
+    s = numero.astype("string").str.strip().str.upper()
+    three = s.str.extract(r"^[A-Z]+([0-9][0-9A-Z]{2})", expand=False)
+    uniq = pd.unique(three.dropna())
+    mapping = {u: normalize_dep_code(u) for u in uniq}
+    return three.map(mapping).astype(object).where(lambda x: x.notna(), None)
+
+
+def eligible_af(af: pd.DataFrame, structure: pd.DataFrame) -> pd.DataFrame:
+    """Eligible, de-duplicated AF with their SIAE type, département and FTE divisor.
+
+    Columns: af_id, structure_id, type_siae, code_departement (None when neither the number
+    nor the structure's administrative address gives one), address_fallback (bool),
+    date_debut, date_fin, etp_postes (ETP conventionnés per month), annual_hours (hours of one
+    FTE used for ETP réalisés), annual_hours_default (bool: the type default was used).
+    Sorted by af_id. Raises :class:`InputError` for an eligible AF with an unknown mesure.
+    """
+    require_columns(af, "annexe_financiere", AF_COLUMNS)
+    require_columns(
+        structure, "structure", ["structure_id_siae", "structure_adresse_admin_code_insee"]
+    )
+    kept = deduplicate_af(af.loc[is_eligible(af)])
+    types = siae_type(kept["af_mesure_dispositif_code"])
+    bad = types.isna()
+    if bad.any():
+        row = kept.loc[bad].iloc[0]
+        line = f", line {row['source_line']}" if "source_line" in kept.columns else ""
+        raise InputError(
+            f"annexe_financiere{line}, column af_mesure_dispositif_code: unknown mesure code "
+            f"{row['af_mesure_dispositif_code']!r} on AF {row['af_id_annexe_financiere']} "
+            f"({int(bad.sum())} eligible AF rows in all). Expected one of "
+            f"{', '.join(sorted(MESURE_TYPES))} or an FDI code."
+        )
+    dep = departement_from_number(kept["af_numero_annexe_financiere"])
+    fallback = dep.isna().to_numpy()
+    st = structure.drop_duplicates("structure_id_siae").set_index("structure_id_siae")
+    insee = kept["af_id_structure"].map(st["structure_adresse_admin_code_insee"])
+    uniq = pd.unique(insee.dropna())
+    insee_dep = insee.map({u: dep_of_commune(u) for u in uniq})
+    dep = dep.where(~fallback, insee_dep)
+    hours = pd.to_numeric(kept["af_duree_heure_annuel_etp_valeur"], errors="coerce")
+    use_default = (hours.isna() | (hours <= 0)).to_numpy()
+    defaults = types.map(DEFAULT_ANNUAL_HOURS).astype(float)
+    out = pd.DataFrame(
+        {
+            "af_id": kept["af_id_annexe_financiere"].astype(np.int64).to_numpy(),
+            "structure_id": kept["af_id_structure"].astype(np.int64).to_numpy(),
+            "type_siae": types.astype(str).to_numpy(),
+            "code_departement": dep.astype(object).where(dep.notna(), None).to_numpy(),
+            "address_fallback": fallback,
+            "date_debut": pd.to_datetime(kept["af_date_debut_effet"]).to_numpy(),
+            "date_fin": pd.to_datetime(kept["af_date_fin_effet"]).to_numpy(),
+            "etp_postes": pd.to_numeric(kept["af_etp_postes_insertion"], errors="coerce")
+            .fillna(0.0)
+            .to_numpy(dtype=float),
+            "annual_hours": np.where(use_default, defaults.to_numpy(), hours.to_numpy()),
+            "annual_hours_default": use_default,
+        }
+    )
+    return out.sort_values("af_id", kind="stable").reset_index(drop=True)

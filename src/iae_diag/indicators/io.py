@@ -1,0 +1,125 @@
+"""Reading and writing the indicator tables, and the ``iae-diag indicators`` command."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from iae_diag.errors import InputError
+from iae_diag.indicators.tables import build_tables
+from iae_diag.processed import load_processed
+
+log = logging.getLogger(__name__)
+
+INDICATORS_FILE = "indicators"
+QUALITY_FILE = "quality"
+SIAE_FILE = "siae.parquet"
+STR_COLUMNS = {
+    "indicator": str,
+    "territory_level": str,
+    "territory_code": str,
+    "type_siae": str,
+    "breakdown": str,
+    "check": str,
+    "code_departement": str,
+    "code_commune": str,
+}
+
+
+def write_tables(
+    processed_dir: Path | str,
+    out_dir: Path | str | None = None,
+    population: pd.DataFrame | None = None,
+) -> dict[str, Path]:
+    """Compute the tables from a processed folder and write indicators.{parquet,csv},
+    quality.{parquet,csv} and siae.parquet into ``out_dir`` (default: the processed folder).
+    Returns the paths written."""
+    data = load_processed(processed_dir)
+    indicators, quality, siae = build_tables(data, population=population)
+    out = Path(out_dir) if out_dir is not None else Path(processed_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    for name, df in ((INDICATORS_FILE, indicators), (QUALITY_FILE, quality)):
+        paths[f"{name}.parquet"] = out / f"{name}.parquet"
+        df.to_parquet(paths[f"{name}.parquet"], index=False)
+        paths[f"{name}.csv"] = out / f"{name}.csv"
+        df.to_csv(paths[f"{name}.csv"], index=False, encoding="utf-8", lineterminator="\n")
+    paths[SIAE_FILE] = out / SIAE_FILE
+    siae.to_parquet(paths[SIAE_FILE], index=False)
+    log.info("wrote %s", ", ".join(str(p) for p in paths.values()))
+    return paths
+
+
+def _read(processed_dir: Path | str, stem: str) -> pd.DataFrame:
+    d = Path(processed_dir)
+    pq = d / f"{stem}.parquet"
+    if pq.is_file():
+        df = pd.read_parquet(pq)
+    elif (d / f"{stem}.csv").is_file():
+        df = pd.read_csv(
+            d / f"{stem}.csv",
+            dtype=STR_COLUMNS,
+            keep_default_na=False,
+            na_values={"value": [""], "numerator": [""], "denominator": [""]},
+        )
+    else:
+        raise InputError(
+            f"{pq} does not exist: compute the indicator tables first with "
+            f"`iae-diag indicators --processed {d}` (or `make data`)."
+        )
+    for c in df.columns:
+        if c in STR_COLUMNS:
+            df[c] = df[c].astype(object).where(df[c].notna(), None)
+            df[c] = df[c].map(lambda v: v if v is None else str(v))
+    return df
+
+
+def load_indicators(processed_dir: Path | str) -> pd.DataFrame:
+    """The indicator table written by :func:`write_tables` (codes as str)."""
+    return _read(processed_dir, INDICATORS_FILE)
+
+
+def load_quality(processed_dir: Path | str) -> pd.DataFrame:
+    """The data-quality table written by :func:`write_tables` (codes as str)."""
+    return _read(processed_dir, QUALITY_FILE)
+
+
+def load_siae(processed_dir: Path | str) -> pd.DataFrame:
+    """The per-SIAE table written by :func:`write_tables` (codes as str)."""
+    path = Path(processed_dir) / SIAE_FILE
+    if not path.is_file():
+        raise InputError(f"{path} does not exist: run `iae-diag indicators` first.")
+    return _read(processed_dir, "siae")
+
+
+def _population() -> pd.DataFrame | None:
+    """Population by département from the configured geography folder, when both the folder
+    and the geography module are available."""
+    from iae_diag.config import geo_dir
+
+    gdir = geo_dir()
+    if gdir is None:
+        log.info("no geography folder configured: coverage per 10 000 inhabitants skipped")
+        return None
+    try:
+        geo = importlib.import_module("iae_diag.geo")
+    except ModuleNotFoundError:
+        log.info("iae_diag.geo is not available: coverage per 10 000 inhabitants skipped")
+        return None
+    reader = getattr(geo, "population_by_departement", None)
+    if reader is None:
+        log.info("iae_diag.geo has no population_by_departement: coverage skipped")
+        return None
+    return reader(gdir)
+
+
+def cli_main(args: argparse.Namespace) -> int:
+    """``iae-diag indicators --processed DIR [--out DIR]``."""
+    paths = write_tables(args.processed, args.out, population=_population())
+    for p in paths.values():
+        print(p)
+    return 0

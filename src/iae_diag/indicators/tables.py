@@ -1,0 +1,594 @@
+"""One pass over the processed data -> the indicator, data-quality and SIAE tables.
+
+Everything is computed at département level with vectorised numpy (``bincount`` on integer
+keys), then rolled up to regions and France: additive quantities (hours, ETP, ETP
+conventionnés, counts of rows or annexes) are summed; distinct counts (salariés, publics,
+structures) are recounted at each level from the distinct (entity, territory) pairs, never
+summed. Layout of the outputs: ``docs/architecture.md``, "Indicator tables".
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from iae_diag.indicators.activity import counted_emi, etp_of_rows, person_ids
+from iae_diag.indicators.common import (
+    LEVELS,
+    PUBLIC_KEYS,
+    TYPE_ALL,
+    TYPES,
+    TYPES_WITH_ALL,
+    Geography,
+    require_columns,
+)
+from iae_diag.indicators.eligibility import eligible_af
+from iae_diag.indicators.offer import af_year_table
+from iae_diag.indicators.publics import characteristics, latest_contract
+from iae_diag.indicators.quality import quarantine_counts
+from iae_diag.indicators.sectors import MISSING, SectorReference, load_sector_reference
+from iae_diag.processed import ProcessedData
+
+log = logging.getLogger(__name__)
+
+INDICATOR_COLUMNS = [
+    "indicator",
+    "territory_level",
+    "territory_code",
+    "year",
+    "type_siae",
+    "breakdown",
+    "value",
+    "numerator",
+    "denominator",
+]
+INDICATOR_KEYS = INDICATOR_COLUMNS[:6]
+QUALITY_COLUMNS = ["territory_level", "territory_code", "year", "check", "breakdown", "value"]
+SIAE_COLUMNS = [
+    "structure_id_siae",
+    "type_siae",
+    "year",
+    "code_departement",
+    "code_commune",
+    "denomination",
+    "etp_realises",
+    "hours",
+    "salaries",
+    "etp_conventionnes",
+]
+N_TYPES = len(TYPES)
+ALL_I = N_TYPES  # index of the ALL slot on the type axis of a cube
+
+
+# --------------------------------------------------------------------------- cube helpers
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den, NaN where den is 0 (or NaN)."""
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    out = np.full(np.broadcast(num, den).shape, np.nan)
+    np.divide(num, den, out=out, where=(den > 0) & ~np.isnan(den))
+    return out
+
+
+def _additive_cube(
+    geo: Geography,
+    n_y: int,
+    dep_i: np.ndarray,
+    year_i: np.ndarray,
+    type_i: np.ndarray,
+    weights: np.ndarray | None,
+    extra_i: np.ndarray | None = None,
+    n_extra: int = 1,
+) -> np.ndarray:
+    """Sum of ``weights`` by (département slot, year, type[, extra]) with an ALL type slot.
+
+    Shape (n_dep + 1, n_y, 6, n_extra)."""
+    n_t = geo.n_territories("dep")
+    e = np.zeros(len(dep_i), dtype=np.int64) if extra_i is None else extra_i
+    key = ((dep_i * n_y + year_i) * N_TYPES + type_i) * n_extra + e
+    size = n_t * n_y * N_TYPES * n_extra
+    c = np.bincount(key, weights=weights, minlength=size).reshape(n_t, n_y, N_TYPES, n_extra)
+    return np.concatenate([c, c.sum(axis=2, keepdims=True)], axis=2)
+
+
+def _distinct_cube(
+    geo: Geography,
+    level: str,
+    n_y: int,
+    entity: np.ndarray,
+    year_i: np.ndarray,
+    dep_i: np.ndarray,
+    type_i: np.ndarray,
+    weights: np.ndarray,
+) -> np.ndarray:
+    """Distinct entities by (territory slot of ``level``, year, type) with an ALL slot, plus
+    the sum of each weight column over those distinct entities.
+
+    ``entity`` must already be specific to a year (e.g. a person-year code) and the weights
+    constant per entity. Shape (n_t, n_y, 6, 1 + n_weights): [..., 0] is the count."""
+    n_t = geo.n_territories(level)
+    t = geo.territory_of(level, dep_i)
+    k = weights.shape[1]
+    out = np.zeros((n_t, n_y, N_TYPES + 1, 1 + k))
+    for by_type in (True, False):
+        if by_type:
+            key = (entity * n_t + t) * N_TYPES + type_i
+            slot = type_i
+        else:
+            key = entity * n_t + t
+            slot = np.full(len(t), ALL_I, dtype=np.int64)
+        first = ~pd.Series(key).duplicated().to_numpy()
+        cell = ((t * n_y + year_i) * (N_TYPES + 1) + slot)[first]
+        size = n_t * n_y * (N_TYPES + 1)
+        cols = [np.bincount(cell, minlength=size)]
+        cols += [np.bincount(cell, weights=weights[first, j], minlength=size) for j in range(k)]
+        add = np.stack(cols, axis=-1).reshape(n_t, n_y, N_TYPES + 1, 1 + k)
+        out += add
+    return out
+
+
+def _changes(
+    geo: Geography,
+    level: str,
+    years: list[int],
+    siae: np.ndarray,
+    siae_type: np.ndarray,
+    year_i: np.ndarray,
+    dep_i: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(created, closed) cubes (n_t, n_y, 6): SIAE active in the territory in Y and not in
+    Y-1, and the reverse; NaN when Y-1 is not a year of the data."""
+    n_t = geo.n_territories(level)
+    n_y = len(years)
+    t = geo.territory_of(level, dep_i)
+    created = np.full((n_t, n_y, N_TYPES + 1), np.nan)
+    closed = np.full((n_t, n_y, N_TYPES + 1), np.nan)
+    keys = siae * n_t + t
+    sets = [np.unique(keys[year_i == y]) for y in range(n_y)]
+    for y in range(n_y):
+        if y == 0 or years[y - 1] != years[y] - 1:
+            continue
+        for target, a, b in ((created, sets[y], sets[y - 1]), (closed, sets[y - 1], sets[y])):
+            new = a[~np.isin(a, b)]
+            tt = new % n_t
+            ty = siae_type[new // n_t]
+            c = np.bincount(tt * N_TYPES + ty, minlength=n_t * N_TYPES).reshape(n_t, N_TYPES)
+            target[:, y, :N_TYPES] = c
+            target[:, y, ALL_I] = c.sum(axis=1)
+    return created, closed
+
+
+@dataclass
+class _Frame:
+    """Collects long-format rows, one block per (indicator, level)."""
+
+    years: np.ndarray
+    parts: list
+
+    def add(
+        self,
+        indicator: str,
+        level: str,
+        codes: list[str],
+        value: np.ndarray,
+        numerator: np.ndarray | None = None,
+        denominator: np.ndarray | None = None,
+        breakdown: list[str] | None = None,
+        types: tuple[str, ...] = TYPES_WITH_ALL,
+        type_slots: list[int] | None = None,
+    ) -> None:
+        """``value`` (and numerator/denominator) have shape (n_codes, n_y, n_types[, n_b])."""
+        if breakdown is None:
+            value = value[..., None]
+            numerator = None if numerator is None else numerator[..., None]
+            denominator = None if denominator is None else denominator[..., None]
+            breakdown = [""]
+        if type_slots is not None:
+            value = value[:, :, type_slots]
+            numerator = None if numerator is None else numerator[:, :, type_slots]
+            denominator = None if denominator is None else denominator[:, :, type_slots]
+        shape = (len(codes), len(self.years), len(types), len(breakdown))
+        grid = np.indices(shape).reshape(4, -1)
+        n = grid.shape[1]
+        nan = np.full(n, np.nan)
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "indicator": np.full(n, indicator, dtype=object),
+                    "territory_level": np.full(n, level, dtype=object),
+                    "territory_code": np.asarray(codes, dtype=object)[grid[0]],
+                    "year": self.years[grid[1]],
+                    "type_siae": np.asarray(types, dtype=object)[grid[2]],
+                    "breakdown": np.asarray(breakdown, dtype=object)[grid[3]],
+                    "value": np.broadcast_to(value, shape).reshape(-1).astype(float),
+                    "numerator": nan
+                    if numerator is None
+                    else np.broadcast_to(numerator, shape).reshape(-1).astype(float),
+                    "denominator": nan
+                    if denominator is None
+                    else np.broadcast_to(denominator, shape).reshape(-1).astype(float),
+                }
+            )
+        )
+
+
+# --------------------------------------------------------------------------- main entry
+
+
+def build_tables(
+    data: ProcessedData,
+    population: pd.DataFrame | None = None,
+    sector_reference: SectorReference | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Every indicator for every territory present (each département, each region, France)
+    and every year present: returns (indicators, quality, siae), layouts of
+    ``docs/architecture.md``.
+
+    ``population`` (columns code_departement, population) adds the coverage indicators
+    ``etp_per_10000_inhabitants`` and ``salaries_per_10000_inhabitants`` (ALL types) for
+    départements and regions (a region's population is the sum of its départements', and
+    the indicator is left out when one of them is missing). The years are those of the
+    counted EMI rows (or, without any, the start years of the eligible AF)."""
+    geo = Geography.from_reference()
+    ref = sector_reference if sector_reference is not None else load_sector_reference()
+    require_columns(
+        data.contrat_mission, "contrat_mission", ["contrat_id_ctr", "contrat_code_rome"]
+    )
+
+    # --- eligible AF and their attributes
+    af = eligible_af(data.annexe_financiere, data.structure)
+    af_dep = geo.dep_index(af["code_departement"])
+    af_type = pd.Index(TYPES).get_indexer(af["type_siae"]).astype(np.int64)
+    siae_of_af, siae_pairs = pd.factorize(
+        pd.MultiIndex.from_arrays([af["structure_id"].to_numpy(), af_type])
+    )
+    siae_of_af = siae_of_af.astype(np.int64)
+    siae_type = np.asarray(siae_pairs.get_level_values(1), dtype=np.int64)
+    siae_structure = np.asarray(siae_pairs.get_level_values(0), dtype=np.int64)
+
+    # --- counted EMI rows
+    emi = counted_emi(data.etat_mensuel_indiv, af["af_id"].to_numpy())
+    if len(emi):
+        years = sorted(int(y) for y in pd.unique(emi["year"]))
+    else:
+        years = sorted(int(y) for y in pd.unique(pd.DatetimeIndex(af["date_debut"]).year.dropna()))
+    n_y = len(years)
+    years_arr = np.asarray(years, dtype=np.int64)
+    row_af = emi["af_pos"].to_numpy()
+    row_year = np.searchsorted(years_arr, emi["year"].to_numpy()).astype(np.int64)
+    row_dep = af_dep[row_af]
+    row_type = af_type[row_af]
+    hours = emi["hours"].to_numpy()
+    etp = etp_of_rows(hours, af["annual_hours"].to_numpy()[row_af])
+    row_default = af["annual_hours_default"].to_numpy()[row_af]
+
+    # sector of each row through its contract's ROME code
+    contrat = data.contrat_mission.drop_duplicates("contrat_id_ctr")
+    sector_codes = ref.codes
+    ctr_pos = pd.Index(contrat["contrat_id_ctr"].to_numpy()).get_indexer(emi["ctr_id"].to_numpy())
+    ctr_sector = pd.Index(sector_codes).get_indexer(
+        _sectors_of_contracts(contrat["contrat_code_rome"], ref)
+    )
+    missing_i = sector_codes.index(MISSING)
+    row_sector = np.where(ctr_pos >= 0, ctr_sector[np.maximum(ctr_pos, 0)], missing_i)
+    row_sector = np.where(emi["ctr_id"].to_numpy() >= 0, row_sector, missing_i).astype(np.int64)
+    n_sec = len(sector_codes)
+
+    # persons, person-years and their characteristics
+    person, has_nir = person_ids(
+        emi["pph_id"].to_numpy(), af["structure_id"].to_numpy()[row_af], data.salarie
+    )
+    py, py_uniques = pd.factorize(person * max(n_y, 1) + row_year)
+    py = py.astype(np.int64)
+    py_year = years_arr[np.asarray(py_uniques, dtype=np.int64) % max(n_y, 1)] if n_y else years_arr
+    contract_of_py = latest_contract(py, emi["ctr_id"].to_numpy(), contrat)
+    chars = characteristics(contract_of_py, py_year, contrat, data.salarie)
+    py_nir = np.zeros(len(py_uniques), dtype=bool)
+    py_nir[py] = has_nir
+    person_weights = np.column_stack(
+        [chars[k].to_numpy(dtype=float) for k in PUBLIC_KEYS]
+        + [chars["qpv_known"].to_numpy(dtype=float), (~py_nir).astype(float)]
+    )  # columns: 10 publics, qpv_known, without NIR
+
+    # --- additive cubes at département level (n_dep + 1, n_y, 6, ...)
+    hours_sec = _additive_cube(geo, n_y, row_dep, row_year, row_type, hours, row_sector, n_sec)
+    etp_dep = _additive_cube(geo, n_y, row_dep, row_year, row_type, etp)[..., 0]
+    default_w = np.column_stack([etp * row_default, row_default.astype(float)])
+    unknown = (row_sector == missing_i).astype(float)
+    quality_w = {
+        ("etp_type_default", "etp"): default_w[:, 0],
+        ("etp_type_default", "rows"): default_w[:, 1],
+        ("unknown_rome", "hours"): hours * unknown,
+        ("unknown_rome", "rows"): unknown,
+    }
+    quality_dep = {
+        k: _additive_cube(geo, n_y, row_dep, row_year, row_type, w)[..., ALL_I, 0]
+        for k, w in quality_w.items()
+    }
+    afy = af_year_table(af, years)
+    afy_pos = afy["af_pos"].to_numpy()
+    afy_year = np.searchsorted(years_arr, afy["year"].to_numpy()).astype(np.int64)
+    afy_dep = af_dep[afy_pos]
+    afy_type = af_type[afy_pos]
+    conv_dep = _additive_cube(
+        geo, n_y, afy_dep, afy_year, afy_type, afy["etp_conventionnes"].to_numpy()
+    )[..., 0]
+    fallback_w = af["address_fallback"].to_numpy()[afy_pos].astype(float)
+    quality_dep[("af_address_fallback", "")] = _additive_cube(
+        geo, n_y, afy_dep, afy_year, afy_type, fallback_w
+    )[..., ALL_I, 0]
+    # distinct units: (person-year, dep, type) and (SIAE-year, dep, type)
+    n_dep1 = geo.n_territories("dep")
+    ukey = (py * n_dep1 + row_dep) * N_TYPES + row_type
+    ufirst = ~pd.Series(ukey).duplicated().to_numpy()
+    u_py, u_dep, u_type = py[ufirst], row_dep[ufirst], row_type[ufirst]
+    u_year = row_year[ufirst]
+    u_w = person_weights[u_py]
+    s_entity = siae_of_af[afy_pos] * max(n_y, 1) + afy_year
+
+    present_deps = np.unique(af_dep[af_dep < geo.n_dep])
+    slots = {
+        "dep": present_deps,
+        "region": np.unique(geo.region_of_dep[present_deps]),
+        "france": np.array([0]),
+    }
+    pop_dep = _population_slots(geo, population) if population is not None else None
+
+    out = _Frame(years=years_arr, parts=[])
+    quality_parts = []
+    for level in LEVELS:
+        sl = slots[level]
+        codes = [geo.codes(level)[i] for i in sl]
+        sal = _distinct_cube(geo, level, n_y, u_py, u_year, u_dep, u_type, u_w)[sl]
+        st = _distinct_cube(
+            geo, level, n_y, s_entity, afy_year, afy_dep, afy_type, np.zeros((len(afy), 0))
+        )[sl, ..., 0]
+        created, closed = _changes(
+            geo, level, years, siae_of_af[afy_pos], siae_type, afy_year, afy_dep
+        )
+        hs = geo.roll_up(level, hours_sec)[sl]
+        h = hs.sum(axis=-1)
+        e = geo.roll_up(level, etp_dep)[sl]
+        cv = geo.roll_up(level, conv_dep)[sl]
+        n_sal = sal[..., 0]
+        typ = list(range(N_TYPES))
+        out.add("structures", level, codes, st)
+        out.add("structures_created", level, codes, created[sl])
+        out.add("structures_closed", level, codes, closed[sl])
+        out.add("structures_net", level, codes, created[sl] - closed[sl])
+        out.add("salaries", level, codes, n_sal)
+        sal_den = np.broadcast_to(n_sal[:, :, :N_TYPES].sum(axis=2, keepdims=True), n_sal.shape)
+        out.add(
+            "salaries_share",
+            level,
+            codes,
+            _ratio(n_sal, sal_den),
+            n_sal,
+            sal_den,
+            types=TYPES,
+            type_slots=typ,
+        )
+        out.add("etp_realises", level, codes, e)
+        etp_den = np.broadcast_to(e[:, :, ALL_I:], e.shape)
+        out.add(
+            "etp_share", level, codes, _ratio(e, etp_den), e, etp_den, types=TYPES, type_slots=typ
+        )
+        out.add("etp_conventionnes", level, codes, cv)
+        out.add("taux_realisation", level, codes, _ratio(e, cv), e, cv)
+        out.add("hours", level, codes, h)
+        out.add("hours_by_sector", level, codes, hs, breakdown=sector_codes)
+        h_den = np.broadcast_to(h[..., None], hs.shape)
+        out.add(
+            "hours_share_by_sector",
+            level,
+            codes,
+            _ratio(hs, h_den),
+            hs,
+            h_den,
+            breakdown=sector_codes,
+        )
+        pub_num = sal[..., 1 : 1 + len(PUBLIC_KEYS)]
+        pub_den = np.broadcast_to(n_sal[..., None], pub_num.shape).copy()
+        qi = PUBLIC_KEYS.index("qpv")
+        pub_den[..., qi] = sal[..., 1 + len(PUBLIC_KEYS)]
+        out.add(
+            "public_share",
+            level,
+            codes,
+            _ratio(pub_num, pub_den),
+            pub_num,
+            pub_den,
+            breakdown=list(PUBLIC_KEYS),
+        )
+        if pop_dep is not None and level != "france":
+            pop = geo.roll_up(level, pop_dep)[sl]  # NaN when a département is missing
+            pop_c = np.broadcast_to(pop[:, None, None], (len(sl), n_y, 1))
+            for name, num in (("etp", e), ("salaries", n_sal)):
+                num_all = num[:, :, ALL_I:]
+                ok = ~np.isnan(pop)
+                if ok.any():
+                    out_v = _ratio(num_all, pop_c) * 10000.0
+                    out.add(
+                        f"{name}_per_10000_inhabitants",
+                        level,
+                        [c for c, k in zip(codes, ok, strict=True) if k],
+                        out_v[ok],
+                        num_all[ok],
+                        pop_c[ok],
+                        types=(TYPE_ALL,),
+                    )
+        # quality
+        q = {k: geo.roll_up(level, v)[sl] for k, v in quality_dep.items()}
+        q[("persons_without_nir", "")] = sal[..., ALL_I, -1]
+        q[("unknown_qpv_status", "")] = sal[..., ALL_I, 0] - sal[..., ALL_I, -2]
+        for (check, breakdown), arr in q.items():
+            quality_parts.append(_quality_block(level, codes, years_arr, check, breakdown, arr))
+        if level == "france":
+            arr = np.asarray([_unlocated_af(af_dep, afy_pos, afy_year, geo.n_dep, n_y)])
+            quality_parts.append(
+                _quality_block(level, codes, years_arr, "af_without_departement", "", arr)
+            )
+        for table, count in quarantine_counts(data).items():
+            arr = np.full((len(sl), n_y), float(count))
+            quality_parts.append(
+                _quality_block(level, codes, years_arr, "rows_quarantined", table, arr)
+            )
+
+    indicators = _finish(out.parts, INDICATOR_COLUMNS, INDICATOR_KEYS)
+    quality = _finish(quality_parts, QUALITY_COLUMNS, QUALITY_COLUMNS[:5])
+    siae = _siae_table(
+        data,
+        af,
+        af_dep,
+        geo,
+        years_arr,
+        siae_of_af,
+        siae_structure,
+        siae_type,
+        row_af,
+        row_year,
+        hours,
+        etp,
+        py,
+        afy,
+    )
+    log.info(
+        "indicators: %d rows (%d territories, years %s), %d counted EMI rows",
+        len(indicators),
+        sum(len(v) for v in slots.values()),
+        f"{years[0]}-{years[-1]}" if years else "none",
+        len(emi),
+    )
+    return indicators, quality, siae
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _sectors_of_contracts(rome: pd.Series, ref: SectorReference) -> np.ndarray:
+    from iae_diag.indicators.sectors import sector_codes_of
+
+    return sector_codes_of(rome, ref).to_numpy()
+
+
+def _population_slots(geo: Geography, population: pd.DataFrame) -> np.ndarray:
+    """Population of each département slot (NaN when unknown)."""
+    require_columns(population, "population", ["code_departement", "population"])
+    pop = np.full(geo.n_territories("dep"), np.nan)
+    idx = pd.Index(geo.deps).get_indexer(population["code_departement"].astype(str))
+    vals = pd.to_numeric(population["population"], errors="coerce").to_numpy(dtype=float)
+    ok = idx >= 0
+    pop[idx[ok]] = vals[ok]
+    return pop
+
+
+def _unlocated_af(af_dep, afy_pos, afy_year, n_dep, n_y) -> np.ndarray:
+    """Per year: eligible AF active in the year whose département is unknown."""
+    mask = af_dep[afy_pos] == n_dep
+    return np.bincount(afy_year[mask], minlength=n_y).astype(float)
+
+
+def _quality_block(level, codes, years, check, breakdown, arr) -> pd.DataFrame:
+    arr = np.asarray(arr, dtype=float)
+    n_c, n_y = len(codes), len(years)
+    return pd.DataFrame(
+        {
+            "territory_level": level,
+            "territory_code": np.repeat(np.asarray(codes, dtype=object), n_y),
+            "year": np.tile(years, n_c),
+            "check": check,
+            "breakdown": breakdown,
+            "value": arr.reshape(n_c * n_y),
+        }
+    )
+
+
+def _finish(parts: list[pd.DataFrame], columns: list[str], keys: list[str]) -> pd.DataFrame:
+    if parts:
+        df = pd.concat(parts, ignore_index=True)
+    else:
+        df = pd.DataFrame({c: [] for c in columns})
+    df = df[columns]
+    for c in columns:
+        if c == "year":
+            df[c] = df[c].astype(np.int64)
+        elif c in ("value", "numerator", "denominator"):
+            df[c] = df[c].astype(float)
+        else:
+            df[c] = df[c].astype(object).astype(str)
+    return df.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def _siae_table(
+    data,
+    af,
+    af_dep,
+    geo,
+    years_arr,
+    siae_of_af,
+    siae_structure,
+    siae_type,
+    row_af,
+    row_year,
+    hours,
+    etp,
+    py,
+    afy,
+) -> pd.DataFrame:
+    """One row per SIAE, year and AF département (nearly always one département per SIAE)
+    where the SIAE is active or has counted hours."""
+    n_y = len(years_arr)
+    sd_af, sd_uniques = pd.factorize(siae_of_af * geo.n_territories("dep") + af_dep)
+    sd_af = sd_af.astype(np.int64)
+    n_sd = len(sd_uniques)
+    size = n_sd * max(n_y, 1)
+    row_cell = sd_af[row_af] * n_y + row_year
+    h = np.bincount(row_cell, weights=hours, minlength=size)
+    e = np.bincount(row_cell, weights=etp, minlength=size)
+    first = ~pd.Series(py * size + row_cell).duplicated().to_numpy()
+    s = np.bincount(row_cell[first], minlength=size)
+    afy_cell = sd_af[afy["af_pos"].to_numpy()] * n_y + np.searchsorted(
+        years_arr, afy["year"].to_numpy()
+    )
+    cv = np.bincount(afy_cell, weights=afy["etp_conventionnes"].to_numpy(), minlength=size)
+    active = np.bincount(afy_cell, minlength=size) > 0
+    keep = np.flatnonzero(active | (h > 0))
+    sd = keep // max(n_y, 1)
+    sd_code = np.asarray(sd_uniques, dtype=np.int64)[sd]
+    siae = sd_code // geo.n_territories("dep")
+    dep = sd_code % geo.n_territories("dep")
+    st = data.structure.drop_duplicates("structure_id_siae").set_index("structure_id_siae")
+    sid = siae_structure[siae]
+    dep_codes = np.asarray(geo.codes("dep"), dtype=object)[dep]
+    commune = pd.Series(sid).map(st["structure_adresse_admin_code_insee"]) if len(st) else None
+    denom = (
+        pd.Series(sid).map(st["structure_denomination"])
+        if "structure_denomination" in st.columns
+        else pd.Series([None] * len(sid))
+    )
+    out = pd.DataFrame(
+        {
+            "structure_id_siae": sid.astype(np.int64),
+            "type_siae": np.asarray(TYPES, dtype=object)[siae_type[siae]],
+            "year": years_arr[keep % max(n_y, 1)] if n_y else np.zeros(0, dtype=np.int64),
+            "code_departement": dep_codes,
+            "code_commune": (commune if commune is not None else pd.Series([None] * len(sid)))
+            .astype("string")
+            .to_numpy(dtype=object),
+            "denomination": denom.astype("string").to_numpy(dtype=object),
+            "etp_realises": e[keep],
+            "hours": h[keep],
+            "salaries": s[keep].astype(np.int64),
+            "etp_conventionnes": cv[keep],
+        }
+    )
+    return out.sort_values(
+        ["structure_id_siae", "type_siae", "year", "code_departement"],
+        kind="stable",
+        na_position="last",
+    ).reset_index(drop=True)[SIAE_COLUMNS]
