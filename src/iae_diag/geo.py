@@ -4,15 +4,19 @@ The folder (``IAE_DIAG_GEO_DIR``, Makefile variable ``GEO_DIR``) holds official 
 user downloads (see ``docs/geography.md``). Files are recognised by their columns, not by a
 fixed name, so that a user of any region can drop the equivalent files of their region:
 
-| layer | recognised by | example (Île-de-France) |
-|---|---|---|
-| départements | vector file with ``INSEE_DEP``/``code_departement``, or ``code`` + ``departement`` in the name | ``departements-ile-de-france.geojson`` |
-| communes | vector file with ``INSEE_COM``/``code_commune``/``codgeo``, or ``code`` holding 5-character codes | ``communes-ile-de-france.geojson`` |
-| région | vector file with ``INSEE_REG``/``code_region`` only, or ``code`` + ``region`` in the name | ``region-ile-de-france.geojson`` |
-| QPV | vector file with ``code_qp``/``CODE_QP``/``code_quartier`` | ``qpv2024-ile-de-france.geojson`` |
-| QPV-commune list | CSV with a QPV code column and a commune code column | ``qpv2024-ile-de-france-communes.csv`` |
-| legal population | CSV with ``PMUN`` (or ``population``) and ``COM``/``CODGEO``/``DEPCOM``; the vintage is the year in the file name | ``population-legale-2021-communes-idf.csv`` |
-| extra commune mergers | CSV with ``code_ancien`` and ``code_nouveau`` | (none) |
+- départements: a vector file with ``INSEE_DEP``/``code_departement``, or ``code`` and
+  "departement" in its name (``departements-ile-de-france.geojson``);
+- communes: a vector file with ``INSEE_COM``/``code_commune``/``codgeo``, or ``code`` holding
+  5-character codes (``communes-ile-de-france.geojson``);
+- région: a vector file with ``INSEE_REG``/``code_region`` only, or ``code`` and "region" in
+  its name (``region-ile-de-france.geojson``);
+- QPV: a vector file with ``code_qp``/``CODE_QP``/``code_quartier``
+  (``qpv2024-ile-de-france.geojson``);
+- QPV-commune list: a CSV with a QPV code column and a commune code column
+  (``qpv2024-ile-de-france-communes.csv``);
+- legal population: a CSV with ``PMUN`` (or ``population``) and ``COM``/``CODGEO``/``DEPCOM``,
+  the vintage being the year in the file name (``population-legale-2021-communes-idf.csv``);
+- extra commune mergers: a CSV with ``code_ancien`` and ``code_nouveau``.
 
 Every layer is optional: a partial folder loads what is there; an empty or missing folder gives
 ``None``. Geometries are kept in WGS84 (EPSG:4326) for display; areas and distances are
@@ -75,8 +79,17 @@ _DEP_COLS = ("insee_dep", "code_departement", "code_dep", "dep")
 _REG_COLS = ("insee_reg", "code_region", "code_reg", "reg")
 _QPV_COLS = ("code_qp", "code_quartier", "cod_qp", "code_qpv")
 _QPV_LABEL_COLS = ("lib_qp", "nom_qp", "lib_quartier", "nom_quartier", "nom_qpv")
-_NAME_COLS = ("nom", "nom_com", "libgeo", "commune", "nom_commune", "lib_com", "nom_dep",
-              "nom_reg", "libelle")
+_NAME_COLS = (
+    "nom",
+    "nom_com",
+    "libgeo",
+    "commune",
+    "nom_commune",
+    "lib_com",
+    "nom_dep",
+    "nom_reg",
+    "libelle",
+)
 _POP_COLS = ("pmun", "population")
 
 LAYERS = ("departements", "communes", "region", "qpv", "qpv_communes", "population")
@@ -269,7 +282,8 @@ def _code_column(gdf: pd.DataFrame, candidates: tuple[str, ...], path: Path) -> 
     if col is None:
         raise InputError(
             f"Geography file {path}: no code column found; expected one of "
-            f"{', '.join(candidates)} or 'code' (columns read: {', '.join(map(str, gdf.columns))})."
+            f"{', '.join(candidates)} or 'code' "
+            f"(columns read: {', '.join(map(str, gdf.columns))})."
         )
     return col
 
@@ -366,8 +380,11 @@ class Geography:
         g = g[["code_commune_ref", "nom", "code_departement", "geometry"]]
         pop = self.population()
         if pop is not None:
-            g = g.merge(pop[["code_commune_ref", "nom", "population"]].rename(
-                columns={"nom": "nom_ref"}), on="code_commune_ref", how="left")
+            g = g.merge(
+                pop[["code_commune_ref", "nom", "population"]].rename(columns={"nom": "nom_ref"}),
+                on="code_commune_ref",
+                how="left",
+            )
             g["nom"] = g["nom_ref"].fillna(g["nom"])
             g = g.drop(columns="nom_ref")
         else:
@@ -445,8 +462,10 @@ def _read_region(path: Path) -> gpd.GeoDataFrame:
     col = _code_column(g, ("insee_reg", "code_region", "code_reg"), path)
     name = _pick(_lower_map(g.columns), _NAME_COLS)
     return gpd.GeoDataFrame(
-        {"code_region": _as_code(g[col]).astype(str),
-         "nom": g[name].astype(str) if name else _as_code(g[col]).astype(str)},
+        {
+            "code_region": _as_code(g[col]).astype(str),
+            "nom": g[name].astype(str) if name else _as_code(g[col]).astype(str),
+        },
         geometry=g.geometry.values,
         crs=g.crs,
     )
@@ -608,7 +627,10 @@ def _load_cached(folder_str: str, signature: tuple) -> Geography | None:
         if k != "population" and len(found[k]) > 1:
             log.warning(
                 "geography folder %s: several %s files (%s); using %s",
-                folder, k, ", ".join(p.name for p in found[k]), found[k][0].name,
+                folder,
+                k,
+                ", ".join(p.name for p in found[k]),
+                found[k][0].name,
             )
     extra = None
     if found["mergers"]:
@@ -665,9 +687,17 @@ def _load_cached(folder_str: str, signature: tuple) -> Geography | None:
     if len(changes):
         log.info(
             "geography %s: %d commune codes mapped to their reference code (%s)",
-            folder, len(changes),
-            ", ".join(sorted({f"{r.code_commune}->{r.code_commune_ref}"
-                              for r in changes.itertuples() if r.raison == "fusion"})),
+            folder,
+            len(changes),
+            ", ".join(
+                sorted(
+                    {
+                        f"{r.code_commune}->{r.code_commune_ref}"
+                        for r in changes.itertuples()
+                        if r.raison == "fusion"
+                    }
+                )
+            ),
         )
     return Geography(
         folder=folder,
@@ -686,8 +716,9 @@ def _load_cached(folder_str: str, signature: tuple) -> Geography | None:
     )
 
 
-def _code_changes(layers: dict, populations: dict[str, pd.DataFrame],
-                  mergers: dict[str, str]) -> pd.DataFrame:
+def _code_changes(
+    layers: dict, populations: dict[str, pd.DataFrame], mergers: dict[str, str]
+) -> pd.DataFrame:
     """Every commune code of a layer that differs from its reference code."""
     frames = []
     sources = [("communes", layers.get("communes")), ("qpv_communes", layers.get("qpv_communes"))]
@@ -697,17 +728,25 @@ def _code_changes(layers: dict, populations: dict[str, pd.DataFrame],
             continue
         ref, reason = reference_codes(t["code_commune"], mergers)
         changed = reason != ""
-        frames.append(pd.DataFrame({
-            "couche": name,
-            "code_commune": t.loc[changed, "code_commune"].astype(str),
-            "code_commune_ref": ref[changed].astype(str),
-            "raison": reason[changed].astype(str),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "couche": name,
+                    "code_commune": t.loc[changed, "code_commune"].astype(str),
+                    "code_commune_ref": ref[changed].astype(str),
+                    "raison": reason[changed].astype(str),
+                }
+            )
+        )
     cols = ["couche", "code_commune", "code_commune_ref", "raison"]
     if not frames:
         return pd.DataFrame(columns=cols)
-    return (pd.concat(frames, ignore_index=True)[cols].drop_duplicates()
-            .sort_values(cols).reset_index(drop=True))
+    return (
+        pd.concat(frames, ignore_index=True)[cols]
+        .drop_duplicates()
+        .sort_values(cols)
+        .reset_index(drop=True)
+    )
 
 
 def infer_cog_vintage(codes: set[str]) -> str | None:
@@ -738,8 +777,7 @@ def population_by_departement(
         )
     p = geo.populations[vintage]
     out = (
-        p.groupby("code_departement", sort=True)["population"].sum().astype("int64")
-        .reset_index()
+        p.groupby("code_departement", sort=True)["population"].sum().astype("int64").reset_index()
     )
     out["vintage"] = str(vintage)
     return out[["code_departement", "population", "vintage"]]

@@ -1,0 +1,743 @@
+"""Maps of the offer of insertion, the QPV and the coverage, for the reports.
+
+The report notebook calls :func:`territory_maps` (a list of (French title, Figure or French
+note)) and :func:`low_coverage_table` ("territoires peu couverts"). Maps are drawn in WGS84
+(longitude/latitude, corrected aspect); distances and the scale bar are computed in Lambert-93
+(EPSG:2154). Without a geography folder, or when a layer or an indicator is missing, a map is
+replaced by a note saying why: nothing is computed twice here (coverage rates come from the
+indicator table) and nothing is drawn empty.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib import patheffects
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from pyproj import Transformer
+
+from iae_diag.formatting import fmt_int, fmt_number, fmt_pct
+from iae_diag.geo import (
+    LAMBERT93,
+    WGS84,
+    Geography,
+    load_geography,
+    metric_crs,
+    reference_codes,
+)
+from iae_diag.plots import TYPE_COLORS, TYPES, WIDTH, house_style
+from iae_diag.territories import Territory, dep_of_commune
+
+NOTE_NO_GEO = (
+    "Carte non disponible\u00a0: aucun dossier de géographie n'est configuré (variable GEO_DIR)."
+)
+TABLE_NO_GEO = (
+    "Tableau non disponible\u00a0: aucun dossier de géographie n'est configuré (variable GEO_DIR)."
+)
+
+# colours of the background layers
+COMMUNE_FILL, COMMUNE_EDGE = "#f2f2f2", "#c8c8c8"
+DEP_EDGE = "#4d4d4d"
+QPV_FILL, QPV_EDGE = "#c9c9c9", "#7f2704"
+UNCOVERED_FILL, UNCOVERED_EDGE, UNCOVERED_HATCH = "#e8eef6", "#3b6ea5", "////"
+MAP_AX_WIDTH = 0.68  # share of the figure width given to the map (legends on the right)
+
+_TO_L93 = Transformer.from_crs(WGS84, LAMBERT93, always_xy=True)
+_TO_WGS84 = Transformer.from_crs(LAMBERT93, WGS84, always_xy=True)
+
+
+# --------------------------------------------------------------------------------------------
+# notes and sources
+# --------------------------------------------------------------------------------------------
+
+
+def _missing_layer_note(geo: Geography, what: str) -> str:
+    return (
+        f"Carte non disponible\u00a0: le dossier de géographie ({geo.folder.name}) ne contient "
+        f"pas {what} (voir docs/geography.md)."
+    )
+
+
+def source_line(geo: Geography, layers: tuple[str, ...]) -> str:
+    """``Sources : ASP fluxIAE ; IGN Admin Express COG 2018 ; ANCT QPV 2024 ; INSEE populations
+    légales 2021``, limited to the layers used by the map."""
+    parts = ["ASP fluxIAE"]
+    if {"communes", "departements"} & set(layers):
+        v = geo.vintages.get("communes") or geo.vintages.get("departements")
+        parts.append("IGN Admin Express" + (f" COG {v}" if v else ""))
+    if "qpv" in layers:
+        v = geo.vintages.get("qpv") or geo.vintages.get("qpv_communes")
+        parts.append("ANCT QPV" + (f" {v}" if v else ""))
+    if "population" in layers and geo.population_vintage:
+        parts.append(f"INSEE populations légales {geo.population_vintage}")
+    return "Sources\u00a0: " + "\u00a0; ".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# geometry helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _territory_deps(geo: Geography, territory: Territory) -> list[str]:
+    """Départements of the territory that the geography covers (communes or départements)."""
+    covered: set[str] = set()
+    if geo.departements_layer is not None:
+        covered |= set(geo.departements_layer["code_departement"])
+    if geo.communes is not None:
+        covered |= set(geo.communes["code_departement"].dropna())
+    return [d for d in territory.departements() if d in covered]
+
+
+def _points_l93(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
+    """Centroids of WGS84 polygons, computed in Lambert-93 (metres)."""
+    c = geoms.to_crs(LAMBERT93).centroid
+    return c.x.to_numpy(), c.y.to_numpy()
+
+
+def locate_siae(
+    geo: Geography, siae: pd.DataFrame, year: int, deps: list[str] | None = None
+) -> tuple[pd.DataFrame, int]:
+    """SIAE of the year placed at the centroid of their commune (reference code, so Paris
+    arrondissements and merged communes are found). Returns (one row per commune and type:
+    code_commune_ref, nom, code_departement, type_siae, structures, etp_realises, x, y in
+    Lambert-93 metres; number of SIAE of the year, of ``deps`` when given, whose commune is
+    not in the geography)."""
+    cols = [
+        "code_commune_ref",
+        "nom",
+        "code_departement",
+        "type_siae",
+        "structures",
+        "etp_realises",
+        "x",
+        "y",
+    ]
+    s = siae.loc[siae["year"] == year]
+    if s.empty or geo.communes_ref is None:
+        n = int(s["code_departement"].astype(str).isin(deps).sum()) if deps else len(s)
+        return pd.DataFrame(columns=cols), n
+    ref, _ = reference_codes(s["code_commune"].astype("string"), geo.mergers)
+    s = s.assign(code_commune_ref=ref.astype(object))
+    communes = geo.communes_ref
+    known = s["code_commune_ref"].isin(set(communes["code_commune_ref"]))
+    in_deps = s["code_departement"].astype(str).isin(deps) if deps else True
+    unlocated = int((~known & in_deps).sum())
+    s = s.loc[known]
+    agg = (
+        s.groupby(["code_commune_ref", "type_siae"], sort=True)
+        .agg(structures=("structure_id_siae", "nunique"), etp_realises=("etp_realises", "sum"))
+        .reset_index()
+    )
+    x, y = _points_l93(communes.geometry)
+    pos = pd.DataFrame(
+        {
+            "code_commune_ref": communes["code_commune_ref"].to_numpy(),
+            "nom": communes["nom"].to_numpy(),
+            "code_departement": communes["code_departement"].to_numpy(),
+            "x": x,
+            "y": y,
+        }
+    )
+    out = agg.merge(pos, on="code_commune_ref", how="left")
+    return out[cols].reset_index(drop=True), unlocated
+
+
+def _uncovered_communes(geo: Geography, deps: list[str], located: pd.DataFrame) -> pd.DataFrame:
+    """Reference communes of ``deps`` holding at least one QPV and no SIAE located there:
+    code_commune_ref, qpv (count), qpv_noms."""
+    pairs = geo.qpv_commune_pairs
+    pairs = pairs.loc[pairs["code_commune_ref"].map(dep_of_commune).isin(deps)]
+    with_siae = set(located["code_commune_ref"])
+    pairs = pairs.loc[~pairs["code_commune_ref"].isin(with_siae)]
+    return (
+        pairs.groupby("code_commune_ref", sort=True)
+        .agg(qpv=("code_qp", "nunique"), qpv_noms=("lib_qp", lambda s: " ; ".join(sorted(s))))
+        .reset_index()
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# drawing helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _nice_length_km(width_km: float) -> float:
+    """A round scale-bar length close to a fifth of the map width."""
+    target = width_km / 5
+    for v in (0.5, 1, 2, 5, 10, 20, 25, 50, 100, 200, 500):
+        if v >= target:
+            return float(v)
+    return 1000.0
+
+
+def add_scale_bar(ax, crs: str = LAMBERT93) -> float:
+    """Draw a scale bar (km, measured in ``crs``) at the lower left of a WGS84 map; return its
+    length in km."""
+    to_m = Transformer.from_crs(WGS84, crs, always_xy=True)
+    to_deg = Transformer.from_crs(crs, WGS84, always_xy=True)
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    lon, lat = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
+    mx, my = to_m.transform(lon, lat)
+    ex, _ = to_m.transform(x1, lat)
+    length = _nice_length_km((ex - mx) / 1000 / 0.95)
+    lon2, lat2 = to_deg.transform(mx + length * 1000, my)
+    ax.plot([lon, lon2], [lat, lat], color="black", linewidth=2.5, solid_capstyle="butt")
+    ax.plot(
+        [lon, lon2], [lat, lat], color="white", linewidth=1.0, solid_capstyle="butt", dashes=(4, 4)
+    )
+    ax.text(
+        (lon + lon2) / 2,
+        lat + 0.012 * (y1 - y0),
+        f"{fmt_number(length, 0 if length >= 1 else 1)}\u00a0km",
+        ha="center",
+        va="bottom",
+        fontsize=8,
+    )
+    return length
+
+
+def _base_axes(bounds: np.ndarray) -> tuple[Figure, plt.Axes]:
+    """A figure of A4 text width whose height follows the map's shape (bounds in WGS84)."""
+    xmin, ymin, xmax, ymax = bounds
+    (lx0, lx1), (ly0, ly1) = _TO_L93.transform([xmin, xmax], [ymin, ymax])
+    ratio = (ly1 - ly0) / max(lx1 - lx0, 1.0)
+    map_h = min(max(WIDTH * MAP_AX_WIDTH * ratio, 3.2), 7.5)
+    top, bottom = 0.75, 0.65  # inches for the title and the notes/source
+    height = map_h + top + bottom
+    fig = plt.figure(figsize=(WIDTH, height))
+    ax = fig.add_axes((0.01, bottom / height, MAP_AX_WIDTH, map_h / height))
+    ax.set_axis_off()
+    return fig, ax
+
+
+def _wrap(text: str, width: int) -> str:
+    """Wrap on ordinary spaces only (never inside ``10 000`` or before ``%``)."""
+    lines = textwrap.wrap(text.replace("\u00a0", "\x00"), width, break_on_hyphens=False)
+    return "\n".join(lines).replace("\x00", "\u00a0")
+
+
+def _finish(fig: Figure, ax, title: str, source: str, note: str | None = None) -> Figure:
+    height = fig.get_figheight()
+    fig.text(
+        0.01,
+        1 - 0.1 / height,
+        _wrap(title, 80),
+        fontsize=10.5,
+        fontweight="bold",
+        ha="left",
+        va="top",
+    )
+    if note:
+        fig.text(
+            0.01,
+            0.30 / height,
+            _wrap(note, 125),
+            fontsize=7.5,
+            color="#333333",
+            ha="left",
+            va="bottom",
+        )
+    fig.text(0.01, 0.08 / height, source, fontsize=7, color="#555555", ha="left", va="bottom")
+    return fig
+
+
+def _halo(color: str = "white") -> list:
+    return [patheffects.withStroke(linewidth=2.2, foreground=color)]
+
+
+def _draw_polygons(ax, gdf: gpd.GeoDataFrame, gid: str, **kw) -> None:
+    gdf.plot(ax=ax, **kw)
+    ax.collections[-1].set_gid(gid)
+
+
+# --------------------------------------------------------------------------------------------
+# maps
+# --------------------------------------------------------------------------------------------
+
+
+def _indicator_by_dep(
+    indicators: pd.DataFrame, indicator: str, year: int, deps: list[str], breakdown: str
+) -> pd.Series:
+    t = indicators
+    sel = t.loc[
+        (t["indicator"] == indicator)
+        & (t["territory_level"] == "dep")
+        & (t["year"] == year)
+        & (t["type_siae"] == "ALL")
+        & (t["breakdown"].fillna("") == breakdown)
+        & (t["territory_code"].astype(str).isin(deps))
+    ]
+    return sel.set_index(sel["territory_code"].astype(str))["value"].astype(float)
+
+
+def choropleth_by_dep(
+    geo: Geography,
+    deps: list[str],
+    values: pd.Series,
+    title: str,
+    fmt,
+    legend_label: str,
+    layers: tuple[str, ...],
+    cmap: str = "YlGnBu",
+) -> Figure:
+    """A choropleth of one value per département (``values`` indexed by code), labelled with
+    the code and the formatted value; départements without a value are hatched (n.d.)."""
+    d = geo.departements_layer
+    d = d.loc[d["code_departement"].isin(deps)].copy()
+    d["value"] = d["code_departement"].map(values)
+    with house_style():
+        fig, ax = _base_axes(d.total_bounds)
+        have = d.loc[d["value"].notna()]
+        vmin, vmax = float(have["value"].min()), float(have["value"].max())
+        if vmin == vmax:
+            vmin, vmax = vmin * 0.9, (vmax * 1.1) or 1.0
+        norm = plt.Normalize(vmin=vmin, vmax=vmax)
+        # the palette without its palest tenth, so that the lowest value is not white
+        cmap = ListedColormap(plt.get_cmap(cmap)(np.linspace(0.12, 1.0, 256)))
+        _draw_polygons(
+            ax,
+            have,
+            "departements",
+            column="value",
+            cmap=cmap,
+            norm=norm,
+            edgecolor="white",
+            linewidth=1.0,
+        )
+        nd = d.loc[d["value"].isna()]
+        if len(nd):
+            _draw_polygons(
+                ax,
+                nd,
+                "departements_nd",
+                facecolor="white",
+                edgecolor="#999999",
+                hatch="///",
+                linewidth=0.8,
+            )
+        pts = d.to_crs(metric_crs(deps)).representative_point().to_crs(WGS84)
+        for code, p in zip(d["code_departement"], pts, strict=True):
+            ax.annotate(
+                code,
+                (p.x, p.y),
+                ha="center",
+                va="center",
+                fontsize=7.5,
+                fontweight="bold",
+                path_effects=_halo(),
+            )
+        # the values, listed beside the map (small départements cannot hold a label)
+        height = fig.get_figheight()
+        ranked = d.sort_values(
+            ["value", "code_departement"], ascending=[False, True], na_position="last"
+        )
+        x0, y = 0.71, 1 - 0.95 / height
+        header = _wrap(legend_label, 30).split("\n")
+        fig.text(x0, y, "\n".join(header), fontsize=8.5, fontweight="bold", va="top")
+        y -= (0.16 * len(header) + 0.14) / height
+        for row in ranked.itertuples():
+            color = "white" if pd.isna(row.value) else cmap(norm(row.value))
+            fig.patches.append(
+                Rectangle(
+                    (x0, y - 0.12 / height),
+                    0.025,
+                    0.12 / height,
+                    transform=fig.transFigure,
+                    facecolor=color,
+                    edgecolor="#777777",
+                    linewidth=0.5,
+                    hatch="///" if pd.isna(row.value) else None,
+                )
+            )
+            fig.text(x0 + 0.035, y, f"{row.nom} ({row.code_departement})", fontsize=7.5, va="top")
+            fig.text(0.985, y, fmt(row.value), fontsize=7.5, va="top", ha="right")
+            y -= 0.19 / height
+        add_scale_bar(ax, metric_crs(deps))
+        note = None
+        if len(nd):
+            note = "Départements hachurés : valeur non disponible (n.d.)."
+        _finish(fig, ax, title, source_line(geo, layers), note)
+    return fig
+
+
+def structures_map(
+    geo: Geography,
+    deps: list[str],
+    located: pd.DataFrame,
+    unlocated: int,
+    title: str,
+    highlight: set[str] | None = None,
+) -> Figure:
+    """Communes of ``deps`` (outlines), QPV outlines, and one proportional symbol per commune
+    and type of SIAE (area proportional to the ETP réalisés, colour by type). ``highlight``:
+    reference codes of communes filled in yellow (QPV but no SIAE)."""
+    communes = geo.communes.loc[geo.communes["code_departement"].isin(deps)]
+    pts = located.loc[located["code_departement"].isin(deps)]
+    layers: tuple[str, ...] = ("communes",)
+    with house_style():
+        fig, ax = _base_axes(communes.total_bounds)
+        _draw_polygons(
+            ax,
+            communes,
+            "communes",
+            facecolor=COMMUNE_FILL,
+            edgecolor=COMMUNE_EDGE,
+            linewidth=0.25,
+        )
+        handles: list = []
+        if highlight:
+            hl = communes.loc[communes["code_commune_ref"].isin(highlight)]
+            with plt.rc_context({"hatch.color": UNCOVERED_EDGE, "hatch.linewidth": 0.6}):
+                _draw_polygons(
+                    ax,
+                    hl,
+                    "communes_sans_siae",
+                    facecolor=UNCOVERED_FILL,
+                    edgecolor=UNCOVERED_EDGE,
+                    hatch=UNCOVERED_HATCH,
+                    linewidth=0.6,
+                )
+            n_hl = len(set(hl["code_commune_ref"]))
+            handles.append(
+                Patch(
+                    facecolor=UNCOVERED_FILL,
+                    edgecolor=UNCOVERED_EDGE,
+                    hatch=UNCOVERED_HATCH,
+                    label=f"Commune avec QPV\nsans SIAE ({fmt_int(n_hl)})",
+                )
+            )
+        dep_layer = geo.departements_layer
+        dep_layer = dep_layer.loc[dep_layer["code_departement"].isin(deps)]
+        _draw_polygons(
+            ax, dep_layer, "departements", facecolor="none", edgecolor=DEP_EDGE, linewidth=0.9
+        )
+        if geo.qpv is not None:
+            q = geo.qpv.loc[geo.qpv["code_departement"].isin(deps)]
+            _draw_polygons(ax, q, "qpv", facecolor=QPV_FILL, edgecolor=QPV_EDGE, linewidth=0.5)
+            handles.append(
+                Patch(facecolor=QPV_FILL, edgecolor=QPV_EDGE, label=f"QPV ({fmt_int(len(q))})")
+            )
+            layers += ("qpv",)
+        ax.set_aspect(ax.get_aspect())
+        xmin, ymin, xmax, ymax = communes.total_bounds
+        ax.set_xlim(xmin - 0.01 * (xmax - xmin), xmax + 0.01 * (xmax - xmin))
+        ax.set_ylim(ymin - 0.01 * (ymax - ymin), ymax + 0.01 * (ymax - ymin))
+        size_handles = _draw_symbols(ax, pts, deps)
+        type_handles = [
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                markersize=7,
+                markerfacecolor=TYPE_COLORS[t],
+                markeredgecolor="white",
+                label=t,
+            )
+            for t in TYPES
+        ]
+        sections = [
+            ("Type de SIAE", type_handles),
+            ("ETP réalisés", size_handles),
+            ("Fond de carte", handles),
+        ]
+        _sectioned_legend(fig, sections)
+        add_scale_bar(ax, metric_crs(deps))
+        n_struct = int(pts["structures"].sum()) if len(pts) else 0
+        note = (
+            f"{fmt_int(n_struct)} structures localisées à la commune de leur adresse "
+            "administrative (un symbole par commune et par type)."
+        )
+        if unlocated:
+            note += f" {fmt_int(unlocated)} sans commune reconnue, non représentées."
+        _finish(fig, ax, title, source_line(geo, layers), note)
+    return fig
+
+
+def _sectioned_legend(fig: Figure, sections: list[tuple[str, list]]) -> None:
+    """One legend on the right of the map, with a bold header per non-empty section."""
+    handles, headers = [], []
+    for header, items in sections:
+        if not items:
+            continue
+        headers.append(len(handles))
+        handles.append(Line2D([], [], linestyle="", label=header))
+        handles.extend(items)
+    leg = fig.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(0.70, 0.90),
+        fontsize=8,
+        labelspacing=0.9,
+        handletextpad=0.6,
+        borderaxespad=0,
+    )
+    for i, text in enumerate(leg.get_texts()):
+        if i in headers:
+            text.set_fontweight("bold")
+            text.set_x(-18)
+    leg._legend_box.align = "left"
+
+
+def _symbol_sizes(etp: np.ndarray, etp_max: float, smax: float) -> np.ndarray:
+    """Marker areas (points²) proportional to the ETP, with a floor so small SIAE stay
+    visible."""
+    return np.maximum(smax * etp / etp_max, 6.0)
+
+
+def _draw_symbols(ax, pts: pd.DataFrame, deps: list[str]) -> list:
+    """Proportional symbols, largest first, several types of one commune spread on a small
+    circle. Returns the size-legend handles."""
+    if pts.empty:
+        return []
+    smax = 420.0 if len(deps) > 1 else 320.0
+    etp = pts["etp_realises"].clip(lower=0).to_numpy(dtype=float)
+    etp_max = float(etp.max()) or 1.0
+    x0, x1 = ax.get_xlim()
+    lx0, _ = _TO_L93.transform(x0, ax.get_ylim()[0])
+    lx1, _ = _TO_L93.transform(x1, ax.get_ylim()[0])
+    radius = 0.012 * (lx1 - lx0)
+    order = {t: i for i, t in enumerate(TYPES)}
+    x = pts["x"].to_numpy(dtype=float).copy()
+    y = pts["y"].to_numpy(dtype=float).copy()
+    n_by_commune = pts.groupby("code_commune_ref")["type_siae"].transform("size").to_numpy()
+    k = pts["type_siae"].map(order).fillna(0).to_numpy()
+    angle = 2 * np.pi * k / len(TYPES) + np.pi / 2
+    spread = n_by_commune > 1
+    x[spread] += radius * np.cos(angle[spread])
+    y[spread] += radius * np.sin(angle[spread])
+    lon, lat = _TO_WGS84.transform(x, y)
+    sizes = _symbol_sizes(etp, etp_max, smax)
+    colors = pts["type_siae"].map(TYPE_COLORS).fillna(TYPE_COLORS["ALL"]).to_numpy()
+    idx = np.argsort(-sizes, kind="stable")
+    sc = ax.scatter(
+        np.asarray(lon)[idx],
+        np.asarray(lat)[idx],
+        s=sizes[idx],
+        c=colors[idx],
+        alpha=0.85,
+        edgecolors="white",
+        linewidths=0.5,
+        zorder=5,
+    )
+    sc.set_gid("structures")
+    refs = [v for v in _round_steps(etp_max) if v <= etp_max]
+    return [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            color="#777777",
+            markeredgecolor="white",
+            markersize=math.sqrt(_symbol_sizes(np.array([v]), etp_max, smax)[0]),
+            label=fmt_number(v, 0 if v >= 1 else 1),
+        )
+        for v in refs
+    ]
+
+
+def _round_steps(vmax: float) -> list[float]:
+    """Three round legend values below ``vmax`` (e.g. 200, 50, 10)."""
+    if vmax <= 0:
+        return []
+    mag = 10 ** math.floor(math.log10(vmax))
+    top = max(v * mag for v in (1, 2, 5, 10) if v * mag <= vmax)
+    return sorted({top, _round_down(top / 4), _round_down(top / 20)} - {0.0}, reverse=True)
+
+
+def _round_down(v: float) -> float:
+    if v <= 0:
+        return 0.0
+    mag = 10 ** math.floor(math.log10(v))
+    return max(m * mag for m in (1, 2, 5) if m * mag <= v)
+
+
+# --------------------------------------------------------------------------------------------
+# public API
+# --------------------------------------------------------------------------------------------
+
+
+def _titles(territory: Territory, year: int) -> dict[str, str]:
+    where = territory.label()
+    return {
+        "etp": f"ETP réalisés pour 10\u00a0000 habitants, par département, {where}, {year}",
+        "qpv": f"Part des salariés résidant en QPV (en\u00a0%), par département, {where}, {year}",
+        "structures": f"Structures de l'IAE par commune, selon les ETP réalisés et le type, "
+        f"{where}, {year}",
+        "dep": f"Structures de l'IAE, quartiers prioritaires et communes avec QPV sans SIAE, "
+        f"{where}, {year}",
+    }
+
+
+def territory_maps(
+    territory: Territory,
+    year: int,
+    indicators: pd.DataFrame,
+    siae: pd.DataFrame,
+    geo_dir,
+) -> list[tuple[str, Figure | str]]:
+    """The maps of a report: a list of (French title, Figure or French note).
+
+    Region (or France) report: ETP réalisés per 10,000 inhabitants by département, share of
+    salariés living in a QPV by département (both from the indicator table), structures by
+    commune over the QPV. Département report: its communes, the structures by type, the QPV
+    and the communes holding a QPV but no SIAE. A map that cannot be drawn is a note."""
+    t = _titles(territory, year)
+    keys = ["dep"] if territory.level == "dep" else ["etp", "qpv", "structures"]
+    geo = load_geography(geo_dir)
+    if geo is None:
+        return [(t[k], NOTE_NO_GEO) for k in keys]
+    deps = _territory_deps(geo, territory)
+    if not deps:
+        note = (
+            f"Carte non disponible\u00a0: le dossier de géographie ({geo.folder.name}) ne "
+            f"couvre pas {territory.label()}."
+        )
+        return [(t[k], note) for k in keys]
+    out: list[tuple[str, Figure | str]] = []
+    if territory.level != "dep":
+        out.append((t["etp"], _coverage_map(geo, deps, indicators, year, t["etp"])))
+        out.append((t["qpv"], _qpv_share_map(geo, deps, indicators, year, t["qpv"])))
+        out.append((t["structures"], _offer_map(geo, deps, siae, year, t["structures"], False)))
+    else:
+        out.append((t["dep"], _offer_map(geo, deps, siae, year, t["dep"], True)))
+    return out
+
+
+def _coverage_map(geo, deps, indicators, year, title) -> Figure | str:
+    if geo.departements_layer is None:
+        return _missing_layer_note(geo, "de contours des départements ni des communes")
+    values = _indicator_by_dep(indicators, "etp_per_10000_inhabitants", year, deps, "")
+    if values.empty:
+        return (
+            "Carte non disponible\u00a0: le tableau des indicateurs ne contient pas les ETP "
+            f"réalisés pour 10\u00a0000 habitants par département en {year} (indicateur "
+            "etp_per_10000_inhabitants, calculé quand la population légale est dans le dossier "
+            "de géographie au moment du calcul des indicateurs)."
+        )
+    return choropleth_by_dep(
+        geo,
+        deps,
+        values,
+        title,
+        lambda v: fmt_number(v, 1),
+        "ETP réalisés pour 10\u00a0000 habitants",
+        ("departements", "population"),
+    )
+
+
+def _qpv_share_map(geo, deps, indicators, year, title) -> Figure | str:
+    if geo.departements_layer is None:
+        return _missing_layer_note(geo, "de contours des départements ni des communes")
+    values = _indicator_by_dep(indicators, "public_share", year, deps, "qpv")
+    if values.empty:
+        return (
+            "Carte non disponible\u00a0: le tableau des indicateurs ne contient pas la part des "
+            f"salariés résidant en QPV par département en {year} (indicateur public_share, "
+            "public qpv)."
+        )
+    return choropleth_by_dep(
+        geo,
+        deps,
+        values,
+        title,
+        fmt_pct,
+        "Part des salariés résidant en QPV",
+        ("departements",),
+        cmap="PuRd",
+    )
+
+
+def _offer_map(geo, deps, siae, year, title, highlight_uncovered: bool) -> Figure | str:
+    if geo.communes is None:
+        return _missing_layer_note(geo, "de contours des communes")
+    located, unlocated = locate_siae(geo, siae, year, deps)
+    highlight = None
+    if highlight_uncovered and geo.qpv_commune_pairs is not None:
+        highlight = set(_uncovered_communes(geo, deps, located)["code_commune_ref"])
+    return structures_map(geo, deps, located, unlocated, title, highlight)
+
+
+LOW_COVERAGE_COLUMNS = [
+    "Code commune",
+    "Commune",
+    "Département",
+    "Population",
+    "Nombre de QPV",
+    "Distance à la SIAE la plus proche (km)",
+    "Commune de la SIAE la plus proche",
+]
+
+
+def low_coverage_table(
+    territory: Territory, year: int, siae: pd.DataFrame, geo_dir, formatted: bool = True
+) -> pd.DataFrame | str:
+    """ "Territoires peu couverts": communes of the territory holding a QPV and no SIAE of the
+    year located in the commune, with their legal population and the distance (km, Lambert-93,
+    centroid to centroid) to the nearest commune holding a SIAE (in any département of the
+    geography), sorted by population (descending) then code. ``formatted``: French number
+    strings for display; else numbers. A French note when it cannot be built."""
+    geo = load_geography(geo_dir)
+    if geo is None:
+        return TABLE_NO_GEO
+    if geo.communes is None or geo.qpv_commune_pairs is None:
+        missing = "de contours des communes" if geo.communes is None else "de liste des QPV"
+        return _missing_layer_note(geo, missing).replace("Carte", "Tableau")
+    deps = _territory_deps(geo, territory)
+    if not deps:
+        return (
+            f"Tableau non disponible\u00a0: le dossier de géographie ({geo.folder.name}) ne "
+            f"couvre pas {territory.label()}."
+        )
+    located, _ = locate_siae(geo, siae, year)
+    unc = _uncovered_communes(geo, deps, located)
+    communes = geo.communes_ref.set_index("code_commune_ref")
+    unc = unc.loc[unc["code_commune_ref"].isin(communes.index)]
+    cx, cy = _points_l93(communes.loc[unc["code_commune_ref"], "geometry"].set_crs(WGS84))
+    sites = located.drop_duplicates("code_commune_ref")[["nom", "x", "y"]].to_numpy()
+    if len(sites):
+        sx = sites[:, 1].astype(float)
+        sy = sites[:, 2].astype(float)
+        d2 = (cx[:, None] - sx[None, :]) ** 2 + (cy[:, None] - sy[None, :]) ** 2
+        nearest = d2.argmin(axis=1) if len(unc) else np.array([], dtype=int)
+        dist = np.sqrt(d2[np.arange(len(unc)), nearest]) / 1000 if len(unc) else np.array([])
+        near_name = sites[nearest, 0] if len(unc) else np.array([])
+    else:
+        dist = np.full(len(unc), np.nan)
+        near_name = np.full(len(unc), None)
+    table = pd.DataFrame(
+        {
+            "Code commune": unc["code_commune_ref"].to_numpy(),
+            "Commune": communes.loc[unc["code_commune_ref"], "nom"].to_numpy(),
+            "Département": unc["code_commune_ref"].map(dep_of_commune).to_numpy(),
+            "Population": communes.loc[unc["code_commune_ref"], "population"].to_numpy(),
+            "Nombre de QPV": unc["qpv"].to_numpy(),
+            "Distance à la SIAE la plus proche (km)": np.round(dist.astype(float), 1),
+            "Commune de la SIAE la plus proche": near_name,
+        }
+    )
+    table = table.sort_values(
+        ["Population", "Code commune"], ascending=[False, True], na_position="last"
+    ).reset_index(drop=True)
+    vintage = geo.population_vintage
+    if formatted:
+        table["Population"] = table["Population"].map(fmt_int)
+        table["Distance à la SIAE la plus proche (km)"] = table[
+            "Distance à la SIAE la plus proche (km)"
+        ].map(lambda v: fmt_number(v, 1))
+        table["Commune de la SIAE la plus proche"] = table[
+            "Commune de la SIAE la plus proche"
+        ].fillna("n.d.")
+    if vintage:
+        table = table.rename(columns={"Population": f"Population ({vintage})"})
+    return table
