@@ -1,0 +1,325 @@
+"""Figures of the diagnostic, in one house style.
+
+Every function takes a tidy frame and returns a matplotlib :class:`~matplotlib.figure.Figure`
+(never shows it): a fixed colour per type of SIAE, French number and percent formats on axes
+and labels (``7 055``, ``42 %``), a title stating the unit and the year, and a source line
+("Source : ASP, fluxIAE (extraction du jj/mm/aaaa) ; traitement iae-diag"). An empty frame is
+an error (:class:`ValueError`): a report section without data says so in a sentence instead.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from iae_diag.formatting import fmt_int, fmt_pct  # noqa: E402
+
+TYPES = ("ACI", "AI", "EI", "ETTI", "EITI")
+#: fixed colour per type of SIAE (and for all types together)
+TYPE_COLORS = {
+    "ACI": "#2a9d8f",
+    "AI": "#e76f51",
+    "EI": "#264653",
+    "ETTI": "#e9c46a",
+    "EITI": "#8e7dbe",
+    "ALL": "#6c757d",
+}
+#: fixed colours of the sectors, in the order of reference/secteurs.csv
+SECTOR_PALETTE = (
+    "#1b4965",
+    "#5fa8d3",
+    "#62b6cb",
+    "#2a9d8f",
+    "#8ab17d",
+    "#e9c46a",
+    "#f4a261",
+    "#e76f51",
+    "#b56576",
+    "#adb5bd",
+    "#6c757d",
+    "#dee2e6",
+)
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10.5,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.axisbelow": True,
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.6,
+    "legend.frameon": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "svg.hashsalt": "iae-diag",
+    "path.simplify": True,
+}
+WIDTH = 7.0  # inches: the text width of an A4 page with 2 cm margins
+
+
+@contextmanager
+def house_style() -> Iterator[None]:
+    """The matplotlib settings of every figure of the report."""
+    with plt.rc_context(STYLE):
+        yield
+
+
+def int_formatter() -> FuncFormatter:
+    return FuncFormatter(lambda x, _pos: fmt_int(x))
+
+
+def pct_formatter() -> FuncFormatter:
+    """Axis values are shares in [0, 1] shown as ``42 %``."""
+    return FuncFormatter(lambda x, _pos: fmt_pct(x))
+
+
+def source_line(extract_date: str | None) -> str:
+    """``Source : ASP, fluxIAE (extraction du 15/01/2014) ; traitement iae-diag``."""
+    stamp = f" (extraction du {extract_date})" if extract_date else ""
+    return f"Source\u00a0: ASP, fluxIAE{stamp}\u00a0; traitement iae-diag"
+
+
+def _finish(fig: Figure, source: str, title: str, bottom: float = 0.05) -> Figure:
+    """Title at the top left of the figure (never clipped by long tick labels), source line
+    at the bottom left."""
+    height = fig.get_size_inches()[1]
+    fig.suptitle(title, x=0.01, y=0.99, ha="left", va="top", fontsize=10, fontweight="bold")
+    fig.text(0.01, 0.01, source, fontsize=7, color="#555555", ha="left", va="bottom")
+    fig.tight_layout(rect=(0, bottom, 1, 1 - 0.32 / height))
+    return fig
+
+
+def _require(df: pd.DataFrame, columns: list[str], what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what}: missing columns {missing}")
+    if df.empty:
+        raise ValueError(f"{what}: no data to draw")
+
+
+def _types_in(df: pd.DataFrame) -> list[str]:
+    present = set(df["type_siae"])
+    return [t for t in TYPES if t in present]
+
+
+def figure_png(fig: Figure) -> bytes:
+    """PNG bytes of a figure, without the software/date metadata (same input, same bytes);
+    closes the figure."""
+    buf = io.BytesIO()
+    with house_style():
+        fig.savefig(buf, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def shares_by_type(df: pd.DataFrame, year: int, source: str) -> Figure:
+    """Share of the salariés and share of the ETP of each type (columns ``type_siae``,
+    ``salaries_share``, ``etp_share``, shares in [0, 1])."""
+    _require(df, ["type_siae", "salaries_share", "etp_share"], "shares_by_type")
+    types = _types_in(df)
+    d = df.set_index("type_siae").loc[types]
+    with house_style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 3.0))
+        y = np.arange(len(types))
+        h = 0.38
+        for off, col, label, alpha in (
+            (-h / 2, "salaries_share", "Part des salariés", 1.0),
+            (h / 2, "etp_share", "Part des ETP", 0.45),
+        ):
+            vals = d[col].astype(float).fillna(0).to_numpy()
+            bars = ax.barh(
+                y + off,
+                vals,
+                height=h,
+                color=[TYPE_COLORS[t] for t in types],
+                alpha=alpha,
+                label=label,
+                edgecolor="white",
+            )
+            ax.bar_label(bars, labels=[fmt_pct(v) for v in vals], padding=2, fontsize=8)
+        ax.set_yticks(y, types)
+        ax.invert_yaxis()
+        ax.xaxis.set_major_formatter(pct_formatter())
+        ax.set_xlim(0, max(0.1, float(d[["salaries_share", "etp_share"]].max().max()) * 1.18))
+        ax.grid(axis="y", visible=False)
+        ax.legend(
+            handles=[
+                Patch(facecolor="#555555", label="Part des salariés"),
+                Patch(facecolor="#555555", alpha=0.45, label="Part des ETP"),
+            ],
+            loc="lower right",
+            fontsize=8,
+        )
+        return _finish(
+            fig, source, f"Salariés et ETP d'insertion par type de SIAE, en % du total, {year}"
+        )
+
+
+def etp_conventionnes_realises(df: pd.DataFrame, year: int, source: str) -> Figure:
+    """ETP conventionnés and réalisés by type (columns ``type_siae``, ``etp_conventionnes``,
+    ``etp_realises``), with the taux de réalisation written above each pair."""
+    _require(df, ["type_siae", "etp_conventionnes", "etp_realises"], "etp_conventionnes")
+    types = _types_in(df)
+    d = df.set_index("type_siae").loc[types]
+    with house_style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 3.0))
+        x = np.arange(len(types))
+        w = 0.38
+        conv = d["etp_conventionnes"].astype(float).fillna(0).to_numpy()
+        real = d["etp_realises"].astype(float).fillna(0).to_numpy()
+        ax.bar(x - w / 2, conv, w, color="#cfd8dc", label="ETP conventionnés")
+        b = ax.bar(x + w / 2, real, w, color=[TYPE_COLORS[t] for t in types], label="ETP réalisés")
+        rates = [fmt_pct(r / c) if c else "n.d." for r, c in zip(real, conv, strict=True)]
+        ax.bar_label(b, labels=rates, padding=2, fontsize=8)
+        ax.set_xticks(x, types)
+        ax.yaxis.set_major_formatter(int_formatter())
+        ax.set_ylim(0, max(1.0, float(max(conv.max(), real.max()))) * 1.15)
+        ax.grid(axis="x", visible=False)
+        ax.legend(
+            handles=[
+                Patch(facecolor="#cfd8dc", label="ETP conventionnés"),
+                Patch(facecolor="#555555", label="ETP réalisés (taux de réalisation)"),
+            ],
+            loc="upper right",
+            fontsize=8,
+        )
+        return _finish(
+            fig, source, f"ETP conventionnés et réalisés par type de SIAE, en ETP, {year}"
+        )
+
+
+def structures_over_time(df: pd.DataFrame, source: str) -> Figure:
+    """Number of SIAE by type and year (columns ``year``, ``type_siae``, ``structures``)."""
+    _require(df, ["year", "type_siae", "structures"], "structures_over_time")
+    types = _types_in(df)
+    years = sorted(int(y) for y in df["year"].unique())
+    with house_style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 3.0))
+        for t in types:
+            s = df[df["type_siae"] == t].sort_values("year")
+            ax.plot(
+                s["year"].astype(int),
+                s["structures"].astype(float),
+                marker="o",
+                markersize=3,
+                color=TYPE_COLORS[t],
+                label=t,
+            )
+        ax.set_xticks(years, [str(y) for y in years])
+        ax.yaxis.set_major_formatter(int_formatter())
+        ax.set_ylim(bottom=0)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+        return _finish(
+            fig,
+            source,
+            f"Nombre de SIAE par type, en nombre de structures, {years[0]}-{years[-1]}"
+            if len(years) > 1
+            else f"Nombre de SIAE par type, en nombre de structures, {years[0]}",
+        )
+
+
+def publics_shares(df: pd.DataFrame, year: int, source: str) -> Figure:
+    """Share of each public among the salariés, all types together (columns ``label``,
+    ``share`` in [0, 1]), in the given row order."""
+    _require(df, ["label", "share"], "publics_shares")
+    d = df.dropna(subset=["share"])
+    if d.empty:
+        raise ValueError("publics_shares: no data to draw")
+    with house_style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 3.4))
+        y = np.arange(len(d))
+        vals = d["share"].astype(float).to_numpy()
+        bars = ax.barh(y, vals, color=TYPE_COLORS["ALL"], height=0.6)
+        ax.bar_label(bars, labels=[fmt_pct(v) for v in vals], padding=2, fontsize=8)
+        ax.set_yticks(y, list(d["label"]))
+        ax.invert_yaxis()
+        ax.xaxis.set_major_formatter(pct_formatter())
+        ax.set_xlim(0, min(1.0, max(0.1, float(vals.max()) * 1.18)))
+        ax.grid(axis="y", visible=False)
+        return _finish(fig, source, f"Publics des SIAE, en % des salariés en insertion, {year}")
+
+
+def publics_over_time(df: pd.DataFrame, source: str) -> Figure:
+    """Share of some publics among the salariés by year (columns ``year``, ``label``,
+    ``share``), one line per public."""
+    _require(df, ["year", "label", "share"], "publics_over_time")
+    d = df.dropna(subset=["share"])
+    if d.empty:
+        raise ValueError("publics_over_time: no data to draw")
+    years = sorted(int(y) for y in d["year"].unique())
+    with house_style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 3.0))
+        for i, (label, s) in enumerate(d.groupby("label", sort=False)):
+            s = s.sort_values("year")
+            ax.plot(
+                s["year"].astype(int),
+                s["share"].astype(float),
+                marker="o",
+                markersize=3,
+                color=SECTOR_PALETTE[i % len(SECTOR_PALETTE)],
+                label=label,
+            )
+        ax.set_xticks(years, [str(y) for y in years])
+        ax.yaxis.set_major_formatter(pct_formatter())
+        ax.set_ylim(0, min(1.0, float(d["share"].max()) * 1.2))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5)
+        return _finish(
+            fig,
+            source,
+            f"Évolution des publics, en % des salariés en insertion, {years[0]}-{years[-1]}",
+        )
+
+
+def sector_shares_by_type(df: pd.DataFrame, year: int, source: str) -> Figure:
+    """Share of the hours worked by sector, for all types (``type_siae`` = ``ALL``) and each
+    type: 100 % stacked bars (columns ``type_siae``, ``label``, ``share``), sectors in the
+    given row order."""
+    _require(df, ["type_siae", "label", "share"], "sector_shares_by_type")
+    order_types = ["ALL", *_types_in(df[df["type_siae"] != "ALL"])]
+    order_types = [t for t in order_types if t in set(df["type_siae"])]
+    labels = list(dict.fromkeys(df["label"]))
+    colors = {lab: SECTOR_PALETTE[i % len(SECTOR_PALETTE)] for i, lab in enumerate(labels)}
+    piv = (
+        df.pivot_table(index="type_siae", columns="label", values="share", aggfunc="sum")
+        .reindex(index=order_types, columns=labels)
+        .fillna(0.0)
+    )
+    with house_style():
+        fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
+        y = np.arange(len(order_types))
+        left = np.zeros(len(order_types))
+        for lab in labels:
+            vals = piv[lab].to_numpy()
+            bars = ax.barh(y, vals, left=left, color=colors[lab], label=lab, height=0.6)
+            ax.bar_label(
+                bars,
+                labels=[fmt_pct(v) if v >= 0.07 else "" for v in vals],
+                label_type="center",
+                fontsize=7,
+                color="white",
+            )
+            left += vals
+        ax.set_yticks(y, ["Ensemble" if t == "ALL" else t for t in order_types])
+        ax.invert_yaxis()
+        ax.xaxis.set_major_formatter(pct_formatter())
+        ax.set_xlim(0, 1)
+        ax.grid(visible=False)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=3, fontsize=7.5)
+        return _finish(
+            fig, source, f"Répartition des heures travaillées par secteur, en % des heures, {year}"
+        )
