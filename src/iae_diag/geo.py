@@ -365,10 +365,10 @@ class Geography:
         out["vintage"] = vintage
         return out[["code_commune_ref", "nom", "code_departement", "population", "vintage"]]
 
-    def _merged_name(self, code: str) -> str:
+    def _merged_name(self, code: str) -> str | None:
         m = packaged_mergers()
         hit = m.loc[m["code_nouveau"] == code, "nom_nouveau"]
-        return str(hit.iloc[0]) if len(hit) else code
+        return str(hit.iloc[0]) if len(hit) else None
 
     @cached_property
     def communes_ref(self) -> gpd.GeoDataFrame | None:
@@ -574,7 +574,9 @@ def _read_population(path: Path) -> tuple[str, pd.DataFrame]:
     out = pd.DataFrame(
         {
             "code_commune": codes.astype(str),
-            "nom": t[name].astype(str) if name else codes.astype(str),
+            "nom": t[name].astype(str)
+            if name
+            else pd.Series(pd.NA, index=t.index, dtype="string"),
             "population": values.astype("int64"),
         }
     )

@@ -1,0 +1,347 @@
+"""Tests of iae_diag.maps: notes without geography, maps on the real geography folder, partial
+folders, and the "territoires peu couverts" table on a hand-checkable folder."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from shapely.geometry import box
+
+from iae_diag import geo, maps
+from iae_diag.territories import Territory
+from maps_helpers import REAL_GEO_DIR, indicators_frame, siae_frame
+
+needs_real = pytest.mark.skipif(
+    not REAL_GEO_DIR.is_dir(),
+    reason=f"the shared geography folder {REAL_GEO_DIR} does not exist on this machine",
+)
+REGION = Territory("region", "11")
+DEP93 = Territory("dep", "93")
+NBSP = "\u00a0"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _collection(fig: Figure, gid: str):
+    hits = [c for ax in fig.axes for c in ax.collections if c.get_gid() == gid]
+    assert len(hits) == 1, f"{gid}: {len(hits)} collections"
+    return hits[0]
+
+
+def _parts(gdf: gpd.GeoDataFrame) -> int:
+    """Number of paths geopandas draws for a layer: one per feature (a multipolygon is one
+    compound path)."""
+    return len(gdf)
+
+
+def _texts(fig: Figure) -> list[str]:
+    out = [t.get_text().replace("\n", " ") for t in fig.texts]
+    for ax in fig.axes:
+        out += [t.get_text() for t in ax.texts]
+    for leg in fig.legends:
+        out += [t.get_text().replace("\n", " ") for t in leg.get_texts()]
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# no geography
+# ------------------------------------------------------------------------------------------
+
+
+def test_no_geography_gives_notes(tmp_path, monkeypatch):
+    monkeypatch.delenv("IAE_DIAG_GEO_DIR", raising=False)
+    for geo_dir in (None, tmp_path, tmp_path / "missing"):
+        region = maps.territory_maps(REGION, 2016, indicators_frame(), siae_frame(), geo_dir)
+        assert [t for t, _ in region] == [
+            f"ETP réalisés pour 10{NBSP}000 habitants, par département, région Île-de-France, "
+            "2016",
+            f"Part des salariés résidant en QPV (en{NBSP}%), par département, région "
+            "Île-de-France, 2016",
+            "Structures de l'IAE par commune, selon les ETP réalisés et le type, région "
+            "Île-de-France, 2016",
+        ]
+        assert [n for _, n in region] == [maps.NOTE_NO_GEO] * 3
+        dep = maps.territory_maps(DEP93, 2016, indicators_frame(), siae_frame(), geo_dir)
+        assert len(dep) == 1 and dep[0][1] == maps.NOTE_NO_GEO
+        assert "Seine-Saint-Denis (93)" in dep[0][0]
+        assert maps.low_coverage_table(DEP93, 2016, siae_frame(), geo_dir) == maps.TABLE_NO_GEO
+    assert maps.NOTE_NO_GEO.startswith(f"Carte non disponible{NBSP}: aucun dossier")
+    assert "GEO_DIR" in maps.NOTE_NO_GEO
+    assert plt.get_fignums() == []  # no figure was opened
+
+
+# ------------------------------------------------------------------------------------------
+# real geography
+# ------------------------------------------------------------------------------------------
+
+
+@needs_real
+def test_region_maps_on_real_geography():
+    g = geo.load_geography(REAL_GEO_DIR)
+    t0 = time.perf_counter()
+    out = maps.territory_maps(REGION, 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR)
+    print(f"region maps drawn in {time.perf_counter() - t0:.2f} s")
+    assert all(isinstance(f, Figure) for _, f in out)
+    etp, qpv_share, offer = (f for _, f in out)
+    # 8 départements in each choropleth
+    assert len(_collection(etp, "departements").get_paths()) == 8 == _parts(g.departements)
+    assert len(_collection(qpv_share, "departements").get_paths()) == 8
+    # 1,276 communes and 298 QPV drawn under the structures
+    assert len(g.communes) == 1276 and len(g.qpv) == 298
+    assert len(_collection(offer, "communes").get_paths()) == 1276
+    assert len(_collection(offer, "qpv").get_paths()) == 298
+    # one symbol per (commune, type): 12 located, the unknown commune 99999 is not drawn
+    assert len(_collection(offer, "structures").get_offsets()) == 12
+    texts = _texts(offer)
+    assert (
+        f"Sources{NBSP}: ASP fluxIAE{NBSP}; IGN Admin Express COG 2018{NBSP}; ANCT QPV 2024"
+        in texts
+    )
+    assert any("1 sans commune reconnue" in t for t in texts)
+    assert {
+        "ACI",
+        "AI",
+        "EI",
+        "ETTI",
+        "EITI",
+        "Type de SIAE",
+        "ETP réalisés",
+        f"QPV ({298})",
+    } <= set(texts)
+    # French formats in the choropleth legends
+    etp_texts = _texts(etp)
+    assert "12,0" in etp_texts and "5,0" in etp_texts  # 5 + i for i = 0..7
+    assert (
+        f"Sources{NBSP}: ASP fluxIAE{NBSP}; IGN Admin Express COG 2018{NBSP}; INSEE "
+        "populations légales 2021" in etp_texts
+    )
+    assert "Paris (75)" in etp_texts
+    share_texts = _texts(qpv_share)
+    assert f"45{NBSP}%" in share_texts and f"10{NBSP}%" in share_texts
+    # each département labelled with its code
+    assert {"75", "77", "78", "91", "92", "93", "94", "95"} <= set(share_texts)
+    for _, f in out:
+        f.savefig(f"/tmp/iae-diag-test-map-{id(f)}.png")
+        assert f.get_figwidth() == pytest.approx(7.0)
+
+
+@needs_real
+def test_located_structures():
+    g = geo.load_geography(REAL_GEO_DIR)
+    located, unlocated = maps.locate_siae(g, siae_frame(), 2016)
+    assert unlocated == 1
+    loc = located.set_index(["code_commune_ref", "type_siae"])["etp_realises"]
+    # Paris: arrondissements 75118, 75111 and 75056 found as 75056
+    assert loc.loc[("75056", "ACI")] == 40.0
+    assert loc.loc[("75056", "AI")] == 12.5
+    assert loc.loc[("75056", "EI")] == 8.0
+    # Courcouronnes (91182) placed in Évry-Courcouronnes
+    assert loc.loc[("91228", "ACI")] == 30.0
+    assert loc.loc[("93066", "ETTI")] == 20.0
+    assert len(located) == 12
+    # 2015 has three structures, all in Paris
+    located15, unlocated15 = maps.locate_siae(g, siae_frame(), 2015)
+    assert set(located15["code_commune_ref"]) == {"75056"} and unlocated15 == 0
+    _, unloc_75 = maps.locate_siae(g, siae_frame(), 2016, ["75"])
+    assert unloc_75 == 0  # the unlocated SIAE is in 93
+
+
+def _uncovered_93_by_hand() -> set[str]:
+    pairs = pd.read_csv(REAL_GEO_DIR / "qpv2024-ile-de-france-communes.csv", dtype=str)
+    communes = set(pairs.loc[pairs["insee_dep"] == "93", "insee_com"])
+    communes = {"93066" if c == "93059" else c for c in communes}  # Pierrefitte -> Saint-Denis
+    return communes - {"93066", "93048"}  # SIAE in Saint-Denis and Montreuil
+
+
+@needs_real
+def test_departement_map_highlights_qpv_communes_without_siae():
+    g = geo.load_geography(REAL_GEO_DIR)
+    out = maps.territory_maps(DEP93, 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR)
+    assert len(out) == 1
+    title, fig = out[0]
+    assert title == (
+        "Structures de l'IAE, quartiers prioritaires et communes avec QPV sans "
+        "SIAE, Seine-Saint-Denis (93), 2016"
+    )
+    expected = _uncovered_93_by_hand()
+    assert len(expected) == 32
+    hl = g.communes[g.communes["code_commune_ref"].isin(expected)]
+    assert len(_collection(fig, "communes_sans_siae").get_paths()) == _parts(hl)
+    assert len(_collection(fig, "communes").get_paths()) == 40
+    assert len(_collection(fig, "qpv").get_paths()) == _parts(
+        g.qpv[g.qpv.code_departement == "93"]
+    )
+    assert "Commune avec QPV sans SIAE (32)" in _texts(fig)
+    # Saint-Denis (ACI + ETTI) and Montreuil (EI); the SIAE with commune 99999 is counted
+    assert len(_collection(fig, "structures").get_offsets()) == 3
+    assert any("1 sans commune reconnue" in t for t in _texts(fig))
+
+
+@needs_real
+def test_missing_coverage_indicator_gives_note():
+    out = maps.territory_maps(
+        REGION, 2016, indicators_frame(coverage=False), siae_frame(), REAL_GEO_DIR
+    )
+    note = out[0][1]
+    assert isinstance(note, str) and "etp_per_10000_inhabitants" in note
+    assert note.startswith(f"Carte non disponible{NBSP}: le tableau des indicateurs")
+    assert isinstance(out[1][1], Figure) and isinstance(out[2][1], Figure)
+    # another year: no indicator at all -> two notes, the structures map says what it has
+    out17 = maps.territory_maps(REGION, 2017, indicators_frame(), siae_frame(), REAL_GEO_DIR)
+    assert isinstance(out17[0][1], str) and isinstance(out17[1][1], str)
+    assert "public_share" in out17[1][1]
+    assert isinstance(out17[2][1], Figure)
+    assert any(t.startswith("0 structures localisées") for t in _texts(out17[2][1]))
+
+
+@needs_real
+def test_partial_folder_draws_what_it_can(tmp_path):
+    shutil.copy(REAL_GEO_DIR / "departements-ile-de-france.geojson", tmp_path / "dep.geojson")
+    out = maps.territory_maps(REGION, 2016, indicators_frame(), siae_frame(), tmp_path)
+    assert isinstance(out[0][1], Figure) and isinstance(out[1][1], Figure)
+    assert out[2][1] == (
+        f"Carte non disponible{NBSP}: le dossier de géographie "
+        f"({tmp_path.name}) ne contient pas de contours des communes (voir "
+        "docs/geography.md)."
+    )
+    table = maps.low_coverage_table(DEP93, 2016, siae_frame(), tmp_path)
+    assert isinstance(table, str) and table.startswith("Tableau non disponible")
+    # communes only: the départements are the communes dissolved; no QPV outlines
+    part = tmp_path / "communes"
+    part.mkdir()
+    shutil.copy(REAL_GEO_DIR / "communes-ile-de-france.geojson", part / "c.geojson")
+    out = maps.territory_maps(DEP93, 2016, indicators_frame(), siae_frame(), part)
+    fig = out[0][1]
+    assert isinstance(fig, Figure)
+    assert len(_collection(fig, "departements").get_paths()) == 1
+    assert not [c for c in fig.axes[0].collections if c.get_gid() in ("qpv", "communes_sans_siae")]
+
+
+@needs_real
+def test_territory_outside_geography():
+    out = maps.territory_maps(
+        Territory("dep", "13"), 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR
+    )
+    assert out[0][1].endswith("ne couvre pas Bouches-du-Rhône (13).")
+
+
+@needs_real
+def test_low_coverage_table_real():
+    table = maps.low_coverage_table(DEP93, 2016, siae_frame(), REAL_GEO_DIR, formatted=False)
+    assert list(table.columns) == [
+        "Code commune",
+        "Commune",
+        "Département",
+        "Population (2021)",
+        "Nombre de QPV",
+        "Distance à la SIAE la plus proche (km)",
+        "Commune de la SIAE la plus proche",
+    ]
+    assert set(table["Code commune"]) == _uncovered_93_by_hand()
+    pops = table["Population (2021)"].to_numpy()
+    assert (np.diff(pops) <= 0).all()  # sorted by population, descending
+    first = table.iloc[0]
+    assert (first["Code commune"], first["Commune"], first["Population (2021)"]) == (
+        "93001",
+        "Aubervilliers",
+        90_071,
+    )
+    assert first["Commune de la SIAE la plus proche"] == "Saint-Denis"
+    assert 0 < first["Distance à la SIAE la plus proche (km)"] < 6
+    assert (table["Département"] == "93").all()
+    shown = maps.low_coverage_table(DEP93, 2016, siae_frame(), REAL_GEO_DIR)
+    assert shown.iloc[0]["Population (2021)"] == f"90{NBSP}071"
+    assert "," in shown.iloc[0]["Distance à la SIAE la plus proche (km)"]
+
+
+# ------------------------------------------------------------------------------------------
+# hand-checkable distances
+# ------------------------------------------------------------------------------------------
+
+
+def _square(cx: float, cy: float, half: float = 500.0):
+    return box(cx - half, cy - half, cx + half, cy + half)
+
+
+@pytest.fixture
+def tiny_geo(tmp_path):
+    """Three square communes of 93 in Lambert-93 (written in Lambert-93, read back in WGS84):
+    A 93001 at (652 km, 6 862 km), B 93066 at (655, 6 866): 5 km from A, C 93048 at
+    (652, 6 872): 10 km from A and sqrt(3² + 6²) = 6.708 km from B."""
+    com = gpd.GeoDataFrame(
+        {
+            "INSEE_COM": ["93001", "93066", "93048"],
+            "NOM": ["Aubervilliers", "Saint-Denis", "Montreuil"],
+        },
+        geometry=[
+            _square(652_000, 6_862_000),
+            _square(655_000, 6_866_000),
+            _square(652_000, 6_872_000),
+        ],
+        crs=geo.LAMBERT93,
+    )
+    com.to_file(tmp_path / "COMMUNE.gpkg")
+    (tmp_path / "qpv-communes.csv").write_text(
+        "code_qp,lib_qp,insee_com\nQN09301M,Q1,93001\nQN09302M,Q2,93048\nQN09303M,Q3,93048\n"
+        "QN09304M,Q4,93066\n"
+    )
+    (tmp_path / "population-2021.csv").write_text("COM;PMUN\n93001;1000\n93066;3000\n93048;2000\n")
+    return tmp_path
+
+
+def _siae(rows):
+    df = siae_frame().iloc[0:0].copy()
+    for i, (dep, com) in enumerate(rows):
+        df.loc[i] = [i + 1, "ACI", 2016, dep, com, f"S{i}", 10.0, 16070.0, 20, 11.0]
+    return df.astype({"structure_id_siae": "int64", "year": "int64"})
+
+
+def test_distance_lambert93_hand_checked(tiny_geo):
+    siae = _siae([("93", "93066")])
+    table = maps.low_coverage_table(DEP93, 2016, siae, tiny_geo, formatted=False)
+    assert list(table["Code commune"]) == ["93048", "93001"]  # population 2 000, then 1 000
+    assert list(table["Nombre de QPV"]) == [2, 1]
+    d = table.set_index("Code commune")["Distance à la SIAE la plus proche (km)"]
+    assert d["93001"] == pytest.approx(5.0, abs=0.05)
+    assert d["93048"] == pytest.approx(6.7, abs=0.05)
+    assert list(table["Commune de la SIAE la plus proche"]) == ["Saint-Denis"] * 2
+    # a SIAE in C: A's nearest is still B (5 km < 10 km); C leaves the table
+    siae2 = _siae([("93", "93066"), ("93", "93048")])
+    t2 = maps.low_coverage_table(DEP93, 2016, siae2, tiny_geo, formatted=False)
+    assert list(t2["Code commune"]) == ["93001"]
+    assert t2.iloc[0]["Distance à la SIAE la plus proche (km)"] == pytest.approx(5.0, abs=0.05)
+    # no SIAE at all: distances not available
+    t3 = maps.low_coverage_table(DEP93, 2016, _siae([]), tiny_geo)
+    assert list(t3["Code commune"]) == ["93066", "93048", "93001"]
+    assert (t3["Distance à la SIAE la plus proche (km)"] == "n.d.").all()
+
+
+def test_scale_bar_measured_in_lambert93(tiny_geo):
+    g = geo.load_geography(tiny_geo)
+    fig, ax = plt.subplots()
+    g.communes.plot(ax=ax)
+    length = maps.add_scale_bar(ax)
+    line = ax.lines[0]
+    (lon0, lon1), (lat0, _) = line.get_xdata(), line.get_ydata()
+    x0, y0 = maps._TO_L93.transform(lon0, lat0)
+    x1, _ = maps._TO_L93.transform(lon1, lat0)
+    assert (x1 - x0) / 1000 == pytest.approx(length, rel=1e-3)
+    assert length == 1.0  # the map is ~4.4 km wide: the round length above a fifth is 1 km
+    assert f"1{NBSP}km" in [t.get_text() for t in ax.texts]
+
+
+def test_round_steps():
+    assert maps._round_steps(55.0) == [50.0, 10.0, 2.0]
+    assert maps._round_steps(430.0) == [200.0, 50.0, 10.0]
+    assert maps._nice_length_km(48.0) == 10.0
