@@ -1,0 +1,522 @@
+"""Compare the indicator table with the published figures of ``targets.yaml``.
+
+``compare(indicators_df, targets)`` returns one row per published figure: ``check`` (what is
+compared), ``year``, ``territory``, ``target``, ``obtained``, ``gap`` (obtained - target),
+``tolerance`` (as written in targets.yaml), ``ok`` and ``required``. Tolerances: ``exact``
+for counts marked so; relative for counts and ETP (``0.02`` = 2 %); absolute for shares.
+Where targets.yaml gives no tolerance, the defaults below apply (and are printed).
+
+The years 2007, 2009, 2013 and the 2007-2013 evolution are required; the optional anchors
+(2019 structures, 2023 figures) are compared when the data cover their year, for information.
+``iae-diag calibration`` prints the table and exits 1 when a required figure is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from iae_diag import config
+from iae_diag.errors import InputError
+from iae_diag.formatting import fmt_number, fmt_pct
+
+#: Tolerances used when targets.yaml states none: relative for counts, absolute for shares.
+DEFAULT_COUNT_TOLERANCE = 0.02
+DEFAULT_SHARE_TOLERANCE = 0.01
+REQUIRED_YEARS = (2007, 2009, 2013)
+COLUMNS = [
+    "check",
+    "year",
+    "territory",
+    "target",
+    "obtained",
+    "gap",
+    "tolerance",
+    "kind",
+    "ok",
+    "required",
+]
+
+
+def default_targets_file() -> Path:
+    return config.shared_dir() / "calibration" / "targets.yaml"
+
+
+def load_targets(path: Path | str | None = None) -> dict:
+    """Read the targets YAML (default ``<shared>/calibration/targets.yaml``)."""
+    from iae_diag.synth.design import load_targets as _load
+
+    return _load(path if path is not None else default_targets_file())
+
+
+class _Lookup:
+    """Values of the indicator table by (indicator, level, code, year, type, breakdown)."""
+
+    def __init__(self, df: pd.DataFrame):
+        need = {
+            "indicator",
+            "territory_level",
+            "territory_code",
+            "year",
+            "type_siae",
+            "breakdown",
+            "value",
+        }
+        missing = need - set(df.columns)
+        if missing:
+            raise InputError(
+                f"The indicator table lacks the columns {sorted(missing)} (expected the layout "
+                "of docs/architecture.md, written by `iae-diag indicators`)."
+            )
+        d = df.copy()
+        d["breakdown"] = d["breakdown"].fillna("").astype(str)
+        d["territory_code"] = d["territory_code"].astype(str)
+        self.index = d.set_index(
+            ["indicator", "territory_level", "territory_code", "year", "type_siae", "breakdown"]
+        )["value"].sort_index()
+        self.years = set(int(y) for y in d["year"].unique())
+        self.sectors = sorted(set(d.loc[d["indicator"] == "hours_share_by_sector", "breakdown"]))
+
+    def get(
+        self,
+        indicator: str,
+        level: str,
+        code: str,
+        year: int,
+        type_siae: str = "ALL",
+        breakdown: str = "",
+    ) -> float:
+        key = (indicator, level, str(code), int(year), type_siae, breakdown)
+        if key not in self.index.index:
+            return float("nan")
+        v = self.index.loc[key]
+        return float(v.iloc[0] if isinstance(v, pd.Series) else v)
+
+
+def _tol(block: dict, default: float) -> object:
+    t = block.get("tolerance", default) if isinstance(block, dict) else default
+    return t
+
+
+def _value(v: object) -> float | None:
+    if isinstance(v, dict):
+        v = v.get("value")
+    if isinstance(v, bool) or v is None:
+        return None
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _row(check, year, territory, target, obtained, tolerance, kind, required) -> dict:
+    gap = obtained - target if not (np.isnan(obtained)) else float("nan")
+    if np.isnan(obtained):
+        ok = False
+    elif tolerance == "exact":
+        ok = round(obtained) == round(target)
+    elif kind == "min":
+        ok = obtained >= target
+    elif kind == "max":
+        ok = obtained <= target
+    elif kind == "relative":
+        ok = abs(gap) <= float(tolerance) * abs(target) + 1e-9
+    else:
+        ok = abs(gap) <= float(tolerance) + 1e-9
+    return {
+        "check": check,
+        "year": year,
+        "territory": territory,
+        "target": float(target),
+        "obtained": float(obtained),
+        "gap": float(gap),
+        "tolerance": tolerance,
+        "kind": kind,
+        "ok": bool(ok),
+        "required": required,
+    }
+
+
+def _sectors_of(key: str, known: list[str]) -> list[str]:
+    """``nettoyage_hors_sap_plus_collecte_tri`` -> [nettoyage_hors_sap, collecte_tri_recyclage]:
+    each part is a sector code or the start of exactly one."""
+    out = []
+    for part in key.split("_plus_"):
+        if part in known:
+            out.append(part)
+            continue
+        hits = [s for s in known if s.startswith(part)]
+        if len(hits) != 1:
+            raise InputError(
+                f"targets.yaml: sector {part!r} (in {key!r}) matches {hits or 'no'} sector code "
+                f"of the indicator table (known: {', '.join(known)})."
+            )
+        out.append(hits[0])
+    return out
+
+
+def compare(indicators_df: pd.DataFrame, targets: dict) -> pd.DataFrame:
+    """One row per published figure: target, obtained, gap, tolerance, ok (see module doc)."""
+    lk = _Lookup(indicators_df)
+    region = str(targets.get("region", "11"))
+    deps = [str(d) for d in targets.get("departements", [])]
+    rows: list[dict] = []
+    reg = ("region", region)
+    terr = f"region:{region}"
+
+    for year, block in sorted((targets.get("years") or {}).items()):
+        year = int(year)
+        required = year in REQUIRED_YEARS
+        if not required and year not in lk.years:
+            continue
+        b = block or {}
+        if "structures" in b:
+            s = b["structures"]
+            tol = _tol(s, DEFAULT_COUNT_TOLERANCE)
+            kind = "exact" if tol == "exact" else "relative"
+            if "total" in s:
+                rows.append(
+                    _row(
+                        "structures",
+                        year,
+                        terr,
+                        s["total"],
+                        lk.get("structures", *reg, year),
+                        tol,
+                        kind,
+                        required,
+                    )
+                )
+            for t, v in (s.get("by_type") or {}).items():
+                rows.append(
+                    _row(
+                        f"structures {t}",
+                        year,
+                        terr,
+                        v,
+                        lk.get("structures", *reg, year, t),
+                        tol,
+                        kind,
+                        required,
+                    )
+                )
+        for key, ind in (("salaries", "salaries"), ("etp", "etp_realises")):
+            if key in b:
+                s = b[key]
+                tol = _tol(s, DEFAULT_COUNT_TOLERANCE)
+                rows.append(
+                    _row(
+                        key,
+                        year,
+                        terr,
+                        s["total"],
+                        lk.get(ind, *reg, year),
+                        tol,
+                        "exact" if tol == "exact" else "relative",
+                        required,
+                    )
+                )
+        for key, ind in (
+            ("salaries_share_by_type", "salaries_share"),
+            ("etp_share_by_type", "etp_share"),
+        ):
+            if key in b:
+                s = b[key]
+                tol = _tol(s, DEFAULT_SHARE_TOLERANCE)
+                for t, v in s.items():
+                    if _value(v) is None or t == "tolerance":
+                        continue
+                    rows.append(
+                        _row(
+                            f"{ind} {t}",
+                            year,
+                            terr,
+                            _value(v),
+                            lk.get(ind, *reg, year, t),
+                            tol,
+                            "absolute",
+                            required,
+                        )
+                    )
+        if "publics" in b:
+            s = b["publics"]
+            tol = _tol(s, DEFAULT_SHARE_TOLERANCE)
+            for k, v in s.items():
+                if k in ("tolerance", "note", "source") or _value(v) is None:
+                    continue
+                rows.append(
+                    _row(
+                        f"public {k}",
+                        year,
+                        terr,
+                        _value(v),
+                        lk.get("public_share", *reg, year, "ALL", k),
+                        tol,
+                        "absolute",
+                        required,
+                    )
+                )
+        if "publics_by_type" in b:
+            s = b["publics_by_type"]
+            tol = _tol(s, DEFAULT_SHARE_TOLERANCE)
+            for k, by in s.items():
+                if not isinstance(by, dict):
+                    continue
+                for t, v in by.items():
+                    if _value(v) is None:
+                        continue
+                    rows.append(
+                        _row(
+                            f"public {k} {t}",
+                            year,
+                            terr,
+                            _value(v),
+                            lk.get("public_share", *reg, year, t, k),
+                            tol,
+                            "absolute",
+                            required,
+                        )
+                    )
+        for k, by_dep in (b.get("publics_by_departement") or {}).items():
+            for d, spec in by_dep.items():
+                if isinstance(spec, dict) and "min" in spec:
+                    rows.append(
+                        _row(
+                            f"public {k} >= min",
+                            year,
+                            f"dep:{d}",
+                            spec["min"],
+                            lk.get("public_share", "dep", str(d), year, "ALL", k),
+                            "min",
+                            "min",
+                            required,
+                        )
+                    )
+        if "hours_share_by_sector" in b:
+            s = b["hours_share_by_sector"]
+            tol = _tol(s, DEFAULT_SHARE_TOLERANCE)
+            for k, v in s.items():
+                if _value(v) is None or k == "tolerance":
+                    continue
+                got = sum(
+                    lk.get("hours_share_by_sector", *reg, year, "ALL", sec)
+                    for sec in _sectors_of(k, lk.sectors)
+                )
+                rows.append(
+                    _row(f"hours share {k}", year, terr, _value(v), got, tol, "absolute", required)
+                )
+        if "hours_share_by_sector_and_type" in b:
+            s = b["hours_share_by_sector_and_type"]
+            tol = _tol(s, DEFAULT_SHARE_TOLERANCE)
+            for t, by in s.items():
+                if not isinstance(by, dict):
+                    continue
+                for k, v in by.items():
+                    if _value(v) is None:
+                        continue
+                    got = sum(
+                        lk.get("hours_share_by_sector", *reg, year, t, sec)
+                        for sec in _sectors_of(k, lk.sectors)
+                    )
+                    rows.append(
+                        _row(
+                            f"hours share {t} {k}",
+                            year,
+                            terr,
+                            _value(v),
+                            got,
+                            tol,
+                            "absolute",
+                            required,
+                        )
+                    )
+
+    evo = targets.get("evolution_2007_2013")
+    if evo:
+        yrs = range(2008, 2014)
+        for key, ind in (
+            ("created_total", "structures_created"),
+            ("closed_total", "structures_closed"),
+            ("net", "structures_net"),
+        ):
+            if key in evo:
+                got = sum(lk.get(ind, *reg, y) for y in yrs)
+                rows.append(
+                    _row(f"{ind} 2008-2013", 2013, terr, evo[key], got, "exact", "exact", True)
+                )
+        rows.extend(_departement_trend(lk, deps, str(evo.get("departements", ""))))
+
+    s19 = targets.get("structures_2019_by_departement_and_type") or {}
+    if 2019 in lk.years:
+        for d, by in s19.items():
+            for t, v in by.items():
+                rows.append(
+                    _row(
+                        f"structures {t}",
+                        2019,
+                        f"dep:{d}",
+                        v,
+                        lk.get("structures", "dep", str(d), 2019, t),
+                        "exact",
+                        "exact",
+                        False,
+                    )
+                )
+    y23 = targets.get("year_2023") or {}
+    if y23 and 2023 in lk.years:
+        for t, v in (y23.get("structures", {}).get("by_type") or {}).items():
+            rows.append(
+                _row(
+                    f"structures {t}",
+                    2023,
+                    terr,
+                    v,
+                    lk.get("structures", *reg, 2023, t),
+                    DEFAULT_COUNT_TOLERANCE,
+                    "relative",
+                    False,
+                )
+            )
+        for key, ind in (("salaries", "salaries"), ("etp", "etp_realises")):
+            if key in y23:
+                rows.append(
+                    _row(
+                        key,
+                        2023,
+                        terr,
+                        y23[key]["total"],
+                        lk.get(ind, *reg, 2023),
+                        0.1,
+                        "relative",
+                        False,
+                    )
+                )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _departement_trend(lk: _Lookup, deps: list[str], text: str) -> list[dict]:
+    """'the count grew in every département except 77; 95 and 92 grew the most': change
+    2013 - 2007 > 0 for every département but the excepted ones (which must not grow), and
+    the named ones have the largest changes."""
+    rows = []
+    if not deps or not text:
+        return rows
+    m = re.search(r"except\s+([0-9AB,\s]+?)(?:;|$)", text)
+    excepted = re.findall(r"\b\d{2,3}[AB]?\b|\b2[AB]\b", m.group(1)) if m else []
+    m2 = re.search(r";\s*([0-9AB,\sand]+?)\s+grew the most", text)
+    most = re.findall(r"\b\d{2,3}[AB]?\b|\b2[AB]\b", m2.group(1)) if m2 else []
+    change = {
+        d: lk.get("structures", "dep", d, 2013) - lk.get("structures", "dep", d, 2007)
+        for d in deps
+    }
+    for d in deps:
+        if d in excepted:
+            rows.append(
+                _row(
+                    "structures change 2007-2013 <= 0",
+                    2013,
+                    f"dep:{d}",
+                    0,
+                    change[d],
+                    "max",
+                    "max",
+                    True,
+                )
+            )
+        else:
+            rows.append(
+                _row(
+                    "structures change 2007-2013 >= 1",
+                    2013,
+                    f"dep:{d}",
+                    1,
+                    change[d],
+                    "min",
+                    "min",
+                    True,
+                )
+            )
+    if most:
+        others = [change[d] for d in deps if d not in most]
+        best_other = max(others) if others else float("-inf")
+        for d in most:
+            rows.append(
+                _row(
+                    f"change above every other département ({best_other:+.0f})",
+                    2013,
+                    f"dep:{d}",
+                    best_other + 1,
+                    change[d],
+                    "min",
+                    "min",
+                    True,
+                )
+            )
+    return rows
+
+
+def _is_share_bound(kind: str, target: float) -> bool:
+    return kind in ("min", "max") and 0 < abs(target) < 1
+
+
+def _fmt(v: float, kind: str, tolerance: object, target: float) -> str:
+    if np.isnan(v):
+        return "n.d."
+    share = kind == "absolute" or _is_share_bound(kind, target)
+    return fmt_pct(v, 1) if share else fmt_number(v, 0 if float(v).is_integer() else 1)
+
+
+def format_table(result: pd.DataFrame) -> str:
+    """Side-by-side table in French number formats."""
+    head = (
+        f"{'indicateur':<52} {'année':>5} {'territoire':<10} {'cible':>10} {'obtenu':>10} "
+        f"{'écart':>10} {'tolérance':>10}  résultat"
+    )
+    lines = [head, "-" * len(head)]
+    for r in result.itertuples(index=False):
+        tol = r.tolerance
+        if tol == "exact":
+            tol_s = "exact"
+        elif r.kind in ("min", "max"):
+            tol_s = "minimum" if r.kind == "min" else "maximum"
+        elif r.kind == "relative":
+            tol_s = "± " + fmt_pct(float(tol), 0)
+        else:
+            tol_s = "± " + fmt_number(float(tol) * 100, 1) + " pt"
+        gap = (
+            "n.d."
+            if np.isnan(r.gap)
+            else (
+                fmt_number(r.gap * 100, 1) + " pt"
+                if r.kind == "absolute" or _is_share_bound(r.kind, r.target)
+                else fmt_number(r.gap, 0 if float(r.gap).is_integer() else 1)
+            )
+        )
+        verdict = ("OK" if r.ok else "HORS TOLÉRANCE") + ("" if r.required else " (indicatif)")
+        lines.append(
+            f"{r.check:<52} {r.year:>5} {r.territory:<10} "
+            f"{_fmt(r.target, r.kind, tol, r.target):>10} "
+            f"{_fmt(r.obtained, r.kind, tol, r.target):>10} {gap:>10} {tol_s:>10}  {verdict}"
+        )
+    req = result[result["required"]]
+    lines.append("-" * len(head))
+    lines.append(
+        f"{int(req['ok'].sum())} / {len(req)} cibles atteintes"
+        + ("" if req["ok"].all() else " : calibration NON conforme")
+    )
+    return "\n".join(lines)
+
+
+def cli_main(args: argparse.Namespace) -> int:
+    """``iae-diag calibration``: print the side-by-side table; exit 1 if a target is missed."""
+    from iae_diag.indicators import load_indicators
+
+    targets = load_targets(args.targets)
+    result = compare(load_indicators(args.processed), targets)
+    print(format_table(result))
+    missed = result[result["required"] & ~result["ok"]]
+    return 1 if len(missed) else 0

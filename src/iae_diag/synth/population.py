@@ -1,0 +1,382 @@
+"""Persons, spells, contracts and monthly rows of the synthetic dataset (vectorised numpy).
+
+A *spell* is one person employed by one SIAE over consecutive months, split into a chain of
+contracts (initial contract then renewals). Spell starts follow a Poisson process per SIAE
+and month whose rate is corrected twice so that the distinct persons per type and year hit
+the plan; monthly hours are then rescaled per (type, year, sector) so that hours and ETP hit
+the published figures exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from iae_diag.synth import assumptions as A
+from iae_diag.synth.design import Plan, Publics, activity_factors, sector_mix
+
+TYPE_CODE = {t: i for i, t in enumerate(A.TYPES)}
+
+
+def month_index(year: np.ndarray | int, month: np.ndarray | int) -> np.ndarray:
+    """Absolute month number: year * 12 + month - 1."""
+    return np.asarray(year) * 12 + np.asarray(month) - 1
+
+
+def quota_draw(rng: np.random.Generator, group: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """Stratified categorical draw: within each group, items in random order take categories
+    in the exact proportions ``probs[group]`` (rows sum to 1). Returns category indices."""
+    n = len(group)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    u = rng.random(n)
+    order = np.lexsort((u, group))
+    g_sorted = group[order]
+    counts = np.bincount(group, minlength=probs.shape[0])
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rank = np.arange(n) - starts[g_sorted]
+    x = (rank + 0.5) / counts[g_sorted]
+    cum = np.cumsum(probs, axis=1)[g_sorted]
+    cat_sorted = (x[:, None] > cum).sum(axis=1)
+    cat_sorted = np.minimum(cat_sorted, probs.shape[1] - 1)
+    out = np.empty(n, dtype=np.int64)
+    out[order] = cat_sorted
+    return out
+
+
+@dataclass
+class Spells:
+    """Arrays aligned on spells (index = spell number)."""
+
+    siae: np.ndarray  # row of the SIAE table
+    type_code: np.ndarray
+    start: np.ndarray  # absolute month of the first month (may be before the data)
+    end: np.ndarray  # absolute month of the last month (natural end, may be after the data)
+    exits: np.ndarray  # bool: ends within the data (exit date and motive written)
+
+
+@dataclass
+class Months:
+    """Arrays aligned on spell-months within the data window."""
+
+    spell: np.ndarray
+    month: np.ndarray  # absolute month
+    zero: np.ndarray  # bool: zero hours this month
+
+
+def _siae_arrays(siae: pd.DataFrame, y0: int) -> tuple[np.ndarray, np.ndarray]:
+    first = siae["first_year"].to_numpy()
+    s_start = np.where(
+        first >= y0,
+        month_index(first, siae["start_month"].to_numpy()),
+        y0 * 12 - A.WARMUP_MONTHS,
+    )
+    s_end = month_index(siae["last_year"].to_numpy(), siae["end_month"].to_numpy())
+    return s_start, s_end
+
+
+def yearly_plan(
+    siae: pd.DataFrame, plan: Plan, counts: pd.DataFrame, years: list[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Planned persons and ETP per (type, year): arrays [n_types, n_years]."""
+    nt, ny = len(A.TYPES), len(years)
+    persons = np.zeros((nt, ny))
+    etp = np.zeros((nt, ny))
+    tc = siae["type"].map(TYPE_CODE).to_numpy()
+    act = siae["activity"].to_numpy()
+    for j, y in enumerate(years):
+        fp, fe = activity_factors(plan, counts, y)
+        on = (siae["first_year"].to_numpy() <= y) & (siae["last_year"].to_numpy() >= y)
+        for t, i in TYPE_CODE.items():
+            m = on & (tc == i)
+            persons[i, j] = (act[m] * plan.persons_per_siae[t] * fp).sum()
+            etp[i, j] = (act[m] * plan.etp_per_siae[t] * fe).sum()
+    return persons, etp
+
+
+def draw_spells(
+    siae: pd.DataFrame,
+    plan: Plan,
+    counts: pd.DataFrame,
+    years: list[int],
+    corr: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[Spells, Months]:
+    """Spells of every SIAE with start rates ``persons_per_siae / (11 + mean length)``
+    multiplied by the SIAE size, its activity factor and ``corr[type, year]``."""
+    y0, y1 = years[0], years[-1]
+    w0, w1 = y0 * 12, y1 * 12 + 11
+    s_start, s_end = _siae_arrays(siae, y0)
+    tc = siae["type"].map(TYPE_CODE).to_numpy()
+    nmonths = s_end - s_start + 1
+    pair_siae = np.repeat(np.arange(len(siae)), nmonths)
+    offs = np.arange(len(pair_siae)) - np.repeat(np.cumsum(nmonths) - nmonths, nmonths)
+    pair_month = s_start[pair_siae] + offs
+    pair_year = np.clip(pair_month // 12, y0, y1)
+    yi = pair_year - y0
+    fp = np.array([activity_factors(plan, counts, y)[0] for y in years])
+    pps = np.array([plan.persons_per_siae[t] for t in A.TYPES])
+    mean_len = np.array([A.SPELL_MEAN_MONTHS[t] for t in A.TYPES])
+    t_pair = tc[pair_siae]
+    rate = (
+        pps[t_pair]
+        * fp[yi]
+        / (11.0 + mean_len[t_pair])
+        * siae["size"].to_numpy()[pair_siae]
+        * siae["activity"].to_numpy()[pair_siae]
+        * corr[t_pair, yi]
+    )
+    n_new = rng.poisson(rate)
+    sp_pair = np.repeat(np.arange(len(pair_siae)), n_new)
+    sp_siae = pair_siae[sp_pair]
+    sp_type = tc[sp_siae]
+    sp_start = pair_month[sp_pair]
+    max_len = np.array([A.SPELL_MAX_MONTHS[t] for t in A.TYPES])
+    length = np.minimum(rng.geometric(1.0 / mean_len[sp_type]), max_len[sp_type])
+    sp_end = np.minimum(sp_start + length - 1, s_end[sp_siae])
+    keep = sp_end >= w0
+    sp = Spells(
+        siae=sp_siae[keep],
+        type_code=sp_type[keep],
+        start=sp_start[keep],
+        end=sp_end[keep],
+        exits=sp_end[keep] <= w1,
+    )
+    first = np.maximum(sp.start, w0)
+    last = np.minimum(sp.end, w1)
+    nm = last - first + 1
+    m_spell = np.repeat(np.arange(len(sp.start)), nm)
+    m_off = np.arange(len(m_spell)) - np.repeat(np.cumsum(nm) - nm, nm)
+    m_month = first[m_spell] + m_off
+    zshare = np.array([A.ZERO_HOURS_SHARE[t] for t in A.TYPES])
+    zero = rng.random(len(m_spell)) < zshare[sp.type_code[m_spell]]
+    return sp, Months(spell=m_spell, month=m_month, zero=zero)
+
+
+def pair_persons(
+    sp: Spells,
+    siae: pd.DataFrame,
+    women: np.ndarray,
+    has_nir: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Person id of each spell: its own index, except for ``TWO_SIAE_SHARE`` of the spells
+    paired with a spell of another type and another structure, of the same sex (same person,
+    two SIAE)."""
+    n = len(sp.start)
+    person = np.arange(n)
+    k = int(n * A.TWO_SIAE_SHARE) * 2
+    if k < 2:
+        return person
+    cand = rng.choice(np.flatnonzero(has_nir), size=min(k, int(has_nir.sum())), replace=False)
+    cand = cand[np.lexsort((rng.random(len(cand)), women[cand]))]
+    a, b = cand[0:-1:2], cand[1::2]
+    a = a[: len(b)]
+    struct = siae["structure_idx"].to_numpy()
+    ok = (
+        (women[a] == women[b])
+        & (sp.type_code[a] != sp.type_code[b])
+        & (struct[sp.siae[a]] != struct[sp.siae[b]])
+    )
+    person[b[ok]] = a[ok]
+    return person
+
+
+def count_persons(
+    sp: Spells, mo: Months, person: np.ndarray, years: list[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct persons with a worked month, per (type, year) and per year (all types)."""
+    y0 = years[0]
+    worked = ~mo.zero
+    yi = mo.month[worked] // 12 - y0
+    t = sp.type_code[mo.spell[worked]]
+    p = person[mo.spell[worked]]
+    ny = len(years)
+    by_type = np.zeros((len(A.TYPES), ny))
+    key = np.unique((yi.astype(np.int64) * len(A.TYPES) + t) * (len(sp.start) + 1) + p)
+    kt = key // (len(sp.start) + 1)
+    np.add.at(by_type, (kt % len(A.TYPES), kt // len(A.TYPES)), 1)
+    key_all = np.unique(yi.astype(np.int64) * (len(sp.start) + 1) + p)
+    total = np.bincount(key_all // (len(sp.start) + 1), minlength=ny).astype(float)
+    return by_type, total
+
+
+def spells_calibrated(
+    siae: pd.DataFrame,
+    plan: Plan,
+    counts: pd.DataFrame,
+    years: list[int],
+    publics: Publics,
+    seed: int,
+    iterations: int = 3,
+) -> tuple[Spells, Months, dict]:
+    """Draw spells, correcting the start rates so that persons per (type, year) hit the plan.
+    Returns the spells, their months, and the person-level draws (sex, NIR presence, person)."""
+    planned, _ = yearly_plan(siae, plan, counts, years)
+    corr = np.ones((len(A.TYPES), len(years)))
+    for it in range(iterations):
+        rng = np.random.default_rng([seed, 101, it])
+        sp, mo = draw_spells(siae, plan, counts, years, corr, rng)
+        people = draw_people(sp, siae, publics, plan, years, np.random.default_rng([seed, 102]))
+        if it == iterations - 1:
+            break
+        by_type, total = count_persons(sp, mo, people["person"], years)
+        overlap = by_type.sum(0) / np.maximum(total, 1)
+        target = planned * overlap[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = np.where(by_type > 0, target / by_type, 1.0)
+        corr = corr * np.clip(f, 0.5, 2.0)
+    return sp, mo, people
+
+
+def draw_people(
+    sp: Spells,
+    siae: pd.DataFrame,
+    publics: Publics,
+    plan: Plan,
+    years: list[int],
+    rng: np.random.Generator,
+) -> dict:
+    """Person-level draws with exact quotas per (type, start year): sex, age, NIR presence,
+    the pairing of persons working in two SIAE, and QPV status per (département, start year)."""
+    y0, y1 = years[0], years[-1]
+    n = len(sp.start)
+    sy = np.clip(sp.start // 12, y0, y1)
+    ny = y1 - y0 + 1
+    grp = sp.type_code * ny + (sy - y0)
+    gt = np.repeat(np.arange(len(A.TYPES)), ny)
+    gy = np.tile(np.arange(y0, y1 + 1), len(A.TYPES))
+
+    def binary(p_by_type: dict[str, float], shift: np.ndarray | None = None) -> np.ndarray:
+        p = np.array([p_by_type.get(A.TYPES[t], 0.0) for t in gt])
+        if shift is not None:
+            p = p + shift
+        p = np.clip(p, 0.0, 1.0)
+        return quota_draw(rng, grp, np.stack([1 - p, p], axis=1)) == 1
+
+    shift = publics.women_slope * np.maximum(0, 2013 - gy)
+    women = binary(publics.women, shift)
+    u26 = np.array([A.UNDER_26[A.TYPES[t]] for t in gt])
+    o50 = np.array([A.AGE_50_PLUS[A.TYPES[t]] for t in gt])
+    age_cls = quota_draw(rng, grp, np.stack([u26, 1 - u26 - o50, o50], axis=1))
+    lo = np.array([18, 26, 50])[age_cls]
+    hi = np.array([25, 49, 62])[age_cls]
+    age = lo + (rng.random(n) * (hi - lo + 1)).astype(np.int64)
+    birth_year = sy - age
+    has_nir = rng.random(n) >= A.NO_NIR_SHARE
+    person = pair_persons(sp, siae, women, has_nir, rng)
+    birth_year = birth_year[person]
+    # QPV by département of the SIAE
+    deps = siae["dep"].to_numpy()[sp.siae]
+    dep_codes, dep_idx = np.unique(deps, return_inverse=True)
+    qg = dep_idx * ny + (sy - y0)
+    pq = np.array([publics.qpv.get(d, A.QPV_BASE_OTHER) for d in dep_codes])
+    pq = np.repeat(pq, ny)
+    pu = A.QPV_UNKNOWN_SHARE
+    qpv = quota_draw(
+        rng, qg, np.stack([pu * np.ones_like(pq), (1 - pu) * (1 - pq), (1 - pu) * pq], axis=1)
+    )  # 0 unknown, 1 NQP, 2 QP
+    return {
+        "women": women,
+        "birth_year": birth_year,
+        "has_nir": has_nir,
+        "person": person,
+        "qpv": qpv,
+        "group": grp,
+        "group_type": gt,
+        "group_year": gy,
+    }
+
+
+def contract_publics(
+    sp: Spells,
+    people: dict,
+    publics: Publics,
+    plan: Plan,
+    years: list[int],
+    rng: np.random.Generator,
+) -> dict:
+    """Characteristics declared at hiring (per spell, exact quotas per (type, start year)):
+    RSA, ASS, AAH, RQTH, job-seeker duration code, education code, sector."""
+    grp, gt, gy = people["group"], people["group_type"], people["group_year"]
+
+    def probs(d: dict[str, float]) -> np.ndarray:
+        p = np.array([d.get(A.TYPES[t], 0.0) for t in gt])
+        return np.stack([1 - p, p], axis=1)
+
+    rsa = quota_draw(rng, grp, probs(publics.rsa)) == 1
+    rsa_m = rng.random(len(grp)) < A.RSA_MAJORE_SHARE
+    ass = quota_draw(rng, grp, probs(A.ASS)) == 1
+    aah = quota_draw(rng, grp, probs(A.AAH)) == 1
+    rqth = quota_draw(rng, grp, probs(A.RQTH)) == 1
+    p24 = np.array([publics.pe24.get(A.TYPES[t], 0.0) for t in gt])
+    other = np.array(list(A.PE_OTHER_CODES.values()))
+    pe_p = np.concatenate([(1 - p24)[:, None] * other[None, :], p24[:, None]], axis=1)
+    pe_codes = np.array([*A.PE_OTHER_CODES.keys(), "4"])
+    pe = quota_draw(rng, grp, pe_p)
+    edu_codes = np.array(list(A.EDUCATION.keys()))
+    edu_p = np.array(list(A.EDUCATION.values()))
+    edu_p = np.tile(edu_p / edu_p.sum(), (len(gt), 1))
+    edu = quota_draw(rng, grp, edu_p)
+    mix = np.stack([sector_mix(plan, A.TYPES[t], int(y)) for t, y in zip(gt, gy, strict=True)])
+    sector = quota_draw(rng, grp, mix)
+    return {
+        "rsa": rsa,
+        "rsa_m": rsa_m,
+        "ass": ass,
+        "aah": aah,
+        "rqth": rqth,
+        "pe": pe,
+        "pe_codes": pe_codes,
+        "edu": edu,
+        "edu_codes": edu_codes,
+        "sector": sector,
+    }
+
+
+def monthly_hours(
+    sp: Spells,
+    mo: Months,
+    sector_of_month: np.ndarray,
+    siae: pd.DataFrame,
+    plan: Plan,
+    counts: pd.DataFrame,
+    years: list[int],
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Hours of each spell-month (0 for zero months), rescaled per (type, year, sector) so that
+    hours = planned ETP x annual hours x sector share; rounded to 0.01 h."""
+    n = len(mo.spell)
+    t = sp.type_code[mo.spell]
+    h = np.zeros(n)
+    person_f = rng.lognormal(0.0, 0.15, len(sp.start))[mo.spell]
+    for name, i in TYPE_CODE.items():
+        m = t == i
+        if not m.any():
+            continue
+        dist, mean, spread, lo, hi = A.MONTHLY_HOURS[name]
+        k = int(m.sum())
+        if dist == "normal":
+            v = rng.normal(mean, spread, k)
+        else:
+            v = rng.gamma(spread, mean / spread, k)
+        h[m] = np.clip(v * person_f[m], lo, hi)
+    h[mo.zero] = 0.0
+    _, etp = yearly_plan(siae, plan, counts, years)
+    y0 = years[0]
+    yi = mo.month // 12 - y0
+    ns = len(A.SECTORS)
+    key = (t * len(years) + yi) * ns + sector_of_month
+    got = np.bincount(key, weights=h, minlength=len(A.TYPES) * len(years) * ns)
+    want = np.zeros_like(got)
+    for name, i in TYPE_CODE.items():
+        for j, y in enumerate(years):
+            mix = sector_mix(plan, name, y)
+            base = (i * len(years) + j) * ns
+            want[base : base + ns] = etp[i, j] * A.ANNUAL_HOURS[name] * mix
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(got > 0, want / got, 1.0)
+    f = np.clip(f, 0.4, 2.5)
+    return np.round(h * f[key], 2)
