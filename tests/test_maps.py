@@ -109,6 +109,8 @@ def test_region_maps_on_real_geography():
         in texts
     )
     assert any("1 sans commune reconnue" in t for t in texts)
+    # 75118 and 75111 placed at the centre of Paris, and said so
+    assert any("2 structures situées dans un arrondissement municipal" in t for t in texts)
     assert {
         "ACI",
         "AI",

@@ -376,6 +376,7 @@ def structures_map(
     unlocated: int,
     title: str,
     highlight: set[str] | None = None,
+    extra_note: str | None = None,
 ) -> Figure:
     """Communes of ``deps`` (outlines), QPV outlines, and one proportional symbol per commune
     and type of SIAE (area proportional to the ETP réalisés, colour by type). ``highlight``:
@@ -459,6 +460,8 @@ def structures_map(
         )
         if unlocated:
             note += f" {fmt_int(unlocated)} sans commune reconnue, non représentées."
+        if extra_note:
+            note += " " + extra_note
         _finish(fig, ax, title, source_line(geo, layers), note)
     return fig
 
@@ -505,7 +508,15 @@ def _draw_symbols(ax, pts: pd.DataFrame, deps: list[str]) -> list:
     x0, x1 = ax.get_xlim()
     lx0, _ = _TO_L93.transform(x0, ax.get_ylim()[0])
     lx1, _ = _TO_L93.transform(x1, ax.get_ylim()[0])
-    radius = 0.012 * (lx1 - lx0)
+    sizes = _symbol_sizes(etp, etp_max, smax)
+    if len(deps) > 1:  # region: a small constant spread keeps each symbol on its commune
+        radius = np.full(len(pts), 0.012 * (lx1 - lx0))
+    else:  # département: spread the types of a commune so that their symbols do not overlap
+        bbox = ax.get_window_extent().transformed(ax.figure.dpi_scale_trans.inverted())
+        metres_per_point = (lx1 - lx0) / (bbox.width * 72)
+        r_max = pd.Series(np.sqrt(sizes) / 2).groupby(pts["code_commune_ref"].to_numpy())
+        r_max = r_max.transform("max").to_numpy()
+        radius = 1.15 * r_max * metres_per_point
     order = {t: i for i, t in enumerate(TYPES)}
     x = pts["x"].to_numpy(dtype=float).copy()
     y = pts["y"].to_numpy(dtype=float).copy()
@@ -513,10 +524,9 @@ def _draw_symbols(ax, pts: pd.DataFrame, deps: list[str]) -> list:
     k = pts["type_siae"].map(order).fillna(0).to_numpy()
     angle = 2 * np.pi * k / len(TYPES) + np.pi / 2
     spread = n_by_commune > 1
-    x[spread] += radius * np.cos(angle[spread])
-    y[spread] += radius * np.sin(angle[spread])
+    x[spread] += radius[spread] * np.cos(angle[spread])
+    y[spread] += radius[spread] * np.sin(angle[spread])
     lon, lat = _TO_WGS84.transform(x, y)
-    sizes = _symbol_sizes(etp, etp_max, smax)
     colors = pts["type_siae"].map(TYPE_COLORS).fillna(TYPE_COLORS["ALL"]).to_numpy()
     idx = np.argsort(-sizes, kind="stable")
     sc = ax.scatter(
@@ -665,7 +675,31 @@ def _offer_map(geo, deps, siae, year, title, highlight_uncovered: bool) -> Figur
     highlight = None
     if highlight_uncovered and geo.qpv_commune_pairs is not None:
         highlight = set(_uncovered_communes(geo, deps, located)["code_commune_ref"])
-    return structures_map(geo, deps, located, unlocated, title, highlight)
+    return structures_map(
+        geo,
+        deps,
+        located,
+        unlocated,
+        title,
+        highlight,
+        _arrondissement_note(geo, siae, year, deps),
+    )
+
+
+def _arrondissement_note(
+    geo: Geography, siae: pd.DataFrame, year: int, deps: list[str]
+) -> str | None:
+    """A sentence when SIAE of municipal arrondissements are placed at their city's centre."""
+    s = siae.loc[(siae["year"] == year) & siae["code_departement"].astype(str).isin(deps)]
+    _, reason = reference_codes(s["code_commune"].astype("string"), geo.mergers)
+    n = int((reason == "arrondissement").sum())
+    if not n:
+        return None
+    return (
+        f"{fmt_int(n)} structures situées dans un arrondissement municipal sont placées "
+        "au centre de leur commune (le dossier de géographie n'a pas de contours "
+        "d'arrondissements)."
+    )
 
 
 LOW_COVERAGE_COLUMNS = [
