@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+
+from iae_diag.indicators import build_tables
 from indicators_helpers import (
     Dataset,
     af,
@@ -18,8 +20,6 @@ from indicators_helpers import (
     salarie,
     structure,
 )
-
-from iae_diag.indicators import build_tables
 
 
 def run(ds: Dataset, tmp_path, **kw):
@@ -181,8 +181,11 @@ def test_persons_without_nir_are_structure_and_salarie_id_pairs(tmp_path):
     ds.AnnexeFinanciere += [af(10, 1), af(20, 2)]
     ds.Salarie += [salarie(1, None), salarie(2, None)]  # maybe one human, no NIR: two persons
     ds.ContratMission += [contract(1, 1, 1), contract(2, 2, 2)]
-    ds.EtatMensuelIndiv += [emi(1, 10, 1, 1, 2013, 1, 10.0), emi(2, 20, 2, 2, 2013, 1, 10.0),
-                            emi(3, 10, 1, 1, 2013, 2, 10.0)]
+    ds.EtatMensuelIndiv += [
+        emi(1, 10, 1, 1, 2013, 1, 10.0),
+        emi(2, 20, 2, 2, 2013, 1, 10.0),
+        emi(3, 10, 1, 1, 2013, 2, 10.0),
+    ]
     ind, q, _ = run(ds, tmp_path)
     assert val(ind, "salaries") == 2.0
     assert qual(q, "persons_without_nir") == 2.0
@@ -261,7 +264,8 @@ def test_structures_created_and_closed(tmp_path):
     ds = Dataset(Structure=[structure(1), structure(2), structure(3)])
     y12 = {"debut": "01/01/2012", "fin": "31/12/2012"}
     ds.AnnexeFinanciere += [
-        af(10, 1, **y12), af(11, 1),  # structure 1: active both years
+        af(10, 1, **y12),
+        af(11, 1),  # structure 1: active both years
         af(20, 2, mesure="EI_DC"),  # structure 2: created in 2013
         af(30, 3, mesure="AI_DC", **y12),  # structure 3: closed in 2013
     ]
@@ -309,8 +313,11 @@ def test_publics_flags_on_hand_computed_people(tmp_path):
     ds = Dataset(Structure=[structure(1)], AnnexeFinanciere=[af(10, 1)])
     people = [
         (1, dict(civ="MME", born="01/01/1963", qpv="QP"), dict(ass="true", edu="01")),
-        (2, dict(civ="M.", born="01/01/1990", qpv="NQP"), dict(aah="TRUE", rqth="true",
-                                                            rsa="OUI-NM")),
+        (
+            2,
+            dict(civ="M.", born="01/01/1990", qpv="NQP"),
+            dict(aah="TRUE", rqth="true", rsa="OUI-NM"),
+        ),
         (3, dict(civ="MME", born="01/01/1970", qpv=None), dict(pe="4", edu="60")),
         (4, dict(civ="M.", born="01/01/1980", qpv="QP"), dict(edu="41")),
     ]
@@ -319,9 +326,17 @@ def test_publics_flags_on_hand_computed_people(tmp_path):
         ds.ContratMission.append(contract(pph, pph, 1, **ckw))
         ds.EtatMensuelIndiv.append(emi(pph, 10, pph, pph, 2013, 1, 10.0))
     ind, q, _ = run(ds, tmp_path)
-    expected = {"women": 0.5, "age_50_plus": 0.25, "under_26": 0.25, "ass": 0.25, "aah": 0.25,
-                "rqth": 0.25, "rsa": 0.25, "job_seeker_24m_plus": 0.25,
-                "low_qualification": 0.5}
+    expected = {
+        "women": 0.5,
+        "age_50_plus": 0.25,
+        "under_26": 0.25,
+        "ass": 0.25,
+        "aah": 0.25,
+        "rqth": 0.25,
+        "rsa": 0.25,
+        "job_seeker_24m_plus": 0.25,
+        "low_qualification": 0.5,
+    }
     for key, share in expected.items():
         assert val(ind, "public_share", breakdown=key) == pytest.approx(share), key
     # unknown QPV status: excluded from the denominator and reported
@@ -365,15 +380,30 @@ def test_departement_outside_the_region_corsica_and_overseas(tmp_path):
 
 def test_hours_by_sector_longest_prefix_and_unknown_rome(tmp_path):
     ds = Dataset(Structure=[structure(1)], AnnexeFinanciere=[af(10, 1)])
-    romes = [("A1203", 10.0), ("A1101", 20.0), ("K2204", 30.0), ("K2304", 5.0),
-             ("F1701", 40.0), (None, 7.0), ("XYZ", 3.0), ("M1607", 1.0)]
+    romes = [
+        ("A1203", 10.0),
+        ("A1101", 20.0),
+        ("K2204", 30.0),
+        ("K2304", 5.0),
+        ("F1701", 40.0),
+        (None, 7.0),
+        ("XYZ", 3.0),
+        ("M1607", 1.0),
+    ]
     for i, (rome, h) in enumerate(romes, start=1):
         one_person(ds, i, 1, 10, i, hours=(h,), rome=rome)
     ds.EtatMensuelIndiv.append(emi(999, 10, 1, None, 2013, 5, 4.0))  # no contract
     ind, q, _ = run(ds, tmp_path)
-    expect = {"espaces_verts": 10, "agriculture": 20, "nettoyage_hors_sap": 30,
-              "collecte_tri_recyclage": 5, "batiment_tp": 40, "non_renseigne": 14,
-              "autres": 1, "transport_logistique": 0}
+    expect = {
+        "espaces_verts": 10,
+        "agriculture": 20,
+        "nettoyage_hors_sap": 30,
+        "collecte_tri_recyclage": 5,
+        "batiment_tp": 40,
+        "non_renseigne": 14,
+        "autres": 1,
+        "transport_logistique": 0,
+    }
     for code, h in expect.items():
         assert val(ind, "hours_by_sector", breakdown=code) == h, code
     assert val(ind, "hours") == 120.0
@@ -384,8 +414,11 @@ def test_hours_by_sector_longest_prefix_and_unknown_rome(tmp_path):
 
 def test_sector_reference_can_be_overridden(tmp_path, monkeypatch):
     alt = tmp_path / "alt.csv"
-    alt.write_text("# all of F goes to autres\nrome_prefix,sector_code,note\n"
-                   "F17,autres,test\nF,industrie,test\n", encoding="utf-8")
+    alt.write_text(
+        "# all of F goes to autres\nrome_prefix,sector_code,note\n"
+        "F17,autres,test\nF,industrie,test\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("IAE_DIAG_ROME_SECTORS", str(alt))
     ds = Dataset(Structure=[structure(1)], AnnexeFinanciere=[af(10, 1)])
     one_person(ds, 1, 1, 10, 1, hours=(10.0,), rome="F1701")
@@ -403,15 +436,21 @@ def test_sector_reference_can_be_overridden(tmp_path, monkeypatch):
 def test_population_coverage_for_departements_and_regions(tmp_path):
     ds = Dataset(Structure=[structure(1)], AnnexeFinanciere=[af(10, 1)])
     one_person(ds, 1, 1, 10, 1, hours=(182.0,) * 10)
-    pop = pd.DataFrame({"code_departement": ["75", "77", "78", "91", "92", "93", "94", "95"],
-                        "population": [2e6, 1e6, 1e6, 1e6, 1e6, 1.5e6, 1e6, 0.5e6]})
+    pop = pd.DataFrame(
+        {
+            "code_departement": ["75", "77", "78", "91", "92", "93", "94", "95"],
+            "population": [2e6, 1e6, 1e6, 1e6, 1e6, 1.5e6, 1e6, 0.5e6],
+        }
+    )
     ind, _, _ = run(ds, tmp_path, population=pop)
     assert val(ind, "etp_per_10000_inhabitants", "93") == pytest.approx(1 / 1.5e6 * 1e4)
     assert val(ind, "salaries_per_10000_inhabitants", "r11") == pytest.approx(1 / 9e6 * 1e4)
-    assert not (ind["indicator"].eq("etp_per_10000_inhabitants")
-                & ind["territory_level"].eq("france")).any()
-    assert not (ind["indicator"].eq("etp_per_10000_inhabitants")
-                & ind["type_siae"].ne("ALL")).any()
+    assert not (
+        ind["indicator"].eq("etp_per_10000_inhabitants") & ind["territory_level"].eq("france")
+    ).any()
+    assert not (
+        ind["indicator"].eq("etp_per_10000_inhabitants") & ind["type_siae"].ne("ALL")
+    ).any()
     no_pop, _, _ = run(ds, tmp_path / "again")
     assert not no_pop["indicator"].str.endswith("inhabitants").any()
     assert np.isfinite(val(ind, "etp_per_10000_inhabitants", "93"))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from iae_diag.errors import InputError
 from iae_diag.indicators.activity import counted_emi, etp_of_rows, person_ids
 from iae_diag.indicators.common import (
     LEVELS,
@@ -244,12 +245,17 @@ def build_tables(
     af = eligible_af(data.annexe_financiere, data.structure)
     af_dep = geo.dep_index(af["code_departement"])
     af_type = pd.Index(TYPES).get_indexer(af["type_siae"]).astype(np.int64)
-    siae_of_af, siae_pairs = pd.factorize(
-        pd.MultiIndex.from_arrays([af["structure_id"].to_numpy(), af_type])
-    )
+    if af.empty:
+        n = len(data.annexe_financiere)
+        raise InputError(
+            f"annexe_financiere: none of its {n} rows is an eligible annex (state VALIDE, "
+            "PROVISOIRE or CLOTURE and a mesure other than FDI): there is nothing to compute. "
+            "Check the AnnexeFinanciere file of the extract."
+        )
+    siae_of_af, siae_keys = pd.factorize(af["structure_id"].to_numpy() * 8 + af_type)
     siae_of_af = siae_of_af.astype(np.int64)
-    siae_type = np.asarray(siae_pairs.get_level_values(1), dtype=np.int64)
-    siae_structure = np.asarray(siae_pairs.get_level_values(0), dtype=np.int64)
+    siae_type = (np.asarray(siae_keys, dtype=np.int64) % 8).astype(np.int64)
+    siae_structure = np.asarray(siae_keys, dtype=np.int64) // 8
 
     # --- counted EMI rows
     emi = counted_emi(data.etat_mensuel_indiv, af["af_id"].to_numpy())
