@@ -1,0 +1,180 @@
+"""Key-figures JSON (iae-diag/key-figures/1) and the `iae-diag figures` command."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from iae_diag.cli import main
+from iae_diag.errors import InputError
+from iae_diag.figures import SCHEMA, format_key_figures, key_figures
+from iae_diag.formatting import NBSP
+from iae_diag.indicators import build_tables, load_sector_reference, write_tables
+from iae_diag.territories import Territory
+from indicators_helpers import Dataset, af, contract, emi, nir, processed, salarie, structure
+
+TYPES = ["ACI", "AI", "EI", "ETTI", "EITI"]
+PUBLICS = [
+    "women",
+    "under_26",
+    "age_50_plus",
+    "rsa",
+    "ass",
+    "aah",
+    "rqth",
+    "job_seeker_24m_plus",
+    "low_qualification",
+    "qpv",
+]
+
+
+def dataset() -> Dataset:
+    """2012-2013, two SIAE in 93 (an ACI created in 2013, an AI), one EI in 75."""
+    ds = Dataset(Structure=[structure(1), structure(2), structure(3, insee="75056")])
+    ds.AnnexeFinanciere += [
+        af(10, 1, debut="01/01/2012", fin="31/12/2012", etp=6.0, mesure="AI_DC"),
+        af(11, 1, mesure="AI_DC", etp=6.0),
+        af(20, 2, mesure="ACI_DC", etp=12.0),
+        af(30, 3, mesure="EI_DC", dep="075", etp=3.0, hours_etp=1505.0),
+    ]
+    people = [  # pph, afi, rome, hours per month (2013 unless afi 10), woman
+        (1, 11, "K1304", [151.67] * 6, True),
+        (2, 20, "A1203", [700.0] * 10, False),
+        (3, 20, "F1701", [455.0] * 4, True),
+        (4, 30, "K2204", [301.0] * 5, False),
+        (5, 10, "K1304", [100.0], True),
+    ]
+    dsm = 1
+    for pph, afi, rome, hours, woman in people:
+        ds.Salarie.append(
+            salarie(pph, nir(pph), civ="MME" if woman else "M.", qpv="QP" if pph % 2 else "NQP")
+        )
+        ds.ContratMission.append(contract(pph, pph, 1, rome=rome, hired="01/01/2012"))
+        year = 2012 if afi == 10 else 2013
+        for m, h in enumerate(hours, start=1):
+            ds.EtatMensuelIndiv.append(emi(dsm, afi, pph, pph, year, m, h))
+            dsm += 1
+    return ds
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("figures")
+    processed(dataset(), tmp)
+    write_tables(tmp / "processed")
+    return tmp / "processed"
+
+
+@pytest.fixture(scope="module")
+def indicators(folder):
+    from iae_diag.indicators import load_indicators
+
+    return load_indicators(folder)
+
+
+def test_json_shape_and_values(indicators):
+    kf = key_figures(indicators, Territory("dep", "93"), 2013)
+    assert list(kf) == [
+        "schema",
+        "territory",
+        "year",
+        "structures",
+        "structures_change",
+        "salaries",
+        "etp",
+        "etp_conventionnes",
+        "hours",
+        "publics",
+        "publics_by_type",
+    ]
+    assert kf["schema"] == SCHEMA
+    assert kf["territory"] == {"level": "dep", "code": "93", "name": "Seine-Saint-Denis"}
+    assert kf["year"] == 2013
+    assert kf["structures"] == {
+        "total": 2,
+        "by_type": {"ACI": 1, "AI": 1, "EI": 0, "ETTI": 0, "EITI": 0},
+    }
+    assert kf["structures_change"] == {"created": 1, "closed": 0, "net": 1}
+    assert kf["salaries"]["total"] == 3 and kf["salaries"]["by_type"]["ACI"] == 2
+    assert kf["etp"]["by_type"]["ACI"] == pytest.approx((7000 + 1820) / 1820)
+    assert kf["etp"]["by_type"]["AI"] == pytest.approx(910.02 / 1820)  # the AF carries 1820 h
+    assert kf["etp_conventionnes"] == {
+        "total": 18.0,
+        "by_type": {"ACI": 12.0, "AI": 6.0, "EI": 0.0, "ETTI": 0.0, "EITI": 0.0},
+    }
+    labels = load_sector_reference().labels
+    assert list(kf["hours"]["by_sector"]) == list(labels.values())
+    assert kf["hours"]["by_sector"]["Espaces verts"] == pytest.approx(7000.0)
+    assert kf["hours"]["by_type_and_sector"]["ACI"]["Bâtiment-travaux publics"] == 1820.0
+    assert kf["hours"]["by_type_and_sector"]["AI"]["Services aux personnes"] == pytest.approx(
+        910.02
+    )
+    assert kf["hours"]["total"] == pytest.approx(7000 + 1820 + 910.02)
+    assert list(kf["hours"]["by_type_and_sector"]) == TYPES
+    assert list(kf["publics"]) == PUBLICS
+    assert kf["publics"]["women"] == pytest.approx(2 / 3)
+    assert kf["publics_by_type"]["ACI"]["women"] == 0.5
+    assert kf["publics_by_type"]["EI"]["women"] is None  # no EI salarié in 93
+    for block in (kf["structures"], kf["salaries"], kf["etp"], kf["etp_conventionnes"]):
+        assert list(block["by_type"]) == TYPES
+    shares = list(kf["publics"].values()) + [
+        v for t in TYPES for v in kf["publics_by_type"][t].values()
+    ]
+    assert all(v is None or 0 <= v <= 1 for v in shares)
+    json.dumps(kf, allow_nan=False)  # no NaN leaks into the document
+
+
+def test_first_year_has_no_structure_change_and_region_and_france(indicators):
+    kf = key_figures(indicators, Territory("region", "11"), 2012)
+    assert kf["structures_change"] == {"created": None, "closed": None, "net": None}
+    assert kf["territory"]["name"] == "Île-de-France"
+    fr = key_figures(indicators, Territory("france", "FR"), 2013)
+    assert fr["salaries"]["total"] == 4 and fr["structures"]["by_type"]["EI"] == 1
+
+
+def test_unknown_territory_or_year_is_an_input_error(indicators):
+    with pytest.raises(InputError, match=r"dep:01 is not in.*dep:75, dep:93, france"):
+        key_figures(indicators, Territory("dep", "01"), 2013)
+    with pytest.raises(InputError, match=r"year 2009 .* years present are 2012, 2013"):
+        key_figures(indicators, Territory("dep", "93"), 2009)
+
+
+def test_cli_json_is_deterministic_and_defaults_to_the_latest_year(folder, capsys):
+    assert main(["figures", "--processed", str(folder), "--territory", "dep:93", "--json"]) == 0
+    first = capsys.readouterr().out
+    doc = json.loads(first)
+    assert doc["year"] == 2013 and doc["territory"]["code"] == "93"
+    assert "Bâtiment-travaux publics" in first  # UTF-8, not \\u escapes
+    main(["figures", "--processed", str(folder), "--territory", "dep:93", "--json"])
+    assert capsys.readouterr().out == first
+
+
+def test_cli_table_in_french(folder, capsys):
+    code = main(
+        ["figures", "--processed", str(folder), "--territory", "region:11", "--year", "2013"]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "Chiffres clés 2013 : Île-de-France" in out
+    assert f"Heures travaillées : 11{NBSP}235" in out  # 7000 + 1820 + 910.02 + 1505
+    women = next(line for line in out.splitlines() if line.startswith("Femmes"))
+
+    assert f"50{NBSP}%" in women  # 2 women among the 4 salariés of the region
+    assert "Taux de réalisation" in out and "n.d." in out
+
+
+def test_cli_errors_exit_2(folder, capsys):
+    assert main(["figures", "--processed", str(folder), "--territory", "dep:01"]) == 2
+    assert "dep:01 is not in the indicator table" in capsys.readouterr().err
+    assert (
+        main(["figures", "--processed", str(folder.parent / "nowhere"), "--territory", "france"])
+        == 2
+    )
+    assert "iae-diag indicators" in capsys.readouterr().err
+
+
+def test_format_key_figures_uses_french_numbers():
+    ind, _, _ = build_tables(processed(dataset(), None, via_ingest=False))
+    text = format_key_figures(key_figures(ind, Territory("france", "FR"), 2013))
+    assert f"Heures travaillées : 11{NBSP}235" in text
