@@ -93,7 +93,15 @@ def test_region_maps_on_real_geography():
     out = maps.territory_maps(REGION, 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR)
     print(f"region maps drawn in {time.perf_counter() - t0:.2f} s")
     assert all(isinstance(f, Figure) for _, f in out)
-    etp, qpv_share, offer = (f for _, f in out)
+    etp, qpv_share, offer, zoom = (f for _, f in out)
+    # the zoom on Paris and the petite couronne: 1 + 36 + 40 + 47 communes, 21 + 19 + 75 + 47 QPV
+    assert out[3][0] == (
+        "Structures de l'IAE par commune, zoom sur les départements 75, 92, 93 et 94, 2016"
+    )
+    assert len(_collection(zoom, "communes").get_paths()) == 124
+    assert len(_collection(zoom, "qpv").get_paths()) == 162
+    # Paris (3 types), Saint-Denis (2), Montreuil, Nanterre, Créteil
+    assert len(_collection(zoom, "structures").get_offsets()) == 8
     # 8 départements in each choropleth
     assert len(_collection(etp, "departements").get_paths()) == 8 == _parts(g.departements)
     assert len(_collection(qpv_share, "departements").get_paths()) == 8
@@ -134,8 +142,20 @@ def test_region_maps_on_real_geography():
     # each département labelled with its code
     assert {"75", "77", "78", "91", "92", "93", "94", "95"} <= set(share_texts)
     for _, f in out:
-        f.savefig(f"/tmp/iae-diag-test-map-{id(f)}.png")
         assert f.get_figwidth() == pytest.approx(7.0)
+
+
+@needs_real
+def test_dense_departements():
+    g = geo.load_geography(REAL_GEO_DIR)
+    assert maps.dense_departements(g, ["75", "77", "78", "91", "92", "93", "94", "95"]) == [
+        "75",
+        "92",
+        "93",
+        "94",
+    ]
+    assert maps.dense_departements(g, ["77", "78", "91", "95"]) == []
+    assert maps.dense_departements(g, ["93"]) == []
 
 
 @needs_real

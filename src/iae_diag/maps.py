@@ -211,7 +211,7 @@ def _base_axes(bounds: np.ndarray) -> tuple[Figure, plt.Axes]:
     (lx0, lx1), (ly0, ly1) = _TO_L93.transform([xmin, xmax], [ymin, ymax])
     ratio = (ly1 - ly0) / max(lx1 - lx0, 1.0)
     map_h = min(max(WIDTH * MAP_AX_WIDTH * ratio, 3.2), 7.5)
-    top, bottom = 0.75, 0.65  # inches for the title and the notes/source
+    top, bottom = 0.75, 0.8  # inches for the title and the notes/source
     height = map_h + top + bottom
     fig = plt.figure(figsize=(WIDTH, height))
     ax = fig.add_axes((0.01, bottom / height, MAP_AX_WIDTH, map_h / height))
@@ -377,6 +377,7 @@ def structures_map(
     title: str,
     highlight: set[str] | None = None,
     extra_note: str | None = None,
+    spread: str = "separate",
 ) -> Figure:
     """Communes of ``deps`` (outlines), QPV outlines, and one proportional symbol per commune
     and type of SIAE (area proportional to the ETP réalisés, colour by type). ``highlight``:
@@ -432,7 +433,7 @@ def structures_map(
         xmin, ymin, xmax, ymax = communes.total_bounds
         ax.set_xlim(xmin - 0.01 * (xmax - xmin), xmax + 0.01 * (xmax - xmin))
         ax.set_ylim(ymin - 0.01 * (ymax - ymin), ymax + 0.01 * (ymax - ymin))
-        size_handles = _draw_symbols(ax, pts, deps)
+        size_handles = _draw_symbols(ax, pts, spread)
         type_handles = [
             Line2D(
                 [],
@@ -497,19 +498,19 @@ def _symbol_sizes(etp: np.ndarray, etp_max: float, smax: float) -> np.ndarray:
     return np.maximum(smax * etp / etp_max, 6.0)
 
 
-def _draw_symbols(ax, pts: pd.DataFrame, deps: list[str]) -> list:
+def _draw_symbols(ax, pts: pd.DataFrame, spread: str) -> list:
     """Proportional symbols, largest first, several types of one commune spread on a small
     circle. Returns the size-legend handles."""
     if pts.empty:
         return []
-    smax = 420.0 if len(deps) > 1 else 320.0
+    smax = 420.0 if spread == "fixed" else 320.0
     etp = pts["etp_realises"].clip(lower=0).to_numpy(dtype=float)
     etp_max = float(etp.max()) or 1.0
     x0, x1 = ax.get_xlim()
     lx0, _ = _TO_L93.transform(x0, ax.get_ylim()[0])
     lx1, _ = _TO_L93.transform(x1, ax.get_ylim()[0])
     sizes = _symbol_sizes(etp, etp_max, smax)
-    if len(deps) > 1:  # region: a small constant spread keeps each symbol on its commune
+    if spread == "fixed":  # overview: a small constant spread keeps symbols on their commune
         radius = np.full(len(pts), 0.012 * (lx1 - lx0))
     else:  # département: spread the types of a commune so that their symbols do not overlap
         bbox = ax.get_window_extent().transformed(ax.figure.dpi_scale_trans.inverted())
@@ -523,9 +524,9 @@ def _draw_symbols(ax, pts: pd.DataFrame, deps: list[str]) -> list:
     n_by_commune = pts.groupby("code_commune_ref")["type_siae"].transform("size").to_numpy()
     k = pts["type_siae"].map(order).fillna(0).to_numpy()
     angle = 2 * np.pi * k / len(TYPES) + np.pi / 2
-    spread = n_by_commune > 1
-    x[spread] += radius[spread] * np.cos(angle[spread])
-    y[spread] += radius[spread] * np.sin(angle[spread])
+    several = n_by_commune > 1
+    x[several] += radius[several] * np.cos(angle[several])
+    y[several] += radius[several] * np.sin(angle[several])
     lon, lat = _TO_WGS84.transform(x, y)
     colors = pts["type_siae"].map(TYPE_COLORS).fillna(TYPE_COLORS["ALL"]).to_numpy()
     idx = np.argsort(-sizes, kind="stable")
@@ -618,7 +619,16 @@ def territory_maps(
     if territory.level != "dep":
         out.append((t["etp"], _coverage_map(geo, deps, indicators, year, t["etp"])))
         out.append((t["qpv"], _qpv_share_map(geo, deps, indicators, year, t["qpv"])))
-        out.append((t["structures"], _offer_map(geo, deps, siae, year, t["structures"], False)))
+        out.append(
+            (t["structures"], _offer_map(geo, deps, siae, year, t["structures"], False, "fixed"))
+        )
+        dense = dense_departements(geo, deps)
+        if dense:
+            title = (
+                f"Structures de l'IAE par commune, zoom sur les départements "
+                f"{_and_list(dense)}, {year}"
+            )
+            out.append((title, _offer_map(geo, dense, siae, year, title, False)))
     else:
         out.append((t["dep"], _offer_map(geo, deps, siae, year, t["dep"], True)))
     return out
@@ -668,7 +678,26 @@ def _qpv_share_map(geo, deps, indicators, year, title) -> Figure | str:
     )
 
 
-def _offer_map(geo, deps, siae, year, title, highlight_uncovered: bool) -> Figure | str:
+def _and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
+
+
+def dense_departements(geo: Geography, deps: list[str]) -> list[str]:
+    """Départements much smaller than the largest of the territory (area below a tenth of it,
+    in Lambert-93), which the region map cannot show in detail: Paris and the petite couronne
+    in Île-de-France. Empty unless at least two such départements exist."""
+    layer = geo.departements_layer
+    if layer is None or len(deps) < 3:
+        return []
+    d = layer.loc[layer["code_departement"].isin(deps)]
+    area = d.to_crs(metric_crs(deps)).area.to_numpy()
+    small = sorted(d.loc[area < 0.1 * area.max(), "code_departement"])
+    return small if 2 <= len(small) < len(d) else []
+
+
+def _offer_map(
+    geo, deps, siae, year, title, highlight_uncovered: bool, spread: str = "separate"
+) -> Figure | str:
     if geo.communes is None:
         return _missing_layer_note(geo, "de contours des communes")
     located, unlocated = locate_siae(geo, siae, year, deps)
@@ -683,6 +712,7 @@ def _offer_map(geo, deps, siae, year, title, highlight_uncovered: bool) -> Figur
         title,
         highlight,
         _arrondissement_note(geo, siae, year, deps),
+        spread,
     )
 
 
