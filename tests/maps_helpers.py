@@ -3,15 +3,12 @@ with real Île-de-France commune codes, for the tests of geo.py and maps.py."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pandas as pd
 
-REAL_GEO_DIR = Path(
-    os.environ.get("IAE_DIAG_TEST_REAL_GEO_DIR", "")
-    or Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "geo"
-).resolve()
+from iae_diag import config
+
+#: the Île-de-France geography folder of the shared material (the tests assert its counts)
+REAL_GEO_DIR = config.shared_dir() / "data" / "geo"
 
 SIAE_COLUMNS = [
     "structure_id_siae",

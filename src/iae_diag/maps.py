@@ -240,7 +240,7 @@ def _finish(fig: Figure, ax, title: str, source: str, note: str | None = None) -
         fig.text(
             0.01,
             0.30 / height,
-            _wrap(note, 125),
+            _wrap(note, 115),
             fontsize=7.5,
             color="#333333",
             ha="left",
