@@ -72,13 +72,24 @@ def require_columns(df: pd.DataFrame, table: str, columns: list[str]) -> None:
         )
 
 
+def text_in(values: pd.Series, accepted: frozenset[str] | set[str]) -> np.ndarray:
+    """True where the value, stripped and upper-cased, is in ``accepted``; missing is False.
+
+    Computed once per distinct value (factorize), so it stays linear on millions of rows."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    hit = np.array([str(u).strip().upper() in accepted for u in uniques] + [False], dtype=bool)
+    return hit[codes]  # code -1 (missing) reads the trailing False
+
+
+TRUE_TEXT = frozenset({"TRUE", "OUI", "1", "O", "VRAI", "1.0", "T", "Y", "YES"})
+
+
 def as_bool(values: pd.Series) -> np.ndarray:
     """True where the value means yes (booleans, ``true``/``TRUE``, ``OUI``, ``1``); missing
     and anything else is False."""
     if pd.api.types.is_bool_dtype(values.dtype):
         return values.fillna(False).to_numpy(dtype=bool)
-    s = values.astype("string").str.strip().str.upper()
-    return s.isin(["TRUE", "OUI", "1", "O", "VRAI", "1.0"]).fillna(False).to_numpy(dtype=bool)
+    return text_in(values, TRUE_TEXT)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from iae_diag.indicators.common import (
     PUBLIC_KEYS,
     as_bool,
     require_columns,
+    text_in,
 )
 
 CONTRACT_COLUMNS = [
@@ -76,29 +77,24 @@ def characteristics(
     flags["qpv_known"] = np.zeros(n, dtype=bool)
     if not has.any():
         return pd.DataFrame(flags)
-    rsa = c["contrat_salarie_rsa"].astype("string").str.strip().str.upper()
-    flags["rsa"][has] = rsa.isin(["OUI-M", "OUI-NM"]).fillna(False).to_numpy(dtype=bool)
+    flags["rsa"][has] = text_in(c["contrat_salarie_rsa"], {"OUI-M", "OUI-NM"})
     flags["ass"][has] = as_bool(c["contrat_salarie_ass"])
     flags["aah"][has] = as_bool(c["contrat_salarie_aah"])
     flags["rqth"][has] = as_bool(c["contrat_salarie_rqth"])
-    pe = c["contrat_salarie_pe_duree_code"].astype("string").str.strip().str.upper()
-    flags["job_seeker_24m_plus"][has] = pe.isin(JOB_SEEKER_24M).fillna(False).to_numpy(bool)
-    edu = c["contrat_niveau_de_formation_code"].astype("string").str.strip().str.zfill(2)
-    flags["low_qualification"][has] = (
-        edu.isin(LOW_QUALIFICATION_CODES).fillna(False).to_numpy(dtype=bool)
+    flags["job_seeker_24m_plus"][has] = text_in(c["contrat_salarie_pe_duree_code"], JOB_SEEKER_24M)
+    flags["low_qualification"][has] = text_in(
+        c["contrat_niveau_de_formation_code"], LOW_QUALIFICATION_CODES
     )
     sal = salarie.drop_duplicates("salarie_id")
     spos = pd.Index(sal["salarie_id"].to_numpy()).get_indexer(c["contrat_id_pph"].to_numpy())
     found = spos >= 0
     s = sal.iloc[spos[found]]
     idx = np.flatnonzero(has)[found]
-    civ = s["salarie_rci_libelle"].astype("string").str.strip().str.upper()
-    flags["women"][idx] = (civ == "MME").fillna(False).to_numpy(dtype=bool)
+    flags["women"][idx] = text_in(s["salarie_rci_libelle"], {"MME"})
     born = pd.to_numeric(s["salarie_annee_naissance"], errors="coerce").to_numpy(dtype=float)
     age = py_year[idx] - born
     flags["under_26"][idx] = np.nan_to_num(age, nan=999) < 26
     flags["age_50_plus"][idx] = np.nan_to_num(age, nan=-1) >= 50
-    qpv = s["salarie_adr_qpv_type"].astype("string").str.strip().str.upper()
-    flags["qpv"][idx] = (qpv == "QP").fillna(False).to_numpy(dtype=bool)
-    flags["qpv_known"][idx] = qpv.isin(["QP", "NQP"]).fillna(False).to_numpy(dtype=bool)
+    flags["qpv"][idx] = text_in(s["salarie_adr_qpv_type"], {"QP"})
+    flags["qpv_known"][idx] = text_in(s["salarie_adr_qpv_type"], {"QP", "NQP"})
     return pd.DataFrame(flags)

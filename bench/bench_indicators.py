@@ -1,0 +1,193 @@
+"""Benchmark of the indicator pass (``iae_diag.indicators.build_tables``) on national-size data.
+
+1. The SYNTH generator writes a national dataset (``region="france"``, years
+   ``BENCH_INDICATORS_YEARS``, default 2007-2013, scale ``BENCH_INDICATORS_SCALE``, default 1)
+   and the ingest turns it into processed parquet. If the dataset has fewer than
+   ``BENCH_INDICATORS_MIN_ROWS`` (default 5 000 000) EtatMensuelIndiv rows, the scale is
+   raised and the data generated again.
+2. For k = 1, 2, 4, a fresh process loads the processed tables, builds k copies of them with
+   offset ids (structures, annexes, persons, contracts and rows are all distinct; AF numbers,
+   hence départements, are kept) and times ``build_tables`` on the result: every indicator
+   for every département, region, France and year. Peak memory is the peak resident memory
+   of that process, sampled during ``build_tables``, and its increase over the memory held
+   before the call (the input frames).
+
+Last line: ``bench indicators: ratio=<t4/t1> t1_s=.. t2_s=.. t4_s=.. peak_mib_4x=.. rows_1x=..``
+(linear growth means a ratio about 4; target <= 4.5).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+MIN_ROWS = int(os.environ.get("BENCH_INDICATORS_MIN_ROWS", "5000000"))
+YEARS = os.environ.get("BENCH_INDICATORS_YEARS", "2007-2013")
+SCALE = float(os.environ.get("BENCH_INDICATORS_SCALE", "1"))
+REPEAT_1X = 2  # the 1x time is the best of two runs (it is the ratio's baseline)
+
+#: id columns shifted together in each copy (same id space in each group)
+ID_GROUPS = {
+    "structure": [
+        ("structure", "structure_id_siae"),
+        ("annexe_financiere", "af_id_structure"),
+        ("contrat_mission", "contrat_id_structure"),
+    ],
+    "af": [("annexe_financiere", "af_id_annexe_financiere"), ("etat_mensuel_indiv", "emi_afi_id")],
+    "avenant": [("annexe_financiere", "af_id_avenant_modification")],
+    "dsm": [("etat_mensuel_indiv", "emi_dsm_id")],
+    "pph": [
+        ("etat_mensuel_indiv", "emi_pph_id"),
+        ("contrat_mission", "contrat_id_pph"),
+        ("salarie", "salarie_id"),
+    ],
+    "ctr": [("etat_mensuel_indiv", "emi_ctr_id"), ("contrat_mission", "contrat_id_ctr")],
+}
+TABLES = ["structure", "annexe_financiere", "etat_mensuel_indiv", "contrat_mission", "salarie"]
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def replicate(data, k: int):
+    """k copies of the processed tables with every id shifted by the copy's offset."""
+    from iae_diag.processed import ProcessedData
+
+    if k == 1:
+        return data
+    frames = {t: getattr(data, t) for t in TABLES}
+    offsets = {}
+    for group, cols in ID_GROUPS.items():
+        top = max(int(pd.to_numeric(frames[t][c]).max()) for t, c in cols)
+        offsets[group] = 10 ** len(str(top))
+    out = {}
+    for t in TABLES:
+        parts = []
+        for i in range(k):
+            f = frames[t].copy()
+            for group, cols in ID_GROUPS.items():
+                for tt, c in cols:
+                    if tt == t:
+                        f[c] = f[c] + i * offsets[group]
+            if t == "salarie" and i:
+                f["person_key"] = f["person_key"].where(
+                    f["person_key"].isna(), f["person_key"] + f"-{i}"
+                )
+            parts.append(f)
+        out[t] = pd.concat(parts, ignore_index=True)
+    return ProcessedData(**out, manifest=data.manifest, quarantine=data.quarantine)
+
+
+def child(processed_dir: str, k: int) -> None:
+    """Time build_tables on k copies of the processed data; print one JSON line."""
+    from iae_diag.indicators import build_tables
+    from iae_diag.processed import load_processed
+
+    data = replicate(load_processed(processed_dir), k)
+    rows = len(data.etat_mensuel_indiv)
+    gc.collect()
+    before = _rss_mib()
+    peak = [before]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], _rss_mib())
+            time.sleep(0.02)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    t0 = time.perf_counter()
+    ind, quality, siae = build_tables(data)
+    elapsed = time.perf_counter() - t0
+    stop.set()
+    th.join()
+    peak[0] = max(peak[0], _rss_mib())
+    print(
+        json.dumps(
+            {
+                "k": k,
+                "rows": rows,
+                "seconds": elapsed,
+                "peak_mib": peak[0],
+                "delta_mib": peak[0] - before,
+                "indicator_rows": len(ind),
+            }
+        )
+    )
+
+
+def run_child(processed_dir: Path, k: int) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(processed_dir), str(k)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def prepare(tmp: Path) -> Path:
+    """Generate and ingest a national dataset with at least MIN_ROWS monthly rows."""
+    from iae_diag.ingest import ingest
+    from iae_diag.synth import generate
+
+    scale = SCALE
+    while True:
+        raw, proc = tmp / f"raw-{scale:g}", tmp / f"processed-{scale:g}"
+        t0 = time.perf_counter()
+        generate(raw, years=YEARS, seed=2013, region="france", scale=scale)
+        t1 = time.perf_counter()
+        manifest = ingest(raw, proc)
+        t2 = time.perf_counter()
+        rows = manifest["tables"]["EtatMensuelIndiv"]["rows_kept"]
+        print(
+            f"data: region=france years={YEARS} scale={scale:g} emi_rows={rows} "
+            f"synth_s={t1 - t0:.1f} ingest_s={t2 - t1:.1f}",
+            flush=True,
+        )
+        if rows >= MIN_ROWS:
+            return proc
+        scale = scale * MIN_ROWS / max(rows, 1) * 1.05
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="bench-indicators-") as d:
+        proc = prepare(Path(d))
+        res = {}
+        for k in (1, 2, 4):
+            runs = [run_child(proc, k) for _ in range(REPEAT_1X if k == 1 else 1)]
+            best = min(runs, key=lambda r: r["seconds"])
+            res[k] = best
+            print(
+                f"indicators {k}x: emi_rows={best['rows']} time_s={best['seconds']:.2f} "
+                f"peak_mib={best['peak_mib']:.0f} (+{best['delta_mib']:.0f} during the pass) "
+                f"indicator_rows={best['indicator_rows']}",
+                flush=True,
+            )
+    t1, t2, t4 = (res[k]["seconds"] for k in (1, 2, 4))
+    print(
+        f"bench indicators: ratio={t4 / t1:.2f} t1_s={t1:.2f} t2_s={t2:.2f} t4_s={t4:.2f} "
+        f"peak_mib_4x={res[4]['peak_mib']:.0f} rows_1x={res[1]['rows']}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        child(sys.argv[2], int(sys.argv[3]))
+        sys.exit(0)
+    np.seterr(all="ignore")
+    sys.exit(main())
