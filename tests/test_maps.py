@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from shapely.geometry import box
 
 from iae_diag import geo, maps
+from iae_diag.errors import InputError
 from iae_diag.territories import Territory
 from maps_helpers import REAL_GEO_DIR, indicators_frame, siae_frame
 
@@ -367,3 +368,29 @@ def test_round_steps():
     assert maps._round_steps(55.0) == [50.0, 10.0, 2.0]
     assert maps._round_steps(430.0) == [200.0, 50.0, 10.0]
     assert maps._nice_length_km(48.0) == 10.0
+
+
+def test_bad_inputs_named(tiny_geo):
+    siae = siae_frame().drop(columns=["etp_realises"])
+    with pytest.raises(
+        InputError,
+        match=r"siae table given to territory_maps: missing "
+        r"column\(s\) etp_realises",
+    ):
+        maps.territory_maps(DEP93, 2016, indicators_frame(), siae, tiny_geo)
+    with pytest.raises(InputError, match=r"indicator table .*: missing column\(s\) breakdown"):
+        maps.territory_maps(
+            REGION, 2016, indicators_frame().drop(columns="breakdown"), siae_frame(), None
+        )
+    with pytest.raises(InputError, match="low_coverage_table: missing column"):
+        maps.low_coverage_table(DEP93, 2016, siae, None)
+
+
+def test_missing_commune_codes_counted_not_drawn(tiny_geo):
+    g = geo.load_geography(tiny_geo)
+    siae = _siae([("93", "93066"), ("93", None), ("93", ""), ("93", "93001")])
+    located, unlocated = maps.locate_siae(g, siae, 2016)
+    assert sorted(located["code_commune_ref"]) == ["93001", "93066"]
+    assert unlocated == 2
+    out = maps.territory_maps(DEP93, 2016, indicators_frame(), siae, tiny_geo)
+    assert any("2 sans commune reconnue" in t for t in _texts(out[0][1]))
