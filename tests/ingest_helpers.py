@@ -7,6 +7,7 @@ Row k of a table is on physical line k + 3 of its file (DEB line, header line).
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 from fluxiae_writer import write_table
@@ -234,5 +235,17 @@ def write_all(
     paths = {}
     for table, table_rows in rows.items():
         kw = {"columns": header(table), **options.get(table, {})}
-        paths[table] = write_table(folder, table, table_rows, **kw)
+        paths[table] = write_one(folder, table, table_rows, **kw)
     return paths
+
+
+def write_one(folder: Path, table: str, rows: list[dict], gz: bool = False, **kw) -> Path:
+    """``write_table``, with the gzip variant written here (byte-reproducible, mtime 0)."""
+    path = write_table(folder, table, rows, **kw)
+    if not gz:
+        return path
+    gz_path = path.with_name(path.name + ".gz")
+    with gzip.GzipFile(gz_path, "wb", mtime=0) as f:
+        f.write(path.read_bytes())
+    path.unlink()
+    return gz_path

@@ -29,6 +29,7 @@ import shutil
 import tempfile
 import unicodedata
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -144,11 +145,16 @@ def find_raw_files(raw_dir: Path) -> tuple[dict[str, list[RawFile]], list[str]]:
 # reading and framing a file
 
 
-def _read_bytes(rf: RawFile) -> tuple[bytes, int, str]:
-    """(decompressed content, file size, sha256 of the file as stored)."""
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_bytes(rf: RawFile, pool: ThreadPoolExecutor) -> tuple[bytes, int, Future]:
+    """(decompressed content, file size, future sha256 of the file as stored). The hash runs
+    in a thread (hashlib releases the GIL) while the file is parsed."""
     raw = rf.path.read_bytes()
     size = len(raw)
-    digest = hashlib.sha256(raw).hexdigest()
+    digest = pool.submit(_sha256, raw)
     if not rf.name.endswith(".gz"):
         return raw, size, digest
     d = zlib.decompressobj(wbits=31)
@@ -212,8 +218,8 @@ class Framed:
 
     columns: list[str]
     body: pa.Buffer  # the data records, one per line, each with len(columns) fields
-    n_body_lines: int
-    record_lines: np.ndarray  # physical line number of each record in ``body``
+    n_body_lines: int  # physical lines between header and FIN (-1: not known yet)
+    record_lines: np.ndarray | None  # physical line of each record (None: one per line)
     bad_records: list[tuple[int, str]]  # (physical line, "<n> fields, expected <m>")
     deb: bool
     fin: int | None
@@ -281,7 +287,6 @@ def _frame(data: bytes, spec: TableSpec, where: str) -> Framed:
             "Expected at least one row."
         )
     body_start = nl + 1
-    first_body_line = header_line + 1
     # optional FIN<n> line
     fin = None
     last_nl = data.rfind(b"\n", body_start, end)
@@ -296,26 +301,23 @@ def _frame(data: bytes, spec: TableSpec, where: str) -> Framed:
             f"end of the file{' (FIN line)' if fin is not None else ''}. "
             "Expected at least one row."
         )
-    ncols = len(columns)
-    n_lines = data.count(b"\n", body_start, end) + 1
-    n_pipes = data.count(b"|", body_start, end)
-    buf = pa.py_buffer(data)
-    if n_pipes == (ncols - 1) * n_lines:
-        # fast path: every line is a complete record (checked again by the parser)
-        fr = Framed(
-            columns=columns,
-            body=buf.slice(body_start, end - body_start),
-            n_body_lines=n_lines,
-            record_lines=np.arange(first_body_line, first_body_line + n_lines, dtype=np.int64),
-            bad_records=[],
-            deb=deb,
-            fin=fin,
-            header_line=header_line,
-        )
-    else:
-        fr = _frame_slow(data, body_start, end, ncols, first_body_line, where)
+    if data.find(b"\n\n", body_start, end) >= 0:
+        # blank lines (the parser would read them as rows): frame line by line
+        fr = _frame_slow(data, body_start, end, len(columns), header_line + 1, where)
         fr.deb, fr.fin, fr.header_line, fr.columns = deb, fin, header_line, columns
-    return fr
+        return fr
+    # fast path: one record per line; the parser checks the field count of every line and
+    # a failure sends the file to the line-by-line framing (_frame_slow)
+    return Framed(
+        columns=columns,
+        body=pa.py_buffer(data).slice(body_start, end - body_start),
+        n_body_lines=-1,
+        record_lines=None,
+        bad_records=[],
+        deb=deb,
+        fin=fin,
+        header_line=header_line,
+    )
 
 
 def _check_fin(fr: Framed, where: str) -> None:
@@ -422,11 +424,13 @@ def _frame_slow(
     )
 
 
-def _parse(fr: Framed, include: list[str], where: str) -> pa.Table:
-    """Parse the framed records with pyarrow.csv, every selected column as text."""
-    n = len(fr.record_lines)
-    if n == 0:
-        return pa.table({c: pa.array([], pa.string()) for c in include})
+def _parse(fr: Framed, include: list[str], types: dict[str, pa.DataType]) -> pa.Table:
+    """Parse the framed records with pyarrow.csv (``types``: column -> type, text when not
+    given; an empty field is null in a typed column). On the fast path
+    (``record_lines is None``) a line without the header's field count raises
+    _ParseFallback; a value the typed parser refuses raises _TypeFallback."""
+    if fr.record_lines is not None and len(fr.record_lines) == 0:
+        return pa.table({c: pa.array([], types.get(c, pa.string())) for c in include})
     opts = dict(
         read_options=pacsv.ReadOptions(column_names=fr.columns, block_size=1 << 24),
         parse_options=pacsv.ParseOptions(
@@ -434,7 +438,8 @@ def _parse(fr: Framed, include: list[str], where: str) -> pa.Table:
         ),
         convert_options=pacsv.ConvertOptions(
             include_columns=include,
-            column_types={c: pa.string() for c in include},
+            column_types={c: types.get(c, pa.string()) for c in include},
+            null_values=[""],
             strings_can_be_null=False,
             check_utf8=False,
         ),
@@ -442,10 +447,23 @@ def _parse(fr: Framed, include: list[str], where: str) -> pa.Table:
     try:
         t = pacsv.read_csv(pa.BufferReader(fr.body), **opts)
     except pa.ArrowInvalid as exc:
-        raise _ParseFallback(str(exc)) from None
-    if t.num_rows != n:
-        raise _ParseFallback(f"{t.num_rows} rows parsed, {n} expected")
+        msg = str(exc).splitlines()[0]
+        if "conversion error" in msg:
+            raise _TypeFallback(msg) from None
+        if fr.record_lines is not None:
+            raise
+        raise _ParseFallback(msg) from None
+    if fr.record_lines is None:
+        first = fr.header_line + 1
+        fr.n_body_lines = t.num_rows
+        fr.record_lines = np.arange(first, first + t.num_rows, dtype=np.int64)
+    elif t.num_rows != len(fr.record_lines):
+        raise AssertionError(f"{t.num_rows} rows parsed, {len(fr.record_lines)} framed")
     return t
+
+
+class _TypeFallback(Exception):
+    """A numeric column holds a value the typed parser refuses: parse it as text."""
 
 
 class _ParseFallback(Exception):
@@ -550,17 +568,29 @@ def _convert_unique(values: pa.Array, col: Col) -> tuple[pa.Array, np.ndarray]:
     return out, status
 
 
+def _check_numeric(out: pa.Array, col: Col) -> tuple[pa.Array, np.ndarray]:
+    """Status of a column the parser already typed (int64 or float64; empty -> null)."""
+    status = np.zeros(len(out), dtype=np.int8)
+    num = _np(pc.fill_null(pc.cast(out, pa.float64()), 0.0))
+    if out.null_count:
+        status[_np(pc.is_null(out))] = MISSING
+    if col.kind == "id":
+        status[(status == OK) & (num < 0)] = INVALID
+    if col.kind == "float":
+        status[(status == OK) & ~np.isfinite(num)] = INVALID  # "nan", "inf" are not numbers
+    if col.min is not None:
+        status[(status == OK) & (num < col.min)] = BELOW
+    if col.max is not None:
+        status[(status == OK) & (num > col.max)] = ABOVE
+    return out, status
+
+
 def _convert(raw: pa.Array, col: Col) -> tuple[pa.Array, np.ndarray]:
     """Typed values and status codes of a raw text column (one entry per row)."""
-    if col.kind == "id":
-        # ids are mostly distinct: convert directly, with a fast path for clean columns
-        try:
-            out = pc.cast(raw, pa.int64())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            return _convert_unique(raw, col)
-        status = np.zeros(len(raw), dtype=np.int8)
-        status[_np(pc.less(out, 0))] = INVALID
-        return out, status
+    if pa.types.is_integer(raw.type) or pa.types.is_floating(raw.type):
+        return _check_numeric(raw, col)
+    if col.kind == "id":  # ids are mostly distinct: no dictionary
+        return _convert_unique(raw, col)
     enc = pc.dictionary_encode(raw)
     values, status_u = _convert_unique(enc.dictionary, col)
     idx = enc.indices
@@ -614,6 +644,16 @@ class _Rejects:
         return self.code < 0
 
 
+def _as_text(v: object) -> str:
+    """A raw value as it was in the file (typed numbers written back without a spurious .0)."""
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        t = repr(v)
+        return t[:-2] if t.endswith(".0") else t
+    return str(v).strip()
+
+
 def _row_hashes(t: pa.Table, columns: list[str]) -> np.ndarray:
     df = t.select(columns).to_pandas()
     return pd.util.hash_pandas_object(df, index=False).to_numpy()
@@ -632,12 +672,23 @@ def _process_table(
         include = [c for c in dict.fromkeys(fr.columns) if c]
     else:
         include = [c.name for c in spec.columns if c.name in fr.columns]
-    try:
-        t = _parse(fr, include, where)
-    except _ParseFallback as exc:
-        log.info("%s: %s; re-framing line by line", where, exc)
-        fr = _frame_slow_from_fast(fr, where)
-        t = _parse(fr, include, where)
+    types = {
+        c.name: pa.float64() if c.kind == "float" else pa.int64()
+        for c in spec.columns
+        if c.kind in ("id", "int", "float") and c.name in include
+    }
+    t = None
+    for _attempt in range(3):
+        try:
+            t = _parse(fr, include, types)
+            break
+        except _ParseFallback as exc:
+            log.info("%s: %s; re-framing line by line", where, exc)
+            fr = _frame_slow_from_fast(fr, where)
+        except _TypeFallback as exc:
+            log.info("%s: %s; reading the numeric columns as text", where, exc)
+            types = {}
+    assert t is not None
     _check_fin(fr, where)
     del data
     n = t.num_rows
@@ -732,9 +783,9 @@ def _process_table(
         q_column[sel] = column
         if column not in personal and sel.any():
             vals = pc.take(raw_cols[column], pa.array(qidx[sel])).to_pylist()
-            q_values[sel] = [v.strip() for v in vals]
+            q_values[sel] = [_as_text(v) for v in vals]
     rec_ids = (
-        [v.strip() for v in pc.take(raw_cols[spec.record_id], pa.array(qidx)).to_pylist()]
+        [_as_text(v) for v in pc.take(raw_cols[spec.record_id], pa.array(qidx)).to_pylist()]
         if spec.record_id in raw_cols
         else [""] * len(qidx)
     )
@@ -857,6 +908,46 @@ def _with_pandas_metadata(t: pa.Table, spec: TableSpec) -> pa.Table:
 # the whole ingest
 
 
+def _ingest_table(
+    spec: TableSpec,
+    files: list[RawFile],
+    salt: str,
+    done: dict[str, TableResult],
+    pool: ThreadPoolExecutor,
+) -> TableResult:
+    rf = files[0]
+    if len(files) > 1:
+        log.info(
+            "%s: using %s, the latest of %d extracts (older: %s)",
+            spec.table,
+            rf.name,
+            len(files),
+            ", ".join(f.name for f in files[1:]),
+        )
+    else:
+        log.info("%s: reading %s", spec.table, rf.name)
+    data, size, digest = _read_bytes(rf, pool)
+    res = _process_table(spec, rf, data, salt, done)
+    del data
+    res.info = {
+        "file": rf.name,
+        "size": size,
+        "sha256": digest.result(),
+        "extract_stamp": rf.stamp.isoformat(),
+        **res.info,
+        "output": TABLE_FILES[spec.table],
+        "candidates": sorted(f.name for f in files),
+    }
+    log.info(
+        "%s: %d rows read, %d kept, %d quarantined",
+        spec.table,
+        res.info["rows_read"],
+        res.info["rows_kept"],
+        res.info["rows_quarantined"],
+    )
+    return res
+
+
 def ingest(raw_dir: Path | str, out_dir: Path | str, salt: str | None = None) -> dict:
     """Read the five fluxIAE tables of ``raw_dir`` and write the processed layout into
     ``out_dir``; return the manifest. Raises InputError on a file-level fault (nothing is
@@ -873,39 +964,9 @@ def ingest(raw_dir: Path | str, out_dir: Path | str, salt: str | None = None) ->
             f"{', '.join(s.table for s in TABLES)} (other files found: {names})."
         )
     results: dict[str, TableResult] = {}
-    for spec in TABLES:
-        files = found[spec.table]
-        rf = files[0]
-        if len(files) > 1:
-            log.info(
-                "%s: using %s, the latest of %d extracts (%s)",
-                spec.table,
-                rf.name,
-                len(files),
-                ", ".join(f.name for f in files[1:]),
-            )
-        else:
-            log.info("%s: reading %s", spec.table, rf.name)
-        data, size, digest = _read_bytes(rf)
-        res = _process_table(spec, rf, data, salt, results)
-        del data
-        res.info = {
-            "file": rf.name,
-            "size": size,
-            "sha256": digest,
-            "extract_stamp": rf.stamp.isoformat(),
-            **res.info,
-            "output": TABLE_FILES[spec.table],
-            "candidates": sorted(f.name for f in files),
-        }
-        results[spec.table] = res
-        log.info(
-            "%s: %d rows read, %d kept, %d quarantined",
-            spec.table,
-            res.info["rows_read"],
-            res.info["rows_kept"],
-            res.info["rows_quarantined"],
-        )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for spec in TABLES:
+            results[spec.table] = _ingest_table(spec, found[spec.table], salt, results, pool)
     manifest = {
         "package_version": __version__,
         "schema_version": SCHEMA_VERSION,
@@ -924,7 +985,7 @@ def _write(out_dir: Path, results: dict[str, TableResult], manifest: dict) -> No
     tmp = Path(tempfile.mkdtemp(prefix=".ingest-", dir=out_dir))
     try:
         for name, res in results.items():
-            pq.write_table(res.table, tmp / TABLE_FILES[name], compression="zstd")
+            pq.write_table(res.table, tmp / TABLE_FILES[name], compression="snappy")
         q = pd.concat([r.quarantine for r in results.values()], ignore_index=True)
         q = q[QUARANTINE_COLUMNS]
         q.to_csv(tmp / QUARANTINE, index=False, lineterminator="\n")
