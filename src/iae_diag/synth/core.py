@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from iae_diag import config
 from iae_diag.errors import ParameterError
@@ -48,20 +50,33 @@ NAF = {"ACI": "8899B", "AI": "7830Z", "EI": "8121Z", "ETTI": "7820Z", "EITI": "8
 LEGAL = {"ACI": "9220", "AI": "9220", "EI": "5499", "ETTI": "5710", "EITI": "5710"}
 
 _DAY0 = np.datetime64("1920-01-01", "D")
+_ORDER = ["Structure", "AnnexeFinanciere", "EtatMensuelIndiv", "ContratMission", "Salarie"]
 
 
 @lru_cache(maxsize=1)
-def _date_lut() -> np.ndarray:
+def _date_lut() -> pa.Array:
     days = _DAY0 + np.arange(0, 45000)
     iso = np.datetime_as_string(days, unit="D")
-    return np.array([f"{s[8:10]}/{s[5:7]}/{s[0:4]}" for s in iso])
+    return pa.array([f"{d[8:10]}/{d[5:7]}/{d[0:4]}" for d in iso], pa.string())
 
 
-def fmt_days(day: np.ndarray) -> np.ndarray:
-    """dd/mm/yyyy strings of day numbers (days since 1970-01-01)."""
-    return _date_lut()[
-        np.asarray(day, dtype=np.int64) - (_DAY0 - np.datetime64("1970-01-01")).astype(np.int64)
-    ]
+def fmt_days(day: np.ndarray) -> pa.Array:
+    """dd/mm/yyyy strings (arrow) of day numbers (days since 1970-01-01)."""
+    off = (_DAY0 - np.datetime64("1970-01-01", "D")).astype(np.int64)
+    return _date_lut().take(pa.array(np.asarray(day, dtype=np.int64) - off))
+
+
+def masked(values: object, keep: np.ndarray) -> pa.Array:
+    """``values`` where ``keep``, empty (null) elsewhere."""
+    arr = values if isinstance(values, pa.Array) else pa.array(np.asarray(values))
+    return pc.if_else(pa.array(np.asarray(keep, dtype=bool)), arr, pa.scalar(None, arr.type))
+
+
+def cat(categories: object, codes: np.ndarray) -> pa.Array:
+    """Strings ``categories[codes]`` as an arrow array (fast for millions of rows)."""
+    return pa.array([str(c) for c in categories], pa.string()).take(
+        pa.array(np.asarray(codes, dtype=np.int64))
+    )
 
 
 def first_day(month_abs: np.ndarray) -> np.ndarray:
@@ -100,11 +115,6 @@ def region_deps(region: str) -> list[str]:
 def dep3(dep: str) -> str:
     """Three-character département of an AF number: 93 -> 093, 2A -> 02A, 971 -> 971."""
     return dep if len(dep) == 3 else "0" + dep
-
-
-def _pick(rng: np.random.Generator, options: tuple[str, ...], n: int) -> np.ndarray:
-    w = np.arange(len(options), 0, -1, dtype=float)
-    return np.array(options)[rng.choice(len(options), size=n, p=w / w.sum())]
 
 
 def generate(
@@ -157,28 +167,31 @@ def generate(
         sp, mo, sector_m, siae, plan, counts, year_list, np.random.default_rng([seed, 104])
     )
 
-    # --- tables ----------------------------------------------------------------------
+    # --- tables: each written as soon as it is built, then freed ----------------------
     rng_t = np.random.default_rng([seed, 105])
+    paths = []
+
+    def write(table: str, built: tuple[dict, int]) -> None:
+        paths.append(write_table(out, table, headers[table], built[0], built[1], stamp))
+
+    write("Structure", _structures(siae, communes, y0, rng_t))
     af, af_lookup = _annexes(siae, year_list, mo, sp, hours, rng_t)
+    write("AnnexeFinanciere", af)
+    del af
     ctr = _contracts(sp, siae, cpub, year_list, rng_t)
     emi = _emi(sp, mo, hours, siae, af_lookup, ctr, year_list, rng_t)
-    sal = _salaries(sp, siae, people, communes, deps, rng_t)
-    struct = _structures(siae, communes, y0, rng_t)
-
-    paths = []
-    for table, (data, n) in (
-        ("Structure", struct),
-        ("AnnexeFinanciere", af),
-        ("EtatMensuelIndiv", emi),
-        ("ContratMission", ctr["table"]),
-        ("Salarie", sal),
-    ):
-        paths.append(write_table(out, table, headers[table], data, n, stamp))
+    n_emi = emi[1]
+    write("EtatMensuelIndiv", emi)
+    del emi
+    write("ContratMission", ctr["table"])
+    del ctr
+    write("Salarie", _salaries(sp, siae, people, communes, deps, rng_t))
+    paths.sort(key=lambda p: _ORDER.index(p.name.split("_")[1]))
     log.info(
         "synth: %d SIAE, %d persons, %d EMI rows in %.1f s",
         len(siae),
         len(np.unique(people["person"])),
-        emi[1],
+        n_emi,
         time.perf_counter() - t_start,
     )
     return paths
@@ -222,63 +235,64 @@ def _decorate_siae(siae: pd.DataFrame, y0: int, rng: np.random.Generator) -> pd.
     return siae
 
 
-def _annexes(siae, years, mo, sp, hours, rng):
+def _annexes(
+    siae: pd.DataFrame, years: list[int], mo, sp, hours: np.ndarray, rng: np.random.Generator
+) -> tuple[tuple[dict, int], np.ndarray]:
     """AnnexeFinanciere rows: per SIAE and active year one AF (new id at each renewal) with
-    1-3 modification rows; extras: motif-rejet duplicates, ANNULE and FDI_DC annexes."""
+    1-3 modification rows (older ones HISTORISE); extras: motif-rejet duplicates, ANNULE and
+    FDI_DC annexes. Returns the table and the AF id of each (SIAE, year)."""
     y0, y1 = years[0], years[-1]
     ny = len(years)
-    recs = []
-    for i, s in enumerate(siae.itertuples(index=False)):
-        for y in range(max(s.first_year, y0), min(s.last_year, y1) + 1):
-            sm = s.start_month if y == s.first_year else 1
-            em = s.end_month if y == s.last_year else 12
-            recs.append((i, y, sm, em))
-    af = pd.DataFrame(recs, columns=["siae", "year", "sm", "em"])
+    fy = siae["first_year"].to_numpy()
+    ly = siae["last_year"].to_numpy()
+    a = np.maximum(fy, y0)
+    b = np.minimum(ly, y1)
+    nyears = np.maximum(b - a + 1, 0)
+    af_siae = np.repeat(np.arange(len(siae)), nyears)
+    af_year = a[af_siae] + (
+        np.arange(len(af_siae)) - np.repeat(np.cumsum(nyears) - nyears, nyears)
+    )
+    sm = np.where(af_year == fy[af_siae], siae["start_month"].to_numpy()[af_siae], 1)
+    em = np.where(af_year == ly[af_siae], siae["end_month"].to_numpy()[af_siae], 12)
+    af = pd.DataFrame({"siae": af_siae, "year": af_year, "sm": sm, "em": em})
     n = len(af)
     af["af_id"] = 100000 + np.arange(n) * 7
     lookup = np.full(len(siae) * ny, -1, dtype=np.int64)
-    lookup[af["siae"].to_numpy() * ny + af["year"].to_numpy() - y0] = af["af_id"].to_numpy()
-    # realised ETP per AF -> conventioned posts
-    t_month = sp.type_code[mo.spell]
+    lookup[af_siae * ny + af_year - y0] = af["af_id"].to_numpy()
+    # realised ETP per AF -> conventioned posts (realised / taux de réalisation)
     ann = np.array([A.ANNUAL_HOURS[t] for t in A.TYPES])
     row_af = sp.siae[mo.spell] * ny + (mo.month // 12 - y0)
-    etp_real = np.bincount(row_af, weights=hours / ann[t_month], minlength=len(lookup))
-    e = etp_real[af["siae"].to_numpy() * ny + af["year"].to_numpy() - y0]
-    months = (af["em"] - af["sm"] + 1).to_numpy()
+    etp_real = np.bincount(
+        row_af, weights=hours / ann[sp.type_code[mo.spell]], minlength=len(lookup)
+    )
+    e = etp_real[af_siae * ny + af_year - y0]
+    months = em - sm + 1
     taux = rng.uniform(*A.TAUX_REALISATION_RANGE, n)
     af["etp_postes"] = np.round(np.maximum(e / taux * 12 / months, 0.5), 2)
-    s = siae.iloc[af["siae"].to_numpy()].reset_index(drop=True)
-    af["type"] = s["type"].to_numpy()
-    af["mesure"] = s["mesure"].to_numpy()
-    af["structure_idx"] = s["structure_idx"].to_numpy()
-    af["af_number"] = s["af_number"].to_numpy()
-    af["dep"] = s["dep"].to_numpy()
-    af["renewal"] = af["year"] - s["af_first_year"].to_numpy()
-    closed = (af["year"] < y1) | (af["em"] < 12)
+    for col in ("type", "mesure", "structure_idx", "af_number", "dep"):
+        af[col] = siae[col].to_numpy()[af_siae]
+    af["renewal"] = af_year - siae["af_first_year"].to_numpy()[af_siae]
+    closed = (af_year < y1) | (em < 12)
     prov = rng.random(n) < A.PROVISOIRE_SHARE
     af["state"] = np.where(closed, "CLOTURE", np.where(prov, "PROVISOIRE", "VALIDE"))
     af["nmod"] = rng.choice(len(A.MODIFICATIONS_P), size=n, p=A.MODIFICATIONS_P) + 1
     af["motif"] = ""
     af["missing_hours"] = rng.random(n) < A.ANNUAL_HOURS_MISSING_SHARE
-    # expand modifications: older ones HISTORISE with other posts
     rows = af.loc[af.index.repeat(af["nmod"])].reset_index(drop=True)
     rows["mod"] = rows.groupby("af_id").cumcount()
-    last = rows["mod"] == rows["nmod"] - 1
+    last = (rows["mod"] == rows["nmod"] - 1).to_numpy()
     rows.loc[~last, "state"] = "HISTORISE"
     rows.loc[~last, "etp_postes"] = np.round(
         rows.loc[~last, "etp_postes"] * rng.uniform(0.8, 1.0, int((~last).sum())), 2
     )
-    # residual duplicates differing by af_motif_rejet
     dup = rows[last & (rng.random(len(rows)) < A.MOTIF_REJET_DUP_SHARE)].copy()
     dup["motif"] = "DOUBLON"
-    # cancelled annexes
-    ann_rows = af[rng.random(n) < A.ANNULE_SHARE].copy()
-    ann_rows["af_id"] = ann_rows["af_id"] + 3
-    ann_rows["state"] = "ANNULE"
-    ann_rows["mod"] = 0
-    # FDI annexes (subsidy, not a SIAE), straddling two years
+    cancelled = af[rng.random(n) < A.ANNULE_SHARE].copy()
+    cancelled["af_id"] += 3
+    cancelled["state"] = "ANNULE"
+    cancelled["mod"] = 0
     fdi = af[(rng.random(n) < A.FDI_SHARE) & (af["year"] < y1)].copy()
-    fdi["af_id"] = fdi["af_id"] + 5
+    fdi["af_id"] += 5
     fdi["mesure"] = "FDI_DC"
     fdi["af_number"] = (
         "FDI"
@@ -287,225 +301,218 @@ def _annexes(siae, years, mo, sp, hours, rng):
         + pd.Series(np.arange(len(fdi)) + 1, index=fdi.index).astype(str).str.zfill(4)
     )
     fdi["state"] = "CLOTURE"
-    fdi["sm"], fdi["em"] = 7, 18  # 01/07/Y - 30/06/Y+1
+    fdi["sm"], fdi["em"] = 7, 18  # 01/07/Y - 30/06/Y+1: straddles two years
     fdi["etp_postes"] = np.nan
     fdi["mod"] = 0
     fdi["renewal"] = 0
-    allr = pd.concat([rows, dup, ann_rows, fdi], ignore_index=True)
+    fdi["missing_hours"] = False
+    allr = pd.concat([rows, dup, cancelled, fdi], ignore_index=True)
     allr = allr.sort_values(["af_id", "mod", "motif"], kind="stable").reset_index(drop=True)
     m = len(allr)
-    allr["avenant_id"] = 5_000_000 + np.arange(m)
     ym = allr["year"].to_numpy() * 12
     deb = first_day(ym + allr["sm"].to_numpy() - 1)
     fin = last_day(ym + allr["em"].to_numpy() - 1)
-    typ = allr["mesure"].str.replace(r"_(DC|MP)$", "", regex=True).to_numpy()
-    is_fdi = allr["mesure"].to_numpy() == "FDI_DC"
-    annual = np.array([A.ANNUAL_HOURS.get(t, np.nan) for t in typ])
-    ann_txt = np.array([f"{v:.2f}" for v in annual], dtype=object)
-    ann_txt[is_fdi | allr["missing_hours"].fillna(False).to_numpy(bool)] = None
-    posts = allr["etp_postes"].to_numpy(float)
-    posts_txt = np.array([None if np.isnan(v) else f"{v:.2f}" for v in posts], dtype=object)
+    mesure = allr["mesure"].to_numpy().astype(str)
+    typ = np.array([x.rsplit("_", 1)[0] for x in mesure])
+    is_fdi = mesure == "FDI_DC"
+    annual = np.array([A.ANNUAL_HOURS.get(t, 0.0) for t in typ])
     aide = np.array([A.AIDE_POSTE.get(t, 0.0) for t in typ])
+    posts = allr["etp_postes"].to_numpy(float)
+    has_posts = ~np.isnan(posts)
     months = allr["em"].to_numpy() - allr["sm"].to_numpy() + 1
-    total = np.where(np.isnan(posts), np.nan, posts * aide * months / 12)
-    tot_txt = np.array([None if np.isnan(v) else f"{v:.2f}" for v in total], dtype=object)
-    state = allr["state"].to_numpy()
-    motif = allr["motif"].to_numpy()
-    conv = np.array(
-        [
-            None if f else f"{dep3(d)} {(int(y) % 100):02d}0101 {t} {i % 100000:05d}"
-            for f, d, y, t, i in zip(
-                is_fdi,
-                allr["dep"],
-                allr["year"] - allr["renewal"],
-                typ,
-                allr["structure_idx"],
-                strict=True,
-            )
-        ],
-        dtype=object,
-    )
-    deposit = fmt_days(deb - 60)
+    total = np.where(has_posts, posts * aide * months / 12, 0.0)
+    state = allr["state"].to_numpy().astype(str)
+    motif = allr["motif"].to_numpy().astype(str)
+    dep_s = allr["dep"].map(dep3).to_numpy().astype(str)
+    mill = (allr["year"] - allr["renewal"]).to_numpy() % 100
+    conv = [
+        f"{d} {y:02d}0101 {t} {i % 100000:05d}"
+        for d, y, t, i in zip(dep_s, mill, typ, allr["structure_idx"], strict=True)
+    ]
+    missing = allr["missing_hours"].to_numpy(bool)
     data = {
         "af_id_structure": 1000 + allr["structure_idx"].to_numpy() * 3,
-        "af_numero_convention": conv,
-        "af_mesure_dispositif_id": allr["mesure"].map(MESURE_IDS).to_numpy(),
-        "af_mesure_dispositif_code": allr["mesure"].to_numpy(),
-        "af_numero_annexe_financiere": allr["af_number"].to_numpy(),
+        "af_numero_convention": masked(pa.array(conv, pa.string()), ~is_fdi),
+        "af_mesure_dispositif_id": np.array([MESURE_IDS[x] for x in mesure]),
+        "af_mesure_dispositif_code": pa.array(mesure, pa.string()),
+        "af_numero_annexe_financiere": pa.array(allr["af_number"].to_numpy().astype(str)),
         "af_numero_avenant_renouvellement": allr["renewal"].to_numpy(),
         "af_numero_avenant_modification": allr["mod"].to_numpy(),
         "af_id_annexe_financiere": allr["af_id"].to_numpy(),
-        "af_id_avenant_modification": allr["avenant_id"].to_numpy(),
-        "af_date_depot_dde_financement": deposit,
-        "af_etat_annexe_financiere_id": np.array([STATE_IDS[s] for s in state]),
-        "af_etat_annexe_financiere_code": state,
+        "af_id_avenant_modification": 5_000_000 + np.arange(m),
+        "af_date_depot_dde_financement": fmt_days(deb - 60),
+        "af_etat_annexe_financiere_id": np.array([STATE_IDS[x] for x in state]),
+        "af_etat_annexe_financiere_code": pa.array(state, pa.string()),
         "af_indicateur_suspension": "false",
         "af_date_debut_effet": fmt_days(deb),
         "af_date_fin_effet": fmt_days(fin),
-        "af_etp_postes_insertion": posts_txt,
-        "af_duree_heure_annuel_etp_id": np.where(is_fdi, None, 1).astype(object),
-        "af_duree_heure_annuel_etp_code": np.where(is_fdi, None, "DUR_AN_ETP").astype(object),
-        "af_duree_heure_annuel_etp_valeur": ann_txt,
-        "af_montant_unitaire_annuel_code": np.where(is_fdi, None, "MT_AN_ETP").astype(object),
-        "af_montant_unitaire_annuel_valeur": np.array(
-            [None if f else f"{a:.2f}" for f, a in zip(is_fdi, aide, strict=True)], dtype=object
+        "af_etp_postes_insertion": masked(
+            pa.array([f"{v:.2f}" for v in np.nan_to_num(posts)]), has_posts
         ),
-        "af_montant_total_annuel": tot_txt,
+        "af_duree_heure_annuel_etp_id": masked(np.ones(m, np.int64), ~is_fdi),
+        "af_duree_heure_annuel_etp_code": masked(np.full(m, "DUR_AN_ETP"), ~is_fdi),
+        "af_duree_heure_annuel_etp_valeur": masked(
+            pa.array([f"{v:.2f}" for v in annual]), ~is_fdi & ~missing
+        ),
+        "af_montant_unitaire_annuel_code": masked(np.full(m, "MT_AN_ETP"), ~is_fdi),
+        "af_montant_unitaire_annuel_valeur": masked(pa.array([f"{v:.2f}" for v in aide]), ~is_fdi),
+        "af_montant_total_annuel": masked(pa.array([f"{v:.2f}" for v in total]), has_posts),
         "af_indic_cofinancement": "false",
-        "af_duree_collective_hebdo": np.where(is_fdi, None, "35:00").astype(object),
-        "af_motif_rejet_id": np.where(motif == "", None, "2").astype(object),
-        "af_motif_rejet_code": np.where(motif == "", None, motif).astype(object),
+        "af_duree_collective_hebdo": masked(np.full(m, "35:00"), ~is_fdi),
+        "af_motif_rejet_id": masked(np.full(m, 2), motif != ""),
+        "af_motif_rejet_code": masked(motif, motif != ""),
         "af_date_signature": fmt_days(deb - 20),
         "af_date_reception_asp": fmt_days(deb - 10),
     }
     return (data, m), lookup
 
 
-def _contracts(sp, siae, cpub, years, rng):
+def _contracts(
+    sp, siae: pd.DataFrame, cpub: dict, years: list[int], rng: np.random.Generator
+) -> dict:
     """Contract chains: contract k of a spell covers months start + k*L .. start + (k+1)*L - 1
-    (L drawn per spell), the last one ending with the spell; renewals have type 1, 2, ..."""
-    y1 = years[-1]
-    w1 = y1 * 12 + 11
+    (L drawn per spell), the last one ending with the spell; renewals have type 1, 2, ...;
+    one ROME code per spell (the job held), kept by its renewals."""
+    w1 = years[-1] * 12 + 11
     n = len(sp.start)
     lo = np.array([A.CONTRACT_MONTHS[t][0] for t in A.TYPES])[sp.type_code]
     hi = np.array([A.CONTRACT_MONTHS[t][1] for t in A.TYPES])[sp.type_code]
     L = lo + (rng.random(n) * (hi - lo + 1)).astype(np.int64)
-    last_needed = np.minimum(sp.end, w1)
-    nctr = (last_needed - sp.start) // L + 1
-    ctr_base = np.concatenate([[0], np.cumsum(nctr)[:-1]])
+    nctr = (np.minimum(sp.end, w1) - sp.start) // L + 1
+    ctr_base = np.concatenate([[0], np.cumsum(nctr)[:-1]]).astype(np.int64)
     c_spell = np.repeat(np.arange(n), nctr)
     k = np.arange(len(c_spell)) - ctr_base[c_spell]
     c_first = sp.start[c_spell] + k * L[c_spell]
     c_last = np.minimum(c_first + L[c_spell] - 1, sp.end[c_spell])
-    is_last = c_last == sp.end[c_spell]
-    exits = is_last & sp.exits[c_spell]
+    exits = (c_last == sp.end[c_spell]) & sp.exits[c_spell]
     m = len(c_spell)
     ctr_id = 3_000_000 + np.arange(m)
     hire_day = first_day(c_first) + np.where(k == 0, rng.integers(0, 10, m), 0)
     exit_day = first_day(c_last) + rng.integers(0, 27, m)
-    motive_codes = np.array(list(A.EXIT_MOTIVES))
+    motive_codes = list(A.EXIT_MOTIVES)
     motive_p = np.array(list(A.EXIT_MOTIVES.values()))
-    motive = motive_codes[rng.choice(len(motive_codes), size=m, p=motive_p / motive_p.sum())]
-    # declarations: inherited from the spell, some re-declared at renewal
-    redecl = (k > 0) & (rng.random(m) < A.REDECLARE_SHARE)
+    motive = rng.choice(len(motive_codes), size=m, p=motive_p / motive_p.sum())
+    # declarations: inherited from the spell, some re-declared at a renewal
     rsa = cpub["rsa"][c_spell].copy()
     ass = cpub["ass"][c_spell].copy()
     pe = cpub["pe"][c_spell].copy()
-    if redecl.any():
-        donors = rng.choice(np.flatnonzero(sp.type_code >= 0), size=int(redecl.sum()))
-        same_type = sp.type_code[donors] == sp.type_code[c_spell[redecl]]
-        idx = np.flatnonzero(redecl)[same_type]
-        rsa[idx] = cpub["rsa"][donors[same_type]]
-        ass[idx] = cpub["ass"][donors[same_type]]
-        pe[idx] = cpub["pe"][donors[same_type]]
-    rsa_txt = np.where(rsa, np.where(cpub["rsa_m"][c_spell], "OUI-M", "OUI-NM"), "NON")
-    sector = cpub["sector"][c_spell]
-    rome = np.empty(m, dtype=object)
-    for si, s in enumerate(A.SECTORS):
-        mm = sector == si
-        if mm.any():
-            codes = A.ROME_BY_SECTOR[s]
-            chosen = _pick(rng, codes, len(np.unique(c_spell[mm])))
-            # one ROME per spell (the job held), kept by its renewals
-            sp_ids, inv = np.unique(c_spell[mm], return_inverse=True)
-            rome[mm] = chosen[inv]
-    rome[rome == ""] = None
-    tname = np.array(A.TYPES)[sp.type_code[c_spell]]
-    s_rows = siae.iloc[sp.siae[c_spell]]
-    bools = {True: "true", False: "false"}
+    redecl = np.flatnonzero((k > 0) & (rng.random(m) < A.REDECLARE_SHARE))
+    if len(redecl):
+        donors = rng.integers(0, n, len(redecl))
+        same = sp.type_code[donors] == sp.type_code[c_spell[redecl]]
+        idx, donors = redecl[same], donors[same]
+        rsa[idx], ass[idx], pe[idx] = cpub["rsa"][donors], cpub["ass"][donors], cpub["pe"][donors]
+    rsa_code = np.where(rsa, np.where(cpub["rsa_m"][c_spell], 1, 2), 0)
+    # ROME: one per spell, drawn in its sector (the first codes of a sector are more frequent)
+    spell_rome = np.zeros(n, dtype=np.int64)
+    rome_list: list[str] = []
+    for si, sec in enumerate(A.SECTORS):
+        codes = A.ROME_BY_SECTOR[sec]
+        mm = cpub["sector"] == si
+        w = np.arange(len(codes), 0, -1, dtype=float)
+        spell_rome[mm] = len(rome_list) + rng.choice(len(codes), size=int(mm.sum()), p=w / w.sum())
+        rome_list.extend(codes)
+    rome_idx = spell_rome[c_spell]
+    rome_empty = np.array([c == "" for c in rome_list])[rome_idx]
+    tc = sp.type_code[c_spell]
+    struct = siae["structure_idx"].to_numpy()[sp.siae[c_spell]]
+    mes = siae["mesure"].to_numpy().astype(str)
+    mes_codes, mes_idx = np.unique(mes, return_inverse=True)
+    mes_c = mes_idx[sp.siae[c_spell]]
+    employer = {"EI": "01", "ETTI": "02", "AI": "03", "ACI": "04", "EITI": "07"}
+    pe_codes = cpub["pe_codes"]
     table = {
         "contrat_id_ctr": ctr_id,
         "contrat_id_pph": 2_000_000 + c_spell,
-        "contrat_id_structure": 1000 + s_rows["structure_idx"].to_numpy() * 3,
-        "contrat_mesure_disp_id": s_rows["mesure"].map(MESURE_IDS).to_numpy(),
-        "contrat_mesure_disp_code": s_rows["mesure"].to_numpy(),
+        "contrat_id_structure": 1000 + struct * 3,
+        "contrat_mesure_disp_id": np.array([MESURE_IDS[x] for x in mes_codes])[mes_c],
+        "contrat_mesure_disp_code": cat(mes_codes, mes_c),
         "contrat_date_creation": fmt_days(hire_day - 3),
         "contrat_date_embauche": fmt_days(hire_day),
         "contrat_date_fin_contrat": fmt_days(last_day(c_last)),
-        "contrat_date_sortie_definitive": np.where(exits, fmt_days(exit_day), None).astype(object),
+        "contrat_date_sortie_definitive": masked(fmt_days(exit_day), exits),
         "contrat_duree_contrat": c_last - c_first + 1,
         "contrat_type_contrat": k,
-        "contrat_code_rome": rome,
-        "contrat_duree_hebdo_travail": np.where(tname == "ACI", "26:00", "35:00"),
-        "contrat_motif_sortie_code": np.where(exits, motive, None).astype(object),
-        "contrat_niveau_de_formation_code": cpub["edu_codes"][cpub["edu"][c_spell]],
-        "contrat_salarie_pe_duree_code": cpub["pe_codes"][pe],
-        "contrat_inscrit_pole_emploi": np.where(cpub["pe_codes"][pe] == "0", "false", "true"),
-        "contrat_salarie_rsa": rsa_txt,
-        "contrat_salarie_ass": np.vectorize(bools.get, otypes=[object])(ass)
-        if m
-        else np.array([], dtype=object),
-        "contrat_salarie_aah": np.where(cpub["aah"][c_spell], "true", "false"),
-        "contrat_salarie_rqth": np.where(cpub["rqth"][c_spell], "true", "false"),
-        "contrat_type_employeur_code": s_rows["type"]
-        .map({"EI": "01", "ETTI": "02", "AI": "03", "ACI": "04", "EITI": "07"})
-        .to_numpy(),
+        "contrat_code_rome": masked(cat(rome_list, rome_idx), ~rome_empty),
+        "contrat_duree_hebdo_travail": cat(("35:00", "26:00"), tc == TYPE_CODE["ACI"]),
+        "contrat_motif_sortie_code": masked(cat(motive_codes, motive), exits),
+        "contrat_niveau_de_formation_code": cat(cpub["edu_codes"], cpub["edu"][c_spell]),
+        "contrat_salarie_pe_duree_code": cat(pe_codes, pe),
+        "contrat_inscrit_pole_emploi": cat(("false", "true"), pe_codes[pe] != "0"),
+        "contrat_salarie_rsa": cat(("NON", "OUI-M", "OUI-NM"), rsa_code),
+        "contrat_salarie_ass": cat(("false", "true"), ass),
+        "contrat_salarie_aah": cat(("false", "true"), cpub["aah"][c_spell]),
+        "contrat_salarie_rqth": cat(("false", "true"), cpub["rqth"][c_spell]),
+        "contrat_type_employeur_code": cat([employer[t] for t in A.TYPES], tc),
     }
     return {
         "table": (table, m),
-        "spell": c_spell,
-        "first": c_first,
-        "last": c_last,
-        "id": ctr_id,
         "base": ctr_base,
         "L": L,
+        "id": ctr_id,
         "exit_day": exit_day,
         "motive": motive,
+        "motive_codes": motive_codes,
         "exits": exits,
     }
 
 
-def _emi(sp, mo, hours, siae, af_lookup, ctr, years, rng):
-    """EtatMensuelIndiv: one row per person x AF x month (+ a few older versions)."""
+def _emi(
+    sp,
+    mo,
+    hours: np.ndarray,
+    siae: pd.DataFrame,
+    af_lookup: np.ndarray,
+    ctr: dict,
+    years: list[int],
+    rng: np.random.Generator,
+) -> tuple[dict, int]:
+    """EtatMensuelIndiv: one row per person x AF x month, plus a few older versions
+    (``emi_sme_version`` 1 with other hours, the kept row being version 2)."""
     y0 = years[0]
     ny = len(years)
     n = len(mo.spell)
     year = mo.month // 12
-    month = mo.month % 12 + 1
     afi = af_lookup[sp.siae[mo.spell] * ny + (year - y0)]
-    k = (mo.month - sp.start[mo.spell]) // ctr["L"][mo.spell]
-    cidx = ctr["base"][mo.spell] + k
-    ctr_id = ctr["id"][cidx]
+    cidx = ctr["base"][mo.spell] + (mo.month - sp.start[mo.spell]) // ctr["L"][mo.spell]
     exit_row = ctr["exits"][cidx] & (mo.month == sp.end[mo.spell])
     version = np.ones(n, dtype=np.int64)
     dup = (rng.random(n) < A.EMI_VERSION_DUP_SHARE) & (hours > 0)
     version[dup] = 2
     di = np.flatnonzero(dup)
-    # older version rows (different hours), sorted with the others below
     sel = np.concatenate([np.arange(n), di])
     ver = np.concatenate([version, np.ones(len(di), dtype=np.int64)])
     hrs = np.concatenate([hours, np.round(hours[di] * rng.uniform(0.5, 0.9, len(di)), 2)])
-    order = np.lexsort((ver, 2_000_000 + mo.spell[sel], afi[sel], mo.month[sel]))
+    order = np.lexsort((ver, mo.spell[sel], afi[sel], mo.month[sel]))
     sel, ver, hrs = sel[order], ver[order], hrs[order]
     m = len(sel)
+    month_s = mo.month[sel]
     t = sp.type_code[mo.spell[sel]]
     ann = np.array([A.ANNUAL_HOURS[x] for x in A.TYPES])[t]
-    is_ai_etti = np.isin(t, [TYPE_CODE["AI"], TYPE_CODE["ETTI"]])
-    mdays = last_day(mo.month[sel] + 1) + 5
+    ai_etti = np.isin(t, [TYPE_CODE["AI"], TYPE_CODE["ETTI"]])
+    mdays = last_day(month_s + 1) + 5
     ex = exit_row[sel]
-    motive_code = np.where(ex, ctr["motive"][cidx[sel]], None).astype(object)
+    c_sel = cidx[sel]
     data = {
         "emi_date_creation": fmt_days(mdays - 10),
         "emi_date_modification": fmt_days(mdays),
         "emi_afi_id": afi[sel],
-        "emi_sme_mois": month[sel],
-        "emi_sme_annee": year[sel],
+        "emi_sme_mois": month_s % 12 + 1,
+        "emi_sme_annee": month_s // 12,
         "emi_esm_etat_id": "2",
         "emi_esm_etat_code": "VALIDE",
         "emi_sme_version": ver,
         "emi_date_validation": fmt_days(mdays),
         "emi_pph_id": 2_000_000 + mo.spell[sel],
-        "emi_ctr_id": ctr_id[sel],
+        "emi_ctr_id": ctr["id"][c_sel],
         "emi_nb_heures_travail": hrs,
-        "emi_nb_mission": np.where(is_ai_etti & (hrs > 0), 1 + (hrs // 60), None).astype(object),
-        "emi_nb_heures_facturees": np.where(is_ai_etti, np.round(hrs), None).astype(object),
+        "emi_nb_mission": masked((1 + hrs // 60).astype(np.int64), ai_etti & (hrs > 0)),
+        "emi_nb_heures_facturees": masked(np.round(hrs).astype(np.int64), ai_etti),
         "emi_mt_salaire_brut": np.round(hrs * A.HOURLY_WAGE, 2),
-        "emi_salarie_tjs_accomp": np.where(hrs > 0, "false", "true"),
+        "emi_salarie_tjs_accomp": cat(("false", "true"), hrs == 0),
         "emi_part_etp": np.round(hrs * 12 / ann, 4),
-        "emi_date_fin_reelle": np.where(ex, fmt_days(ctr["exit_day"][cidx[sel]]), None).astype(
-            object
-        ),
-        "emi_motif_sortie_code": motive_code,
+        "emi_date_fin_reelle": masked(fmt_days(ctr["exit_day"][c_sel]), ex),
+        "emi_motif_sortie_code": masked(cat(ctr["motive_codes"], ctr["motive"][c_sel]), ex),
         "emi_dsm_id": 10_000_000 + np.arange(m),
     }
     return data, m
@@ -517,10 +524,11 @@ def _nir(
     birth_year: np.ndarray,
     birth_month: np.ndarray,
     rng: np.random.Generator,
-) -> np.ndarray:
+) -> pa.Array:
     """Synthetic NIRs, unique per person: sex, yy, mm, a 2-digit 'département' and a 6-digit
-    number derived from the person id, then the key 97 - (n mod 97) (15 chars) or no key."""
-    sex = np.where(women, 2, 1)
+    number derived from the person id, then the key 97 - (n mod 97) (15 chars) or, for
+    ``NIR_13_SHARE`` of them, no key (13 chars)."""
+    sex = np.where(women, 2, 1).astype(np.int64)
     dep = 1 + (person // 1_000_000) % 95
     body = (
         sex * 10**12
@@ -530,15 +538,40 @@ def _nir(
         + person % 1_000_000
     )
     key = 97 - body % 97
-    s13 = np.char.zfill(body.astype(str), 13)
-    s15 = np.char.add(s13, np.char.zfill(key.astype(str), 2))
     short = rng.random(len(person)) < A.NIR_13_SHARE
-    return np.where(short, s13, s15).astype(object)
+    full = body * 100 + key
+    s13 = pc.utf8_lpad(pc.cast(pa.array(body), pa.string()), 13, "0")
+    s15 = pc.utf8_lpad(pc.cast(pa.array(full), pa.string()), 15, "0")
+    return pc.if_else(pa.array(short), s13, s15)
 
 
-def _salaries(sp, siae, people, communes, deps, rng):
+def _commune_columns(communes, deps: np.ndarray, idx: np.ndarray) -> dict[str, pa.Array]:
+    """code, name, postal code and QPV name of drawn communes (per-département tables)."""
+    dep_codes, dep_inv = np.unique(deps.astype(str), return_inverse=True)
+    offsets, codes, names, cps, qnames = [], [], [], [], []
+    pos = 0
+    for d in dep_codes:
+        tab = communes.table(str(d))
+        offsets.append(pos)
+        pos += len(tab)
+        codes.extend(tab["code"])
+        names.extend(tab["name"])
+        cps.extend(_pseudo_cp(c) for c in tab["code"])
+        qnames.extend(tab["qpv_name"])
+    g = np.asarray(offsets, dtype=np.int64)[dep_inv] + idx
+    return {
+        "code": cat(codes, g),
+        "name": cat(names, g),
+        "cp": cat(cps, g),
+        "qpv_name": cat(qnames, g),
+    }
+
+
+def _salaries(
+    sp, siae: pd.DataFrame, people: dict, communes, deps: list[str], rng: np.random.Generator
+) -> tuple[dict, int]:
     """Salarie rows: one per spell (salarie_id is per structure); persons in two SIAE share
-    their NIR, sex and birth date."""
+    their NIR, sex and birth date; obviously fake names and street."""
     n = len(sp.start)
     person = people["person"]
     women = people["women"][person]
@@ -546,46 +579,36 @@ def _salaries(sp, siae, people, communes, deps, rng):
     bm = rng.integers(1, 13, n)[person]
     bd = rng.integers(1, 29, n)[person]
     birth = first_day(by * 12 + bm - 1) + bd - 1
-    nir = _nir(person, women, by, bm, rng)
-    nir[~people["has_nir"][person]] = None
-    siae_dep = siae["dep"].to_numpy()[sp.siae]
-    res_dep = siae_dep.copy()
+    nir = masked(_nir(person, women, by, bm, rng), people["has_nir"][person])
+    res_dep = siae["dep"].to_numpy().astype(str)[sp.siae]
     if len(deps) > 1:
         move = rng.random(n) < A.OTHER_DEP_RESIDENCE_SHARE
         res_dep[move] = np.array(deps)[rng.integers(0, len(deps), int(move.sum()))]
     qpv = people["qpv"]
     ci = draw_communes(communes, res_dep, qpv == 2, rng)
-    code = np.empty(n, dtype=object)
-    name = np.empty(n, dtype=object)
-    qname = np.empty(n, dtype=object)
-    for d in np.unique(res_dep):
-        m = res_dep == d
-        tab = communes.table(str(d))
-        code[m] = tab["code"].to_numpy()[ci[m]]
-        name[m] = tab["name"].to_numpy()[ci[m]]
-        qname[m] = tab["qpv_name"].to_numpy()[ci[m]]
-    qtype = np.array([None, "NQP", "QP"], dtype=object)[qpv]
-    qname = np.where(qpv == 2, qname, None)
-    qname[qname == ""] = None
-    sid = 2_000_000 + np.arange(n)
+    com = _commune_columns(communes, res_dep, ci)
+    qname_ok = pc.and_(pa.array(qpv == 2), pc.not_equal(com["qpv_name"], ""))
+    num = pc.cast(pa.array(np.arange(n)), pa.string())
     data = {
-        "salarie_id": sid,
-        "salarie_rci_libelle": np.where(women, "MME", "M."),
-        "salarie_nom_usage": np.char.add("NOMFICTIF", np.arange(n).astype(str)),
-        "salarie_prenom": np.where(women, "PRENOMFICTIVE", "PRENOMFICTIF"),
+        "salarie_id": 2_000_000 + np.arange(n),
+        "salarie_rci_libelle": cat(("M.", "MME"), women),
+        "salarie_nom_usage": pc.binary_join_element_wise("NOMFICTIF", num, ""),
+        "salarie_prenom": cat(("PRENOMFICTIF", "PRENOMFICTIVE"), women),
         "salarie_date_naissance": fmt_days(birth),
         "salarie_nir": nir,
-        "salarie_agrement": np.char.add("99999", np.char.zfill(person.astype(str), 8)),
-        "salarie_adr_numero_voie": (1 + person % 120),
+        "salarie_agrement": pc.binary_join_element_wise(
+            "99999", pc.utf8_lpad(pc.cast(pa.array(person), pa.string()), 8, "0"), ""
+        ),
+        "salarie_adr_numero_voie": 1 + person % 120,
         "salarie_codetypevoie": "RUE",
         "salarie_adr_libelle_voie": "DES EXEMPLES FICTIFS",
-        "salarie_codepostalcedex": np.array([_pseudo_cp(c) for c in code], dtype=object),
-        "salarie_commune": name,
-        "salarie_codeinseecom": code,
-        "salarie_code_dpt": res_dep,
-        "salarie_adr_qpv_type": qtype,
-        "salarie_adr_qpv_nom": qname,
-        "salarie_adr_is_zrr": np.where(rng.random(n) < A.ZRR_SHARE, "true", "false"),
+        "salarie_codepostalcedex": com["cp"],
+        "salarie_commune": com["name"],
+        "salarie_codeinseecom": com["code"],
+        "salarie_code_dpt": pa.array(res_dep, pa.string()),
+        "salarie_adr_qpv_type": masked(cat(("", "NQP", "QP"), qpv), qpv > 0),
+        "salarie_adr_qpv_nom": masked(com["qpv_name"], qname_ok),
+        "salarie_adr_is_zrr": cat(("false", "true"), rng.random(n) < A.ZRR_SHARE),
         "salarie_date_modification": fmt_days(first_day(sp.start) - 5),
     }
     return data, n
@@ -600,56 +623,48 @@ def _pseudo_cp(code: str) -> str:
     return (dep.replace("2A", "20").replace("2B", "20") + "000")[:5]
 
 
-def _structures(siae, communes, y0, rng):
-    """Structure rows (one per structure_id_siae): fake names, real or pseudo communes."""
+def _structures(
+    siae: pd.DataFrame, communes, y0: int, rng: np.random.Generator
+) -> tuple[dict, int]:
+    """Structure rows (one per structure_id_siae): fake names, real or pseudo communes;
+    creation date 01/02/2006 (ASP migration) for structures older than the data."""
     g = siae.groupby("structure_idx", sort=True)
     first = g.first()
     n = len(first)
-    deps = first["dep"].to_numpy()
+    deps = first["dep"].to_numpy().astype(str)
     ci = draw_communes(communes, deps, np.zeros(n, bool), rng)
-    code = np.empty(n, dtype=object)
-    name = np.empty(n, dtype=object)
-    for d in np.unique(deps):
-        m = deps == d
-        tab = communes.table(str(d))
-        code[m] = tab["code"].to_numpy()[ci[m]]
-        name[m] = tab["name"].to_numpy()[ci[m]]
+    com = _commune_columns(communes, deps, ci)
     sidx = first.index.to_numpy()
-    sid = 1000 + sidx * 3
-    siren = 990_000_000 + sidx * 7
-    siret = np.char.add(siren.astype(str), np.char.zfill((10 + sidx % 90).astype(str), 5))
+    siret = [f"{990_000_000 + i * 7:09d}{10 + i % 90:05d}" for i in sidx]
     fy = g["first_year"].min().to_numpy()
-    created = np.where(
-        fy < y0,
-        fmt_days(first_day(np.array([2006 * 12 + 1]))).item(),
-        fmt_days(first_day(np.maximum(fy, y0) * 12) - 30),
+    cday = np.where(
+        fy < y0, first_day(np.full(n, 2006 * 12 + 1)), first_day(np.maximum(fy, y0) * 12) - 30
     )
-    created = np.char.add(created.astype(str), " 00:00:00")
-    types = first["type"].to_numpy()
-    cp = np.array([_pseudo_cp(c) for c in code], dtype=object)
+    created = pc.binary_join_element_wise(fmt_days(cday), " 00:00:00", "")
+    types = first["type"].to_numpy().astype(str)
     num = 1 + sidx % 150
     data = {
         "structure_date_creation": created,
         "structure_date_modification": created,
-        "structure_id_siae": sid,
-        "structure_siret_signature": siret,
-        "structure_siret_actualise": siret,
-        "structure_denomination": np.char.add(
-            np.char.add("SIAE FICTIVE ", types.astype(str)), np.char.add(" ", sidx.astype(str))
+        "structure_id_siae": 1000 + sidx * 3,
+        "structure_siret_signature": pa.array(siret),
+        "structure_siret_actualise": pa.array(siret),
+        "structure_denomination": pa.array(
+            [f"SIAE FICTIVE {t} {i}" for t, i in zip(types, sidx, strict=True)]
         ),
-        "structure_categorie_juridique_code": np.array([LEGAL[t] for t in types]),
-        "structure_code_naf": np.array([NAF[t] for t in types]),
+        "structure_categorie_juridique_code": pa.array([LEGAL[t] for t in types]),
+        "structure_code_naf": pa.array([NAF[t] for t in types]),
         "structure_adresse_admin_numero": num,
         "structure_adresse_admin_type_voie": "RUE",
         "structure_adresse_admin_nom_voie": "DE L'EXEMPLE FICTIF",
-        "structure_adresse_admin_cp": cp,
-        "structure_adresse_admin_commune": name,
-        "structure_adresse_admin_code_insee": code,
+        "structure_adresse_admin_cp": com["cp"],
+        "structure_adresse_admin_commune": com["name"],
+        "structure_adresse_admin_code_insee": com["code"],
         "structure_adresse_gestion_numero": num,
         "structure_adresse_gestion_type_voie": "RUE",
         "structure_adresse_gestion_nom_voie": "DE L'EXEMPLE FICTIF",
-        "structure_adresse_gestion_cp": cp,
-        "structure_adresse_gestion_commune": name,
-        "structure_adresse_gestion_code_insee": code,
+        "structure_adresse_gestion_cp": com["cp"],
+        "structure_adresse_gestion_commune": com["name"],
+        "structure_adresse_gestion_code_insee": com["code"],
     }
     return data, n

@@ -100,17 +100,23 @@ def draw_communes(
     """Index (into each département's table) of one commune per item, weighted by population;
     among communes holding a QPV when ``want_qpv`` (any commune when the département has none).
     Returns an int array aligned with ``deps``."""
-    out = np.zeros(len(deps), dtype=np.int64)
-    u = rng.random(len(deps))
-    for dep in np.unique(deps):
+    n = len(deps)
+    out = np.zeros(n, dtype=np.int64)
+    u = rng.random(n)
+    dep_codes, inv = np.unique(np.asarray(deps).astype(str), return_inverse=True)
+    grp = inv * 2 + np.asarray(want_qpv, dtype=np.int64)
+    order = np.argsort(grp, kind="stable")
+    bounds = np.searchsorted(grp[order], np.arange(len(dep_codes) * 2 + 1))
+    for di, dep in enumerate(dep_codes):
         tab = communes.table(str(dep))
         w = tab["weight"].to_numpy(float)
         wq = np.where(tab["qpv"].to_numpy(bool), w, 0.0)
         if wq.sum() == 0:
             wq = w
-        for flag, ww in ((False, w), (True, wq)):
-            m = (deps == dep) & (want_qpv == flag)
-            if m.any():
+        for flag, ww in ((0, w), (1, wq)):
+            g = di * 2 + flag
+            idx = order[bounds[g] : bounds[g + 1]]
+            if len(idx):
                 cum = np.cumsum(ww) / ww.sum()
-                out[m] = np.minimum(np.searchsorted(cum, u[m], side="right"), len(ww) - 1)
+                out[idx] = np.minimum(np.searchsorted(cum, u[idx], side="right"), len(ww) - 1)
     return out

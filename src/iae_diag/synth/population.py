@@ -31,8 +31,7 @@ def quota_draw(rng: np.random.Generator, group: np.ndarray, probs: np.ndarray) -
     n = len(group)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    u = rng.random(n)
-    order = np.lexsort((u, group))
+    order = np.argsort(group + rng.random(n), kind="stable")
     g_sorted = group[order]
     counts = np.bincount(group, minlength=probs.shape[0])
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -187,20 +186,21 @@ def pair_persons(
 def count_persons(
     sp: Spells, mo: Months, person: np.ndarray, years: list[int]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct persons with a worked month, per (type, year) and per year (all types)."""
-    y0 = years[0]
-    worked = ~mo.zero
-    yi = mo.month[worked] // 12 - y0
-    t = sp.type_code[mo.spell[worked]]
-    p = person[mo.spell[worked]]
+    """Distinct persons with a worked month, per (type, year) and per year (all types).
+    Paired spells (same person) are of different types, so by type a spell is a person."""
     ny = len(years)
+    n = len(sp.start)
+    worked = ~mo.zero
+    yi = mo.month[worked] // 12 - years[0]
+    sy = np.zeros(n * ny, dtype=bool)
+    sy[mo.spell[worked] * ny + yi] = True
+    spell_year = sy.reshape(n, ny)
     by_type = np.zeros((len(A.TYPES), ny))
-    key = np.unique((yi.astype(np.int64) * len(A.TYPES) + t) * (len(sp.start) + 1) + p)
-    kt = key // (len(sp.start) + 1)
-    np.add.at(by_type, (kt % len(A.TYPES), kt // len(A.TYPES)), 1)
-    key_all = np.unique(yi.astype(np.int64) * (len(sp.start) + 1) + p)
-    total = np.bincount(key_all // (len(sp.start) + 1), minlength=ny).astype(float)
-    return by_type, total
+    for i in range(len(A.TYPES)):
+        by_type[i] = spell_year[sp.type_code == i].sum(axis=0)
+    py = np.zeros((n, ny), dtype=bool)
+    np.logical_or.at(py, person, spell_year)
+    return by_type, py.sum(axis=0).astype(float)
 
 
 def spells_calibrated(
