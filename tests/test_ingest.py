@@ -9,6 +9,10 @@ import logging
 
 import pandas as pd
 import pytest
+
+from iae_diag import cli
+from iae_diag.ingest import ingest
+from iae_diag.processed import TABLE_FILES, load_processed
 from ingest_helpers import (
     AGREMENTS,
     BIRTH_DATES,
@@ -21,10 +25,6 @@ from ingest_helpers import (
     write_all,
     write_one,
 )
-
-from iae_diag import cli
-from iae_diag.ingest import ingest
-from iae_diag.processed import TABLE_FILES, load_processed
 
 
 def check_accounting(manifest: dict) -> None:

@@ -186,7 +186,11 @@ def _read_bytes(rf: RawFile, pool: ThreadPoolExecutor) -> tuple[bytes, int, Futu
     return b"".join(chunks), size, digest
 
 
-def _check_utf8(data: bytes, start: int, end: int, where: str) -> None:
+def _check_utf8(
+    data: bytes, start: int, end: int, where: str, columns: list[str] | None = None
+) -> None:
+    """Raise InputError at the first byte of data[start:end] that is not UTF-8 (line number,
+    column name when the header is known)."""
     if data.isascii():
         return
     pos = start
@@ -194,19 +198,24 @@ def _check_utf8(data: bytes, start: int, end: int, where: str) -> None:
         stop = min(end, pos + _UTF8_CHUNK)
         if stop < end:  # cut after a newline so that no character is split
             nl = data.rfind(b"\n", pos, stop)
-            stop = nl + 1 if nl > pos else stop
+            if nl < 0:
+                nl = data.find(b"\n", stop, end)
+            stop = nl + 1 if nl >= 0 else end
         try:
             data[pos:stop].decode("utf-8")
         except UnicodeDecodeError as exc:
-            if stop < end and exc.reason == "unexpected end of data":
-                stop = end  # a multi-byte character at the cut: retry on the whole rest
-                data[pos:stop].decode("utf-8")
             off = pos + exc.start
             line = data.count(b"\n", 0, off) + 1
-            col = off - (data.rfind(b"\n", 0, off) + 1) + 1
+            line_start = data.rfind(b"\n", 0, off) + 1
+            field = data.count(b"|", line_start, off)
+            column = (
+                f", column {columns[field]}"
+                if columns is not None and field < len(columns)
+                else ""
+            )
             raise InputError(
-                f"{where} is not UTF-8: line {line}, byte {col} of the line "
-                f"(byte 0x{data[off]:02x}) is not valid UTF-8. fluxIAE exports are UTF-8; "
+                f"{where} is not UTF-8: line {line}{column}, byte {off - line_start + 1} of "
+                f"the line (0x{data[off]:02x}) is not valid UTF-8. fluxIAE exports are UTF-8; "
                 "convert the file (e.g. from Latin-1 with `iconv -f latin1 -t utf-8`)."
             ) from None
         pos = stop
@@ -242,7 +251,6 @@ def _frame(data: bytes, spec: TableSpec, where: str) -> Framed:
             f"{where} is empty: expected a header line naming the columns, then one line per "
             "row (optionally a DEB... first line and a FIN<n> last line)."
         )
-    _check_utf8(data, start, end, where)
     line_no = 1
     nl = data.find(b"\n", start, end)
     first = data[start : nl if nl >= 0 else end]
@@ -257,7 +265,9 @@ def _frame(data: bytes, spec: TableSpec, where: str) -> Framed:
         line_no = 2
         nl = data.find(b"\n", start, end)
     header_line = line_no
-    header = data[start : nl if nl >= 0 else end].decode("utf-8").lstrip("\ufeff")
+    header_end = nl if nl >= 0 else end
+    _check_utf8(data, start, header_end, where)
+    header = data[start:header_end].decode("utf-8").lstrip("\ufeff")
     columns = [c.strip() for c in header.split("|")]
     if len(columns) == 1:
         sep = next((s for s in (";", "\t", ",") if s in header), None)
@@ -287,6 +297,7 @@ def _frame(data: bytes, spec: TableSpec, where: str) -> Framed:
             "Expected at least one row."
         )
     body_start = nl + 1
+    _check_utf8(data, body_start, end, where, columns)
     # optional FIN<n> line
     fin = None
     last_nl = data.rfind(b"\n", body_start, end)
