@@ -42,6 +42,7 @@ INDICATOR_COLUMNS = [
     "denominator",
 ]
 UNRANKED_SECTORS = ("autres", "non_renseigne")
+LOW_COVERAGE_ROWS = 15
 QUALITY_LABELS = {
     "af_address_fallback": (
         "Annexes financières rattachées au département par l'adresse de la structure "
@@ -86,18 +87,18 @@ def load_tables(
     key = tuple(_stamp(p) for p in [ind_path, man_path, *[p for p in opt if p.is_file()]])
     if key in _CACHE:
         return _CACHE[key]
-    ind = pd.read_parquet(ind_path)
+    from iae_diag.indicators import load_indicators, load_quality, load_siae
+
+    ind = load_indicators(processed_dir)
     missing = [c for c in INDICATOR_COLUMNS if c not in ind.columns]
     if missing:
         raise InputError(
             f"{ind_path}: missing columns {', '.join(missing)}; expected the indicator table "
             f"layout of docs/architecture.md ({', '.join(INDICATOR_COLUMNS)})."
         )
-    for c in ("indicator", "territory_level", "territory_code", "type_siae", "breakdown"):
-        ind[c] = ind[c].astype(str)
     ind["year"] = ind["year"].astype("int64")
-    quality = pd.read_parquet(opt[0]) if opt[0].is_file() else None
-    siae = pd.read_parquet(opt[1]) if opt[1].is_file() else None
+    quality = load_quality(processed_dir) if opt[0].is_file() else None
+    siae = load_siae(processed_dir) if opt[1].is_file() else None
     manifest = json.loads(man_path.read_text(encoding="utf-8"))
     _CACHE.clear()
     _CACHE[key] = (ind, quality, siae, manifest)
@@ -314,67 +315,11 @@ def build_context(
 
 
 def compute_key_figures(indicators: pd.DataFrame, territory: Territory, year: int) -> dict:
-    """The key-figures document (schema ``iae-diag/key-figures/1``) of
-    :func:`iae_diag.figures.key_figures`."""
-    if importlib.util.find_spec("iae_diag.figures") is not None:
-        figures = importlib.import_module("iae_diag.figures")
-        return figures.key_figures(indicators, territory, year)
-    return _key_figures_from_table(indicators, territory, year)
+    """The key-figures document (schema ``iae-diag/key-figures/1``), built by
+    :func:`iae_diag.figures.key_figures` from the indicator table."""
+    from iae_diag.figures import key_figures
 
-
-def _key_figures_from_table(indicators: pd.DataFrame, territory: Territory, year: int) -> dict:
-    """The key-figures document read from the indicator table (used while
-    :mod:`iae_diag.figures` is not installed)."""
-    d = indicators[
-        (indicators["territory_level"] == territory.level)
-        & (indicators["territory_code"] == territory.code)
-        & (indicators["year"] == year)
-    ]
-    v = {
-        (r.indicator, r.type_siae, r.breakdown): r.value
-        for r in d[["indicator", "type_siae", "breakdown", "value"]].itertuples(index=False)
-    }
-    labels = dict(
-        zip(sector_reference()["sector_code"], sector_reference()["label_fr"], strict=True)
-    )
-
-    def num(ind: str, t: str = "ALL", b: str = "") -> float | None:
-        x = v.get((ind, t, b))
-        return None if x is None or pd.isna(x) else float(x)
-
-    def block(ind: str, as_int: bool) -> dict:
-        conv = (lambda x: int(round(x or 0))) if as_int else (lambda x: float(x or 0.0))
-        return {"total": conv(num(ind)), "by_type": {t: conv(num(ind, t)) for t in TYPES}}
-
-    def sectors(t: str) -> dict:
-        return {
-            labels.get(c, c): float(num("hours_by_sector", t, c) or 0.0)
-            for c in labels
-            if ("hours_by_sector", t, c) in v
-        }
-
-    created, closed = num("structures_created"), num("structures_closed")
-    return {
-        "schema": "iae-diag/key-figures/1",
-        "territory": {"level": territory.level, "code": territory.code, "name": territory.name},
-        "year": int(year),
-        "structures": block("structures", True),
-        "structures_change": {
-            "created": None if created is None else int(created),
-            "closed": None if closed is None else int(closed),
-            "net": None if created is None or closed is None else int(created - closed),
-        },
-        "salaries": block("salaries", True),
-        "etp": block("etp_realises", False),
-        "etp_conventionnes": block("etp_conventionnes", False),
-        "hours": {
-            "total": float(num("hours") or 0.0),
-            "by_sector": sectors("ALL"),
-            "by_type_and_sector": {t: sectors(t) for t in TYPES},
-        },
-        "publics": {k: num("public_share", "ALL", k) for k in PUBLICS},
-        "publics_by_type": {t: {k: num("public_share", t, k) for k in PUBLICS} for t in TYPES},
-    }
+    return key_figures(indicators, territory, year)
 
 
 # --------------------------------------------------------------------------------------------
@@ -731,7 +676,9 @@ def show_publics_over_time(ctx: ReportContext) -> HTML:
         table_html(
             ["Public", *[str(v) for v in years]],
             rows,
-            caption=f"Évolution des publics, en % des salariés en insertion, {years[0]}-{years[-1]}",
+            caption=(
+                f"Évolution des publics, en % des salariés en insertion, {years[0]}-{years[-1]}"
+            ),
         )
     ]
     if len(years) > 1 and chart:
@@ -851,7 +798,8 @@ def show_sectors_change(ctx: ReportContext) -> HTML:
         return _out(
             [
                 note(
-                    f"Les données ne couvrent que {y} : l'évolution des secteurs ne peut pas être mesurée."
+                    f"Les données ne couvrent que {y} : l'évolution des secteurs ne peut pas "
+                    "être mesurée."
                 )
             ]
         )
@@ -976,7 +924,9 @@ def show_territories(ctx: ReportContext) -> HTML:
     if not per10k:
         parts.append(
             note(
-                "Le taux de couverture (ETP pour 10 000 habitants) n'est pas calculé : les données de population (dossier géographique) n'étaient pas disponibles lors du calcul des indicateurs."
+                "Le taux de couverture (ETP pour 10 000 habitants) n'est pas calculé : les "
+                "données de population (dossier géographique) n'étaient pas disponibles lors "
+                "du calcul des indicateurs."
             )
         )
     return _out(parts)
@@ -988,7 +938,8 @@ def show_maps(ctx: ReportContext) -> HTML:
         return _out(
             [
                 note(
-                    "Les cartes ne sont pas disponibles dans cette version d'iae-diag (module cartographique absent)."
+                    "Les cartes ne sont pas disponibles dans cette version d'iae-diag (module "
+                    "cartographique absent)."
                 )
             ]
         )
@@ -1004,15 +955,26 @@ def show_maps(ctx: ReportContext) -> HTML:
     if isinstance(low, str):
         parts.append(note(low))
     elif low.empty:
-        parts.append(note("Aucun territoire peu couvert n'est identifié."))
+        parts.append(
+            note("Aucune commune avec un quartier prioritaire sans SIAE n'est identifiée.")
+        )
     else:
+        shown = low.head(LOW_COVERAGE_ROWS)
         parts.append(
             table_html(
-                [str(c) for c in low.columns],
-                [[str(v) for v in r] for r in low.itertuples(index=False)],
+                [str(c) for c in shown.columns],
+                [[str(v) for v in r] for r in shown.itertuples(index=False)],
+                caption=f"Communes avec un quartier prioritaire et sans SIAE, {ctx.year}",
                 cls="wide",
             )
         )
+        if len(low) > len(shown):
+            parts.append(
+                note(
+                    f"{fmt_int(len(low))} communes au total ; le tableau montre les "
+                    f"{len(shown)} premières (par population décroissante)."
+                )
+            )
     return _out(parts)
 
 
@@ -1021,7 +983,11 @@ def show_methodology(ctx: ReportContext) -> Markdown | HTML:
     if importlib.util.find_spec("iae_diag.indicators") is None:
         return _out([note("La page de méthodologie n'est pas disponible dans cette version.")])
     ind = importlib.import_module("iae_diag.indicators")
-    return Markdown(ind.methodology_markdown())
+    text = ind.methodology_markdown().lstrip()
+    first, _, rest = text.partition("\n")
+    if first.strip().lower() in ("## méthodologie", "# méthodologie"):
+        text = rest  # the notebook already titles the section
+    return Markdown(text)
 
 
 def show_quality(ctx: ReportContext) -> HTML:
@@ -1032,7 +998,8 @@ def show_quality(ctx: ReportContext) -> HTML:
         return _out(
             [
                 note(
-                    "Le tableau de qualité des données (quality.parquet) est absent du dossier des données traitées."
+                    "Le tableau de qualité des données (quality.parquet) est absent du dossier "
+                    "des données traitées."
                 )
             ]
         )
@@ -1061,7 +1028,7 @@ def show_quality(ctx: ReportContext) -> HTML:
 def show_provenance(ctx: ReportContext) -> HTML:
     """Input files (extract stamp, checksum), code version and parameters of the report."""
     tables = ctx.manifest.get("tables", {})
-    rows = []
+    rows, sums = [], []
     for name in sorted(tables):
         m = tables[name]
         rows.append(
@@ -1072,25 +1039,25 @@ def show_provenance(ctx: ReportContext) -> HTML:
                 fmt_int(m.get("rows_read")),
                 fmt_int(m.get("rows_kept")),
                 fmt_int(m.get("rows_quarantined")),
-                str(m.get("sha256", "")),
             ]
         )
+        sums.append([name, str(m.get("sha256", "") or "n.d.")])
     parts = []
     if rows:
         parts.append(
             table_html(
-                [
-                    "Table",
-                    "Fichier",
-                    "Extraction",
-                    "Lignes lues",
-                    "Conservées",
-                    "Rejetées",
-                    "SHA-256",
-                ],
+                ["Table", "Fichier", "Extraction", "Lignes lues", "Conservées", "Rejetées"],
                 rows,
                 caption="Fichiers fluxIAE utilisés",
                 cls="wide provenance",
+            )
+        )
+        parts.append(
+            table_html(
+                ["Table", "Empreinte SHA-256 du fichier"],
+                sums,
+                caption="Empreintes des fichiers",
+                cls="wide checksums",
             )
         )
     else:

@@ -96,8 +96,8 @@ def key_figures_paragraph(
     if sal == 0:
         return f"En {year}, aucun salarié en insertion n'est recensé pour ce territoire."
     etp = _num(kf["etp"]["total"]) or 0.0
-    structures = int(kf["structures"]["total"])
-    by_type = kf["structures"]["by_type"]
+    structures = int(kf["structures"]["total"] or 0)
+    by_type = {t: int(kf["structures"]["by_type"].get(t) or 0) for t in TYPES}
     present = sorted(
         (t for t in TYPES if by_type.get(t, 0)), key=lambda t: (-by_type[t], TYPES.index(t))
     )
@@ -194,7 +194,8 @@ def structures_evolution_sentence(
         verb = "est resté stable"
     s = f"Entre {first_year} et {last_year}, le nombre de SIAE {verb}"
     if net != 0 and first_count:
-        s += f" de {fmt_signed(round(100 * net / first_count))}{NBSP}%"
+        pct = round(100 * net / first_count)
+        s += f" de {fmt_signed(pct) if net > 0 else fmt_int(abs(pct))}{NBSP}%"
     detail = f"soit {fmt_signed(net)} structure{'s' if abs(net) > 1 else ''}"
     if created is not None and closed is not None:
         s += (
@@ -234,8 +235,8 @@ def publics_paragraph(kf: Mapping) -> str:
     year = kf["year"]
     p = kf["publics"]
     by_type = kf.get("publics_by_type", {})
-    present = [t for t in TYPES if kf["salaries"]["by_type"].get(t, 0)]
-    if not (kf["salaries"]["total"] or 0):
+    present = [t for t in TYPES if kf["salaries"]["by_type"].get(t)]
+    if not (kf["salaries"]["total"] or 0):  # None or 0
         return f"{NO_DATA} : aucun salarié en insertion n'est recensé en {year}."
     parts = []
     v = _num(p.get("job_seeker_24m_plus"))

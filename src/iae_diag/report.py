@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import logging
 import multiprocessing as mp
 import os
 import queue
+import shutil
+import tempfile
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
@@ -249,6 +250,7 @@ class Worker:
 
     def __init__(self, start_lock=None) -> None:
         self.km = None
+        self._ipc_dir: str | None = None
         self.start_lock = start_lock
         self.renderer: Renderer | None = None
 
@@ -260,13 +262,18 @@ class Worker:
         if self.km is not None and run_sync(self.km.is_alive)():
             return self.km
         self.close()
-        km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+        # IPC transport: the kernel's channels are Unix sockets in a private folder, so
+        # kernels started in parallel cannot collide on TCP ports.
+        self._ipc_dir = tempfile.mkdtemp(prefix="iae-diag-kernel-")
+        km = AsyncKernelManager(
+            kernel_name=KERNEL_NAME, transport="ipc", ip=os.path.join(self._ipc_dir, "k")
+        )
         env = {**os.environ, "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
         if self.start_lock is not None:
             with self.start_lock:
-                run_sync(km.start_kernel)(env=env)
+                run_sync(km.start_kernel)(env=env, cwd=self._ipc_dir)
         else:
-            run_sync(km.start_kernel)(env=env)
+            run_sync(km.start_kernel)(env=env, cwd=self._ipc_dir)
         self.km = km
         return km
 
@@ -286,6 +293,9 @@ class Worker:
             if run_sync(self.km.is_alive)():
                 run_sync(self.km.shutdown_kernel)(now=True)
             self.km = None
+        if self._ipc_dir is not None:
+            shutil.rmtree(self._ipc_dir, ignore_errors=True)
+            self._ipc_dir = None
 
     # one report ----------------------------------------------------------------------------
     def run(self, job: Job) -> ReportResult:
@@ -355,6 +365,12 @@ class Worker:
             res.outputs["pdf"] = f"{job.slug}.pdf"
 
 
+def _quiet_renderers() -> None:
+    """WeasyPrint warns about font subsetting on every page: keep its errors only."""
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+
 def _alive(km) -> bool:
     from jupyter_core.utils import run_sync
 
@@ -364,10 +380,10 @@ def _alive(km) -> bool:
 def key_figures_json(job: Job, terr: Territory) -> str:
     """The key-figures document of the report, as written beside it."""
     from iae_diag.context import compute_key_figures, load_tables
+    from iae_diag.figures import to_json
 
     ind, _q, _s, _m = load_tables(Path(job.processed_dir))
-    doc = compute_key_figures(ind, terr, int(job.year))
-    return json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    return to_json(compute_key_figures(ind, terr, int(job.year)))
 
 
 def _short_error(exc: BaseException) -> str:
@@ -441,6 +457,7 @@ def _worker_main(tasks, results, start_lock) -> None:
     """Worker process: take jobs until the ``None`` sentinel, post results."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _quiet_renderers()
     w = Worker(start_lock)
     try:
         while True:
@@ -544,6 +561,7 @@ def run_reports(
     job_list = [Job(k, terr.slug, y, str(proc), geo, str(out), pdf) for k, terr in specs]
     n = max(1, min(int(jobs), len(job_list)))
     if n == 1:
+        _quiet_renderers()
         w = Worker()
         try:
             results = []

@@ -1,0 +1,130 @@
+"""House-style figures: a Figure is returned (never shown), titles state unit and year,
+French formats on labels, the source line, fixed colours per type; empty data is an error."""
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from iae_diag import plots
+
+NB = "\u00a0"
+SRC = plots.source_line("15/01/2014")
+
+
+def texts(fig: Figure) -> list[str]:
+    return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+
+
+def test_source_line():
+    assert SRC == f"Source{NB}: ASP, fluxIAE (extraction du 15/01/2014){NB}; traitement iae-diag"
+    assert plots.source_line(None) == f"Source{NB}: ASP, fluxIAE{NB}; traitement iae-diag"
+
+
+def test_shares_by_type():
+    df = pd.DataFrame(
+        {
+            "type_siae": ["AI", "ACI", "EI"],
+            "salaries_share": [0.55, 0.25, 0.2],
+            "etp_share": [0.32, 0.4, 0.28],
+        }
+    )
+    fig = plots.shares_by_type(df, 2013, SRC)
+    assert isinstance(fig, Figure)
+    t = texts(fig)
+    assert "Salariés et ETP d'insertion par type de SIAE, en % du total, 2013" in t
+    assert SRC in t
+    assert f"55{NB}%" in t and f"32{NB}%" in t
+    ax = fig.axes[0]
+    assert [lab.get_text() for lab in ax.get_yticklabels()] == ["ACI", "AI", "EI"]
+    # bars of a type carry the type's colour
+    first = ax.patches[0]
+    assert first.get_facecolor()[:3] == pytest.approx(
+        tuple(int(plots.TYPE_COLORS["ACI"][i : i + 2], 16) / 255 for i in (1, 3, 5))
+    )
+    plt.close(fig)
+
+
+def test_etp_conventionnes_realises_rates_and_int_axis():
+    df = pd.DataFrame(
+        {
+            "type_siae": ["ACI", "AI"],
+            "etp_conventionnes": [2000.0, 1000.0],
+            "etp_realises": [1900.0, 1100.0],
+        }
+    )
+    fig = plots.etp_conventionnes_realises(df, 2012, SRC)
+    t = texts(fig)
+    assert "ETP conventionnés et réalisés par type de SIAE, en ETP, 2012" in t
+    assert f"95{NB}%" in t and f"110{NB}%" in t
+    fig.canvas.draw()
+    ticks = [lab.get_text() for lab in fig.axes[0].get_yticklabels()]
+    assert f"2{NB}000" in ticks
+    plt.close(fig)
+
+
+def test_structures_over_time():
+    df = pd.DataFrame(
+        {
+            "year": [2011, 2012, 2013] * 2,
+            "type_siae": ["ACI"] * 3 + ["ETTI"] * 3,
+            "structures": [10, 12, 13, 2, 3, 3],
+        }
+    )
+    fig = plots.structures_over_time(df, SRC)
+    assert "Nombre de SIAE par type, en nombre de structures, 2011-2013" in texts(fig)
+    lines = fig.axes[0].get_lines()
+    assert [ln.get_label() for ln in lines] == ["ACI", "ETTI"]
+    assert list(lines[0].get_ydata()) == [10, 12, 13]
+    plt.close(fig)
+
+
+def test_publics_and_sectors():
+    pub = pd.DataFrame({"label": ["Femmes", "RSA"], "share": [0.42, None]})
+    fig = plots.publics_shares(pub, 2013, SRC)
+    assert len(fig.axes[0].patches) == 1  # the missing share is not drawn as 0
+    assert f"42{NB}%" in texts(fig)
+    plt.close(fig)
+    over = pd.DataFrame(
+        {
+            "year": [2012, 2013, 2012, 2013],
+            "label": ["F", "F", "R", "R"],
+            "share": [0.4, 0.42, 0.3, 0.33],
+        }
+    )
+    fig = plots.publics_over_time(over, SRC)
+    assert "Évolution des publics, en % des salariés en insertion, 2012-2013" in texts(fig)
+    plt.close(fig)
+    sec = pd.DataFrame(
+        {
+            "type_siae": ["ALL", "ALL", "AI", "AI"],
+            "label": ["BTP", "Nettoyage", "BTP", "Nettoyage"],
+            "share": [0.6, 0.4, 0.1, 0.9],
+        }
+    )
+    fig = plots.sector_shares_by_type(sec, 2013, SRC)
+    t = texts(fig)
+    assert "Répartition des heures travaillées par secteur, en % des heures, 2013" in t
+    assert f"60{NB}%" in t and f"90{NB}%" in t
+    assert [lab.get_text() for lab in fig.axes[0].get_yticklabels()] == ["Ensemble", "AI"]
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("func", "cols"),
+    [
+        (plots.shares_by_type, ["type_siae", "salaries_share", "etp_share"]),
+        (plots.publics_shares, ["label", "share"]),
+    ],
+)
+def test_empty_frame_is_an_error_not_an_empty_chart(func, cols):
+    with pytest.raises(ValueError, match="no data"):
+        func(pd.DataFrame(columns=cols), 2013, SRC)
+
+
+def test_png_is_deterministic_and_closes_the_figure():
+    df = pd.DataFrame({"label": ["Femmes"], "share": [0.42]})
+    a = plots.figure_png(plots.publics_shares(df, 2013, SRC))
+    b = plots.figure_png(plots.publics_shares(df, 2013, SRC))
+    assert a == b and a[:8] == b"\x89PNG\r\n\x1a\n"
+    assert plt.get_fignums() == []

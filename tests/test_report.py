@@ -1,0 +1,201 @@
+"""Orchestration of the reports: parameter files, failure isolation, determinism, escaping,
+index. Runs on a small indicator table built to the contract (tests/report_helpers.py)."""
+
+import argparse
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from iae_diag import report
+from iae_diag.context import note, para, table_html
+from iae_diag.errors import ParameterError
+from report_helpers import write_processed
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# ---------------------------------------------------------------- parameters
+
+
+def test_region_params_derived_from_the_referential(tmp_path):
+    path = report.ensure_region_params("11", tmp_path)
+    assert path.name == "region-11.yml"
+    text = path.read_text(encoding="utf-8")
+    assert '  - "dep:75"' in text and 'region: "11"' in text
+    assert report.load_params(path, "11") == [
+        "region:11",
+        "dep:75",
+        "dep:77",
+        "dep:78",
+        "dep:91",
+        "dep:92",
+        "dep:93",
+        "dep:94",
+        "dep:95",
+    ]
+    corse = report.load_params(report.ensure_region_params("94", tmp_path), "94")
+    assert corse == ["region:94", "dep:2A", "dep:2B"]
+    assert report.region_params("01")["territories"] == ["region:01", "dep:971"]
+
+
+def test_committed_params_file_is_the_generated_one():
+    committed = (ROOT / "params" / "region-11.yml").read_text(encoding="utf-8")
+    assert committed == report._dump_params(report.region_params("11"))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('region: 11\nterritories: ["region:11"]\n', "quoted `region`"),
+        ('region: "11"\nterritories: []\n', "non-empty `territories`"),
+        ('region: "11"\nterritories: ["dep:13"]\n', "'dep:13' is not in region 11"),
+        ('region: "11"\nterritories: [93]\n', "codes must be quoted"),
+        ('region: "11"\nterritories: ["dep:999"]\n', "Unknown département code '999'"),
+    ],
+)
+def test_bad_params_files(tmp_path, text, message):
+    p = tmp_path / "region-11.yml"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(ParameterError, match=message):
+        report.ensure_region_params("11", tmp_path)
+
+
+def test_params_file_may_drop_territories(tmp_path):
+    p = tmp_path / "region-11.yml"
+    p.write_text('region: "11"\nterritories:\n  - "dep:93"\n', encoding="utf-8")
+    assert report.load_params(report.ensure_region_params("11", tmp_path)) == ["dep:93"]
+    assert yaml.safe_load(p.read_text())["territories"] == ["dep:93"]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def test_html_helpers_escape_data_text():
+    t = table_html(["Nom <b>"], [["Structure & <Cie>", "1 < 2"]], caption="a&b")
+    assert "Structure &amp; &lt;Cie&gt;" in t and "1 &lt; 2" in t
+    assert "<caption>a&amp;b</caption>" in t and "Nom &lt;b&gt;" in t
+    assert para("<script>") == "<p>&lt;script&gt;</p>"
+    assert note('"x"') == '<p class="note">&quot;x&quot;</p>'
+
+
+def test_sanitize_and_error_of_a_notebook():
+    nb = nbformat.v4.new_notebook()
+    ok = nbformat.v4.new_code_cell("show_title(ctx)")
+    bad = nbformat.v4.new_code_cell("show_offer(ctx)")
+    bad.outputs = [nbformat.v4.new_output("error", ename="KeyError", evalue="'x'", traceback=[])]
+    inj = nbformat.v4.new_code_cell('territory = "dep:93"')
+    inj.metadata["tags"] = ["injected-parameters"]
+    for c in (ok, bad, inj):
+        c.metadata["papermill"] = {"start_time": "2026", "end_time": "2026", "duration": 1.0}
+        c.metadata["execution"] = {"iopub.status.busy": "2026"}
+    nb.cells = [ok, bad, inj]
+    nb.metadata["papermill"] = {
+        "start_time": "x",
+        "end_time": "y",
+        "duration": 2,
+        "parameters": {},
+    }
+    report.sanitize_notebook(nb)
+    assert nb.metadata["papermill"] == {"parameters": {}}
+    assert all("execution" not in c.metadata for c in nb.cells)
+    assert all(c.metadata["papermill"] == {} for c in nb.cells)
+    assert inj["id"] == "injected-parameters"
+    assert report.notebook_error(nb) == "show_offer(ctx) : KeyError: 'x'"
+
+
+# ---------------------------------------------------------------- orchestration
+
+
+@pytest.fixture(scope="module")
+def contract_run(tmp_path_factory):
+    """One run on the contract table: region 11, dep 93 and dep 13 (not in the data)."""
+    base = tmp_path_factory.mktemp("reports")
+    proc = write_processed(base / "processed")
+    results = report.run_reports(
+        ["region:11", "dep:93", "dep:13"], None, proc, base / "reports", jobs=2, pdf=False
+    )
+    return base, proc, results
+
+
+def test_a_failing_territory_is_isolated(contract_run):
+    base, _proc, results = contract_run
+    out = base / "reports" / "2013"  # default year: the latest of the data
+    by = {r.territory: r for r in results}
+    assert [r.territory for r in results] == ["region:11", "dep:93", "dep:13"]
+    assert by["region:11"].ok and by["dep:93"].ok
+    assert not by["dep:13"].ok
+    assert "ParameterError: No indicator for Bouches-du-Rhône (13)" in by["dep:13"].error
+    for slug in ("region-11", "dep-93"):
+        assert (out / f"{slug}.html").is_file() and (out / f"{slug}.json").is_file()
+        assert (out / "notebooks" / f"{slug}.ipynb").is_file()
+    assert not (out / "dep-13.html").exists()
+    assert (out / "notebooks" / "dep-13.ipynb").is_file()  # kept for diagnosis
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "1 rapport sur 3 n'a pas pu être produit" in index
+    assert '<a href="region-11.html">' in index and '<a href="dep-93.json">' in index
+    assert "échec</span> : ctx = build_context(territory, year, processed_dir, geo_dir)" in index
+
+
+def test_report_content_on_the_contract_table(contract_run):
+    base, _proc, _results = contract_run
+    out = base / "reports" / "2013"
+    html = (out / "region-11.html").read_text(encoding="utf-8")
+    kf = json.loads((out / "region-11.json").read_text(encoding="utf-8"))
+    assert kf["schema"] == "iae-diag/key-figures/1" and kf["year"] == 2013
+    nb = "\u00a0"
+    # totals of tests/report_helpers.py: 443 structures, 25 239 salariés, 6 474 ETP
+    assert kf["structures"]["total"] == 443 and kf["salaries"]["total"] == 25239
+    assert f"<td>25{nb}239</td>" in html and f"<td>6{nb}474</td>" in html
+    assert "En 2013, les SIAE franciliennes ont salarié plus de 25" in html
+    assert "Traceback" not in html and "Error" not in html
+    assert "injected-parameters" not in html and "build_context" not in html  # no input
+    for section in (
+        "1. Chiffres clés",
+        "2. L'offre d'insertion",
+        "3. Les publics",
+        "4. Les secteurs d'activité",
+        "5. Les territoires",
+        "6. Méthodologie",
+        "7. Qualité des données",
+        "8. Provenance",
+    ):
+        assert section.replace("'", "&#39;") in html or section in html, section
+    assert "Comparaison des départements, 2013" in html
+    assert "data:image/png;base64," in html
+    dep = (out / "dep-93.html").read_text(encoding="utf-8")
+    assert "Publics du département comparés à la région, 2013" in dep
+    assert "Comparaison des départements" not in dep
+
+
+def test_same_inputs_same_html(contract_run, tmp_path):
+    base, proc, _results = contract_run
+    again = report.run_reports(["dep:93"], 2013, proc, tmp_path, jobs=1, pdf=False)
+    assert again[0].ok
+    first = base / "reports" / "2013"
+    for name in ("dep-93.html", "dep-93.json", "notebooks/dep-93.ipynb"):
+        assert (tmp_path / "2013" / name).read_bytes() == (first / name).read_bytes(), name
+
+
+def test_cli_exits_non_zero_when_a_territory_fails(contract_run, tmp_path, capsys):
+    _base, proc, _results = contract_run
+    args = argparse.Namespace(
+        year=2013,
+        territory=["dep:13"],
+        region="11",
+        processed=str(proc),
+        reports=str(tmp_path),
+        jobs=1,
+        no_pdf=True,
+    )
+    assert report.cli_main(args) == 1
+    assert "FAILED dep:13" in capsys.readouterr().out
+    assert "échec" in (tmp_path / "2013" / "index.html").read_text(encoding="utf-8")
+
+
+def test_unknown_year_fails_in_the_report(contract_run, tmp_path):
+    _base, proc, _results = contract_run
+    res = report.run_reports(["dep:93"], 2020, proc, tmp_path, jobs=1, pdf=False)
+    assert not res[0].ok and "Year 2020 is not in the data" in res[0].error

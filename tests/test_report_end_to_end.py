@@ -1,0 +1,87 @@
+"""End to end on the default data: synthetic fluxIAE (seed 2013, region 11, 2007-2013) ->
+ingest -> indicator tables -> the region report and one département report (HTML + PDF +
+JSON), asserting on content."""
+
+import json
+import re
+import zlib
+from pathlib import Path
+
+import pytest
+
+from iae_diag import config, report
+from iae_diag.formatting import fmt_int, fmt_pct
+
+TYPES = ("ACI", "AI", "EI", "ETTI", "EITI")
+
+
+def pdf_pages(path: Path) -> int:
+    """Number of page objects of a PDF (also inside compressed object streams)."""
+    data = path.read_bytes()
+    chunks = [data]
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            chunks.append(zlib.decompress(m.group(1)))
+        except zlib.error:
+            continue
+    return sum(len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", c)) for c in chunks)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    from iae_diag.indicators import write_tables
+    from iae_diag.ingest import ingest
+    from iae_diag.synth import generate
+
+    base = tmp_path_factory.mktemp("e2e")
+    generate(base / "raw", years=(2007, 2013), seed=2013, region="11")
+    ingest(base / "raw", base / "processed")
+    write_tables(base / "processed")
+    geo = config.geo_dir() or (config.shared_dir() / "data" / "geo")
+    results = report.run_reports(
+        ["region:11", "dep:93"],
+        None,
+        base / "processed",
+        base / "reports",
+        jobs=2,
+        pdf=True,
+        geo_dir=geo if geo.is_dir() else None,
+    )
+    return base / "reports", results
+
+
+@pytest.mark.slow
+def test_region_and_departement_render(rendered):
+    reports, results = rendered
+    assert [r.ok for r in results] == [True, True], [r.error for r in results]
+    out = reports / "2013"
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "2 rapports produits" in index
+    for slug in ("region-11", "dep-93"):
+        html = (out / f"{slug}.html").read_text(encoding="utf-8")
+        kf = json.loads((out / f"{slug}.json").read_text(encoding="utf-8"))
+        assert kf["schema"] == "iae-diag/key-figures/1" and kf["year"] == 2013
+        assert "Traceback" not in html and "Error" not in html
+        expected = [
+            fmt_int(kf["structures"]["total"]),
+            fmt_int(kf["salaries"]["total"]),
+            fmt_int(kf["etp"]["total"]),
+            fmt_int(kf["etp_conventionnes"]["total"]),
+            fmt_int(kf["hours"]["total"]),
+        ]
+        expected += [fmt_int(kf["structures"]["by_type"][t] or 0) for t in TYPES]
+        expected += [fmt_int(kf["salaries"]["by_type"][t] or 0) for t in TYPES]
+        expected += [fmt_int(kf["etp"]["by_type"][t] or 0) for t in TYPES]
+        expected += [fmt_pct(v) for v in kf["publics"].values() if v is not None]
+        for text in expected:
+            assert f"<td>{text}</td>" in html, (slug, text)
+        created = kf["structures_change"]["created"]
+        if created is not None:
+            assert f"<td>{fmt_int(created)}</td>" in html
+        assert html.count("data:image/png;base64,") >= 6
+        pdf = out / f"{slug}.pdf"
+        assert pdf.read_bytes()[:5] == b"%PDF-" and pdf_pages(pdf) >= 5
+    region = (out / "region-11.html").read_text(encoding="utf-8")
+    assert "En 2013, les SIAE franciliennes ont salarié" in region
+    dep = (out / "dep-93.html").read_text(encoding="utf-8")
+    assert "les SIAE du département Seine-Saint-Denis (93) ont salarié" in dep
