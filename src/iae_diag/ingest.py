@@ -561,7 +561,8 @@ def _convert_unique(values: pa.Array, col: Col) -> tuple[pa.Array, np.ndarray]:
         status[(status == OK) & ~empty & ((year < DATE_YEAR_MIN) | (year > DATE_YEAR_MAX))] = (
             IMPLAUSIBLE
         )
-        out = pc.cast(pc.if_else(pa.array(valid), ts, None), pa.timestamp("ns"))
+        usable = pa.array(valid & (year >= DATE_YEAR_MIN) & (year <= DATE_YEAR_MAX))
+        out = pc.cast(pc.if_else(usable, ts, None), pa.timestamp("ns"))
         return out, status
     if kind == "bool":
         u = pc.utf8_upper(v)
