@@ -6,11 +6,11 @@ from __future__ import annotations
 import gzip
 
 import pytest
-from fluxiae_writer import render_table
-from ingest_helpers import base_rows, header, write_all, write_one
 
+from fluxiae_writer import render_table
 from iae_diag.errors import InputError
 from iae_diag.ingest import ingest
+from ingest_helpers import base_rows, header, write_all, write_one
 
 SAL = "fluxIAE_Salarie_15012014_060000.csv"
 EMI = "fluxIAE_EtatMensuelIndiv_15012014_060000.csv"

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from ingest_helpers import base_rows, write_all
 
 from iae_diag.ingest import ingest
 from iae_diag.processed import load_processed
+from ingest_helpers import base_rows, write_all
 
 
 def run(tmp_path, rows):
