@@ -94,7 +94,7 @@ def write_table(
         path = out_dir / (name + ".gz")
         with (
             path.open("wb") as raw,
-            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=1) as gz,
         ):
             _write_body(gz, table, columns, data, n, stamp)
     else:
