@@ -511,12 +511,16 @@ def format_table(result: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def cli_main(args: argparse.Namespace) -> int:
-    """``iae-diag calibration``: print the side-by-side table; exit 1 if a target is missed."""
+def _load_indicators(processed_dir: str | Path) -> pd.DataFrame:
     from iae_diag.indicators import load_indicators
 
+    return load_indicators(processed_dir)
+
+
+def cli_main(args: argparse.Namespace) -> int:
+    """``iae-diag calibration``: print the side-by-side table; exit 1 if a target is missed."""
     targets = load_targets(args.targets)
-    result = compare(load_indicators(args.processed), targets)
+    result = compare(_load_indicators(args.processed), targets)
     print(format_table(result))
     missed = result[result["required"] & ~result["ok"]]
     return 1 if len(missed) else 0
