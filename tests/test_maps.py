@@ -394,3 +394,22 @@ def test_missing_commune_codes_counted_not_drawn(tiny_geo):
     assert unlocated == 2
     out = maps.territory_maps(DEP93, 2016, indicators_frame(), siae, tiny_geo)
     assert any("2 sans commune reconnue" in t for t in _texts(out[0][1]))
+
+
+@needs_real
+def test_region_total_and_partial_coverage_notes():
+    out = maps.territory_maps(REGION, 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR)
+    texts = _texts(out[0][1])
+    assert f"Ensemble{NBSP}: Île-de-France" in texts and "9,0" in texts  # region row of 9.0
+    assert not any("couvre" in t for t in texts)
+    # no region row for the QPV share: no total line
+    assert not any(t.startswith("Ensemble") for t in _texts(out[1][1]))
+    france = maps.territory_maps(
+        Territory("france", "FR"), 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR
+    )
+    note = (
+        f"Le dossier de géographie couvre 8 des 101 départements du territoire{NBSP}: "
+        "seuls ceux-ci sont représentés."
+    )
+    for _, fig in france[:3]:
+        assert any(note in t for t in _texts(fig))

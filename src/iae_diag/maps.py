@@ -289,6 +289,8 @@ def choropleth_by_dep(
     legend_label: str,
     layers: tuple[str, ...],
     cmap: str = "YlGnBu",
+    total: tuple[str, float] | None = None,
+    extra_note: str | None = None,
 ) -> Figure:
     """A choropleth of one value per département (``values`` indexed by code), labelled with
     the code and the formatted value; départements without a value are hatched (n.d.)."""
@@ -362,11 +364,28 @@ def choropleth_by_dep(
             fig.text(x0 + 0.035, y, f"{row.nom} ({row.code_departement})", fontsize=7.5, va="top")
             fig.text(0.985, y, fmt(row.value), fontsize=7.5, va="top", ha="right")
             y -= 0.19 / height
+        if total is not None:
+            fig.lines.append(
+                Line2D(
+                    [x0, 0.985],
+                    [y + 0.04 / height] * 2,
+                    transform=fig.transFigure,
+                    color="#777777",
+                    linewidth=0.6,
+                )
+            )
+            y -= 0.04 / height
+            fig.text(x0 + 0.035, y, total[0], fontsize=7.5, va="top", fontweight="bold")
+            fig.text(
+                0.985, y, fmt(total[1]), fontsize=7.5, va="top", ha="right", fontweight="bold"
+            )
         add_scale_bar(ax, metric_crs(deps))
-        note = None
+        notes = []
         if len(nd):
-            note = "Départements hachurés : valeur non disponible (n.d.)."
-        _finish(fig, ax, title, source_line(geo, layers), note)
+            notes.append("Départements hachurés\u00a0: valeur non disponible (n.d.).")
+        if extra_note:
+            notes.append(extra_note)
+        _finish(fig, ax, title, source_line(geo, layers), " ".join(notes) or None)
     return fig
 
 
@@ -649,10 +668,18 @@ def territory_maps(
         return [(t[k], note) for k in keys]
     out: list[tuple[str, Figure | str]] = []
     if territory.level != "dep":
-        out.append((t["etp"], _coverage_map(geo, deps, indicators, year, t["etp"])))
-        out.append((t["qpv"], _qpv_share_map(geo, deps, indicators, year, t["qpv"])))
+        partial = _partial_coverage_note(territory, deps)
         out.append(
-            (t["structures"], _offer_map(geo, deps, siae, year, t["structures"], False, "fixed"))
+            (t["etp"], _coverage_map(geo, deps, indicators, year, t["etp"], territory, partial))
+        )
+        out.append(
+            (t["qpv"], _qpv_share_map(geo, deps, indicators, year, t["qpv"], territory, partial))
+        )
+        out.append(
+            (
+                t["structures"],
+                _offer_map(geo, deps, siae, year, t["structures"], False, "fixed", partial),
+            )
         )
         dense = dense_departements(geo, deps)
         if dense:
@@ -666,7 +693,35 @@ def territory_maps(
     return out
 
 
-def _coverage_map(geo, deps, indicators, year, title) -> Figure | str:
+def _partial_coverage_note(territory: Territory, deps: list[str]) -> str | None:
+    n_all = len(territory.departements())
+    if len(deps) >= n_all:
+        return None
+    return (
+        f"Le dossier de géographie couvre {fmt_int(len(deps))} des {fmt_int(n_all)} "
+        "départements du territoire\u00a0: seuls ceux-ci sont représentés."
+    )
+
+
+def _territory_value(
+    indicators: pd.DataFrame, indicator: str, year: int, breakdown: str, territory: Territory
+) -> tuple[str, float] | None:
+    """(French label, value) of the whole territory, from the indicator table, or None."""
+    t = indicators
+    sel = t.loc[
+        (t["indicator"] == indicator)
+        & (t["territory_level"] == territory.level)
+        & (t["territory_code"].astype(str) == territory.code)
+        & (t["year"] == year)
+        & (t["type_siae"] == "ALL")
+        & (t["breakdown"].fillna("") == breakdown)
+    ]
+    if sel.empty or pd.isna(sel["value"].iloc[0]):
+        return None
+    return f"Ensemble\u00a0: {territory.name}", float(sel["value"].iloc[0])
+
+
+def _coverage_map(geo, deps, indicators, year, title, territory, partial) -> Figure | str:
     if geo.departements_layer is None:
         return _missing_layer_note(geo, "de contours des départements ni des communes")
     values = _indicator_by_dep(indicators, "etp_per_10000_inhabitants", year, deps, "")
@@ -685,10 +740,12 @@ def _coverage_map(geo, deps, indicators, year, title) -> Figure | str:
         lambda v: fmt_number(v, 1),
         "ETP réalisés pour 10\u00a0000 habitants",
         ("departements", "population"),
+        total=_territory_value(indicators, "etp_per_10000_inhabitants", year, "", territory),
+        extra_note=partial,
     )
 
 
-def _qpv_share_map(geo, deps, indicators, year, title) -> Figure | str:
+def _qpv_share_map(geo, deps, indicators, year, title, territory, partial) -> Figure | str:
     if geo.departements_layer is None:
         return _missing_layer_note(geo, "de contours des départements ni des communes")
     values = _indicator_by_dep(indicators, "public_share", year, deps, "qpv")
@@ -707,6 +764,8 @@ def _qpv_share_map(geo, deps, indicators, year, title) -> Figure | str:
         "Part des salariés résidant en QPV",
         ("departements",),
         cmap="PuRd",
+        total=_territory_value(indicators, "public_share", year, "qpv", territory),
+        extra_note=partial,
     )
 
 
@@ -728,7 +787,14 @@ def dense_departements(geo: Geography, deps: list[str]) -> list[str]:
 
 
 def _offer_map(
-    geo, deps, siae, year, title, highlight_uncovered: bool, spread: str = "separate"
+    geo,
+    deps,
+    siae,
+    year,
+    title,
+    highlight_uncovered: bool,
+    spread: str = "separate",
+    partial: str | None = None,
 ) -> Figure | str:
     if geo.communes is None:
         return _missing_layer_note(geo, "de contours des communes")
@@ -743,7 +809,7 @@ def _offer_map(
         unlocated,
         title,
         highlight,
-        _arrondissement_note(geo, siae, year, deps),
+        " ".join(n for n in (_arrondissement_note(geo, siae, year, deps), partial) if n) or None,
         spread,
     )
 
