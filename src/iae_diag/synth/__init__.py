@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 
+from iae_diag.formatting import fmt_int
 from iae_diag.synth.core import generate, parse_years
 
 __all__ = ["generate", "cli_main"]
@@ -18,14 +19,23 @@ __all__ = ["generate", "cli_main"]
 
 def cli_main(args: argparse.Namespace) -> int:
     """``iae-diag synth``: generate the dataset and print the files written."""
+    stats: dict = {}
     paths = generate(
         args.out,
+        stats=stats,
         years=parse_years(args.years),
         seed=args.seed,
         region=args.region,
         scale=args.scale,
     )
-    print(f"iae-diag synth: wrote {len(paths)} fluxIAE files into {args.out}")
+    print(
+        f"iae-diag synth: {fmt_int(stats['siae'])} SIAE, {fmt_int(stats['persons'])} persons, "
+        f"years {args.years}, region {args.region}, seed {args.seed}, scale {args.scale}; "
+        f"wrote {len(paths)} fluxIAE files into {args.out}:"
+    )
     for p in paths:
-        print(f"  {p.name}  ({p.stat().st_size:,} bytes)".replace(",", "\u00a0"))
+        table = p.name.split("_")[1]
+        print(
+            f"  {p.name}  {fmt_int(stats['rows'][table])} rows, {fmt_int(p.stat().st_size)} bytes"
+        )
     return 0

@@ -126,12 +126,14 @@ def generate(
     geo_dir: Path | str | None = None,
     headers_dir: Path | str | None = None,
     targets_file: Path | str | None = None,
+    stats: dict | None = None,
 ) -> list[Path]:
     """Write the five fluxIAE tables of a synthetic dataset into ``out_dir``; return the paths.
 
     ``region``: INSEE region code or ``"france"``; ``scale`` multiplies the number of
     structures; ``geo_dir`` (default ``config.geo_dir()``) gives real commune codes and QPV.
-    Same arguments, same bytes.
+    Same arguments, same bytes. ``stats``, when given, receives the rows written per table,
+    the numbers of SIAE and persons, and the elapsed seconds.
     """
     t_start = time.perf_counter()
     y0, y1 = parse_years(years)
@@ -171,8 +173,11 @@ def generate(
     rng_t = np.random.default_rng([seed, 105])
     paths = []
 
+    rows: dict[str, int] = {}
+
     def write(table: str, built: tuple[dict, int]) -> None:
         paths.append(write_table(out, table, headers[table], built[0], built[1], stamp))
+        rows[table] = built[1]
 
     write("Structure", _structures(siae, communes, y0, rng_t))
     af, af_lookup = _annexes(siae, year_list, mo, sp, hours, rng_t)
@@ -187,6 +192,13 @@ def generate(
     del ctr
     write("Salarie", _salaries(sp, siae, people, communes, deps, rng_t))
     paths.sort(key=lambda p: _ORDER.index(p.name.split("_")[1]))
+    if stats is not None:
+        stats.update(
+            rows=rows,
+            siae=len(siae),
+            persons=int(len(np.unique(people["person"]))),
+            seconds=time.perf_counter() - t_start,
+        )
     log.info(
         "synth: %d SIAE, %d persons, %d EMI rows in %.1f s",
         len(siae),
