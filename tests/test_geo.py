@@ -342,3 +342,47 @@ def test_metric_crs():
     assert geo.metric_crs(["93"]) == "EPSG:2154"
     assert geo.metric_crs(["75", "93"]) == "EPSG:2154"
     assert geo.metric_crs(["974"]) == "EPSG:2975"
+
+
+def test_whole_admin_express_archive(tmp_path):
+    """The other layers of an ADMIN EXPRESS archive are ignored, not taken for communes or
+    départements (ARRONDISSEMENT_MUNICIPAL has INSEE_COM, ARRONDISSEMENT has INSEE_DEP,
+    CHEF_LIEU is a point layer with INSEE_COM)."""
+    sq = [box(650000, 6860000, 651000, 6861000), box(651000, 6860000, 652000, 6861000)]
+    layers = {
+        "ARRONDISSEMENT": {"INSEE_ARR": ["1", "2"], "INSEE_DEP": ["93", "93"]},
+        "ARRONDISSEMENT_MUNICIPAL": {
+            "INSEE_ARM": ["75101", "75102"],
+            "INSEE_COM": ["75056", "75056"],
+        },
+        "CANTON": {"INSEE_CAN": ["01", "02"], "INSEE_DEP": ["93", "93"]},
+        "COMMUNE": {
+            "INSEE_COM": ["93001", "93066"],
+            "INSEE_DEP": ["93", "93"],
+            "INSEE_REG": ["11", "11"],
+        },
+        "DEPARTEMENT": {"INSEE_DEP": ["93", "94"], "INSEE_REG": ["11", "11"]},
+        "EPCI": {"CODE_SIREN": ["1", "2"]},
+        "REGION": {"INSEE_REG": ["11", "24"]},
+    }
+    for name, cols in layers.items():
+        gpd.GeoDataFrame(cols, geometry=sq, crs=geo.LAMBERT93).to_file(tmp_path / f"{name}.gpkg")
+    gpd.GeoDataFrame(
+        {"INSEE_COM": ["93001"]},
+        geometry=gpd.points_from_xy([650500], [6860500]),
+        crs=geo.LAMBERT93,
+    ).to_file(tmp_path / "CHEF_LIEU.gpkg")
+    g = geo.load_geography(tmp_path)
+    assert g.files == {
+        "departements": "DEPARTEMENT.gpkg",
+        "region": "REGION.gpkg",
+        "communes": "COMMUNE.gpkg",
+    }
+    assert sorted(g.ignored) == [
+        "ARRONDISSEMENT.gpkg",
+        "ARRONDISSEMENT_MUNICIPAL.gpkg",
+        "CANTON.gpkg",
+        "CHEF_LIEU.gpkg",
+        "EPCI.gpkg",
+    ]
+    assert list(g.communes["code_commune"]) == ["93001", "93066"]

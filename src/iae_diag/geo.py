@@ -211,8 +211,26 @@ def _year_in_name(path: Path) -> str | None:
     return m.group(1) if m else None
 
 
+#: code columns of the other ADMIN EXPRESS layers (arrondissements, cantons, communes
+#: associées, EPCI, collectivités, chefs-lieux), so that the whole archive can be dropped in
+_OTHER_LAYER_COLS = (
+    "insee_arm",
+    "insee_arr",
+    "insee_can",
+    "insee_cad",
+    "insee_col",
+    "code_siren",
+    "id_ch_lieu",
+)
+_NOT_POLYGONS = ("point", "linestring", "multipoint", "multilinestring")
+
+
 def _classify_vector(path: Path) -> str | None:
-    fields = _lower_map(pyogrio.read_info(path)["fields"])
+    info = pyogrio.read_info(path)
+    fields = _lower_map(info["fields"])
+    geometry_type = str(info.get("geometry_type") or "").lower().replace(" z", "")
+    if geometry_type in _NOT_POLYGONS or _pick(fields, _OTHER_LAYER_COLS):
+        return None
     if _pick(fields, _QPV_COLS):
         return "qpv"
     if _pick(fields, ("insee_com", "code_commune", "codgeo", "code_insee")):
@@ -292,7 +310,7 @@ def _as_code(s: pd.Series) -> pd.Series:
     return s.astype("string").str.strip().str.upper()
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Geography:
     """The layers found in a geography folder (each None when absent), in WGS84.
 
@@ -316,6 +334,9 @@ class Geography:
     invalid_repaired: dict[str, tuple[int, int]] = field(default_factory=dict)
     code_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     vintages: dict[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"Geography({str(self.folder)!r}, layers={self.layers!r})"
 
     @property
     def population_vintage(self) -> str | None:
