@@ -390,7 +390,7 @@ def compare(indicators_df: pd.DataFrame, targets: dict) -> pd.DataFrame:
                         terr,
                         y23[key]["total"],
                         lk.get(ind, *reg, 2023),
-                        0.1,
+                        DEFAULT_COUNT_TOLERANCE,
                         "relative",
                         False,
                     )
