@@ -191,8 +191,6 @@ def _check_utf8(
 ) -> None:
     """Raise InputError at the first byte of data[start:end] that is not UTF-8 (line number,
     column name when the header is known)."""
-    if data.isascii():
-        return
     pos = start
     while pos < end:
         stop = min(end, pos + _UTF8_CHUNK)
@@ -266,7 +264,9 @@ def _frame(data: bytes, spec: TableSpec, where: str) -> Framed:
         nl = data.find(b"\n", start, end)
     header_line = line_no
     header_end = nl if nl >= 0 else end
-    _check_utf8(data, start, header_end, where)
+    ascii_only = data.isascii()
+    if not ascii_only:
+        _check_utf8(data, start, header_end, where)
     header = data[start:header_end].decode("utf-8").lstrip("\ufeff")
     columns = [c.strip() for c in header.split("|")]
     if len(columns) == 1:
@@ -297,7 +297,8 @@ def _frame(data: bytes, spec: TableSpec, where: str) -> Framed:
             "Expected at least one row."
         )
     body_start = nl + 1
-    _check_utf8(data, body_start, end, where, columns)
+    if not ascii_only:
+        _check_utf8(data, body_start, end, where, columns)
     # optional FIN<n> line
     fin = None
     last_nl = data.rfind(b"\n", body_start, end)
@@ -312,13 +313,8 @@ def _frame(data: bytes, spec: TableSpec, where: str) -> Framed:
             f"end of the file{' (FIN line)' if fin is not None else ''}. "
             "Expected at least one row."
         )
-    if data.find(b"\n\n", body_start, end) >= 0:
-        # blank lines (the parser would read them as rows): frame line by line
-        fr = _frame_slow(data, body_start, end, len(columns), header_line + 1, where)
-        fr.deb, fr.fin, fr.header_line, fr.columns = deb, fin, header_line, columns
-        return fr
-    # fast path: one record per line; the parser checks the field count of every line and
-    # a failure sends the file to the line-by-line framing (_frame_slow)
+    # fast path: one record per line; the parser checks the field count of every line (and
+    # _parse looks for blank lines); a failure sends the file to the line-by-line framing
     return Framed(
         columns=columns,
         body=pa.py_buffer(data).slice(body_start, end - body_start),
@@ -435,13 +431,13 @@ def _frame_slow(
     )
 
 
-def _parse(fr: Framed, include: list[str], types: dict[str, pa.DataType]) -> pa.Table:
-    """Parse the framed records with pyarrow.csv (``types``: column -> type, text when not
-    given; an empty field is null in a typed column). On the fast path
-    (``record_lines is None``) a line without the header's field count raises
-    _ParseFallback; a value the typed parser refuses raises _TypeFallback."""
+def _parse(fr: Framed, include: list[str], key: str) -> pa.Table:
+    """Parse the framed records with pyarrow.csv, every selected column as text (typing is
+    done afterwards, so that a bad value is a row-level fault). On the fast path
+    (``record_lines is None``) a line without the header's field count, or a blank line,
+    raises _ParseFallback."""
     if fr.record_lines is not None and len(fr.record_lines) == 0:
-        return pa.table({c: pa.array([], types.get(c, pa.string())) for c in include})
+        return pa.table({c: pa.array([], pa.string()) for c in include})
     opts = dict(
         read_options=pacsv.ReadOptions(column_names=fr.columns, block_size=1 << 24),
         parse_options=pacsv.ParseOptions(
@@ -449,8 +445,7 @@ def _parse(fr: Framed, include: list[str], types: dict[str, pa.DataType]) -> pa.
         ),
         convert_options=pacsv.ConvertOptions(
             include_columns=include,
-            column_types={c: types.get(c, pa.string()) for c in include},
-            null_values=[""],
+            column_types={c: pa.string() for c in include},
             strings_can_be_null=False,
             check_utf8=False,
         ),
@@ -458,12 +453,11 @@ def _parse(fr: Framed, include: list[str], types: dict[str, pa.DataType]) -> pa.
     try:
         t = pacsv.read_csv(pa.BufferReader(fr.body), **opts)
     except pa.ArrowInvalid as exc:
-        msg = str(exc).splitlines()[0]
-        if "conversion error" in msg:
-            raise _TypeFallback(msg) from None
         if fr.record_lines is not None:
             raise
-        raise _ParseFallback(msg) from None
+        raise _ParseFallback(str(exc).splitlines()[0]) from None
+    if fr.record_lines is None and _may_hold_blank_lines(t, key):
+        raise _ParseFallback("blank lines")
     if fr.record_lines is None:
         first = fr.header_line + 1
         fr.n_body_lines = t.num_rows
@@ -473,8 +467,20 @@ def _parse(fr: Framed, include: list[str], types: dict[str, pa.DataType]) -> pa.
     return t
 
 
-class _TypeFallback(Exception):
-    """A numeric column holds a value the typed parser refuses: parse it as text."""
+def _may_hold_blank_lines(t: pa.Table, key: str) -> bool:
+    """pyarrow reads a blank line as a row whose fields are all empty: look for such rows
+    (cheap when the key column, always filled on a real row, has no empty value)."""
+    if key not in t.column_names:
+        return False
+    k = t.column(key)
+    if k.null_count == 0 and not (pa.types.is_string(k.type) and pc.any(pc.equal(k, "")).as_py()):
+        return False
+    empty = None
+    for c in t.columns:
+        e = pc.is_null(c) if not pa.types.is_string(c.type) else pc.equal(c, "")
+        e = pc.fill_null(e, True)
+        empty = e if empty is None else pc.and_(empty, e)
+    return bool(pc.any(empty).as_py())
 
 
 class _ParseFallback(Exception):
@@ -581,9 +587,9 @@ def _convert_unique(values: pa.Array, col: Col) -> tuple[pa.Array, np.ndarray]:
 
 
 def _check_numeric(out: pa.Array, col: Col) -> tuple[pa.Array, np.ndarray]:
-    """Status of a column the parser already typed (int64 or float64; empty -> null)."""
+    """Status of a numeric column cast from text (int64 or float64; empty -> null)."""
     status = np.zeros(len(out), dtype=np.int8)
-    num = _np(pc.fill_null(pc.cast(out, pa.float64()), 0.0))
+    num = _np(out if out.null_count == 0 else pc.fill_null(out, 0))
     if out.null_count:
         status[_np(pc.is_null(out))] = MISSING
     if col.kind == "id":
@@ -599,8 +605,17 @@ def _check_numeric(out: pa.Array, col: Col) -> tuple[pa.Array, np.ndarray]:
 
 def _convert(raw: pa.Array, col: Col) -> tuple[pa.Array, np.ndarray]:
     """Typed values and status codes of a raw text column (one entry per row)."""
-    if pa.types.is_integer(raw.type) or pa.types.is_floating(raw.type):
-        return _check_numeric(raw, col)
+    if col.kind in ("id", "int", "float"):
+        # fast path for clean columns: a direct cast (empty fields made null first); a
+        # column with a stray value takes the regex path below
+        empty = pc.equal(raw, "")
+        src = raw if not pc.any(empty).as_py() else pc.if_else(empty, None, raw)
+        try:
+            out = pc.cast(src, pa.float64() if col.kind == "float" else pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            out = None
+        if out is not None:
+            return _check_numeric(out, col)
     if col.kind == "id":  # ids are mostly distinct: no dictionary
         return _convert_unique(raw, col)
     enc = pc.dictionary_encode(raw)
@@ -684,23 +699,12 @@ def _process_table(
         include = [c for c in dict.fromkeys(fr.columns) if c]
     else:
         include = [c.name for c in spec.columns if c.name in fr.columns]
-    types = {
-        c.name: pa.float64() if c.kind == "float" else pa.int64()
-        for c in spec.columns
-        if c.kind in ("id", "int", "float") and c.name in include
-    }
-    t = None
-    for _attempt in range(3):
-        try:
-            t = _parse(fr, include, types)
-            break
-        except _ParseFallback as exc:
-            log.info("%s: %s; re-framing line by line", where, exc)
-            fr = _frame_slow_from_fast(fr, where)
-        except _TypeFallback as exc:
-            log.info("%s: %s; reading the numeric columns as text", where, exc)
-            types = {}
-    assert t is not None
+    try:
+        t = _parse(fr, include, spec.record_id)
+    except _ParseFallback as exc:
+        log.info("%s: %s; re-framing line by line", where, exc)
+        fr = _frame_slow_from_fast(fr, where)
+        t = _parse(fr, include, spec.record_id)
     _check_fin(fr, where)
     del data
     n = t.num_rows
@@ -731,7 +735,11 @@ def _process_table(
         u = spec.unique
         alive = np.flatnonzero(rej.alive)
         keys = pd.Series(_np(out[u.key])[alive])
-        dup = keys.duplicated(keep="first").to_numpy()
+        kv = keys.to_numpy()
+        if len(kv) > 1 and kv.dtype.kind == "i" and bool(np.all(kv[1:] > kv[:-1])):
+            dup = np.zeros(len(kv), dtype=bool)  # strictly increasing: no duplicate
+        else:
+            dup = keys.duplicated(keep="first").to_numpy()
         if dup.any():
             if u.identical is None:
                 mask = np.zeros(n, dtype=bool)
@@ -751,9 +759,9 @@ def _process_table(
                 rej.add(conflict, "duplicate_id", u.key)
     for ref in spec.references:
         target = kept[ref.target_table].table.column(ref.target_column)
-        known = np.unique(_np(target))
-        vals = _np(pc.fill_null(out[ref.column], -1))
-        rej.add(~np.isin(vals, known), ref.reason, ref.column)
+        known = pc.unique(target.combine_chunks() if target.num_chunks != 1 else target.chunk(0))
+        found = _np(pc.fill_null(pc.is_in(out[ref.column], value_set=known), False))
+        rej.add(~found, ref.reason, ref.column)
 
     info: dict = {}
     # derived personal columns
@@ -830,6 +838,7 @@ def _process_table(
     # kept rows, output columns, processed types
     keep = rej.alive
     keep_arr = pa.array(keep)
+    all_kept = bool(keep.all())
     arrays, names = [], []
     for col in spec.columns:
         if not col.output:
@@ -838,11 +847,11 @@ def _process_table(
             arr = out[col.name]
         else:
             arr = pa.nulls(n, _arrow_type(col))
-        arrays.append(pc.filter(arr, keep_arr))
+        arrays.append(arr if all_kept else pc.filter(arr, keep_arr))
         names.append(col.name)
     for extra in ("person_key", "salarie_annee_naissance"):
         if extra in out:
-            arrays.append(pc.filter(out[extra], keep_arr))
+            arrays.append(out[extra] if all_kept else pc.filter(out[extra], keep_arr))
             names.append(extra)
     arrays.append(pa.array(lines[keep], pa.int64()))
     names.append("source_line")
@@ -997,7 +1006,15 @@ def _write(out_dir: Path, results: dict[str, TableResult], manifest: dict) -> No
     tmp = Path(tempfile.mkdtemp(prefix=".ingest-", dir=out_dir))
     try:
         for name, res in results.items():
-            pq.write_table(res.table, tmp / TABLE_FILES[name], compression="snappy")
+            # dictionary pages only where values repeat (not on ids): faster, smaller
+            dict_cols = [c.name for c in res.spec.columns if c.output and c.kind != "id"]
+            dict_cols = [c for c in dict_cols if c in res.table.column_names]
+            pq.write_table(
+                res.table,
+                tmp / TABLE_FILES[name],
+                compression="snappy",
+                use_dictionary=dict_cols + ["salarie_annee_naissance"] * (name == "Salarie"),
+            )
         q = pd.concat([r.quarantine for r in results.values()], ignore_index=True)
         q = q[QUARANTINE_COLUMNS]
         q.to_csv(tmp / QUARANTINE, index=False, lineterminator="\n")
