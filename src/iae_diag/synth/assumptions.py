@@ -259,3 +259,37 @@ ROME_BY_SECTOR = {
 #: EITI (from 2020): persons and ETP per SIAE per year (independent workers, few hours).
 EITI_PERSONS_PER_SIAE = 20.0
 EITI_ETP_PER_SIAE = 3.0
+
+# --- calendar and technical details ----------------------------------------------------------
+
+#: Millésime of the first AF of a SIAE already open in the first data year: that year minus
+#: 0 to this many years (gives A-numbers > 0 from the start).
+FIRST_AF_MAX_AGE = 5
+#: First month of the AF of a SIAE created during the year (uniform, inclusive).
+CREATION_START_MONTHS = (1, 10)
+#: Last month of the last AF of a SIAE closing after that year (uniform, inclusive).
+CLOSURE_END_MONTHS = (3, 12)
+#: Posts of a HISTORISE modification relative to the current one (uniform range).
+HISTORISE_POSTS_RANGE = (0.8, 1.0)
+#: FDI_DC annexes run from this month of year Y to this month counted from January of Y
+#: (7, 18 = 01/07/Y - 30/06/Y+1).
+FDI_MONTHS = (7, 18)
+#: Collective weekly hours written on the AF, weekly hours on the contracts (ACI / others).
+WEEKLY_HOURS_AF = "35:00"
+WEEKLY_HOURS_CONTRACT = {"ACI": "26:00", "other": "35:00"}
+#: Hiring day offset in the first month of a spell (days, uniform [0, n)); exit day likewise.
+HIRING_DAY_SPREAD = 10
+EXIT_DAY_SPREAD = 27
+#: Hours of the older (version 1) EMI row relative to the kept version 2 (uniform range).
+OLD_VERSION_HOURS_RANGE = (0.5, 0.9)
+#: Spread (sd of the log) of the per-person multiplier of monthly hours.
+PERSON_HOURS_SPREAD = 0.15
+#: Structure attributes by type: NAF code and INSEE legal category (9220 association,
+#: 5499 SARL, 5710 SAS).
+NAF = {"ACI": "8899B", "AI": "7830Z", "EI": "8121Z", "ETTI": "7820Z", "EITI": "8299Z"}
+LEGAL_CATEGORY = {"ACI": "9220", "AI": "9220", "EI": "5499", "ETTI": "5710", "EITI": "5710"}
+#: Technical ids of the AF states and of the monthly statement state (not published by ASP).
+STATE_IDS = {"VALIDE": 1, "PROVISOIRE": 2, "HISTORISE": 3, "ANNULE": 4, "CLOTURE": 5}
+EMI_STATE = ("2", "VALIDE")
+#: Employer type codes (fluxIAE_RefTypeEmployeur) written on contracts.
+EMPLOYER_TYPE = {"EI": "01", "ETTI": "02", "AI": "03", "ACI": "04", "EITI": "07"}

@@ -34,7 +34,7 @@ from iae_diag.territories import departements, deps_of_region
 
 log = logging.getLogger(__name__)
 
-#: ASP ids of the mesure codes (fluxIAE_RefMesure) and of AF states (synthetic ids).
+#: ASP ids of the mesure codes (fluxIAE_RefMesure, from the ASP code list ref_mesure_v2).
 MESURE_IDS = {
     "AI_DC": 1,
     "ACI_DC": 2,
@@ -45,9 +45,6 @@ MESURE_IDS = {
     "ACI_MP": 7,
     "EITI_DC": 8,
 }
-STATE_IDS = {"VALIDE": 1, "PROVISOIRE": 2, "HISTORISE": 3, "ANNULE": 4, "CLOTURE": 5}
-NAF = {"ACI": "8899B", "AI": "7830Z", "EI": "8121Z", "ETTI": "7820Z", "EITI": "8299Z"}
-LEGAL = {"ACI": "9220", "AI": "9220", "EI": "5499", "ETTI": "5710", "EITI": "5710"}
 
 _DAY0 = np.datetime64("1920-01-01", "D")
 _ORDER = ["Structure", "AnnexeFinanciere", "EtatMensuelIndiv", "ContratMission", "Salarie"]
@@ -238,7 +235,11 @@ def _decorate_siae(siae: pd.DataFrame, y0: int, rng: np.random.Generator) -> pd.
                 struct[guests[: len(chosen)]] = chosen
     _, siae["structure_idx"] = np.unique(struct, return_inverse=True)
     # AF number: <type><DDD><YY><NNNN>, millésime = first AF year
-    first_af = np.where(siae["first_year"] >= y0, siae["first_year"], y0 - rng.integers(0, 6, n))
+    first_af = np.where(
+        siae["first_year"] >= y0,
+        siae["first_year"],
+        y0 - rng.integers(0, A.FIRST_AF_MAX_AGE + 1, n),
+    )
     siae["af_first_year"] = first_af
     yy = pd.Series(first_af % 100, index=siae.index).astype(str).str.zfill(2)
     key = siae["type"] + siae["dep"].map(dep3) + yy
@@ -295,7 +296,8 @@ def _annexes(
     last = (rows["mod"] == rows["nmod"] - 1).to_numpy()
     rows.loc[~last, "state"] = "HISTORISE"
     rows.loc[~last, "etp_postes"] = np.round(
-        rows.loc[~last, "etp_postes"] * rng.uniform(0.8, 1.0, int((~last).sum())), 2
+        rows.loc[~last, "etp_postes"] * rng.uniform(*A.HISTORISE_POSTS_RANGE, int((~last).sum())),
+        2,
     )
     dup = rows[last & (rng.random(len(rows)) < A.MOTIF_REJET_DUP_SHARE)].copy()
     dup["motif"] = "DOUBLON"
@@ -313,7 +315,7 @@ def _annexes(
         + pd.Series(np.arange(len(fdi)) + 1, index=fdi.index).astype(str).str.zfill(4)
     )
     fdi["state"] = "CLOTURE"
-    fdi["sm"], fdi["em"] = 7, 18  # 01/07/Y - 30/06/Y+1: straddles two years
+    fdi["sm"], fdi["em"] = A.FDI_MONTHS  # straddles two years
     fdi["etp_postes"] = np.nan
     fdi["mod"] = 0
     fdi["renewal"] = 0
@@ -353,7 +355,7 @@ def _annexes(
         "af_id_annexe_financiere": allr["af_id"].to_numpy(),
         "af_id_avenant_modification": 5_000_000 + np.arange(m),
         "af_date_depot_dde_financement": fmt_days(deb - 60),
-        "af_etat_annexe_financiere_id": np.array([STATE_IDS[x] for x in state]),
+        "af_etat_annexe_financiere_id": np.array([A.STATE_IDS[x] for x in state]),
         "af_etat_annexe_financiere_code": pa.array(state, pa.string()),
         "af_indicateur_suspension": "false",
         "af_date_debut_effet": fmt_days(deb),
@@ -370,7 +372,7 @@ def _annexes(
         "af_montant_unitaire_annuel_valeur": masked(pa.array([f"{v:.2f}" for v in aide]), ~is_fdi),
         "af_montant_total_annuel": masked(pa.array([f"{v:.2f}" for v in total]), has_posts),
         "af_indic_cofinancement": "false",
-        "af_duree_collective_hebdo": masked(np.full(m, "35:00"), ~is_fdi),
+        "af_duree_collective_hebdo": masked(np.full(m, A.WEEKLY_HOURS_AF), ~is_fdi),
         "af_motif_rejet_id": masked(np.full(m, 2), motif != ""),
         "af_motif_rejet_code": masked(motif, motif != ""),
         "af_date_signature": fmt_days(deb - 20),
@@ -399,8 +401,8 @@ def _contracts(
     exits = (c_last == sp.end[c_spell]) & sp.exits[c_spell]
     m = len(c_spell)
     ctr_id = 3_000_000 + np.arange(m)
-    hire_day = first_day(c_first) + np.where(k == 0, rng.integers(0, 10, m), 0)
-    exit_day = first_day(c_last) + rng.integers(0, 27, m)
+    hire_day = first_day(c_first) + np.where(k == 0, rng.integers(0, A.HIRING_DAY_SPREAD, m), 0)
+    exit_day = first_day(c_last) + rng.integers(0, A.EXIT_DAY_SPREAD, m)
     motive_codes = list(A.EXIT_MOTIVES)
     motive_p = np.array(list(A.EXIT_MOTIVES.values()))
     motive = rng.choice(len(motive_codes), size=m, p=motive_p / motive_p.sum())
@@ -431,7 +433,6 @@ def _contracts(
     mes = siae["mesure"].to_numpy().astype(str)
     mes_codes, mes_idx = np.unique(mes, return_inverse=True)
     mes_c = mes_idx[sp.siae[c_spell]]
-    employer = {"EI": "01", "ETTI": "02", "AI": "03", "ACI": "04", "EITI": "07"}
     pe_codes = cpub["pe_codes"]
     table = {
         "contrat_id_ctr": ctr_id,
@@ -446,7 +447,10 @@ def _contracts(
         "contrat_duree_contrat": c_last - c_first + 1,
         "contrat_type_contrat": k,
         "contrat_code_rome": masked(cat(rome_list, rome_idx), ~rome_empty),
-        "contrat_duree_hebdo_travail": cat(("35:00", "26:00"), tc == TYPE_CODE["ACI"]),
+        "contrat_duree_hebdo_travail": cat(
+            (A.WEEKLY_HOURS_CONTRACT["other"], A.WEEKLY_HOURS_CONTRACT["ACI"]),
+            tc == TYPE_CODE["ACI"],
+        ),
         "contrat_motif_sortie_code": masked(cat(motive_codes, motive), exits),
         "contrat_niveau_de_formation_code": cat(cpub["edu_codes"], cpub["edu"][c_spell]),
         "contrat_salarie_pe_duree_code": cat(pe_codes, pe),
@@ -455,7 +459,7 @@ def _contracts(
         "contrat_salarie_ass": cat(("false", "true"), ass),
         "contrat_salarie_aah": cat(("false", "true"), cpub["aah"][c_spell]),
         "contrat_salarie_rqth": cat(("false", "true"), cpub["rqth"][c_spell]),
-        "contrat_type_employeur_code": cat([employer[t] for t in A.TYPES], tc),
+        "contrat_type_employeur_code": cat([A.EMPLOYER_TYPE[t] for t in A.TYPES], tc),
     }
     return {
         "table": (table, m),
@@ -494,7 +498,9 @@ def _emi(
     di = np.flatnonzero(dup)
     sel = np.concatenate([np.arange(n), di])
     ver = np.concatenate([version, np.ones(len(di), dtype=np.int64)])
-    hrs = np.concatenate([hours, np.round(hours[di] * rng.uniform(0.5, 0.9, len(di)), 2)])
+    hrs = np.concatenate(
+        [hours, np.round(hours[di] * rng.uniform(*A.OLD_VERSION_HOURS_RANGE, len(di)), 2)]
+    )
     order = np.lexsort((ver, mo.spell[sel], afi[sel], mo.month[sel]))
     sel, ver, hrs = sel[order], ver[order], hrs[order]
     m = len(sel)
@@ -511,8 +517,8 @@ def _emi(
         "emi_afi_id": afi[sel],
         "emi_sme_mois": month_s % 12 + 1,
         "emi_sme_annee": month_s // 12,
-        "emi_esm_etat_id": "2",
-        "emi_esm_etat_code": "VALIDE",
+        "emi_esm_etat_id": A.EMI_STATE[0],
+        "emi_esm_etat_code": A.EMI_STATE[1],
         "emi_sme_version": ver,
         "emi_date_validation": fmt_days(mdays),
         "emi_pph_id": 2_000_000 + mo.spell[sel],
@@ -664,8 +670,8 @@ def _structures(
         "structure_denomination": pa.array(
             [f"SIAE FICTIVE {t} {i}" for t, i in zip(types, sidx, strict=True)]
         ),
-        "structure_categorie_juridique_code": pa.array([LEGAL[t] for t in types]),
-        "structure_code_naf": pa.array([NAF[t] for t in types]),
+        "structure_categorie_juridique_code": pa.array([A.LEGAL_CATEGORY[t] for t in types]),
+        "structure_code_naf": pa.array([A.NAF[t] for t in types]),
         "structure_adresse_admin_numero": num,
         "structure_adresse_admin_type_voie": "RUE",
         "structure_adresse_admin_nom_voie": "DE L'EXEMPLE FICTIF",

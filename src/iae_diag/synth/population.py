@@ -351,7 +351,7 @@ def monthly_hours(
     n = len(mo.spell)
     t = sp.type_code[mo.spell]
     h = np.zeros(n)
-    person_f = rng.lognormal(0.0, 0.15, len(sp.start))[mo.spell]
+    person_f = rng.lognormal(0.0, A.PERSON_HOURS_SPREAD, len(sp.start))[mo.spell]
     for name, i in TYPE_CODE.items():
         m = t == i
         if not m.any():
