@@ -29,6 +29,7 @@ import shutil
 import tempfile
 import unicodedata
 import zlib
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -149,14 +150,11 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _read_bytes(rf: RawFile, pool: ThreadPoolExecutor) -> tuple[bytes, int, Future]:
-    """(decompressed content, file size, future sha256 of the file as stored). The hash runs
-    in a thread (hashlib releases the GIL) while the file is parsed."""
+def _read_bytes(rf: RawFile) -> tuple[bytes, bytes]:
+    """(decompressed content, the file's bytes as stored)."""
     raw = rf.path.read_bytes()
-    size = len(raw)
-    digest = pool.submit(_sha256, raw)
     if not rf.name.endswith(".gz"):
-        return raw, size, digest
+        return raw, raw
     d = zlib.decompressobj(wbits=31)
     chunks: list[bytes] = []
     pos = 0
@@ -183,7 +181,7 @@ def _read_bytes(rf: RawFile, pool: ThreadPoolExecutor) -> tuple[bytes, int, Futu
             f"ends in the middle of line {line} (no end-of-stream marker). Expected a complete "
             ".csv.gz export; the transfer was probably interrupted."
         )
-    return b"".join(chunks), size, digest
+    return b"".join(chunks), raw
 
 
 def _check_utf8(
@@ -692,6 +690,7 @@ def _process_table(
     data: bytes,
     salt: str,
     kept: dict[str, TableResult],
+    on_parsed: Callable[[], None] | None = None,
 ) -> TableResult:
     where = f"Table {spec.table}: file {rf.path}"
     fr = _frame(data, spec, where)
@@ -706,6 +705,8 @@ def _process_table(
         fr = _frame_slow_from_fast(fr, where)
         t = _parse(fr, include, spec.record_id)
     _check_fin(fr, where)
+    if on_parsed is not None:
+        on_parsed()
     del data
     n = t.num_rows
     lines = fr.record_lines
@@ -947,13 +948,21 @@ def _ingest_table(
         )
     else:
         log.info("%s: reading %s", spec.table, rf.name)
-    data, size, digest = _read_bytes(rf, pool)
-    res = _process_table(spec, rf, data, salt, done)
+    data, raw = _read_bytes(rf)
+    size = len(raw)
+    digest: list[Future] = []
+
+    def hash_raw() -> None:
+        # the hash runs in a thread (hashlib releases the GIL) while the main thread types and
+        # checks the columns: the multi-threaded parse is over by then
+        digest.append(pool.submit(_sha256, raw))
+
+    res = _process_table(spec, rf, data, salt, done, on_parsed=hash_raw)
     del data
     res.info = {
         "file": rf.name,
         "size": size,
-        "sha256": digest.result(),
+        "sha256": digest[0].result(),
         "extract_stamp": rf.stamp.isoformat(),
         **res.info,
         "output": TABLE_FILES[spec.table],
