@@ -232,6 +232,11 @@ def test_bad_parameters():
         generate("/tmp/never-written", scale=0)
 
 
+def test_unknown_region_is_a_parameter_error(tmp_path):
+    with pytest.raises(ParameterError, match="region code '99'"):
+        generate(tmp_path, years=(2013, 2013), region="99")
+
+
 def test_quota_draw_exact_proportions():
     rng = np.random.default_rng(0)
     group = np.repeat([0, 1], [1000, 400])

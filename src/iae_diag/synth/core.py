@@ -145,6 +145,13 @@ def generate(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stamp = f"1501{y1 + 1}_060000"
+    others = sorted(p.name for p in out.glob("fluxIAE_*") if stamp not in p.name)
+    if others:
+        log.warning(
+            "synth: %s already holds other fluxIAE files (%s); the ingest will see both sets",
+            out,
+            ", ".join(others[:3]) + (" ..." if len(others) > 3 else ""),
+        )
 
     # --- structures and SIAE ---------------------------------------------------------
     rng = np.random.default_rng([seed, 1])
