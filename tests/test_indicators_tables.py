@@ -269,7 +269,7 @@ def test_emi_dsm_duplicate_counted_once():
         ]
     )
     out = counted_emi(emi_rows, np.array([10]))
-    assert out["hours"].tolist() == [10.0]
+    assert out.hours.tolist() == [10.0]
 
 
 def test_missing_column_is_an_input_error_naming_table_and_column():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -17,45 +19,100 @@ EMI_COLUMNS = [
     "emi_sme_version",
     "emi_nb_heures_travail",
 ]
+_LIMIT = 2**62
 
 
-def _int_array(s: pd.Series, missing: int = -1) -> np.ndarray:
-    """An integer column as int64, ``missing`` for a null value."""
+def int_values(s: pd.Series, missing: int = -1) -> np.ndarray:
+    """An integer column as an int64 array, ``missing`` for a null value."""
+    if isinstance(s.dtype, pd.api.extensions.ExtensionDtype):
+        if pd.api.types.is_integer_dtype(s.dtype):
+            return s.to_numpy(dtype=np.int64, na_value=missing)
+        return pd.to_numeric(s, errors="coerce").fillna(missing).to_numpy(dtype=np.int64)
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return s.to_numpy().astype(np.int64, copy=False)
     return pd.to_numeric(s, errors="coerce").fillna(missing).to_numpy(dtype=np.int64)
 
 
-def counted_emi(emi: pd.DataFrame, af_ids: np.ndarray) -> pd.DataFrame:
+def combine_keys(*columns: np.ndarray) -> np.ndarray:
+    """One int64 key per row, equal exactly when every column is equal (non-negative ints).
+
+    Columns are packed by multiplication when the product of their ranges fits in 62 bits,
+    else densified with ``pd.factorize`` first."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    span = 1
+    for col in columns:
+        col = np.asarray(col, dtype=np.int64)
+        lo = int(col.min()) if len(col) else 0
+        width = (int(col.max()) - lo + 1) if len(col) else 1
+        if span * width >= _LIMIT:
+            key = pd.factorize(key)[0].astype(np.int64)
+            span = int(key.max()) + 1 if len(key) else 1
+            if span * width >= _LIMIT:
+                col = pd.factorize(col)[0].astype(np.int64)
+                lo, width = 0, int(col.max()) + 1
+        key = key * width + (col - lo)
+        span *= width
+    return key
+
+
+@dataclass(frozen=True)
+class EmiRows:
+    """Counted EMI rows as parallel numpy arrays (no per-row Python objects)."""
+
+    af_pos: np.ndarray  # position of the row's AF among the eligible AF
+    year: np.ndarray
+    month: np.ndarray
+    hours: np.ndarray  # float
+    pph_id: np.ndarray
+    ctr_id: np.ndarray  # -1 when missing
+
+    def __len__(self) -> int:
+        return len(self.af_pos)
+
+
+def counted_emi(emi: pd.DataFrame, af_ids: np.ndarray) -> EmiRows:
     """Counted EMI rows (definitions.md): rows of an eligible AF, one per ``emi_dsm_id``,
     the highest ``emi_sme_version`` per (person id, AF, year, month), then hours > 0.
 
-    ``af_ids`` are the ids of the eligible AF (sorted or not). Columns: af_pos (position of the
-    row's AF in ``af_ids``), year, month, hours (float), pph_id, ctr_id (-1 when missing).
+    ``af_ids`` are the ids of the eligible AF; ``af_pos`` is the position of the row's AF in
+    it.
     The version de-duplication happens before the hours filter: a later version with zero
     hours supersedes an earlier one with hours."""
     require_columns(emi, "etat_mensuel_indiv", EMI_COLUMNS)
-    af_pos = pd.Index(af_ids).get_indexer(emi["emi_afi_id"].to_numpy())
+    af_pos = pd.Index(af_ids).get_indexer(int_values(emi["emi_afi_id"]))
     keep = np.flatnonzero(af_pos >= 0)
-    df = pd.DataFrame(
-        {
-            "af_pos": af_pos[keep].astype(np.int64),
-            "year": _int_array(emi["emi_sme_annee"].iloc[keep]),
-            "month": _int_array(emi["emi_sme_mois"].iloc[keep]),
-            "hours": pd.to_numeric(emi["emi_nb_heures_travail"].iloc[keep], errors="coerce")
-            .fillna(0.0)
-            .to_numpy(dtype=float),
-            "pph_id": _int_array(emi["emi_pph_id"].iloc[keep]),
-            "ctr_id": _int_array(emi["emi_ctr_id"].iloc[keep]),
-            "dsm_id": _int_array(emi["emi_dsm_id"].iloc[keep]),
-            "version": _int_array(emi["emi_sme_version"].iloc[keep]),
-        }
+    af_pos = af_pos[keep].astype(np.int64)
+    year = int_values(emi["emi_sme_annee"])[keep]
+    month = int_values(emi["emi_sme_mois"])[keep]
+    pph = int_values(emi["emi_pph_id"])[keep]
+    dsm = int_values(emi["emi_dsm_id"])[keep]
+    hours = pd.to_numeric(emi["emi_nb_heures_travail"], errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan
+    )[keep]
+    alive = np.ones(len(keep), dtype=bool)
+    if len(keep):
+        month_key = combine_keys(pph, af_pos, year * 12 + month)
+        dup = pd.Series(month_key).duplicated(keep=False).to_numpy()
+        dup |= pd.Series(dsm).duplicated(keep=False).to_numpy()
+        if dup.any():
+            rows = np.flatnonzero(dup)
+            version = int_values(emi["emi_sme_version"])[keep][rows]
+            rows = rows[np.lexsort((rows, -version))]  # highest version first, then file order
+            first_dsm = ~pd.Series(dsm[rows]).duplicated().to_numpy()
+            rows = rows[first_dsm]
+            first_month = ~pd.Series(month_key[rows]).duplicated().to_numpy()
+            alive[dup] = False
+            alive[rows[first_month]] = True
+    alive &= np.nan_to_num(hours, nan=0.0) > 0
+    sel = np.flatnonzero(alive)
+    return EmiRows(
+        af_pos=af_pos[sel],
+        year=year[sel],
+        month=month[sel],
+        hours=hours[sel],
+        pph_id=pph[sel],
+        ctr_id=int_values(emi["emi_ctr_id"])[keep][sel],
     )
-    month_key = ["pph_id", "af_pos", "year", "month"]
-    if df["dsm_id"].duplicated().any() or df.duplicated(month_key).any():
-        df = df.sort_values("version", ascending=False, kind="stable")
-        df = df.drop_duplicates("dsm_id", keep="first")
-        df = df.drop_duplicates(month_key, keep="first").sort_index()
-    df = df.loc[df["hours"] > 0].reset_index(drop=True)
-    return df.drop(columns=["dsm_id", "version"])
 
 
 def etp_of_rows(hours: np.ndarray, annual_hours: np.ndarray) -> np.ndarray:
@@ -72,16 +129,18 @@ def person_ids(
     row when present; otherwise the pair (structure of the row's AF, ``salarie_id``).
     Returns (person int64 array, has_nir bool array)."""
     require_columns(salarie, "salarie", ["salarie_id", "person_key"])
-    sal = salarie.drop_duplicates("salarie_id")
-    pk_codes, _ = pd.factorize(sal["person_key"].astype(object), use_na_sentinel=True)
+    sal_ids = int_values(salarie["salarie_id"])
+    first = ~pd.Series(sal_ids).duplicated().to_numpy()
+    pk_codes, _ = pd.factorize(salarie["person_key"].to_numpy(dtype=object)[first])
     n_keys = int(pk_codes.max()) + 1 if len(pk_codes) else 0
-    sal_pos = pd.Index(sal["salarie_id"].to_numpy()).get_indexer(pph_id)
-    code = np.where(sal_pos >= 0, pk_codes[np.maximum(sal_pos, 0)] if len(pk_codes) else -1, -1)
+    sal_pos = pd.Index(sal_ids[first]).get_indexer(pph_id)
+    code = np.full(len(pph_id), -1, dtype=np.int64)
+    found = sal_pos >= 0
+    code[found] = pk_codes[sal_pos[found]]
     has_nir = code >= 0
-    person = code.astype(np.int64)
+    person = code
     if (~has_nir).any():
         miss = np.flatnonzero(~has_nir)
-        pairs = pd.MultiIndex.from_arrays([structure_id[miss], pph_id[miss]])
-        pair_codes, _ = pd.factorize(pairs)
+        pair_codes, _ = pd.factorize(combine_keys(structure_id[miss], pph_id[miss]))
         person[miss] = n_keys + pair_codes
     return person, has_nir

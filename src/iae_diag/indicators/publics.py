@@ -39,23 +39,21 @@ def latest_contract(py: np.ndarray, ctr_id: np.ndarray, contrat: pd.DataFrame) -
     recent contract (latest ``contrat_date_embauche``, ties: highest ``contrat_id_ctr``) among
     the contracts its counted EMI rows reference; -1 when none is known.
 
-    ``py`` and ``ctr_id`` are per EMI row (``ctr_id`` -1 when missing)."""
+    ``py`` and ``ctr_id`` are per EMI row (``ctr_id`` -1 when missing). ``contrat`` must hold
+    one row per ``contrat_id_ctr``."""
     n_py = int(py.max()) + 1 if len(py) else 0
-    out = np.full(n_py, -1, dtype=np.int64)
-    pos = pd.Index(contrat["contrat_id_ctr"].to_numpy()).get_indexer(ctr_id)
-    ok = (ctr_id >= 0) & (pos >= 0)
-    pairs = pd.DataFrame({"py": py[ok], "pos": pos[ok]}).drop_duplicates()
-    if pairs.empty:
-        return out
-    hired = pd.to_datetime(contrat["contrat_date_embauche"]).to_numpy()[pairs["pos"].to_numpy()]
-    hired_i = hired.astype("datetime64[ns]").astype(np.int64)  # NaT sorts first (min int)
-    ids = contrat["contrat_id_ctr"].to_numpy(dtype=np.int64)[pairs["pos"].to_numpy()]
-    p = pairs["py"].to_numpy()
-    order = np.lexsort((ids, hired_i, p))
-    p_sorted = p[order]
-    last = np.r_[p_sorted[1:] != p_sorted[:-1], True]
-    out[p_sorted[last]] = pairs["pos"].to_numpy()[order][last]
-    return out
+    ids = contrat["contrat_id_ctr"].to_numpy(dtype=np.int64)
+    pos = pd.Index(ids).get_indexer(ctr_id)
+    ok = np.flatnonzero((ctr_id >= 0) & (pos >= 0))
+    if len(ok) == 0:
+        return np.full(n_py, -1, dtype=np.int64)
+    hired = pd.to_datetime(contrat["contrat_date_embauche"]).to_numpy().astype("datetime64[ns]")
+    order = np.lexsort((ids, hired.astype(np.int64)))  # NaT (min int) is the oldest
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[order] = np.arange(len(ids))
+    best = np.full(n_py, -1, dtype=np.int64)
+    np.maximum.at(best, py[ok], rank[pos[ok]])
+    return np.where(best >= 0, order[np.maximum(best, 0)], -1)
 
 
 def characteristics(

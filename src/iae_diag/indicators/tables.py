@@ -105,32 +105,37 @@ def _distinct_cube(
     year_i: np.ndarray,
     dep_i: np.ndarray,
     type_i: np.ndarray,
-    weights: np.ndarray,
+    profile: np.ndarray,
+    bits: np.ndarray,
+    distinct_by_type_at_dep: bool = False,
 ) -> np.ndarray:
     """Distinct entities by (territory slot of ``level``, year, type) with an ALL slot, plus
-    the sum of each weight column over those distinct entities.
+    the number of those entities having each flag.
 
-    ``entity`` must already be specific to a year (e.g. a person-year code) and the weights
-    constant per entity. Shape (n_t, n_y, 6, 1 + n_weights): [..., 0] is the count."""
+    ``entity`` must already be specific to a year (e.g. a person-year code); its flags are
+    the row ``profile`` of the 0/1 matrix ``bits`` (one column per flag), constant per
+    entity. ``distinct_by_type_at_dep``: the rows are already distinct per (entity,
+    département, type). Shape (n_t, n_y, 6, 1 + n_flags): [..., 0] is the count."""
     n_t = geo.n_territories(level)
     t = geo.territory_of(level, dep_i)
-    k = weights.shape[1]
-    out = np.zeros((n_t, n_y, N_TYPES + 1, 1 + k))
+    n_p, k = bits.shape
+    size = n_t * n_y * (N_TYPES + 1)
+    counts = np.zeros(size * n_p)
     for by_type in (True, False):
         if by_type:
-            key = (entity * n_t + t) * N_TYPES + type_i
             slot = type_i
+            if level == "dep" and distinct_by_type_at_dep:
+                first = slice(None)
+            else:
+                first = ~pd.Series((entity * n_t + t) * N_TYPES + type_i).duplicated().to_numpy()
         else:
-            key = entity * n_t + t
             slot = np.full(len(t), ALL_I, dtype=np.int64)
-        first = ~pd.Series(key).duplicated().to_numpy()
+            first = ~pd.Series(entity * n_t + t).duplicated().to_numpy()
         cell = ((t * n_y + year_i) * (N_TYPES + 1) + slot)[first]
-        size = n_t * n_y * (N_TYPES + 1)
-        cols = [np.bincount(cell, minlength=size)]
-        cols += [np.bincount(cell, weights=weights[first, j], minlength=size) for j in range(k)]
-        add = np.stack(cols, axis=-1).reshape(n_t, n_y, N_TYPES + 1, 1 + k)
-        out += add
-    return out
+        counts += np.bincount(cell * n_p + profile[first], minlength=size * n_p)
+    by_profile = counts.reshape(size, n_p)
+    out = np.concatenate([by_profile.sum(axis=1, keepdims=True), by_profile @ bits], axis=1)
+    return out.reshape(n_t, n_y, N_TYPES + 1, 1 + k)
 
 
 def _changes(
@@ -260,46 +265,50 @@ def build_tables(
     # --- counted EMI rows
     emi = counted_emi(data.etat_mensuel_indiv, af["af_id"].to_numpy())
     if len(emi):
-        years = sorted(int(y) for y in pd.unique(emi["year"]))
+        years = sorted(int(y) for y in pd.unique(emi.year))
     else:
         years = sorted(int(y) for y in pd.unique(pd.DatetimeIndex(af["date_debut"]).year.dropna()))
     n_y = len(years)
     years_arr = np.asarray(years, dtype=np.int64)
-    row_af = emi["af_pos"].to_numpy()
-    row_year = np.searchsorted(years_arr, emi["year"].to_numpy()).astype(np.int64)
+    row_af = emi.af_pos
+    row_year = np.searchsorted(years_arr, emi.year).astype(np.int64)
     row_dep = af_dep[row_af]
     row_type = af_type[row_af]
-    hours = emi["hours"].to_numpy()
+    hours = emi.hours
     etp = etp_of_rows(hours, af["annual_hours"].to_numpy()[row_af])
     row_default = af["annual_hours_default"].to_numpy()[row_af]
 
     # sector of each row through its contract's ROME code
     contrat = data.contrat_mission.drop_duplicates("contrat_id_ctr")
     sector_codes = ref.codes
-    ctr_pos = pd.Index(contrat["contrat_id_ctr"].to_numpy()).get_indexer(emi["ctr_id"].to_numpy())
+    ctr_pos = pd.Index(contrat["contrat_id_ctr"].to_numpy()).get_indexer(emi.ctr_id)
     ctr_sector = pd.Index(sector_codes).get_indexer(
         _sectors_of_contracts(contrat["contrat_code_rome"], ref)
     )
     missing_i = sector_codes.index(MISSING)
     row_sector = np.where(ctr_pos >= 0, ctr_sector[np.maximum(ctr_pos, 0)], missing_i)
-    row_sector = np.where(emi["ctr_id"].to_numpy() >= 0, row_sector, missing_i).astype(np.int64)
+    row_sector = np.where(emi.ctr_id >= 0, row_sector, missing_i).astype(np.int64)
     n_sec = len(sector_codes)
 
     # persons, person-years and their characteristics
-    person, has_nir = person_ids(
-        emi["pph_id"].to_numpy(), af["structure_id"].to_numpy()[row_af], data.salarie
-    )
+    person, has_nir = person_ids(emi.pph_id, af["structure_id"].to_numpy()[row_af], data.salarie)
     py, py_uniques = pd.factorize(person * max(n_y, 1) + row_year)
     py = py.astype(np.int64)
     py_year = years_arr[np.asarray(py_uniques, dtype=np.int64) % max(n_y, 1)] if n_y else years_arr
-    contract_of_py = latest_contract(py, emi["ctr_id"].to_numpy(), contrat)
+    contract_of_py = latest_contract(py, emi.ctr_id, contrat)
     chars = characteristics(contract_of_py, py_year, contrat, data.salarie)
     py_nir = np.zeros(len(py_uniques), dtype=bool)
     py_nir[py] = has_nir
-    person_weights = np.column_stack(
-        [chars[k].to_numpy(dtype=float) for k in PUBLIC_KEYS]
-        + [chars["qpv_known"].to_numpy(dtype=float), (~py_nir).astype(float)]
+    person_flags = np.column_stack(
+        [chars[k].to_numpy(dtype=bool) for k in PUBLIC_KEYS]
+        + [chars["qpv_known"].to_numpy(dtype=bool), ~py_nir]
     )  # columns: 10 publics, qpv_known, without NIR
+    packed = person_flags.astype(np.int64) @ (1 << np.arange(person_flags.shape[1]))
+    py_profile, profiles = pd.factorize(packed)
+    py_profile = py_profile.astype(np.int64)
+    bits = (
+        (np.asarray(profiles, dtype=np.int64)[:, None] >> np.arange(person_flags.shape[1])) & 1
+    ).astype(float)
 
     # --- additive cubes at département level (n_dep + 1, n_y, 6, ...)
     hours_sec = _additive_cube(geo, n_y, row_dep, row_year, row_type, hours, row_sector, n_sec)
@@ -334,7 +343,7 @@ def build_tables(
     ufirst = ~pd.Series(ukey).duplicated().to_numpy()
     u_py, u_dep, u_type = py[ufirst], row_dep[ufirst], row_type[ufirst]
     u_year = row_year[ufirst]
-    u_w = person_weights[u_py]
+    u_profile = py_profile[u_py]
     s_entity = siae_of_af[afy_pos] * max(n_y, 1) + afy_year
 
     present_deps = np.unique(af_dep[af_dep < geo.n_dep])
@@ -350,9 +359,19 @@ def build_tables(
     for level in LEVELS:
         sl = slots[level]
         codes = [geo.codes(level)[i] for i in sl]
-        sal = _distinct_cube(geo, level, n_y, u_py, u_year, u_dep, u_type, u_w)[sl]
+        sal = _distinct_cube(geo, level, n_y, u_py, u_year, u_dep, u_type, u_profile, bits, True)[
+            sl
+        ]
         st = _distinct_cube(
-            geo, level, n_y, s_entity, afy_year, afy_dep, afy_type, np.zeros((len(afy), 0))
+            geo,
+            level,
+            n_y,
+            s_entity,
+            afy_year,
+            afy_dep,
+            afy_type,
+            np.zeros(len(afy), dtype=np.int64),
+            np.zeros((1, 0)),
         )[sl, ..., 0]
         created, closed = _changes(
             geo, level, years, siae_of_af[afy_pos], siae_type, afy_year, afy_dep
