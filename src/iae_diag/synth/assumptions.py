@@ -103,7 +103,9 @@ MONTHLY_HOURS = {
 }
 #: Share of spell months with zero hours worked (the person stays on the books).
 ZERO_HOURS_SHARE = {"ACI": 0.02, "AI": 0.08, "EI": 0.01, "ETTI": 0.06, "EITI": 0.05}
-#: Share of persons working in two SIAE of different types (same NIR, two salarie_id).
+#: Persons working in two SIAE (same NIR, two salarie_id): twice this share of the spells are
+#: paired at random; a pair is kept when its types and structures differ (about half of them),
+#: so about 0.7 % of the Salarie rows are a person's second SIAE.
 TWO_SIAE_SHARE = 0.015
 #: Share of persons without NIR.
 NO_NIR_SHARE = 0.005
