@@ -713,14 +713,15 @@ def _process_table(
     rej = _Rejects(n)
     out: dict[str, pa.Array] = {}
     raw_cols: dict[str, pa.Array] = {}
-    absent: list[str] = []
-    for col in spec.columns:
-        if col.name not in fr.columns:
-            absent.append(col.name)
-            continue
-        raw = t.column(col.name).combine_chunks()
-        raw_cols[col.name] = raw
-        values, status = _convert(raw, col)
+    present = [c for c in spec.columns if c.name in fr.columns]
+    absent = [c.name for c in spec.columns if c.name not in fr.columns]
+    for col in present:
+        raw_cols[col.name] = t.column(col.name).combine_chunks()
+    # columns are typed in parallel (pyarrow and numpy release the GIL); the checks are then
+    # applied in the spec's order, so the first failing check of a row does not depend on it
+    with ThreadPoolExecutor(max_workers=2) as workers:
+        converted = list(workers.map(lambda c: _convert(raw_cols[c.name], c), present))
+    for col, (values, status) in zip(present, converted, strict=True):
         out[col.name] = values
         if col.kind == "str" and col.personal:
             continue
