@@ -246,3 +246,16 @@ def test_quota_draw_exact_proportions():
     assert (cat[group == 1] == 1).sum() == 200
     # random order within groups
     assert not (cat[:750] == 1).all()
+
+
+def test_cli_prints_what_it_wrote(tmp_path, capsys):
+    from iae_diag.cli import main
+
+    rc = main(["synth", "--out", str(tmp_path), "--years", "2013", "--scale", "0.1"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "fluxIAE_EtatMensuelIndiv_15012014_060000.csv.gz" in out
+    assert len(list(tmp_path.glob("fluxIAE_*"))) == 5
+    rc = main(["synth", "--out", str(tmp_path / "x"), "--years", "2013-20x"])
+    assert rc == 2
+    assert "expected a range such as 2007-2013" in capsys.readouterr().err
