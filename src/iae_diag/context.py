@@ -332,16 +332,18 @@ def esc(x: object) -> str:
 
 
 def table_html(header: list[str], rows: list[list[str]], caption: str = "", cls: str = "") -> str:
-    """A table of already formatted cells (escaped here); first column left, others right."""
-    out = [f'<table class="iae {esc(cls)}">' if cls else '<table class="iae">']
+    """A table of already formatted cells (escaped here); first column left, others right.
+    The caption is a paragraph kept on the same page as the table."""
+    out = ['<div class="tbl">']
     if caption:
-        out.append(f"<caption>{esc(caption)}</caption>")
+        out.append(f'<p class="caption">{esc(caption)}</p>')
+    out.append(f'<table class="iae {esc(cls)}">' if cls else '<table class="iae">')
     out.append("<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr></thead>")
     out.append("<tbody>")
     for r in rows:
         cells = [f'<th scope="row">{esc(r[0])}</th>'] + [f"<td>{esc(c)}</td>" for c in r[1:]]
         out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 

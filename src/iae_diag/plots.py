@@ -97,10 +97,9 @@ def source_line(extract_date: str | None) -> str:
 def _finish(fig: Figure, source: str, title: str, bottom: float = 0.05) -> Figure:
     """Title at the top left of the figure (never clipped by long tick labels), source line
     at the bottom left."""
-    height = fig.get_size_inches()[1]
     fig.suptitle(title, x=0.01, y=0.99, ha="left", va="top", fontsize=10, fontweight="bold")
     fig.text(0.01, 0.01, source, fontsize=7, color="#555555", ha="left", va="bottom")
-    fig.tight_layout(rect=(0, bottom, 1, 1 - 0.32 / height))
+    fig.tight_layout(rect=(0, bottom, 1, 1))  # tight_layout leaves room for the suptitle
     return fig
 
 
