@@ -395,6 +395,21 @@ def compare(indicators_df: pd.DataFrame, targets: dict) -> pd.DataFrame:
                         False,
                     )
                 )
+        for d, v in (y23.get("etp_share_by_departement") or {}).items():
+            tot = lk.get("etp_realises", *reg, 2023)
+            got = lk.get("etp_realises", "dep", str(d), 2023) / tot if tot else float("nan")
+            rows.append(
+                _row(
+                    "etp share of the département",
+                    2023,
+                    f"dep:{d}",
+                    v,
+                    got,
+                    DEFAULT_SHARE_TOLERANCE,
+                    "absolute",
+                    False,
+                )
+            )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -16,6 +16,7 @@ from iae_diag import config
 from iae_diag.errors import ParameterError
 from iae_diag.synth import assumptions as A
 from iae_diag.synth.design import (
+    departement_etp_targets,
     load_targets,
     make_plan,
     siae_timelines,
@@ -169,8 +170,17 @@ def generate(
         sp, people, publics, plan, year_list, np.random.default_rng([seed, 103])
     )
     sector_m = cpub["sector"][mo.spell]
+    dep_targets = departement_etp_targets(plan, year_list, deps) if scale == 1.0 else {}
     hours = monthly_hours(
-        sp, mo, sector_m, siae, plan, counts, year_list, np.random.default_rng([seed, 104])
+        sp,
+        mo,
+        sector_m,
+        siae,
+        plan,
+        counts,
+        year_list,
+        np.random.default_rng([seed, 104]),
+        dep_targets,
     )
 
     # --- tables: each written as soon as it is built, then freed ----------------------

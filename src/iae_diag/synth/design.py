@@ -49,6 +49,7 @@ class Plan:
     etp_per_siae: dict[str, float]  # 2013, by type
     structures_2019: dict[str, dict[str, int]] = field(default_factory=dict)
     types_2023: dict[str, int] = field(default_factory=dict)
+    etp_share_2023_by_dep: dict[str, float] = field(default_factory=dict)
     salaries_2023: float | None = None
     etp_2023: float | None = None
 
@@ -93,6 +94,9 @@ def make_plan(targets: dict) -> Plan:
     }
     plan.salaries_2023 = y23.get("salaries", {}).get("total")
     plan.etp_2023 = y23.get("etp", {}).get("total")
+    plan.etp_share_2023_by_dep = {
+        str(d): float(v) for d, v in (y23.get("etp_share_by_departement") or {}).items()
+    }
     return plan
 
 
@@ -381,3 +385,20 @@ def activity_factors(plan: Plan, counts: pd.DataFrame, year: int) -> tuple[float
     fe = float(plan.etp_2023) / e23 if plan.etp_2023 else 1.0
     f = min(1.0, (year - 2013) / 10)
     return 1 + (fp - 1) * f, 1 + (fe - 1) * f
+
+
+def departement_etp_targets(
+    plan: Plan, years: list[int], deps: list[str]
+) -> dict[int, dict[str, tuple[float, float]]]:
+    """ETP shares by département after 2013: {year: {dep: (2023 share, weight)}}, weight
+    rising linearly from 0 in 2013 to 1 in 2023. Only when the generated départements are
+    exactly those of the published shares (the Île-de-France run)."""
+    tg = plan.etp_share_2023_by_dep
+    if not tg or sorted(tg) != sorted(deps):
+        return {}
+    out = {}
+    for y in years:
+        if y > 2013:
+            w = min(1.0, (y - 2013) / 10)
+            out[y] = {d: (v, w) for d, v in tg.items()}
+    return out

@@ -345,9 +345,11 @@ def monthly_hours(
     counts: pd.DataFrame,
     years: list[int],
     rng: np.random.Generator,
+    dep_shares: dict[int, dict[str, tuple[float, float]]] | None = None,
 ) -> np.ndarray:
     """Hours of each spell-month (0 for zero months), rescaled per (type, year, sector) so that
-    hours = planned ETP x annual hours x sector share; rounded to 0.01 h."""
+    hours = planned ETP x annual hours x sector share; then, for the years of ``dep_shares``,
+    ETP shares by département moved towards their targets; rounded to 0.01 h."""
     n = len(mo.spell)
     t = sp.type_code[mo.spell]
     h = np.zeros(n)
@@ -379,4 +381,57 @@ def monthly_hours(
     with np.errstate(divide="ignore", invalid="ignore"):
         f = np.where(got > 0, want / got, 1.0)
     f = np.clip(f, 0.4, 2.5)
-    return np.round(h * f[key], 2)
+    h = h * f[key]
+    if dep_shares:
+        h = _fit_departements(
+            h, key, want, t, yi, siae["dep"].to_numpy()[sp.siae[mo.spell]], years, dep_shares
+        )
+    return np.round(h, 2)
+
+
+def _fit_departements(
+    h: np.ndarray,
+    key: np.ndarray,
+    want: np.ndarray,
+    t: np.ndarray,
+    yi: np.ndarray,
+    dep: np.ndarray,
+    years: list[int],
+    dep_shares: dict[int, dict[str, tuple[float, float]]],
+) -> np.ndarray:
+    """Move the ETP shares by département of the years in ``dep_shares`` ({year: {dep: (target
+    share, weight)}}) to ``natural + weight * (target - natural)`` by alternate scaling: per
+    (département, year), then per (type, year, sector) so that type and sector hours stay
+    exact (the last step)."""
+    ann = np.array([A.ANNUAL_HOURS[x] for x in A.TYPES])[t]
+    codes, d = np.unique(dep, return_inverse=True)
+    nd, ny = len(codes), len(years)
+    kd = yi * nd + d
+    target = np.full(ny * nd, np.nan)
+    weight = np.zeros(ny * nd)
+    for y, by_dep in dep_shares.items():
+        j = y - years[0]
+        if not 0 <= j < ny:
+            continue
+        for di, c in enumerate(codes):
+            if c in by_dep:
+                target[j * nd + di], weight[j * nd + di] = by_dep[c]
+
+    def shares(hh: np.ndarray) -> np.ndarray:
+        etp = np.bincount(kd, weights=hh / ann, minlength=ny * nd).reshape(ny, nd)
+        return (etp / np.maximum(etp.sum(axis=1, keepdims=True), 1e-9)).ravel()
+
+    natural = shares(h)
+    ok = ~np.isnan(target)
+    goal = natural.copy()
+    goal[ok] = natural[ok] + (target[ok] - natural[ok]) * weight[ok]
+    for _ in range(30):
+        cur = shares(h)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = np.where(cur > 0, goal / cur, 1.0)
+        h = h * g[kd]
+        got = np.bincount(key, weights=h, minlength=len(want))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = np.where(got > 0, want / got, 1.0)
+        h = h * f[key]
+    return h
