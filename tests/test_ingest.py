@@ -375,6 +375,7 @@ def test_rerun_replaces_previous_output(tmp_path):
     assert m["tables"]["Salarie"]["rows_kept"] == 1
     assert len(load_processed(tmp_path / "out").salarie) == 1
     assert not [f for f in (tmp_path / "out").iterdir() if f.name.startswith(".")]
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["out", "raw"]
 
 
 def test_cli_prints_counts(tmp_path, capsys, monkeypatch):

@@ -31,6 +31,7 @@ def run_fault(raw) -> str:
         ingest(raw, out, salt="x")
     # nothing written: the output folder holds exactly what it held before
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    assert sorted(p.name for p in raw.parent.iterdir()) == ["out", "raw"]  # no temporary left
     msg = str(exc.value)
     assert "\n" not in msg  # one paragraph
     return msg

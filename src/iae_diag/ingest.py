@@ -607,9 +607,13 @@ def _convert(raw: pa.Array, col: Col) -> tuple[pa.Array, np.ndarray]:
         # fast path for clean columns: a direct cast (empty fields made null first); a
         # column with a stray value takes the regex path below
         empty = pc.equal(raw, "")
-        src = raw if not pc.any(empty).as_py() else pc.if_else(empty, None, raw)
+        n_empty = pc.sum(empty).as_py() or 0
+        target = pa.float64() if col.kind == "float" else pa.int64()
+        if n_empty == len(raw):
+            return pa.nulls(len(raw), target), np.full(len(raw), MISSING, dtype=np.int8)
+        src = raw if n_empty == 0 else pc.if_else(empty, None, raw)
         try:
-            out = pc.cast(src, pa.float64() if col.kind == "float" else pa.int64())
+            out = pc.cast(src, target)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             out = None
         if out is not None:
@@ -994,47 +998,53 @@ def ingest(raw_dir: Path | str, out_dir: Path | str, salt: str | None = None) ->
             f"named fluxIAE_<Table>_<ddmmyyyy>_<hhmmss>.csv or .csv.gz for each of "
             f"{', '.join(s.table for s in TABLES)} (other files found: {names})."
         )
-    results: dict[str, TableResult] = {}
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        for spec in TABLES:
-            results[spec.table] = _ingest_table(spec, found[spec.table], salt, results, pool)
-    manifest = {
-        "package_version": __version__,
-        "schema_version": SCHEMA_VERSION,
-        "salt_is_default": salt == config.DEFAULT_SALT,
-        "nir_hash": "sha256(utf8(salt) + first 13 characters of the normalised NIR), hex",
-        "quarantine_file": QUARANTINE,
-        "ignored_files": sorted(ignored),
-        "tables": {t: results[t].info for t in (s.table for s in TABLES)},
-    }
-    _write(out_dir, results, manifest)
-    return manifest
-
-
-def _write(out_dir: Path, results: dict[str, TableResult], manifest: dict) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".ingest-", dir=out_dir))
+    # Every file is read and checked before anything reaches out_dir: the parquet files are
+    # written (in a background thread, while the next tables are processed) into a temporary
+    # folder next to out_dir, then moved into place once every table has passed.
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.ingest-", dir=out_dir.parent))
     try:
-        for name, res in results.items():
-            # dictionary pages only where values repeat (not on ids): faster, smaller
-            dict_cols = [c.name for c in res.spec.columns if c.output and c.kind != "id"]
-            dict_cols = [c for c in dict_cols if c in res.table.column_names]
-            pq.write_table(
-                res.table,
-                tmp / TABLE_FILES[name],
-                compression="snappy",
-                use_dictionary=dict_cols + ["salarie_annee_naissance"] * (name == "Salarie"),
-            )
+        results: dict[str, TableResult] = {}
+        with (
+            ThreadPoolExecutor(max_workers=1) as pool,
+            ThreadPoolExecutor(max_workers=1) as writer,
+        ):
+            writes = []
+            for spec in TABLES:
+                res = _ingest_table(spec, found[spec.table], salt, results, pool)
+                results[spec.table] = res
+                writes.append(writer.submit(_write_parquet, res, tmp / TABLE_FILES[spec.table]))
+            for w in writes:
+                w.result()
+        manifest = {
+            "package_version": __version__,
+            "schema_version": SCHEMA_VERSION,
+            "salt_is_default": salt == config.DEFAULT_SALT,
+            "nir_hash": "sha256(utf8(salt) + first 13 characters of the normalised NIR), hex",
+            "quarantine_file": QUARANTINE,
+            "ignored_files": sorted(ignored),
+            "tables": {t: results[t].info for t in (s.table for s in TABLES)},
+        }
         q = pd.concat([r.quarantine for r in results.values()], ignore_index=True)
-        q = q[QUARANTINE_COLUMNS]
-        q.to_csv(tmp / QUARANTINE, index=False, lineterminator="\n")
+        q[QUARANTINE_COLUMNS].to_csv(tmp / QUARANTINE, index=False, lineterminator="\n")
         (tmp / MANIFEST).write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
+        out_dir.mkdir(exist_ok=True)
         for f in [*TABLE_FILES.values(), QUARANTINE, MANIFEST]:
             os.replace(tmp / f, out_dir / f)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return manifest
+
+
+def _write_parquet(res: TableResult, path: Path) -> None:
+    # dictionary pages only where values repeat (not on ids): faster, smaller
+    dict_cols = [c.name for c in res.spec.columns if c.output and c.kind != "id"]
+    dict_cols = [c for c in dict_cols if c in res.table.column_names]
+    if "salarie_annee_naissance" in res.table.column_names:
+        dict_cols.append("salarie_annee_naissance")
+    pq.write_table(res.table, path, compression="snappy", use_dictionary=dict_cols)
 
 
 def format_counts(manifest: dict) -> str:
