@@ -109,7 +109,7 @@ def test_identifiers_unique_and_linked(tables):
 
 def test_annexes_realism(tables):
     af = tables["AnnexeFinanciere"]
-    pat = re.compile(r"^(ACI|AI|EI|ETTI|EITI|FDI)(07[5789]|09[1-5])\d{6}$")
+    pat = re.compile(r"^(ACI|AI|EI|ETTI|EITI|FDI)((07[5789]|09[1-5])|(7[5789]|9[1-5])V)\d{6}$")
     assert af["af_numero_annexe_financiere"].map(lambda v: bool(pat.match(v))).all()
     states = set(af["af_etat_annexe_financiere_code"])
     assert {"HISTORISE", "CLOTURE", "VALIDE"} <= states

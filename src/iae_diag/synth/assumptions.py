@@ -61,6 +61,9 @@ SHARED_STRUCTURE_SHARE = {"ETTI": 0.30, "AI": 0.08}
 MP_SHARE = {"ACI": 0.03, "EI": 0.02}
 #: Share of structures holding, each year, an extra FDI_DC annex (a subsidy, not a SIAE).
 FDI_SHARE = 0.06
+#: Share of SIAE whose AF number has an old format without a readable département
+#: (``ACI93V130012``): the indicators then use the structure's address (same département).
+OLD_FORMAT_AF_NUMBER_SHARE = 0.01
 #: Share of AF-years with an extra cancelled (ANNULE) annex.
 ANNULE_SHARE = 0.02
 #: Share of final AF rows duplicated with another af_motif_rejet code (ASP residual duplicates).

@@ -262,6 +262,16 @@ def _decorate_siae(siae: pd.DataFrame, y0: int, rng: np.random.Generator) -> pd.
     key = siae["type"] + siae["dep"].map(dep3) + yy
     order = siae.groupby(key, sort=False).cumcount() + 1
     siae["af_number"] = key + order.astype(str).str.zfill(4)
+    # a few old-format numbers (like the old Nord "ACI59V..."): no readable département, the
+    # indicators fall back on the structure's address (same département here)
+    old = (rng.random(n) < A.OLD_FORMAT_AF_NUMBER_SHARE) & (siae["dep"].str.len() == 2)
+    siae.loc[old, "af_number"] = (
+        siae.loc[old, "type"]
+        + siae.loc[old, "dep"]
+        + "V"
+        + yy[old]
+        + order[old].astype(str).str.zfill(4)
+    )
     return siae
 
 
