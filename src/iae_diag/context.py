@@ -950,8 +950,10 @@ def show_maps(ctx: ReportContext) -> HTML:
     for title, item in maps.territory_maps(
         ctx.territory, ctx.year, ctx.indicators, ctx.siae, ctx.geo_dir
     ):
-        parts.append(h3(title))
-        parts.append(note(item) if isinstance(item, str) else figure_html(item, title))
+        if isinstance(item, str):
+            parts += [h3(title), note(item)]
+        else:  # the map carries its own title
+            parts.append(figure_html(item, title))
     low = maps.low_coverage_table(ctx.territory, ctx.year, ctx.siae, ctx.geo_dir)
     parts.append(h3("Territoires peu couverts"))
     if isinstance(low, str):
