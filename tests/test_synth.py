@@ -259,3 +259,54 @@ def test_cli_prints_what_it_wrote(tmp_path, capsys):
     rc = main(["synth", "--out", str(tmp_path / "x"), "--years", "2013-20x"])
     assert rc == 2
     assert "expected a range such as 2007-2013" in capsys.readouterr().err
+
+
+def test_design_meets_structure_targets_without_the_pipeline():
+    """The SIAE timelines alone give the published counts, creations and closures."""
+    from iae_diag.synth.design import load_targets, make_plan, siae_timelines, structure_counts
+
+    plan = make_plan(load_targets())
+    years = list(range(2007, 2014))
+    deps = ["75", "77", "78", "91", "92", "93", "94", "95"]
+    rng = np.random.default_rng(11)
+    siae = siae_timelines(structure_counts(plan, deps, years, rng), plan, rng, True)
+
+    def active(y):
+        return siae[(siae["first_year"] <= y) & (siae["last_year"] >= y)]
+
+    assert active(2007)["type"].value_counts().to_dict() == {
+        "EI": 143,
+        "ACI": 114,
+        "AI": 86,
+        "ETTI": 15,
+    }
+    assert active(2013)["type"].value_counts().to_dict() == {
+        "EI": 154,
+        "ACI": 152,
+        "AI": 78,
+        "ETTI": 23,
+    }
+    created = sum((siae["first_year"] == y).sum() for y in range(2008, 2014))
+    closed = sum((siae["last_year"] == y - 1).sum() for y in range(2008, 2014))
+    assert (created, closed) == (193, 144)
+
+
+def test_targets_that_contradict_the_assumptions_are_rejected(tmp_path):
+    import yaml
+
+    from iae_diag.synth.design import load_targets
+
+    targets = load_targets()
+    bad = yaml.safe_load(yaml.safe_dump(targets))
+    bad["years"][2013]["structures"]["by_type"]["EI"] = 155
+    f = tmp_path / "targets.yaml"
+    f.write_text(yaml.safe_dump(bad), encoding="utf-8")
+    with pytest.raises(InputError, match=r"IDF_STRUCTURES\[2013\] sums to 154 EI"):
+        generate(tmp_path / "out", years=(2013, 2013), targets_file=f)
+    bad = yaml.safe_load(yaml.safe_dump(targets))
+    bad["years"][2013]["hours_share_by_sector_and_type"]["ETTI"]["batiment_tp"] = 0.70
+    f.write_text(yaml.safe_dump(bad), encoding="utf-8")
+    with pytest.raises(InputError, match=r"SECTOR_MIX_2013\[ETTI\]\[batiment_tp\]"):
+        generate(tmp_path / "out", years=(2013, 2013), targets_file=f)
+    with pytest.raises(InputError, match="targets file .* does not exist"):
+        generate(tmp_path / "out", years=(2013, 2013), targets_file=tmp_path / "none.yaml")
