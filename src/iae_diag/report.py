@@ -49,6 +49,8 @@ PARAMETERS = ("territory", "year", "processed_dir", "geo_dir")
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 REMOVED_TAGS = ("parameters", "injected-parameters", "remove-cell")
 KERNEL_NAME = "python3"
+#: a notebook cell running longer than this fails its territory (seconds)
+CELL_TIMEOUT_S = 900
 
 
 def notebook_template() -> Path:
@@ -337,6 +339,7 @@ class Worker:
                 progress_bar=False,
                 log_output=False,
                 request_save_on_cell_execute=False,
+                execution_timeout=CELL_TIMEOUT_S,
                 km=km,
             )
         except pm.PapermillExecutionError as exc:
