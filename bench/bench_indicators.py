@@ -71,7 +71,8 @@ def replicate(data, k: int):
     offsets = {}
     for group, cols in ID_GROUPS.items():
         top = max(int(pd.to_numeric(frames[t][c]).max()) for t, c in cols)
-        offsets[group] = 10 ** len(str(top))
+        bottom = min(int(pd.to_numeric(frames[t][c]).min()) for t, c in cols)
+        offsets[group] = top - bottom + 1  # copies follow each other: ids stay dense
     out = {}
     for t in TABLES:
         parts = []

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from iae_diag.indicators.common import require_columns
+from iae_diag.indicators.keys import first_of_each, has_duplicates, positions
 
 EMI_COLUMNS = [
     "emi_dsm_id",
@@ -79,7 +80,7 @@ def counted_emi(emi: pd.DataFrame, af_ids: np.ndarray) -> EmiRows:
     The version de-duplication happens before the hours filter: a later version with zero
     hours supersedes an earlier one with hours."""
     require_columns(emi, "etat_mensuel_indiv", EMI_COLUMNS)
-    af_pos = pd.Index(af_ids).get_indexer(int_values(emi["emi_afi_id"]))
+    af_pos = positions(af_ids, int_values(emi["emi_afi_id"]))
     keep = np.flatnonzero(af_pos >= 0)
     af_pos = af_pos[keep].astype(np.int64)
     year = int_values(emi["emi_sme_annee"])[keep]
@@ -92,8 +93,11 @@ def counted_emi(emi: pd.DataFrame, af_ids: np.ndarray) -> EmiRows:
     alive = np.ones(len(keep), dtype=bool)
     if len(keep):
         month_key = combine_keys(pph, af_pos, year * 12 + month)
-        dup = pd.Series(month_key).duplicated(keep=False).to_numpy()
-        dup |= pd.Series(dsm).duplicated(keep=False).to_numpy()
+        if np.all(month_key[1:] > month_key[:-1]):  # sorted export: no duplicate month
+            dup = np.zeros(len(keep), dtype=bool)
+        else:
+            dup = has_duplicates(month_key)
+        dup |= has_duplicates(dsm)
         if dup.any():
             rows = np.flatnonzero(dup)
             version = int_values(emi["emi_sme_version"])[keep][rows]
@@ -130,10 +134,10 @@ def person_ids(
     Returns (person int64 array, has_nir bool array)."""
     require_columns(salarie, "salarie", ["salarie_id", "person_key"])
     sal_ids = int_values(salarie["salarie_id"])
-    first = ~pd.Series(sal_ids).duplicated().to_numpy()
+    first = first_of_each(sal_ids)
     pk_codes, _ = pd.factorize(salarie["person_key"].to_numpy(dtype=object)[first])
     n_keys = int(pk_codes.max()) + 1 if len(pk_codes) else 0
-    sal_pos = pd.Index(sal_ids[first]).get_indexer(pph_id)
+    sal_pos = positions(sal_ids[first], pph_id)
     code = np.full(len(pph_id), -1, dtype=np.int64)
     found = sal_pos >= 0
     code[found] = pk_codes[sal_pos[found]]

@@ -12,6 +12,7 @@ from iae_diag.indicators.common import (
     require_columns,
     text_in,
 )
+from iae_diag.indicators.keys import first_of_each, positions
 
 CONTRACT_COLUMNS = [
     "contrat_id_ctr",
@@ -43,7 +44,7 @@ def latest_contract(py: np.ndarray, ctr_id: np.ndarray, contrat: pd.DataFrame) -
     one row per ``contrat_id_ctr``."""
     n_py = int(py.max()) + 1 if len(py) else 0
     ids = contrat["contrat_id_ctr"].to_numpy(dtype=np.int64)
-    pos = pd.Index(ids).get_indexer(ctr_id)
+    pos = positions(ids, ctr_id)
     ok = np.flatnonzero((ctr_id >= 0) & (pos >= 0))
     if len(ok) == 0:
         return np.full(n_py, -1, dtype=np.int64)
@@ -83,8 +84,8 @@ def characteristics(
     flags["low_qualification"][has] = text_in(
         c["contrat_niveau_de_formation_code"], LOW_QUALIFICATION_CODES
     )
-    sal = salarie.drop_duplicates("salarie_id")
-    spos = pd.Index(sal["salarie_id"].to_numpy()).get_indexer(c["contrat_id_pph"].to_numpy())
+    sal = salarie.loc[first_of_each(salarie["salarie_id"].to_numpy(dtype=np.int64))]
+    spos = positions(sal["salarie_id"].to_numpy(), c["contrat_id_pph"].to_numpy())
     found = spos >= 0
     s = sal.iloc[spos[found]]
     idx = np.flatnonzero(has)[found]

@@ -27,8 +27,14 @@ from iae_diag.indicators.common import (
     require_columns,
 )
 from iae_diag.indicators.eligibility import eligible_af
+from iae_diag.indicators.keys import dense_codes, distinct_pairs, first_of_each, positions
 from iae_diag.indicators.offer import af_year_table
-from iae_diag.indicators.publics import characteristics, latest_contract
+from iae_diag.indicators.publics import (
+    CONTRACT_COLUMNS,
+    SALARIE_COLUMNS,
+    characteristics,
+    latest_contract,
+)
 from iae_diag.indicators.quality import quarantine_counts
 from iae_diag.indicators.sectors import MISSING, SectorReference, load_sector_reference
 from iae_diag.processed import ProcessedData
@@ -102,20 +108,20 @@ def _distinct_cube(
     level: str,
     n_y: int,
     entity: np.ndarray,
+    n_entity: int,
     year_i: np.ndarray,
     dep_i: np.ndarray,
     type_i: np.ndarray,
     profile: np.ndarray,
     bits: np.ndarray,
-    distinct_by_type_at_dep: bool = False,
 ) -> np.ndarray:
     """Distinct entities by (territory slot of ``level``, year, type) with an ALL slot, plus
     the number of those entities having each flag.
 
     ``entity`` must already be specific to a year (e.g. a person-year code); its flags are
     the row ``profile`` of the 0/1 matrix ``bits`` (one column per flag), constant per
-    entity. ``distinct_by_type_at_dep``: the rows are already distinct per (entity,
-    département, type). Shape (n_t, n_y, 6, 1 + n_flags): [..., 0] is the count."""
+    entity; entity codes are below ``n_entity``. Shape (n_t, n_y, 6, 1 + n_flags):
+    [..., 0] is the count."""
     n_t = geo.n_territories(level)
     t = geo.territory_of(level, dep_i)
     n_p, k = bits.shape
@@ -124,13 +130,10 @@ def _distinct_cube(
     for by_type in (True, False):
         if by_type:
             slot = type_i
-            if level == "dep" and distinct_by_type_at_dep:
-                first = slice(None)
-            else:
-                first = ~pd.Series((entity * n_t + t) * N_TYPES + type_i).duplicated().to_numpy()
+            first = distinct_pairs(entity, n_entity, t * N_TYPES + type_i)
         else:
             slot = np.full(len(t), ALL_I, dtype=np.int64)
-            first = ~pd.Series(entity * n_t + t).duplicated().to_numpy()
+            first = distinct_pairs(entity, n_entity, t)
         cell = ((t * n_y + year_i) * (N_TYPES + 1) + slot)[first]
         counts += np.bincount(cell * n_p + profile[first], minlength=size * n_p)
     by_profile = counts.reshape(size, n_p)
@@ -279,9 +282,11 @@ def build_tables(
     row_default = af["annual_hours_default"].to_numpy()[row_af]
 
     # sector of each row through its contract's ROME code
-    contrat = data.contrat_mission.drop_duplicates("contrat_id_ctr")
+    contrat = _first_rows(
+        data.contrat_mission, "contrat_id_ctr", [*CONTRACT_COLUMNS, "contrat_code_rome"]
+    )
     sector_codes = ref.codes
-    ctr_pos = pd.Index(contrat["contrat_id_ctr"].to_numpy()).get_indexer(emi.ctr_id)
+    ctr_pos = positions(contrat["contrat_id_ctr"].to_numpy(), emi.ctr_id)
     ctr_sector = pd.Index(sector_codes).get_indexer(
         _sectors_of_contracts(contrat["contrat_code_rome"], ref)
     )
@@ -292,11 +297,12 @@ def build_tables(
 
     # persons, person-years and their characteristics
     person, has_nir = person_ids(emi.pph_id, af["structure_id"].to_numpy()[row_af], data.salarie)
-    py, py_uniques = pd.factorize(person * max(n_y, 1) + row_year)
-    py = py.astype(np.int64)
-    py_year = years_arr[np.asarray(py_uniques, dtype=np.int64) % max(n_y, 1)] if n_y else years_arr
+    py, py_uniques = dense_codes(person * max(n_y, 1) + row_year)
+    n_py = len(py_uniques)
+    py_year = years_arr[py_uniques % max(n_y, 1)] if n_y else years_arr
     contract_of_py = latest_contract(py, emi.ctr_id, contrat)
-    chars = characteristics(contract_of_py, py_year, contrat, data.salarie)
+    salarie = _first_rows(data.salarie, "salarie_id", SALARIE_COLUMNS)
+    chars = characteristics(contract_of_py, py_year, contrat, salarie)
     py_nir = np.zeros(len(py_uniques), dtype=bool)
     py_nir[py] = has_nir
     person_flags = np.column_stack(
@@ -337,13 +343,15 @@ def build_tables(
     quality_dep[("af_address_fallback", "")] = _additive_cube(
         geo, n_y, afy_dep, afy_year, afy_type, fallback_w
     )[..., ALL_I, 0]
-    # distinct units: (person-year, dep, type) and (SIAE-year, dep, type)
+    # distinct units: (person-year, SIAE-département) and (SIAE-year, département, type)
     n_dep1 = geo.n_territories("dep")
-    ukey = (py * n_dep1 + row_dep) * N_TYPES + row_type
-    ufirst = ~pd.Series(ukey).duplicated().to_numpy()
-    u_py, u_dep, u_type = py[ufirst], row_dep[ufirst], row_type[ufirst]
-    u_year = row_year[ufirst]
+    sd_af, sd_codes = dense_codes(siae_of_af * n_dep1 + af_dep)
+    row_sd = sd_af[row_af]
+    ufirst = distinct_pairs(py, n_py, row_sd)
+    u_py, u_sd = py[ufirst], row_sd[ufirst]
+    u_dep, u_type, u_year = row_dep[ufirst], row_type[ufirst], row_year[ufirst]
     u_profile = py_profile[u_py]
+    n_siae = len(siae_type)
     s_entity = siae_of_af[afy_pos] * max(n_y, 1) + afy_year
 
     present_deps = np.unique(af_dep[af_dep < geo.n_dep])
@@ -359,7 +367,7 @@ def build_tables(
     for level in LEVELS:
         sl = slots[level]
         codes = [geo.codes(level)[i] for i in sl]
-        sal = _distinct_cube(geo, level, n_y, u_py, u_year, u_dep, u_type, u_profile, bits, True)[
+        sal = _distinct_cube(geo, level, n_y, u_py, n_py, u_year, u_dep, u_type, u_profile, bits)[
             sl
         ]
         st = _distinct_cube(
@@ -367,6 +375,7 @@ def build_tables(
             level,
             n_y,
             s_entity,
+            n_siae * max(n_y, 1),
             afy_year,
             afy_dep,
             afy_type,
@@ -479,7 +488,8 @@ def build_tables(
         row_year,
         hours,
         etp,
-        py,
+        (u_sd, u_year),
+        (sd_af, sd_codes),
         afy,
     )
     log.info(
@@ -493,6 +503,18 @@ def build_tables(
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _first_rows(df: pd.DataFrame, id_column: str, columns: list[str]) -> pd.DataFrame:
+    """The first row of each id, restricted to ``columns`` (no copy of unused columns)."""
+    table = {"contrat_id_ctr": "contrat_mission", "salarie_id": "salarie"}[id_column]
+    require_columns(df, table, columns)
+    ids = df[id_column].to_numpy(dtype=np.int64)
+    first = first_of_each(ids)
+    cols = list(dict.fromkeys([id_column, *columns]))
+    if first.all():
+        return df[cols]
+    return df.loc[first, cols].reset_index(drop=True)
 
 
 def _sectors_of_contracts(rome: pd.Series, ref: SectorReference) -> np.ndarray:
@@ -562,21 +584,21 @@ def _siae_table(
     row_year,
     hours,
     etp,
-    py,
+    units,
+    sd,
     afy,
 ) -> pd.DataFrame:
     """One row per SIAE, year and AF département (nearly always one département per SIAE)
     where the SIAE is active or has counted hours."""
     n_y = len(years_arr)
-    sd_af, sd_uniques = pd.factorize(siae_of_af * geo.n_territories("dep") + af_dep)
-    sd_af = sd_af.astype(np.int64)
+    sd_af, sd_uniques = sd
     n_sd = len(sd_uniques)
     size = n_sd * max(n_y, 1)
     row_cell = sd_af[row_af] * n_y + row_year
     h = np.bincount(row_cell, weights=hours, minlength=size)
     e = np.bincount(row_cell, weights=etp, minlength=size)
-    first = ~pd.Series(py * size + row_cell).duplicated().to_numpy()
-    s = np.bincount(row_cell[first], minlength=size)
+    u_sd, u_year = units  # distinct (person-year, SIAE-département) pairs
+    s = np.bincount(u_sd * n_y + u_year, minlength=size)
     afy_cell = sd_af[afy["af_pos"].to_numpy()] * n_y + np.searchsorted(
         years_arr, afy["year"].to_numpy()
     )

@@ -1,0 +1,114 @@
+"""Linear-time key operations on integer ids (lookups, dense codes, distinct pairs).
+
+Hash tables of tens of millions of keys fall out of the processor caches and make a pass grow
+faster than the data. fluxIAE ids are database sequences (dense), so these helpers use
+direct-address arrays when the id range is small enough, and fall back to pandas hashing
+otherwise. Results do not depend on which path is taken.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Direct addressing is used when the key range is at most this many times the row count
+#: (plus a constant): memory stays proportional to the data.
+_DENSITY = 4
+_SLACK = 1 << 20
+
+
+def _dense_range(lo: int, hi: int, n: int) -> bool:
+    return hi - lo + 1 <= _DENSITY * n + _SLACK
+
+
+def positions(ids: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Position of each ``query`` value in ``ids`` (unique values), -1 when absent."""
+    ids = np.asarray(ids, dtype=np.int64)
+    query = np.asarray(query, dtype=np.int64)
+    if len(ids) == 0:
+        return np.full(len(query), -1, dtype=np.int64)
+    lo, hi = int(ids.min()), int(ids.max())
+    if not _dense_range(lo, hi, len(ids) + len(query)):
+        return pd.Index(ids).get_indexer(query).astype(np.int64)
+    table = np.full(hi - lo + 1, -1, dtype=np.int64)
+    table[ids - lo] = np.arange(len(ids), dtype=np.int64)
+    inside = (query >= lo) & (query <= hi)
+    out = np.full(len(query), -1, dtype=np.int64)
+    out[inside] = table[query[inside] - lo]
+    return out
+
+
+def first_of_each(values: np.ndarray) -> np.ndarray:
+    """Mask of the first row of each distinct value (file order)."""
+    values = np.asarray(values, dtype=np.int64)
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    lo, hi = int(values.min()), int(values.max())
+    if not _dense_range(lo, hi, n):
+        return ~pd.Series(values).duplicated().to_numpy()
+    first = np.full(hi - lo + 1, n, dtype=np.int64)
+    np.minimum.at(first, values - lo, np.arange(n, dtype=np.int64))
+    mask = np.zeros(n, dtype=bool)
+    mask[first[first < n]] = True
+    return mask
+
+
+def has_duplicates(values: np.ndarray) -> np.ndarray:
+    """Mask of the rows whose value occurs more than once."""
+    values = np.asarray(values, dtype=np.int64)
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    lo, hi = int(values.min()), int(values.max())
+    if not _dense_range(lo, hi, n):
+        return pd.Series(values).duplicated(keep=False).to_numpy()
+    return np.bincount(values - lo, minlength=hi - lo + 1)[values - lo] > 1
+
+
+def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, uniques): codes 0..k-1 numbering the distinct values in increasing order."""
+    values = np.asarray(values, dtype=np.int64)
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    lo, hi = int(values.min()), int(values.max())
+    if not _dense_range(lo, hi, n):
+        codes, uniques = pd.factorize(values, sort=True)
+        return codes.astype(np.int64), np.asarray(uniques, dtype=np.int64)
+    seen = np.zeros(hi - lo + 1, dtype=bool)
+    seen[values - lo] = True
+    code_of = np.cumsum(seen) - 1
+    return code_of[values - lo].astype(np.int64), np.flatnonzero(seen).astype(np.int64) + lo
+
+
+def distinct_pairs(entity: np.ndarray, n_entity: int, value: np.ndarray) -> np.ndarray:
+    """Mask keeping one row per distinct (entity, value) pair.
+
+    ``entity`` holds codes 0..n_entity-1. Most entities carry a single value (a person in
+    one SIAE in a year): the rows with the entity's smallest value are settled by direct
+    addressing, only the others are hashed."""
+    entity = np.asarray(entity, dtype=np.int64)
+    value = np.asarray(value, dtype=np.int64)
+    n = len(entity)
+    mask = np.zeros(n, dtype=bool)
+    if n == 0:
+        return mask
+    big = np.iinfo(np.int64).max
+    low = np.full(n_entity, big, dtype=np.int64)
+    np.minimum.at(low, entity, value)
+    at_low = value == low[entity]
+    rows = np.flatnonzero(at_low)
+    first = np.full(n_entity, n, dtype=np.int64)
+    np.minimum.at(first, entity[rows], rows)
+    mask[first[first < n]] = True
+    other = np.flatnonzero(~at_low)
+    if len(other):
+        v_lo = int(value[other].min())
+        span = int(value[other].max()) - v_lo + 1
+        if span * n_entity < 2**62:
+            key = entity[other] * span + (value[other] - v_lo)
+        else:
+            key = pd.factorize(pd.MultiIndex.from_arrays([entity[other], value[other]]))[0]
+        mask[other[~pd.Series(key).duplicated().to_numpy()]] = True
+    return mask

@@ -1,0 +1,51 @@
+"""The linear-time key helpers give the same answers on dense and sparse ids."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from iae_diag.indicators.activity import combine_keys
+from iae_diag.indicators.keys import (
+    dense_codes,
+    distinct_pairs,
+    first_of_each,
+    has_duplicates,
+    positions,
+)
+
+
+@pytest.mark.parametrize("spread", [1, 10**12])  # dense ids, then ids far apart (hash path)
+def test_helpers_match_pandas(spread):
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 500, 2000) * spread + 7
+    ids = np.unique(values)
+    query = np.concatenate([values, [-5, 3, ids.max() + 1]])
+    expect = pd.Index(ids).get_indexer(query)
+    assert np.array_equal(positions(ids, query), expect)
+    assert np.array_equal(first_of_each(values), ~pd.Series(values).duplicated().to_numpy())
+    assert np.array_equal(
+        has_duplicates(values), pd.Series(values).duplicated(keep=False).to_numpy()
+    )
+    codes, uniques = dense_codes(values)
+    ref_codes, ref_uniques = pd.factorize(values, sort=True)
+    assert np.array_equal(codes, ref_codes) and np.array_equal(uniques, ref_uniques)
+
+
+def test_distinct_pairs_keeps_one_row_per_pair():
+    rng = np.random.default_rng(4)
+    entity = rng.integers(0, 300, 5000)
+    value = rng.integers(0, 4, 5000) * (entity % 3 == 0) + entity % 7
+    mask = distinct_pairs(entity, 300, value)
+    kept = set(zip(entity[mask].tolist(), value[mask].tolist(), strict=True))
+    assert len(kept) == mask.sum()  # no pair twice
+    assert kept == set(zip(entity.tolist(), value.tolist(), strict=True))  # every pair once
+
+
+def test_combine_keys_is_injective_even_when_ranges_overflow():
+    a = np.array([0, 1, 2**40, 2**40, 5])
+    b = np.array([3, 3, 2**40, 1, 3])
+    c = np.array([1, 1, 1, 1, 2])
+    k = combine_keys(a, b, c)
+    assert len(set(k.tolist())) == len(set(zip(a.tolist(), b.tolist(), c.tolist(), strict=True)))
