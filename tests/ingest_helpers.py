@@ -166,6 +166,7 @@ def base_rows() -> dict[str, list[dict]]:
             "contrat_type_contrat": "1",
             "contrat_code_rome": "K2204",
             "contrat_niveau_de_formation_code": "50",
+            "contrat_type_employeur_code": "01",
             "contrat_salarie_pe_duree_code": "De 12 à 23 mois",
             "contrat_salarie_rsa": "NON",
             "contrat_salarie_ass": "1",

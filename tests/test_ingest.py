@@ -120,6 +120,7 @@ def test_types_and_codes_stay_strings(dataset):
     assert c["contrat_salarie_aah"].tolist() == [False, False]
     assert str(c["contrat_type_contrat"].dtype) == "Int64"
     assert c["contrat_format_contrat_code"].tolist() == ["CDDI", None]
+    assert c["contrat_type_employeur_code"].tolist() == [None, "01"]
 
     s = p.salarie
     assert s["salarie_code_dpt"].tolist() == ["93", "2A", "971"]
@@ -415,3 +416,35 @@ def test_gzip_input_equals_plain_input(tmp_path):
         pd.testing.assert_frame_equal(
             pd.read_parquet(tmp_path / "oa" / f), pd.read_parquet(tmp_path / "ob" / f)
         )
+
+
+def test_newline_in_the_last_field_and_many_rows(tmp_path):
+    rows = base_rows()
+    e0 = rows["EtatMensuelIndiv"][0]
+    rows["EtatMensuelIndiv"] = [
+        dict(
+            e0,
+            emi_date_creation="05/02/2013 10:00:00",
+            emi_dsm_id=str(10_000 + i),
+            emi_sme_mois=str(1 + i % 12),
+        )
+        for i in range(300)
+    ]
+    # the last column of row 100 holds a newline in its middle: the next physical line has no
+    # "|" and continues it; row 200 has a free-text-like middle field ending with a newline
+    rows["EtatMensuelIndiv"][100]["emi_dsm_nb_mois"] = "3\nMOIS"
+    rows["EtatMensuelIndiv"][200]["emi_esm_etat_code"] = "VALIDE\n"
+    write_all(tmp_path / "raw", rows)
+    m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+    check_accounting(m)
+    info = m["tables"]["EtatMensuelIndiv"]
+    assert (info["rows_read"], info["rows_quarantined"]) == (300, 0)
+    assert info["embedded_newlines_joined"] == 2
+    emi = load_processed(tmp_path / "out").etat_mensuel_indiv
+    lines = emi["source_line"].tolist()
+    assert lines[:101] == list(range(3, 104))
+    assert lines[101] == 105  # row 101 comes after the 2 lines of row 100
+    assert lines[200] == 204 and lines[201] == 206
+    assert lines[-1] == 304
+    assert emi["emi_esm_etat_code"].unique().tolist() == ["VALIDE"]
+    assert emi["emi_dsm_id"].tolist() == list(range(10_000, 10_300))

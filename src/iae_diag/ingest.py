@@ -50,6 +50,7 @@ from iae_diag.schemas import (
     BIRTH_YEAR_MIN,
     DATE_YEAR_MAX,
     DATE_YEAR_MIN,
+    DERIVED_COLUMNS,
     FALSE_VALUES,
     FILE_PATTERN,
     NIR_PATTERN,
@@ -342,9 +343,11 @@ def _frame_slow(
     data: bytes, body_start: int, end: int, ncols: int, first_line: int, where: str
 ) -> Framed:
     """Records when some lines do not hold ``ncols`` fields: embedded newlines are glued
-    back (a short line joins the following lines while the field count stays within the
-    header's; a field-less line after a complete record continues its last field); blank
-    lines are skipped; what cannot be completed is a bad record (quarantined)."""
+    back. A line without any ``|`` right after a complete row, and not followed by a line
+    starting with ``|``, continues that row's last field; otherwise a short line joins the
+    following lines while the field count stays within the header's (this covers "newline
+    followed by ``|``" and a newline in the middle of a field). Blank lines are skipped; what
+    cannot be completed is a bad record (quarantined as ``wrong_field_count``)."""
     arr = np.frombuffer(data, dtype=np.uint8, count=end - body_start, offset=body_start)
     nls = np.flatnonzero(arr == 10)
     starts = np.concatenate(([0], nls + 1))
@@ -352,6 +355,7 @@ def _frame_slow(
     lengths = ends - starts
     counts = np.add.reduceat((arr == 124).view(np.uint8), starts, dtype=np.int64)
     counts[lengths == 0] = 0
+    first_byte = arr[np.minimum(starts, len(arr) - 1)]
     del arr
     n_lines = len(starts)
     target = ncols - 1
@@ -381,6 +385,16 @@ def _frame_slow(
             drop.append((i, i))
             blank += 1
             continue
+        prev_complete = i > 0 and (
+            last_good_end == i - 1 or (i - 1 > done_until and counts[i - 1] == target)
+        )
+        next_starts_with_pipe = i + 1 < n_lines and first_byte[i + 1] == 124
+        if counts[i] == 0 and prev_complete and not next_starts_with_pipe:
+            # no field separator, after a complete row: the row's last field goes on
+            glue.append(i - 1)
+            is_start[i] = False
+            last_good_end = done_until = i
+            continue
         total = int(counts[i])
         j = i
         while total < target and j + 1 < n_lines and total + counts[j + 1] <= target:
@@ -393,7 +407,7 @@ def _frame_slow(
             glue.extend(range(i, j))
             is_start[i + 1 : j + 1] = False
             last_good_end = j
-        elif total == 0 and last_good_end == i - 1:
+        elif total == 0 and prev_complete:
             glue.extend(range(i - 1, j))
             is_start[i : j + 1] = False
             last_good_end = j
@@ -855,7 +869,7 @@ def _process_table(
             arr = pa.nulls(n, _arrow_type(col))
         arrays.append(arr if all_kept else pc.filter(arr, keep_arr))
         names.append(col.name)
-    for extra in ("person_key", "salarie_annee_naissance"):
+    for extra in DERIVED_COLUMNS.get(spec.table, ()):
         if extra in out:
             arrays.append(out[extra] if all_kept else pc.filter(out[extra], keep_arr))
             names.append(extra)
