@@ -1,7 +1,7 @@
 """Benchmark of the indicator pass (``iae_diag.indicators.build_tables``) on national-size data.
 
 1. The SYNTH generator writes a national dataset (``region="france"``, years
-   ``BENCH_INDICATORS_YEARS``, default 2007-2013, scale ``BENCH_INDICATORS_SCALE``, default 1)
+   ``BENCH_INDICATORS_YEARS``, default 2011-2013, scale ``BENCH_INDICATORS_SCALE``, default 1.1)
    and the ingest turns it into processed parquet. If the dataset has fewer than
    ``BENCH_INDICATORS_MIN_ROWS`` (default 5 000 000) EtatMensuelIndiv rows, the scale is
    raised and the data generated again.
@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 
 MIN_ROWS = int(os.environ.get("BENCH_INDICATORS_MIN_ROWS", "5000000"))
-YEARS = os.environ.get("BENCH_INDICATORS_YEARS", "2007-2013")
-SCALE = float(os.environ.get("BENCH_INDICATORS_SCALE", "1"))
+YEARS = os.environ.get("BENCH_INDICATORS_YEARS", "2011-2013")
+SCALE = float(os.environ.get("BENCH_INDICATORS_SCALE", "1.1"))
 REPEAT_1X = 2  # the 1x time is the best of two runs (it is the ratio's baseline)
 
 #: id columns shifted together in each copy (same id space in each group)
