@@ -454,3 +454,15 @@ def test_population_coverage_for_departements_and_regions(tmp_path):
     no_pop, _, _ = run(ds, tmp_path / "again")
     assert not no_pop["indicator"].str.endswith("inhabitants").any()
     assert np.isfinite(val(ind, "etp_per_10000_inhabitants", "93"))
+
+
+def test_annex_without_any_departement_counts_for_france_only(tmp_path):
+    ds = Dataset(Structure=[structure(1, insee=""), structure(2)])
+    ds.AnnexeFinanciere += [af(10, 1, numero="ACI"), af(20, 2)]
+    one_person(ds, 1, 1, 10, 1, hours=(30.0,))
+    one_person(ds, 2, 2, 20, 2, hours=(20.0,))
+    ind, q, _ = run(ds, tmp_path)
+    assert val(ind, "hours") == 50.0
+    assert val(ind, "hours", "r11") == 20.0
+    assert val(ind, "structures") == 2.0 and val(ind, "structures", "93") == 1.0
+    assert qual(q, "af_without_departement") == 1.0
