@@ -77,11 +77,12 @@ def _select(indicators: pd.DataFrame, territory: Territory, year: int | None) ->
     return t.loc[t["year"] == int(year)]
 
 
-def key_figures(indicators: pd.DataFrame, territory: Territory, year: int) -> dict:
+def key_figures(indicators: pd.DataFrame, territory: Territory, year: int | None) -> dict:
     """The key-figures document (schema ``iae-diag/key-figures/1``) of a territory and year.
 
     Counts are integers, ETP and hours floats, shares in [0, 1] or None; all five types are
-    always present; sector keys are the sectors' French labels (reference order)."""
+    always present; sector keys are the sectors' French labels (reference order). ``year``
+    None means the latest year of the territory."""
     rows = _select(indicators, territory, year)
     year = int(rows["year"].iloc[0])
     val = {
