@@ -451,7 +451,7 @@ def _parse(fr: Framed, include: list[str], key: str) -> pa.Table:
     if fr.record_lines is not None and len(fr.record_lines) == 0:
         return pa.table({c: pa.array([], pa.string()) for c in include})
     opts = dict(
-        read_options=pacsv.ReadOptions(column_names=fr.columns, block_size=1 << 24),
+        read_options=pacsv.ReadOptions(column_names=fr.columns, block_size=1 << 22),
         parse_options=pacsv.ParseOptions(
             delimiter="|", quote_char=False, escape_char=False, ignore_empty_lines=False
         ),
