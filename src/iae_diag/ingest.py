@@ -29,7 +29,6 @@ import shutil
 import tempfile
 import unicodedata
 import zlib
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -667,6 +666,7 @@ class TableResult:
     table: pa.Table  # kept rows, typed, output columns (pandas metadata attached)
     quarantine: pd.DataFrame
     info: dict = field(default_factory=dict)
+    digest: Future | None = None  # sha256 of the raw file, computed in a thread
 
 
 class _Rejects:
@@ -708,7 +708,6 @@ def _process_table(
     data: bytes,
     salt: str,
     kept: dict[str, TableResult],
-    on_parsed: Callable[[], None] | None = None,
 ) -> TableResult:
     where = f"Table {spec.table}: file {rf.path}"
     fr = _frame(data, spec, where)
@@ -723,8 +722,6 @@ def _process_table(
         fr = _frame_slow_from_fast(fr, where)
         t = _parse(fr, include, spec.record_id)
     _check_fin(fr, where)
-    if on_parsed is not None:
-        on_parsed()
     del data
     n = t.num_rows
     lines = fr.record_lines
@@ -968,20 +965,15 @@ def _ingest_table(
     else:
         log.info("%s: reading %s", spec.table, rf.name)
     data, raw = _read_bytes(rf)
-    size = len(raw)
-    digest: list[Future] = []
-
-    def hash_raw() -> None:
-        # the hash runs in a thread (hashlib releases the GIL) while the main thread types and
-        # checks the columns: the multi-threaded parse is over by then
-        digest.append(pool.submit(_sha256, raw))
-
-    res = _process_table(spec, rf, data, salt, done, on_parsed=hash_raw)
+    res = _process_table(spec, rf, data, salt, done)
     del data
+    # the hash runs in a thread (hashlib releases the GIL) while the parquet file is written
+    # and the next table is read; ingest() collects it
+    res.digest = pool.submit(_sha256, raw)
     res.info = {
         "file": rf.name,
-        "size": size,
-        "sha256": digest[0].result(),
+        "size": len(raw),
+        "sha256": None,
         "extract_stamp": rf.stamp.isoformat(),
         **res.info,
         "output": TABLE_FILES[spec.table],
@@ -1030,6 +1022,8 @@ def ingest(raw_dir: Path | str, out_dir: Path | str, salt: str | None = None) ->
                 writes.append(writer.submit(_write_parquet, res, tmp / TABLE_FILES[spec.table]))
             for w in writes:
                 w.result()
+            for res in results.values():
+                res.info["sha256"] = res.digest.result()
         manifest = {
             "package_version": __version__,
             "schema_version": SCHEMA_VERSION,
@@ -1053,12 +1047,19 @@ def ingest(raw_dir: Path | str, out_dir: Path | str, salt: str | None = None) ->
 
 
 def _write_parquet(res: TableResult, path: Path) -> None:
-    # dictionary pages only where values repeat (not on ids): faster, smaller
+    """Dictionary pages where values repeat, delta encoding for the integer ids and
+    ``source_line`` (mostly increasing): faster to write and about half the size."""
+    names = set(res.table.column_names)
+    ids = [c.name for c in res.spec.columns if c.output and c.kind == "id"] + ["source_line"]
     dict_cols = [c.name for c in res.spec.columns if c.output and c.kind != "id"]
-    dict_cols = [c for c in dict_cols if c in res.table.column_names]
-    if "salarie_annee_naissance" in res.table.column_names:
-        dict_cols.append("salarie_annee_naissance")
-    pq.write_table(res.table, path, compression="snappy", use_dictionary=dict_cols)
+    dict_cols += [c for c in DERIVED_COLUMNS.get(res.spec.table, ()) if c != "person_key"]
+    pq.write_table(
+        res.table,
+        path,
+        compression="snappy",
+        use_dictionary=[c for c in dict_cols if c in names],
+        column_encoding={c: "DELTA_BINARY_PACKED" for c in ids if c in names},
+    )
 
 
 def format_counts(manifest: dict) -> str:
