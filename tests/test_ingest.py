@@ -338,6 +338,7 @@ def test_latest_extract_wins_and_is_recorded(tmp_path, caplog):
     )
     write_table(tmp_path / "raw", "Missions", [{"mission_id_mis": "1"}])
     (tmp_path / "raw" / "notes.txt").write_text("hello")
+    (tmp_path / "raw" / ".gitkeep").write_text("")
     with caplog.at_level(logging.INFO, logger="iae_diag.ingest"):
         m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
     s = m["tables"]["Salarie"]

@@ -113,6 +113,8 @@ def find_raw_files(raw_dir: Path) -> tuple[dict[str, list[RawFile]], list[str]]:
     found: dict[str, list[RawFile]] = {}
     ignored: list[str] = []
     for p in sorted(raw_dir.iterdir()):
+        if p.name.startswith("."):  # hidden files (.gitkeep, editor files)
+            continue
         m = re.match(FILE_PATTERN, p.name)
         if not m or not p.is_file():
             ignored.append(p.name)
