@@ -704,6 +704,126 @@ def _row_hashes(t: pa.Table, columns: list[str]) -> np.ndarray:
     return pd.util.hash_pandas_object(df, index=False).to_numpy()
 
 
+def _check_duplicates(
+    spec: TableSpec, t: pa.Table, include: list[str], out: dict[str, pa.Array], rej: _Rejects
+) -> None:
+    """Repeated keys among the rows still alive (see :class:`iae_diag.schemas.Unique`)."""
+    u = spec.unique
+    n = t.num_rows
+    alive = np.flatnonzero(rej.alive)
+    keys = pd.Series(_np(out[u.key])[alive])
+    kv = keys.to_numpy()
+    if len(kv) > 1 and kv.dtype.kind == "i" and bool(np.all(kv[1:] > kv[:-1])):
+        return  # strictly increasing: no duplicate
+    dup = keys.duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return
+    if u.identical is None:
+        mask = np.zeros(n, dtype=bool)
+        mask[alive[dup]] = True
+        rej.add(mask, "duplicate_id", u.key)
+        return
+    # compare whole raw rows (all read columns but the ignored ones) through a row hash
+    cols = [c for c in include if c not in u.ignore]
+    h = pd.Series(_row_hashes(t.take(pa.array(alive)), cols))
+    first = h.groupby(kv).transform("first").to_numpy()
+    same = h.to_numpy() == first
+    exact = np.zeros(n, dtype=bool)
+    conflict = np.zeros(n, dtype=bool)
+    conflict[alive[dup & ~same]] = True
+    if u.identical == "quarantine_exact":
+        exact[alive[dup & same]] = True
+    rej.add(exact, "duplicate_exact", u.key)
+    rej.add(conflict, "duplicate_id", u.key)
+
+
+def _derive_personal(
+    spec: TableSpec,
+    raw_cols: dict[str, pa.Array],
+    out: dict[str, pa.Array],
+    alive: np.ndarray,
+    salt: str,
+) -> dict:
+    """``person_key`` from the NIR and ``salarie_annee_naissance`` from the birth date (added
+    to ``out``); returns the counts of missing/invalid values among the kept rows."""
+    info: dict = {}
+    n = len(alive)
+    if spec.nir_column and spec.nir_column in raw_cols:
+        nir = pc.replace_substring(pc.utf8_upper(raw_cols[spec.nir_column]), " ", "")
+        empty = _np(pc.equal(nir, ""))
+        valid = _np(pc.match_substring_regex(nir, NIR_PATTERN))
+        key13 = pc.utf8_slice_codeunits(nir, 0, 13).to_numpy(zero_copy_only=False)
+        salt_b = salt.encode("utf-8")
+        keys_arr = np.full(n, None, dtype=object)
+        # hashlib has no vectorised form: one C call per valid NIR
+        keys_arr[valid] = [
+            hashlib.sha256(salt_b + k.encode("ascii")).hexdigest() for k in key13[valid]
+        ]
+        out["person_key"] = pa.array(keys_arr, pa.string())
+        info["nir_missing"] = int((empty & alive).sum())
+        info["nir_invalid"] = int((~empty & ~valid & alive).sum())
+    if spec.birth_date_column and spec.birth_date_column in raw_cols:
+        ts, status = _convert(
+            raw_cols[spec.birth_date_column], Col(spec.birth_date_column, "date")
+        )
+        yv = _np(pc.fill_null(pc.year(ts), 0))
+        good = (status == OK) & (yv >= BIRTH_YEAR_MIN) & (yv <= BIRTH_YEAR_MAX)
+        info["birth_date_missing"] = int(((status == MISSING) & alive).sum())
+        info["birth_date_invalid"] = int(((status != MISSING) & ~good & alive).sum())
+        out["salarie_annee_naissance"] = pa.array(np.where(good, yv, 0), pa.int64(), mask=~good)
+    return info
+
+
+def _quarantine_frame(
+    spec: TableSpec, rf: RawFile, fr: Framed, rej: _Rejects, raw_cols: dict[str, pa.Array]
+) -> pd.DataFrame:
+    """The quarantine rows of a table (QUARANTINE_COLUMNS), in source line order; the value
+    of a personal column is never copied."""
+    qidx = np.flatnonzero(~rej.alive)
+    q_checks = rej.code[qidx]
+    personal = set(spec.personal_columns) | {c.name for c in spec.columns if c.personal}
+    q_values = np.full(len(qidx), "", dtype=object)
+    q_reason = np.empty(len(qidx), dtype=object)
+    q_column = np.empty(len(qidx), dtype=object)
+    for k, (reason, column) in enumerate(rej.checks):
+        sel = q_checks == k
+        q_reason[sel] = reason
+        q_column[sel] = column
+        if column not in personal and sel.any():
+            vals = pc.take(raw_cols[column], pa.array(qidx[sel])).to_pylist()
+            q_values[sel] = [_as_text(v) for v in vals]
+    rec_ids = (
+        [_as_text(v) for v in pc.take(raw_cols[spec.record_id], pa.array(qidx)).to_pylist()]
+        if spec.record_id in raw_cols
+        else [""] * len(qidx)
+    )
+    q = pd.DataFrame(
+        {
+            "table": spec.table,
+            "source_file": rf.name,
+            "source_line": fr.record_lines[qidx],
+            "reason": q_reason,
+            "column": q_column,
+            "value": q_values,
+            "record_id": rec_ids,
+        }
+    )
+    if fr.bad_records:
+        qb = pd.DataFrame(
+            {
+                "table": spec.table,
+                "source_file": rf.name,
+                "source_line": [b[0] for b in fr.bad_records],
+                "reason": "wrong_field_count",
+                "column": "",
+                "value": [b[1] for b in fr.bad_records],
+                "record_id": "",
+            }
+        )
+        q = pd.concat([q, qb], ignore_index=True)
+    return q.sort_values("source_line", kind="stable").reset_index(drop=True)
+
+
 def _process_table(
     spec: TableSpec,
     rf: RawFile,
@@ -711,6 +831,8 @@ def _process_table(
     salt: str,
     kept: dict[str, TableResult],
 ) -> TableResult:
+    """Frame, parse, type and check one table; ``kept`` holds the tables already processed
+    (targets of the references)."""
     where = f"Table {spec.table}: file {rf.path}"
     fr = _frame(data, spec, where)
     if spec.read_all_columns:
@@ -751,108 +873,16 @@ def _process_table(
             before = _np(pc.fill_null(pc.less(out[b], out[a]), False))
             rej.add(before, reason, b)
     if spec.unique is not None and spec.unique.key in out:
-        u = spec.unique
-        alive = np.flatnonzero(rej.alive)
-        keys = pd.Series(_np(out[u.key])[alive])
-        kv = keys.to_numpy()
-        if len(kv) > 1 and kv.dtype.kind == "i" and bool(np.all(kv[1:] > kv[:-1])):
-            dup = np.zeros(len(kv), dtype=bool)  # strictly increasing: no duplicate
-        else:
-            dup = keys.duplicated(keep="first").to_numpy()
-        if dup.any():
-            if u.identical is None:
-                mask = np.zeros(n, dtype=bool)
-                mask[alive[dup]] = True
-                rej.add(mask, "duplicate_id", u.key)
-            else:
-                cols = [c for c in include if c not in u.ignore]
-                h = pd.Series(_row_hashes(t.take(pa.array(alive)), cols))
-                first = h.groupby(keys.to_numpy()).transform("first").to_numpy()
-                same = h.to_numpy() == first
-                exact = np.zeros(n, dtype=bool)
-                conflict = np.zeros(n, dtype=bool)
-                conflict[alive[dup & ~same]] = True
-                if u.identical == "quarantine_exact":
-                    exact[alive[dup & same]] = True
-                rej.add(exact, "duplicate_exact", u.key)
-                rej.add(conflict, "duplicate_id", u.key)
+        _check_duplicates(spec, t, include, out, rej)
     for ref in spec.references:
         target = kept[ref.target_table].table.column(ref.target_column)
         known = pc.unique(target.combine_chunks() if target.num_chunks != 1 else target.chunk(0))
         found = _np(pc.fill_null(pc.is_in(out[ref.column], value_set=known), False))
         rej.add(~found, ref.reason, ref.column)
 
-    info: dict = {}
-    # derived personal columns
-    if spec.nir_column and spec.nir_column in raw_cols:
-        nir = pc.replace_substring(pc.utf8_upper(raw_cols[spec.nir_column]), " ", "")
-        empty = _np(pc.equal(nir, ""))
-        valid = _np(pc.match_substring_regex(nir, NIR_PATTERN))
-        key13 = pc.utf8_slice_codeunits(nir, 0, 13).to_numpy(zero_copy_only=False)
-        salt_b = salt.encode("utf-8")
-        keys_arr = np.full(n, None, dtype=object)
-        keys_arr[valid] = [
-            hashlib.sha256(salt_b + k.encode("ascii")).hexdigest() for k in key13[valid]
-        ]
-        out["person_key"] = pa.array(keys_arr, pa.string())
-        alive = rej.alive
-        info["nir_missing"] = int((empty & alive).sum())
-        info["nir_invalid"] = int((~empty & ~valid & alive).sum())
-    if spec.birth_date_column and spec.birth_date_column in raw_cols:
-        dcol = Col(spec.birth_date_column, "date")
-        ts, status = _convert(raw_cols[spec.birth_date_column], dcol)
-        year = pc.year(ts)
-        yv = _np(pc.fill_null(year, 0))
-        good = (status == OK) & (yv >= BIRTH_YEAR_MIN) & (yv <= BIRTH_YEAR_MAX)
-        alive = rej.alive
-        info["birth_date_missing"] = int(((status == MISSING) & alive).sum())
-        info["birth_date_invalid"] = int(((status != MISSING) & ~good & alive).sum())
-        out["salarie_annee_naissance"] = pa.array(np.where(good, yv, 0), pa.int64(), mask=~good)
+    info = _derive_personal(spec, raw_cols, out, rej.alive, salt)
 
-    # quarantine rows
-    qidx = np.flatnonzero(~rej.alive)
-    q_checks = rej.code[qidx]
-    personal = set(spec.personal_columns) | {c.name for c in spec.columns if c.personal}
-    q_values = np.full(len(qidx), "", dtype=object)
-    q_reason = np.empty(len(qidx), dtype=object)
-    q_column = np.empty(len(qidx), dtype=object)
-    for k, (reason, column) in enumerate(rej.checks):
-        sel = q_checks == k
-        q_reason[sel] = reason
-        q_column[sel] = column
-        if column not in personal and sel.any():
-            vals = pc.take(raw_cols[column], pa.array(qidx[sel])).to_pylist()
-            q_values[sel] = [_as_text(v) for v in vals]
-    rec_ids = (
-        [_as_text(v) for v in pc.take(raw_cols[spec.record_id], pa.array(qidx)).to_pylist()]
-        if spec.record_id in raw_cols
-        else [""] * len(qidx)
-    )
-    q = pd.DataFrame(
-        {
-            "table": spec.table,
-            "source_file": rf.name,
-            "source_line": lines[qidx],
-            "reason": q_reason,
-            "column": q_column,
-            "value": q_values,
-            "record_id": rec_ids,
-        }
-    )
-    if fr.bad_records:
-        qb = pd.DataFrame(
-            {
-                "table": spec.table,
-                "source_file": rf.name,
-                "source_line": [b[0] for b in fr.bad_records],
-                "reason": "wrong_field_count",
-                "column": "",
-                "value": [b[1] for b in fr.bad_records],
-                "record_id": "",
-            }
-        )
-        q = pd.concat([q, qb], ignore_index=True)
-    q = q.sort_values("source_line", kind="stable").reset_index(drop=True)
+    q = _quarantine_frame(spec, rf, fr, rej, raw_cols)
 
     # kept rows, output columns, processed types
     keep = rej.alive
