@@ -10,8 +10,10 @@ from iae_diag.indicators.activity import combine_keys
 from iae_diag.indicators.keys import (
     dense_codes,
     distinct_pairs,
+    duplicated_any_order,
     first_of_each,
     has_duplicates,
+    hash_key_codes,
     positions,
 )
 
@@ -49,3 +51,24 @@ def test_combine_keys_is_injective_even_when_ranges_overflow():
     c = np.array([1, 1, 1, 1, 2])
     k = combine_keys(a, b, c)
     assert len(set(k.tolist())) == len(set(zip(a.tolist(), b.tolist(), c.tolist(), strict=True)))
+
+
+def test_duplicated_any_order_on_sorted_nearly_sorted_and_random_keys():
+    rng = np.random.default_rng(5)
+    base = np.sort(rng.integers(0, 10**15, 3000))
+    nearly = base.copy()
+    nearly[[10, 20]] = nearly[[20, 10]]
+    for values in (base, nearly, rng.permutation(base), np.array([5, 5]), np.array([7])):
+        expect = pd.Series(values).duplicated(keep=False).to_numpy()
+        assert np.array_equal(duplicated_any_order(values), expect)
+
+
+def test_hash_key_codes_equal_exactly_when_keys_are_equal():
+    a = "0123456789abcdef" * 4
+    b = "0123456789abcde0" + "f" * 48  # same 15-digit prefix as a: a collision to detect
+    keys = np.array([a, None, b, a, "ff" * 32, float("nan")], dtype=object)
+    codes = hash_key_codes(keys)
+    assert codes[1] == -1 and codes[5] == -1
+    assert codes[0] == codes[3] and len({codes[0], codes[2], codes[4]}) == 3
+    plain = hash_key_codes(np.array(["not-hex-é", "not-hex-é", "x"], dtype=object))
+    assert plain[0] == plain[1] != plain[2]

@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 
 from iae_diag.indicators.common import require_columns
-from iae_diag.indicators.keys import first_of_each, has_duplicates, positions
+from iae_diag.indicators.keys import (
+    duplicated_any_order,
+    first_of_each,
+    has_duplicates,
+    hash_key_codes,
+    positions,
+)
 
 EMI_COLUMNS = [
     "emi_dsm_id",
@@ -93,11 +99,7 @@ def counted_emi(emi: pd.DataFrame, af_ids: np.ndarray) -> EmiRows:
     alive = np.ones(len(keep), dtype=bool)
     if len(keep):
         month_key = combine_keys(pph, af_pos, year * 12 + month)
-        if np.all(month_key[1:] > month_key[:-1]):  # sorted export: no duplicate month
-            dup = np.zeros(len(keep), dtype=bool)
-        else:
-            dup = has_duplicates(month_key)
-        dup |= has_duplicates(dsm)
+        dup = duplicated_any_order(month_key) | has_duplicates(dsm)
         if dup.any():
             rows = np.flatnonzero(dup)
             version = int_values(emi["emi_sme_version"])[keep][rows]
@@ -135,7 +137,7 @@ def person_ids(
     require_columns(salarie, "salarie", ["salarie_id", "person_key"])
     sal_ids = int_values(salarie["salarie_id"])
     first = first_of_each(sal_ids)
-    pk_codes, _ = pd.factorize(salarie["person_key"].to_numpy(dtype=object)[first])
+    pk_codes = hash_key_codes(salarie["person_key"].to_numpy(dtype=object)[first])
     n_keys = int(pk_codes.max()) + 1 if len(pk_codes) else 0
     sal_pos = positions(sal_ids[first], pph_id)
     code = np.full(len(pph_id), -1, dtype=np.int64)

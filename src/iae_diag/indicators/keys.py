@@ -112,3 +112,67 @@ def distinct_pairs(entity: np.ndarray, n_entity: int, value: np.ndarray) -> np.n
             key = pd.factorize(pd.MultiIndex.from_arrays([entity[other], value[other]]))[0]
         mask[other[~pd.Series(key).duplicated().to_numpy()]] = True
     return mask
+
+
+def duplicated_any_order(values: np.ndarray) -> np.ndarray:
+    """Mask of the rows whose value occurs more than once (like :func:`has_duplicates`), for
+    wide keys: a nearly sorted column (an export in key order) is settled by a stable sort,
+    which is linear on sorted runs; otherwise by hashing."""
+    values = np.asarray(values, dtype=np.int64)
+    n = len(values)
+    if n < 2:
+        return np.zeros(n, dtype=bool)
+    descents = int(np.count_nonzero(values[1:] < values[:-1]))
+    if descents == 0:
+        return np.concatenate([values[1:] == values[:-1], [False]]) | np.concatenate(
+            [[False], values[1:] == values[:-1]]
+        )
+    if descents > n // 20:
+        return has_duplicates(values)
+    order = np.argsort(values, kind="stable")
+    s = values[order]
+    same = s[1:] == s[:-1]
+    dup_sorted = np.concatenate([same, [False]]) | np.concatenate([[False], same])
+    out = np.zeros(n, dtype=bool)
+    out[order] = dup_sorted
+    return out
+
+
+_HEX = np.full(256, -1, dtype=np.int64)
+for _i, _c in enumerate(b"0123456789abcdef"):
+    _HEX[_c] = _i
+for _i, _c in enumerate(b"ABCDEF", start=10):
+    _HEX[_c] = _i
+
+
+def hash_key_codes(keys: np.ndarray) -> np.ndarray:
+    """Codes 0..k-1 of hexadecimal hash strings (None/NaN -> -1), equal exactly when the
+    strings are equal.
+
+    The first 15 hexadecimal digits are read as an integer (vectorised) and factorised; the
+    full strings are then compared with their code's representative, so a collision of
+    prefixes (or a key that is not hexadecimal) falls back to factorising the strings."""
+    keys = np.asarray(keys, dtype=object)
+    n = len(keys)
+    present = pd.notna(keys)
+    codes = np.full(n, -1, dtype=np.int64)
+    if not present.any():
+        return codes
+    idx = np.flatnonzero(present)
+    try:
+        raw = keys[idx].astype("S")
+    except UnicodeEncodeError:
+        raw = None
+    if raw is not None and raw.dtype.itemsize >= 15:
+        digits = _HEX[raw.view(np.uint8).reshape(len(idx), raw.dtype.itemsize)[:, :15]]
+        if (digits >= 0).all():
+            prefix = digits @ (16 ** np.arange(14, -1, -1, dtype=np.int64))
+            c, _ = pd.factorize(prefix)
+            first = np.full(int(c.max()) + 1, -1, dtype=np.int64)
+            first[c[::-1]] = np.arange(len(c) - 1, -1, -1)
+            if (raw == raw[first[c]]).all():
+                codes[idx] = c
+                return codes
+    c, _ = pd.factorize(keys[idx])
+    codes[idx] = c
+    return codes
