@@ -69,8 +69,18 @@ def test_wrong_separator_in_the_data_lines(raw):
     lines[2:-2] = [ln.replace("|", ";") for ln in lines[2:-2]]
     (raw / SAL).write_text("\n".join(lines), encoding="utf-8")
     msg = run_fault(raw)
-    assert msg.startswith(f"Table Salarie: file {raw / SAL}: 12 of 12 data lines")
+    assert msg.startswith(f"Table Salarie: file {raw / SAL}: 12 of 12 data rows")
     assert "first at line 3" in msg and "';'" in msg
+
+
+def test_a_single_row_file_with_another_separator(raw):
+    text = render_table("Salarie", base_rows()["Salarie"][:1], columns=header("Salarie"))
+    lines = text.split("\n")
+    lines[2] = lines[2].replace("|", ";")
+    (raw / SAL).write_text("\n".join(lines), encoding="utf-8")
+    msg = run_fault(raw)
+    assert msg.startswith(f"Table Salarie: file {raw / SAL}: 1 of 1 data rows")
+    assert "first at line 3 (1 fields)" in msg
 
 
 def test_not_utf8_names_line_and_column(raw):

@@ -327,3 +327,27 @@ def test_several_faults_first_reason_wins(tmp_path):
     assert quarantined(p) == [
         ("EtatMensuelIndiv", 3, "month_out_of_range", "emi_sme_mois", "14", "9001"),
     ]
+
+
+def test_truncated_row_between_good_rows(tmp_path):
+    from fluxiae_writer import render_table
+    from ingest_helpers import header
+
+    rows = base_rows()
+    write_all(tmp_path / "raw", rows)
+    text = render_table("Salarie", rows["Salarie"], columns=header("Salarie"))
+    lines = text.split("\n")
+    lines[3] = lines[3][: lines[3].index("|", 20)]  # row 2 cut after a few fields
+    path = tmp_path / "raw" / "fluxIAE_Salarie_15012014_060000.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+    p = load_processed(tmp_path / "out")
+    q = quarantined(p)
+    assert len(q) == 1
+    table, line, reason, column, value, record_id = q[0]
+    assert (table, line, reason, column, record_id) == ("Salarie", 4, "wrong_field_count", "", "")
+    assert value.endswith("fields, expected 18")
+    assert p.salarie["salarie_id"].tolist() == [301, 303]
+    assert p.salarie["source_line"].tolist() == [3, 5]
+    s = m["tables"]["Salarie"]
+    assert (s["rows_read"], s["rows_kept"], s["rows_quarantined"]) == (3, 2, 1)

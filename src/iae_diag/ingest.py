@@ -361,16 +361,19 @@ def _frame_slow(
     n_lines = len(starts)
     target = ncols - 1
     abnormal = np.flatnonzero(counts != target)
-    if len(abnormal) > max(10, n_lines // 2):
-        first = int(abnormal[0])
+
+    def not_pipe_separated(n_bad: int, n_all: int, first: int, what: str) -> InputError:
         line = data[body_start + starts[first] : body_start + ends[first]]
         sep = next((s for s in (b";", b"\t", b",") if line.count(s) >= target // 2 > 0), None)
         hint = f" (the separator looks like {sep.decode()!r})" if sep else ""
-        raise InputError(
-            f"{where}: {len(abnormal)} of {n_lines} data lines do not hold the {ncols} "
-            f"'|'-separated fields of the header{hint}; first at line {first_line + first} "
+        return InputError(
+            f"{where}: {n_bad} of {n_all} data {what} do not hold the {ncols} '|'-separated "
+            f"fields of the header{hint}; first at line {first_line + first} "
             f"({int(counts[first]) + 1} fields). Expected a '|'-separated fluxIAE export."
         )
+
+    if len(abnormal) > max(1000, n_lines // 2):  # not worth gluing line by line
+        raise not_pipe_separated(len(abnormal), n_lines, int(abnormal[0]), "lines")
     is_start = np.ones(n_lines, dtype=bool)
     glue: list[int] = []  # line indexes whose ending newline is inside a field
     bad: list[tuple[int, str]] = []
@@ -403,19 +406,24 @@ def _frame_slow(
                 break
             j += 1
             total += int(counts[j])
-        done_until = j
         if total == target:
             glue.extend(range(i, j))
             is_start[i + 1 : j + 1] = False
-            last_good_end = j
-        elif total == 0 and prev_complete:
-            glue.extend(range(i - 1, j))
-            is_start[i : j + 1] = False
-            last_good_end = j
+            last_good_end = done_until = j
+        elif counts[i] == 0 and prev_complete:
+            glue.append(i - 1)
+            is_start[i] = False
+            last_good_end = done_until = i
         else:
-            is_start[i : j + 1] = False
-            drop.append((i, j))
-            bad.append((first_line + i, f"{total + 1} fields, expected {ncols}"))
+            # this line cannot be completed: it alone is a bad record, the next lines are
+            # framed on their own
+            is_start[i] = False
+            drop.append((i, i))
+            bad.append((first_line + i, f"{int(counts[i]) + 1} fields, expected {ncols}"))
+            done_until = i
+    n_records = int(is_start.sum()) + len(bad)
+    if bad and 2 * len(bad) > n_records:  # most rows unreadable: a file-level fault
+        raise not_pipe_separated(len(bad), n_records, bad[0][0] - first_line, "rows")
     body = bytearray(data[body_start:end])
     for k in glue:
         body[ends[k]] = 0x20  # the embedded newline becomes a space
