@@ -110,6 +110,13 @@ def test_empty_file(raw, content, detail):
     assert detail in msg
 
 
+def test_empty_gzip_file(raw):
+    (raw / SAL).unlink()
+    (raw / (SAL + ".gz")).write_bytes(b"")
+    msg = run_fault(raw)
+    assert msg.startswith(f"Table Salarie: file {raw / SAL}.gz is empty")
+
+
 def test_header_only_file_is_empty(raw):
     write_one(raw, "Salarie", [], columns=header("Salarie"))
     msg = run_fault(raw)

@@ -155,7 +155,7 @@ def _sha256(data: bytes) -> str:
 def _read_bytes(rf: RawFile) -> tuple[bytes, bytes]:
     """(decompressed content, the file's bytes as stored)."""
     raw = rf.path.read_bytes()
-    if not rf.name.endswith(".gz"):
+    if not rf.name.endswith(".gz") or not raw:  # an empty file is reported by _frame
         return raw, raw
     d = zlib.decompressobj(wbits=31)
     chunks: list[bytes] = []
