@@ -35,6 +35,7 @@ ROWS = int(os.environ.get("BENCH_INGEST_ROWS", "2000000"))
 REPEAT = int(os.environ.get("BENCH_INGEST_REPEAT", "3"))
 STAMP = "15012014_060000"
 N_AF = 3000
+CHUNK = 500_000
 
 
 def _header(table: str) -> list[str]:
@@ -123,12 +124,32 @@ def write_raw(folder: Path, rows: int, seed: int = 2013) -> Path:
             for i in range(1000)
         ],
     )
-    # EtatMensuelIndiv: built column by column, written by pyarrow without quoting
-    n = rows
+    # EtatMensuelIndiv: built column by column in chunks, written by pyarrow without quoting
+    header = _header("EtatMensuelIndiv")
+    path = folder / f"fluxIAE_EtatMensuelIndiv_{STAMP}.csv"
+    with path.open("wb") as f:
+        f.write(("DEBEtatMensuelIndiv" + STAMP + "|" * (len(header) - 1) + "\n").encode())
+        f.write(("|".join(header) + "\n").encode())
+        for first in range(0, rows, CHUNK):
+            n = min(CHUNK, rows - first)
+            cols = _emi_chunk(rng, n, first, af_ids)
+            table = pa.table(
+                {c: pa.array(cols.get(c, np.full(n, "")), pa.string()) for c in header}
+            )
+            pacsv.write_csv(
+                table,
+                f,
+                pacsv.WriteOptions(include_header=False, delimiter="|", quoting_style="none"),
+            )
+        f.write(f"FIN{rows}\n".encode())
+    return path
+
+
+def _emi_chunk(rng: np.random.Generator, n: int, first: int, af_ids: np.ndarray) -> dict:
     years = rng.integers(2007, 2014, n)
     hours = np.round(rng.uniform(0, 170, n), 2)
     exit_mask = rng.random(n) < 0.03
-    cols = {
+    return {
         "emi_date_creation": _dates(rng, n, years, True),
         "emi_date_modification": _dates(rng, n, years, True),
         "emi_afi_id": rng.choice(af_ids, n).astype(str),
@@ -149,21 +170,8 @@ def write_raw(folder: Path, rows: int, seed: int = 2013) -> Path:
         "emi_date_fin_reelle": np.where(exit_mask, _dates(rng, n, years, False), ""),
         "emi_motif_sortie_id": np.where(exit_mask, "12", ""),
         "emi_motif_sortie_code": np.where(exit_mask, "12", ""),
-        "emi_dsm_id": np.arange(10_000_000, 10_000_000 + n).astype(str),
+        "emi_dsm_id": np.arange(10_000_000 + first, 10_000_000 + first + n).astype(str),
     }
-    header = _header("EtatMensuelIndiv")
-    table = pa.table({c: pa.array(cols.get(c, np.full(n, "")), pa.string()) for c in header})
-    path = folder / f"fluxIAE_EtatMensuelIndiv_{STAMP}.csv"
-    with path.open("wb") as f:
-        f.write(("DEBEtatMensuelIndiv" + STAMP + "|" * (len(header) - 1) + "\n").encode())
-        f.write(("|".join(header) + "\n").encode())
-        pacsv.write_csv(
-            table,
-            f,
-            pacsv.WriteOptions(include_header=False, delimiter="|", quoting_style="none"),
-        )
-        f.write(f"FIN{n}\n".encode())
-    return path
 
 
 _CHILD = r"""
