@@ -449,3 +449,51 @@ def test_newline_in_the_last_field_and_many_rows(tmp_path):
     assert lines[-1] == 304
     assert emi["emi_esm_etat_code"].unique().tolist() == ["VALIDE"]
     assert emi["emi_dsm_id"].tolist() == list(range(10_000, 10_300))
+
+
+#: the processed columns promised by docs/architecture.md ("Processed data")
+CONTRACT_COLUMNS = {
+    "structure": "structure_id_siae structure_siret_signature structure_siret_actualise "
+    "structure_denomination structure_categorie_juridique_code structure_code_naf "
+    "structure_adresse_admin_cp structure_adresse_admin_commune "
+    "structure_adresse_admin_code_insee structure_adresse_gestion_code_insee "
+    "structure_date_creation",
+    "annexe_financiere": "af_id_annexe_financiere af_id_avenant_modification af_id_structure "
+    "af_mesure_dispositif_code af_numero_annexe_financiere af_numero_avenant_renouvellement "
+    "af_numero_avenant_modification af_etat_annexe_financiere_code af_date_debut_effet "
+    "af_date_fin_effet af_etp_postes_insertion af_duree_heure_annuel_etp_valeur "
+    "af_motif_rejet_code",
+    "etat_mensuel_indiv": "emi_dsm_id emi_afi_id emi_pph_id emi_ctr_id emi_sme_annee "
+    "emi_sme_mois emi_sme_version emi_esm_etat_code emi_nb_heures_travail "
+    "emi_date_fin_reelle emi_motif_sortie_code",
+    "contrat_mission": "contrat_id_ctr contrat_id_pph contrat_id_structure "
+    "contrat_mesure_disp_code contrat_date_embauche contrat_date_fin_contrat "
+    "contrat_date_sortie_definitive contrat_type_contrat contrat_code_rome "
+    "contrat_motif_sortie_code contrat_niveau_de_formation_code "
+    "contrat_salarie_pe_duree_code contrat_salarie_rsa contrat_salarie_ass "
+    "contrat_salarie_aah contrat_salarie_rqth",
+    "salarie": "salarie_id person_key salarie_rci_libelle salarie_annee_naissance "
+    "salarie_codeinseecom salarie_code_dpt salarie_adr_qpv_type salarie_adr_is_zrr",
+}
+
+
+def test_processed_columns_cover_the_contract(dataset):
+    _, p = dataset
+    for name, cols in CONTRACT_COLUMNS.items():
+        df = getattr(p, name)
+        missing = set(cols.split()) - set(df.columns)
+        assert not missing, (name, missing)
+        assert df["source_line"].dtype == "int64"
+
+
+def test_specs_name_real_columns_of_the_headers():
+    from iae_diag.schemas import TABLES
+
+    for spec in TABLES:
+        cols = set(header(spec.table))
+        named = {c.name for c in spec.columns} | set(spec.personal_columns)
+        assert named <= cols, (spec.table, named - cols)
+        assert spec.record_id in {c.name for c in spec.columns if c.kind == "id" and c.required}
+        # a personal column is never an output column
+        outputs = {c.name for c in spec.columns if c.output}
+        assert not outputs & set(spec.personal_columns), spec.table
