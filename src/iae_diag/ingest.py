@@ -233,6 +233,9 @@ class Framed:
     header_line: int
     joined_lines: int = 0
     blank_lines: int = 0
+    # fast path: the decompressed text and the body's byte range in it
+    source: bytes | None = None
+    body_range: tuple[int, int] = (0, 0)
 
 
 def _frame(data: bytes, spec: TableSpec, where: str) -> Framed:
@@ -324,6 +327,8 @@ def _frame(data: bytes, spec: TableSpec, where: str) -> Framed:
         deb=deb,
         fin=fin,
         header_line=header_line,
+        source=data,
+        body_range=(body_start, end),
     )
 
 
@@ -340,6 +345,20 @@ def _check_fin(fr: Framed, where: str) -> None:
         )
 
 
+def _pipes_per_line(arr: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Number of ``|`` on each line (``starts``: offsets of the lines in ``arr``), by slices
+    of about 16 MiB so that the temporary arrays stay small."""
+    counts = np.empty(len(starts), dtype=np.int64)
+    li = 0
+    while li < len(starts):
+        lj = max(li + 1, int(np.searchsorted(starts, starts[li] + (1 << 24))))
+        stop = starts[lj] if lj < len(starts) else len(arr)
+        seg = (arr[starts[li] : stop] == 124).astype(np.int32)
+        counts[li:lj] = np.add.reduceat(seg, starts[li:lj] - starts[li])
+        li = lj
+    return counts
+
+
 def _frame_slow(
     data: bytes, body_start: int, end: int, ncols: int, first_line: int, where: str
 ) -> Framed:
@@ -354,7 +373,7 @@ def _frame_slow(
     starts = np.concatenate(([0], nls + 1))
     ends = np.concatenate((nls, [len(arr)]))
     lengths = ends - starts
-    counts = np.add.reduceat((arr == 124).view(np.uint8), starts, dtype=np.int64)
+    counts = _pipes_per_line(arr, starts)
     counts[lengths == 0] = 0
     first_byte = arr[np.minimum(starts, len(arr) - 1)]
     del arr
@@ -424,23 +443,29 @@ def _frame_slow(
     n_records = int(is_start.sum()) + len(bad)
     if bad and 2 * len(bad) > n_records:  # most rows unreadable: a file-level fault
         raise not_pipe_separated(len(bad), n_records, bad[0][0] - first_line, "rows")
-    body = bytearray(data[body_start:end])
+    body = bytearray(memoryview(data)[body_start:end])  # one copy, edited in place
     for k in glue:
         body[ends[k]] = 0x20  # the embedded newline becomes a space
     if drop:
+        view = memoryview(body)
         parts = []
         pos = 0
         for a, b in drop:
-            parts.append(bytes(body[pos : starts[a]]))
+            parts.append(view[pos : starts[a]])
             pos = ends[b] + 1
-        parts.append(bytes(body[pos:]))
-        body = bytearray(b"".join(parts))
-        while body.endswith(b"\n"):
-            body = body[:-1]
+        parts.append(view[pos:])
+        joined = b"".join(parts)
+        del parts, view, body
+        stop = len(joined)
+        while stop > 0 and joined[stop - 1] == 0x0A:
+            stop -= 1
+        body_buf = pa.py_buffer(joined).slice(0, stop)
+    else:
+        body_buf = pa.py_buffer(body)
     record_lines = np.flatnonzero(is_start).astype(np.int64) + first_line
     return Framed(
         columns=[],
-        body=pa.py_buffer(bytes(body)),
+        body=body_buf,
         n_body_lines=n_lines,
         record_lines=record_lines,
         bad_records=bad,
@@ -936,10 +961,10 @@ def _process_table(
 
 def _frame_slow_from_fast(fr: Framed, where: str) -> Framed:
     """Re-frame a file line by line after the parser refused the fast path."""
-    body = fr.body.to_pybytes()
-    first_line = fr.header_line + 1
-    slow = _frame_slow(body, 0, len(body), len(fr.columns), first_line, where)
+    start, end = fr.body_range
+    slow = _frame_slow(fr.source, start, end, len(fr.columns), fr.header_line + 1, where)
     slow.deb, slow.fin, slow.header_line, slow.columns = fr.deb, fr.fin, fr.header_line, fr.columns
+    fr.source = None
     return slow
 
 
