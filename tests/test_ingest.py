@@ -497,3 +497,18 @@ def test_specs_name_real_columns_of_the_headers():
         # a personal column is never an output column
         outputs = {c.name for c in spec.columns if c.output}
         assert not outputs & set(spec.personal_columns), spec.table
+
+
+@pytest.mark.parametrize("slice_size", [1, 7, 64, 1 << 24])
+def test_separators_counted_per_line_across_slices(monkeypatch, slice_size):
+    import numpy as np
+
+    from iae_diag import ingest as ingest_module
+
+    text = b"a|b|c\n\n|||\nxyz\n|\nlast|line"
+    arr = np.frombuffer(text, dtype=np.uint8)
+    lines = text.split(b"\n")
+    starts = np.cumsum([0] + [len(ln) + 1 for ln in lines[:-1]])
+    monkeypatch.setattr(ingest_module, "_SLICE", slice_size)
+    counts = ingest_module._pipes_per_line(arr, starts)
+    assert counts.tolist() == [ln.count(b"|") for ln in lines] == [2, 0, 3, 0, 1, 1]

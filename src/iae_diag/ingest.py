@@ -86,6 +86,7 @@ _INVALID_REASON = {
     "str": "invalid_value",
 }
 _UTF8_CHUNK = 1 << 24
+_SLICE = 1 << 24  # bytes per slice when counting separators line by line
 
 
 # --------------------------------------------------------------------------------------
@@ -351,7 +352,7 @@ def _pipes_per_line(arr: np.ndarray, starts: np.ndarray) -> np.ndarray:
     counts = np.empty(len(starts), dtype=np.int64)
     li = 0
     while li < len(starts):
-        lj = max(li + 1, int(np.searchsorted(starts, starts[li] + (1 << 24))))
+        lj = max(li + 1, int(np.searchsorted(starts, starts[li] + _SLICE)))
         stop = starts[lj] if lj < len(starts) else len(arr)
         seg = (arr[starts[li] : stop] == 124).astype(np.int32)
         counts[li:lj] = np.add.reduceat(seg, starts[li:lj] - starts[li])
