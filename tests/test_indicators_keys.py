@@ -65,7 +65,7 @@ def test_duplicated_any_order_on_sorted_nearly_sorted_and_random_keys():
 
 def test_hash_key_codes_equal_exactly_when_keys_are_equal():
     a = "0123456789abcdef" * 4
-    b = "0123456789abcde0" + "f" * 48  # same 15-digit prefix as a: a collision to detect
+    b = "0123456789abcdef" + "f" * 48  # same 16-byte start as a: a collision to detect
     keys = np.array([a, None, b, a, "ff" * 32, float("nan")], dtype=object)
     codes = hash_key_codes(keys)
     assert codes[1] == -1 and codes[5] == -1

@@ -138,20 +138,13 @@ def duplicated_any_order(values: np.ndarray) -> np.ndarray:
     return out
 
 
-_HEX = np.full(256, -1, dtype=np.int64)
-for _i, _c in enumerate(b"0123456789abcdef"):
-    _HEX[_c] = _i
-for _i, _c in enumerate(b"ABCDEF", start=10):
-    _HEX[_c] = _i
-
-
 def hash_key_codes(keys: np.ndarray) -> np.ndarray:
-    """Codes 0..k-1 of hexadecimal hash strings (None/NaN -> -1), equal exactly when the
-    strings are equal.
+    """Codes 0..k-1 of hash strings such as the salted NIR hashes (None/NaN -> -1), equal
+    exactly when the strings are equal.
 
-    The first 15 hexadecimal digits are read as an integer (vectorised) and factorised; the
-    full strings are then compared with their code's representative, so a collision of
-    prefixes (or a key that is not hexadecimal) falls back to factorising the strings."""
+    The first 16 bytes of each key are mixed into one 64-bit integer and numbered by a sort;
+    every key is then compared with its number's representative, so a collision (two keys
+    sharing a number) falls back to numbering the strings themselves."""
     keys = np.asarray(keys, dtype=object)
     n = len(keys)
     present = pd.notna(keys)
@@ -163,16 +156,15 @@ def hash_key_codes(keys: np.ndarray) -> np.ndarray:
         raw = keys[idx].astype("S")
     except UnicodeEncodeError:
         raw = None
-    if raw is not None and raw.dtype.itemsize >= 15:
-        digits = _HEX[raw.view(np.uint8).reshape(len(idx), raw.dtype.itemsize)[:, :15]]
-        if (digits >= 0).all():
-            prefix = digits @ (16 ** np.arange(14, -1, -1, dtype=np.int64))
-            c, _ = pd.factorize(prefix)
-            first = np.full(int(c.max()) + 1, -1, dtype=np.int64)
-            first[c[::-1]] = np.arange(len(c) - 1, -1, -1)
-            if (raw == raw[first[c]]).all():
-                codes[idx] = c
-                return codes
+    if raw is not None and raw.dtype.itemsize >= 16 and raw.dtype.itemsize % 8 == 0:
+        words = raw.view(np.uint64).reshape(len(idx), raw.dtype.itemsize // 8)
+        mixed = words[:, 0] * np.uint64(0x9E3779B97F4A7C15) + words[:, 1]
+        uniques, c = np.unique(mixed, return_inverse=True)
+        rep = np.zeros(len(uniques), dtype=np.int64)
+        rep[c] = np.arange(len(c))
+        if (raw == raw[rep[c]]).all():
+            codes[idx] = c
+            return codes
     c, _ = pd.factorize(keys[idx])
     codes[idx] = c
     return codes

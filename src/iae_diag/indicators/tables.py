@@ -10,6 +10,7 @@ summed. Layout of the outputs: ``docs/architecture.md``, "Indicator tables".
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,6 +173,22 @@ def _changes(
     return created, closed
 
 
+class _Clock:
+    """Wall time of the stages of the pass (logged at DEBUG level)."""
+
+    def __init__(self) -> None:
+        self.t = time.perf_counter()
+        self.laps: list[tuple[str, float]] = []
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps.append((name, now - self.t))
+        self.t = now
+
+    def __str__(self) -> str:
+        return " ".join(f"{n}={s:.2f}" for n, s in self.laps)
+
+
 @dataclass
 class _Frame:
     """Collects long-format rows, one block per (indicator, level)."""
@@ -243,6 +260,7 @@ def build_tables(
     départements and regions (a region's population is the sum of its départements', and
     the indicator is left out when one of them is missing). The years are those of the
     counted EMI rows (or, without any, the start years of the eligible AF)."""
+    clock = _Clock()
     geo = Geography.from_reference()
     ref = sector_reference if sector_reference is not None else load_sector_reference()
     require_columns(
@@ -265,6 +283,7 @@ def build_tables(
     siae_type = (np.asarray(siae_keys, dtype=np.int64) % 8).astype(np.int64)
     siae_structure = np.asarray(siae_keys, dtype=np.int64) // 8
 
+    clock.lap("af")
     # --- counted EMI rows
     emi = counted_emi(data.etat_mensuel_indiv, af["af_id"].to_numpy())
     if len(emi):
@@ -281,6 +300,7 @@ def build_tables(
     etp = etp_of_rows(hours, af["annual_hours"].to_numpy()[row_af])
     row_default = af["annual_hours_default"].to_numpy()[row_af]
 
+    clock.lap("emi")
     # sector of each row through its contract's ROME code
     contrat = _first_rows(
         data.contrat_mission, "contrat_id_ctr", [*CONTRACT_COLUMNS, "contrat_code_rome"]
@@ -295,6 +315,7 @@ def build_tables(
     row_sector = np.where(emi.ctr_id >= 0, row_sector, missing_i).astype(np.int64)
     n_sec = len(sector_codes)
 
+    clock.lap("sectors")
     # persons, person-years and their characteristics
     person, has_nir = person_ids(emi.pph_id, af["structure_id"].to_numpy()[row_af], data.salarie)
     py, py_uniques = dense_codes(person * max(n_y, 1) + row_year)
@@ -316,6 +337,7 @@ def build_tables(
         (np.asarray(profiles, dtype=np.int64)[:, None] >> np.arange(person_flags.shape[1])) & 1
     ).astype(float)
 
+    clock.lap("persons")
     # --- additive cubes at département level (n_dep + 1, n_y, 6, ...)
     hours_sec = _additive_cube(geo, n_y, row_dep, row_year, row_type, hours, row_sector, n_sec)
     etp_dep = _additive_cube(geo, n_y, row_dep, row_year, row_type, etp)[..., 0]
@@ -343,6 +365,7 @@ def build_tables(
     quality_dep[("af_address_fallback", "")] = _additive_cube(
         geo, n_y, afy_dep, afy_year, afy_type, fallback_w
     )[..., ALL_I, 0]
+    clock.lap("additive")
     # distinct units: (person-year, SIAE-département) and (SIAE-year, département, type)
     n_dep1 = geo.n_territories("dep")
     sd_af, sd_codes = dense_codes(siae_of_af * n_dep1 + af_dep)
@@ -362,6 +385,7 @@ def build_tables(
     }
     pop_dep = _population_slots(geo, population) if population is not None else None
 
+    clock.lap("units")
     out = _Frame(years=years_arr, parts=[])
     quality_parts = []
     for level in LEVELS:
@@ -473,6 +497,7 @@ def build_tables(
                 _quality_block(level, codes, years_arr, "rows_quarantined", table, arr)
             )
 
+    clock.lap("levels")
     indicators = _finish(out.parts, INDICATOR_COLUMNS, INDICATOR_KEYS)
     quality = _finish(quality_parts, QUALITY_COLUMNS, QUALITY_COLUMNS[:5])
     siae = _siae_table(
@@ -492,6 +517,8 @@ def build_tables(
         (sd_af, sd_codes),
         afy,
     )
+    clock.lap("siae")
+    log.debug("indicator pass, seconds by stage: %s", clock)
     log.info(
         "indicators: %d rows (%d territories, years %s), %d counted EMI rows",
         len(indicators),
