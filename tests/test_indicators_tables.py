@@ -362,3 +362,22 @@ def test_no_counted_emi_row_still_counts_the_offer():
     ].set_index(["indicator", "year"])["value"]
     assert fr[("hours", 2013)] == 0.0 and fr[("salaries", 2013)] == 0.0
     assert fr[("structures", 2013)] > 0 and fr[("etp_conventionnes", 2012)] > 0
+
+
+def test_cli_indicators_writes_the_tables(tmp_path, monkeypatch, capsys):
+    from iae_diag.cli import main
+
+    monkeypatch.delenv("IAE_DIAG_GEO_DIR", raising=False)
+    processed(random_dataset(seed=2), tmp_path)
+    out = tmp_path / "tables"
+    assert main(["indicators", "--processed", str(tmp_path / "processed"), "--out", str(out)]) == 0
+    assert {p.name for p in out.iterdir()} == {
+        "indicators.parquet",
+        "indicators.csv",
+        "quality.parquet",
+        "quality.csv",
+        "siae.parquet",
+    }
+    assert "indicators.parquet" in capsys.readouterr().out
+    assert main(["indicators", "--processed", str(tmp_path / "nowhere")]) == 2
+    assert "incomplete" in capsys.readouterr().err
