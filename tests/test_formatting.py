@@ -21,3 +21,6 @@ def test_percent_and_changes():
     assert fmt_signed(49) == "+49" and fmt_signed(-8) == "-8" and fmt_signed(0) == "0"
     assert fmt_points(-0.11) == f"-11{NB}points"
     assert fmt_points(0.01) == f"+1{NB}point"
+    # a change that rounds to zero carries no sign
+    assert fmt_signed(0.2) == "0" and fmt_signed(-0.3) == "0"
+    assert fmt_points(0.002) == f"0{NB}point" and fmt_points(-0.004) == f"0{NB}point"

@@ -50,7 +50,9 @@ def fmt_signed(x: object, decimals: int = 0) -> str:
     if _is_missing(x):
         return MISSING
     s = fmt_number(x, decimals)
-    return s if s.startswith("-") or float(x) == 0 else "+" + s  # type: ignore[arg-type]
+    if s.startswith("-") or not any(c in "123456789" for c in s):
+        return s  # negative, or zero once rounded: no sign
+    return "+" + s
 
 
 def fmt_points(delta_share: object, decimals: int = 0) -> str:
