@@ -25,7 +25,7 @@ export IAE_DIAG_SHARED_DIR := $(abspath $(SHARED_DIR))
 export IAE_DIAG_GEO_DIR := $(if $(strip $(GEO_DIR)),$(abspath $(GEO_DIR)),)
 export MPLBACKEND := Agg
 
-.PHONY: help env raw data report report-dep figures calibration test test-fast bench lint clean
+.PHONY: help env raw synth data report report-dep figures calibration test test-fast bench lint clean
 
 help: ## list the targets
 	@echo "iae-diag: annual diagnostic of the IAE (fluxIAE -> indicators -> reports)"
@@ -36,6 +36,7 @@ help: ## list the targets
 	@echo "Variables: SHARED_DIR=$(SHARED_DIR) GEO_DIR=$(GEO_DIR) RAW_DIR=$(RAW_DIR)"
 	@echo "           PROCESSED_DIR=$(PROCESSED_DIR) REPORTS_DIR=$(REPORTS_DIR) REGION=$(REGION)"
 	@echo "           YEAR=$(YEAR) (empty: latest year in the data) JOBS=$(JOBS) DEP=$(DEP)"
+	@echo "           YEARS=$(YEARS) SEED=$(SEED) (default synthetic dataset)"
 
 $(STAMP): requirements.txt pyproject.toml
 	@echo "== building $(VENV) from the pinned requirements (Python: $(PYTHON))"
@@ -54,6 +55,10 @@ raw: $(STAMP) ## generate the default synthetic dataset into RAW_DIR when it hol
 	  echo "== no fluxIAE file in $(RAW_DIR): generating the default synthetic dataset"; \
 	  $(BIN)/iae-diag synth --out $(RAW_DIR) --years $(YEARS) --seed $(SEED) --region $(REGION); \
 	fi
+
+synth: $(STAMP) ## (re)generate the default synthetic dataset into RAW_DIR (replaces its fluxIAE files)
+	rm -f $(RAW_DIR)/fluxIAE_*
+	$(BIN)/iae-diag synth --out $(RAW_DIR) --years $(YEARS) --seed $(SEED) --region $(REGION)
 
 data: raw ## ingest RAW_DIR into PROCESSED_DIR and compute the indicator tables
 	@$(MAKE) --no-print-directory $(PROCESSED_DIR)/indicators.parquet
@@ -85,7 +90,7 @@ test: $(STAMP) ## run the whole test suite (unit tests and the end-to-end report
 test-fast: $(STAMP) ## run the tests without the slow end-to-end ones
 	$(BIN)/python -m pytest -m "not slow"
 
-bench: $(STAMP) ## benchmarks (ingest, indicators, report); prints `bench <name>: ratio=...`
+bench: $(STAMP) ## benchmarks (ingest, indicators, synth, report); prints `bench <name>: ratio=...`
 	$(BIN)/python bench/run.py
 
 lint: $(STAMP) ## ruff check and format check
