@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from iae_diag import config
-from iae_diag.errors import InputError
+from iae_diag.errors import InputError, require_columns
 from iae_diag.formatting import fmt_number, fmt_pct
+from iae_diag.vocabulary import INDICATOR_KEYS
 
 #: Tolerances used when targets.yaml states none: relative for counts, absolute for shares.
 DEFAULT_COUNT_TOLERANCE = 0.02
@@ -57,27 +58,16 @@ class _Lookup:
     """Values of the indicator table by (indicator, level, code, year, type, breakdown)."""
 
     def __init__(self, df: pd.DataFrame):
-        need = {
-            "indicator",
-            "territory_level",
-            "territory_code",
-            "year",
-            "type_siae",
-            "breakdown",
-            "value",
-        }
-        missing = need - set(df.columns)
-        if missing:
-            raise InputError(
-                f"The indicator table lacks the columns {sorted(missing)} (expected the layout "
-                "of docs/architecture.md, written by `iae-diag indicators`)."
-            )
+        require_columns(
+            df,
+            [*INDICATOR_KEYS, "value"],
+            "The indicator table",
+            "Write it with `iae-diag indicators`.",
+        )
         d = df.copy()
         d["breakdown"] = d["breakdown"].fillna("").astype(str)
         d["territory_code"] = d["territory_code"].astype(str)
-        self.index = d.set_index(
-            ["indicator", "territory_level", "territory_code", "year", "type_siae", "breakdown"]
-        )["value"].sort_index()
+        self.index = d.set_index(INDICATOR_KEYS)["value"].sort_index()
         self.years = set(int(y) for y in d["year"].unique())
         self.sectors = sorted(set(d.loc[d["indicator"] == "hours_share_by_sector", "breakdown"]))
 

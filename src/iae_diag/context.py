@@ -23,25 +23,17 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 from iae_diag import __version__, config, narrative, plots
-from iae_diag.errors import InputError, ParameterError
+from iae_diag.errors import InputError, ParameterError, require_columns
 from iae_diag.formatting import NBSP, fmt_int, fmt_number, fmt_pct, fmt_points, fmt_signed
+from iae_diag.indicators.sectors import MISSING as MISSING_SECTOR
+from iae_diag.indicators.sectors import OTHER as OTHER_SECTOR
+from iae_diag.indicators.sectors import load_sectors
 from iae_diag.territories import Territory, parse_territory, region_of_dep
+from iae_diag.vocabulary import INDICATOR_COLUMNS, PUBLIC_KEYS, PUBLIC_LABELS, TYPES
 
-TYPES = ("ACI", "AI", "EI", "ETTI", "EITI")
-PUBLICS = tuple(narrative.PUBLIC_LABELS)
 PUBLICS_OVER_TIME = ("women", "under_26", "age_50_plus", "rsa", "job_seeker_24m_plus", "qpv")
-INDICATOR_COLUMNS = [
-    "indicator",
-    "territory_level",
-    "territory_code",
-    "year",
-    "type_siae",
-    "breakdown",
-    "value",
-    "numerator",
-    "denominator",
-]
-UNRANKED_SECTORS = ("autres", "non_renseigne")
+#: sectors left out of the rankings of the sentences ("Autres", "Non renseigné")
+UNRANKED_SECTORS = (OTHER_SECTOR, MISSING_SECTOR)
 LOW_COVERAGE_ROWS = 15
 QUALITY_LABELS = {
     "af_address_fallback": (
@@ -90,12 +82,9 @@ def load_tables(
     from iae_diag.indicators import load_indicators, load_quality, load_siae
 
     ind = load_indicators(processed_dir)
-    missing = [c for c in INDICATOR_COLUMNS if c not in ind.columns]
-    if missing:
-        raise InputError(
-            f"{ind_path}: missing columns {', '.join(missing)}; expected the indicator table "
-            f"layout of docs/architecture.md ({', '.join(INDICATOR_COLUMNS)})."
-        )
+    require_columns(
+        ind, INDICATOR_COLUMNS, f"The indicator table {ind_path}", "Re-run `iae-diag indicators`."
+    )
     ind["year"] = ind["year"].astype("int64")
     quality = load_quality(processed_dir) if opt[0].is_file() else None
     siae = load_siae(processed_dir) if opt[1].is_file() else None
@@ -103,16 +92,6 @@ def load_tables(
     _CACHE.clear()
     _CACHE[key] = (ind, quality, siae, manifest)
     return _CACHE[key]
-
-
-def sector_reference() -> pd.DataFrame:
-    """Sector code, French label and display order (``reference/secteurs.csv``)."""
-    path = config.REFERENCE_DIR / "secteurs.csv"
-    if not path.is_file():
-        raise InputError(f"The sector reference {path} is missing (sector_code,label_fr,order).")
-    df = pd.read_csv(path, dtype=str, comment="#", keep_default_na=False)
-    df["order"] = df["order"].astype(int)
-    return df.sort_values(["order", "sector_code"]).reset_index(drop=True)
 
 
 def code_version() -> str:
@@ -287,7 +266,7 @@ def build_context(
             ]
         ].itertuples(index=False)
     }
-    sectors = sector_reference()
+    sectors = load_sectors()
     kf = compute_key_figures(ind, terr, y)
     prev = compute_key_figures(ind, terr, y - 1) if (y - 1) in years else None
     return ReportContext(
@@ -629,14 +608,14 @@ def show_publics(ctx: ReportContext) -> HTML:
     y = ctx.year
     present = [t for t in TYPES if ctx.value("salaries", y, t)]
     rows, chart = [], []
-    for k in PUBLICS:
+    for k in PUBLIC_KEYS:
         rows.append(
-            [narrative.PUBLIC_LABELS[k], _fmt_rate(_public(ctx, k, y))]
+            [PUBLIC_LABELS[k], _fmt_rate(_public(ctx, k, y))]
             + [_fmt_rate(_public(ctx, k, y, t)) for t in present]
         )
         v = _public(ctx, k, y)
         if v is not None:
-            chart.append({"label": narrative.PUBLIC_LABELS[k], "share": v})
+            chart.append({"label": PUBLIC_LABELS[k], "share": v})
     parts = [
         table_html(
             ["Public", "Ensemble", *present],
@@ -665,12 +644,12 @@ def show_publics_over_time(ctx: ReportContext) -> HTML:
     """Publics over the years of the data (all types together)."""
     years = [v for v in ctx.years if v <= ctx.year]
     rows, chart = [], []
-    for k in PUBLICS:
+    for k in PUBLIC_KEYS:
         vals = [_public(ctx, k, yr) for yr in years]
-        rows.append([narrative.PUBLIC_LABELS[k], *[_fmt_rate(v) for v in vals]])
+        rows.append([PUBLIC_LABELS[k], *[_fmt_rate(v) for v in vals]])
         if k in PUBLICS_OVER_TIME:
             chart += [
-                {"year": yr, "label": narrative.PUBLIC_LABELS[k], "share": v}
+                {"year": yr, "label": PUBLIC_LABELS[k], "share": v}
                 for yr, v in zip(years, vals, strict=True)
                 if v is not None
             ]
@@ -703,9 +682,9 @@ def show_publics_by_territory(ctx: ReportContext) -> HTML:
         if not subs:
             return _out([note(f"Aucun département de la région n'a de données en {y}.")])
         rows = [
-            [narrative.PUBLIC_LABELS[k], _fmt_rate(_public(ctx, k, y))]
+            [PUBLIC_LABELS[k], _fmt_rate(_public(ctx, k, y))]
             + [_fmt_rate(_public(ctx, k, y, terr=d)) for d in subs]
-            for k in PUBLICS
+            for k in PUBLIC_KEYS
         ]
         legend = "Départements : " + ", ".join(f"{d.code} {d.name}" for d in subs) + "."
         return _out(
@@ -725,11 +704,11 @@ def show_publics_by_territory(ctx: ReportContext) -> HTML:
             [note("Les données de la région ne sont pas disponibles : pas de comparaison.")]
         )
     rows = []
-    for k in PUBLICS:
+    for k in PUBLIC_KEYS:
         a, b = _public(ctx, k, y), _public(ctx, k, y, terr=parent)
         rows.append(
             [
-                narrative.PUBLIC_LABELS[k],
+                PUBLIC_LABELS[k],
                 _fmt_rate(a),
                 _fmt_rate(b),
                 fmt_points(a - b) if a is not None and b is not None else "n.d.",

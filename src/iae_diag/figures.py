@@ -15,25 +15,11 @@ import pandas as pd
 
 from iae_diag.errors import InputError
 from iae_diag.formatting import fmt_int, fmt_pct, fmt_signed
-from iae_diag.indicators.common import PUBLIC_KEYS, TYPE_ALL, TYPES
 from iae_diag.indicators.sectors import load_sector_reference
 from iae_diag.territories import Territory, parse_territory
+from iae_diag.vocabulary import PUBLIC_KEYS, PUBLIC_LABELS, TYPE_ALL, TYPES
 
 SCHEMA = "iae-diag/key-figures/1"
-
-#: French labels of the public keys, for tables and reports.
-PUBLIC_LABELS: dict[str, str] = {
-    "women": "Femmes",
-    "under_26": "Moins de 26 ans",
-    "age_50_plus": "50 ans et plus",
-    "rsa": "Bénéficiaires du RSA",
-    "ass": "Bénéficiaires de l'ASS",
-    "aah": "Bénéficiaires de l'AAH",
-    "rqth": "Travailleurs handicapés (RQTH)",
-    "job_seeker_24m_plus": "Demandeurs d'emploi depuis 24 mois ou plus",
-    "low_qualification": "Niveau inférieur au baccalauréat",
-    "qpv": "Résidents d'un quartier prioritaire (QPV)",
-}
 
 
 def _num(v: object, integer: bool = False) -> float | int | None:

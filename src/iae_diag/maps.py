@@ -24,7 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from pyproj import Transformer
 
-from iae_diag.errors import InputError
+from iae_diag.errors import require_columns
 from iae_diag.formatting import fmt_int, fmt_number, fmt_pct
 from iae_diag.geo import (
     LAMBERT93,
@@ -34,8 +34,9 @@ from iae_diag.geo import (
     metric_crs,
     reference_codes,
 )
-from iae_diag.plots import TYPE_COLORS, TYPES, WIDTH, house_style
+from iae_diag.plots import TYPE_COLORS, WIDTH, house_style
 from iae_diag.territories import Territory, dep_of_commune
+from iae_diag.vocabulary import INDICATOR_KEYS, TYPES
 
 NOTE_NO_GEO = (
     "Carte non disponible\u00a0: aucun dossier de géographie n'est configuré (variable GEO_DIR)."
@@ -606,25 +607,7 @@ SIAE_REQUIRED = (
     "code_commune",
     "etp_realises",
 )
-INDICATORS_REQUIRED = (
-    "indicator",
-    "territory_level",
-    "territory_code",
-    "year",
-    "type_siae",
-    "breakdown",
-    "value",
-)
-
-
-def _require(df: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"{what}: missing column(s) {', '.join(missing)}; expected the layout of "
-            f"docs/architecture.md ({', '.join(columns)}; columns found: "
-            f"{', '.join(map(str, df.columns))})."
-        )
+INDICATORS_REQUIRED = (*INDICATOR_KEYS, "value")
 
 
 def _titles(territory: Territory, year: int) -> dict[str, str]:
@@ -652,8 +635,8 @@ def territory_maps(
     salariés living in a QPV by département (both from the indicator table), structures by
     commune over the QPV. Département report: its communes, the structures by type, the QPV
     and the communes holding a QPV but no SIAE. A map that cannot be drawn is a note."""
-    _require(siae, SIAE_REQUIRED, "siae table given to territory_maps")
-    _require(indicators, INDICATORS_REQUIRED, "indicator table given to territory_maps")
+    require_columns(siae, SIAE_REQUIRED, "siae table given to territory_maps")
+    require_columns(indicators, INDICATORS_REQUIRED, "indicator table given to territory_maps")
     t = _titles(territory, year)
     keys = ["dep"] if territory.level == "dep" else ["etp", "qpv", "structures"]
     geo = load_geography(geo_dir)
@@ -849,7 +832,7 @@ def low_coverage_table(
     centroid to centroid) to the nearest commune holding a SIAE (in any département of the
     geography), sorted by population (descending) then code. ``formatted``: French number
     strings for display; else numbers. A French note when it cannot be built."""
-    _require(siae, SIAE_REQUIRED, "siae table given to low_coverage_table")
+    require_columns(siae, SIAE_REQUIRED, "siae table given to low_coverage_table")
     geo = load_geography(geo_dir)
     if geo is None:
         return TABLE_NO_GEO

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 
 from iae_diag.formatting import NBSP, fmt_int, fmt_pct, fmt_signed
 from iae_diag.territories import Territory
+from iae_diag.vocabulary import TYPES
 
-TYPES = ("ACI", "AI", "EI", "ETTI", "EITI")
 NO_DATA = "Données non disponibles"
 
 #: region code -> feminine plural adjective ("les SIAE franciliennes")
@@ -205,20 +205,6 @@ def structures_evolution_sentence(
     else:
         s += f" ({detail})."
     return s
-
-
-PUBLIC_LABELS = {
-    "women": "Femmes",
-    "under_26": "Moins de 26 ans",
-    "age_50_plus": "50 ans et plus",
-    "rsa": "Bénéficiaires du RSA",
-    "ass": "Bénéficiaires de l'ASS",
-    "aah": "Bénéficiaires de l'AAH",
-    "rqth": "Travailleurs handicapés (RQTH)",
-    "job_seeker_24m_plus": "Demandeurs d'emploi depuis 24 mois ou plus",
-    "low_qualification": "Niveau de formation inférieur au bac",
-    "qpv": "Résidents d'un quartier prioritaire (QPV)",
-}
 
 
 def _extreme(by_type: Mapping[str, Mapping], key: str, present: list[str], high: bool):

@@ -25,8 +25,8 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from iae_diag.formatting import fmt_int, fmt_pct  # noqa: E402
+from iae_diag.vocabulary import TYPES  # noqa: E402
 
-TYPES = ("ACI", "AI", "EI", "ETTI", "EITI")
 #: fixed colour per type of SIAE (and for all types together)
 TYPE_COLORS = {
     "ACI": "#2a9d8f",

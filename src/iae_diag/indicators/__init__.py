@@ -18,7 +18,8 @@ from iae_diag.indicators.io import (
     write_tables,
 )
 from iae_diag.indicators.sectors import load_sector_reference
-from iae_diag.indicators.tables import INDICATOR_COLUMNS, QUALITY_COLUMNS, build_tables
+from iae_diag.indicators.tables import build_tables
+from iae_diag.vocabulary import INDICATOR_COLUMNS, QUALITY_COLUMNS
 
 
 def methodology_markdown() -> str:

@@ -7,14 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from iae_diag.errors import InputError
+from iae_diag import errors
 from iae_diag.territories import FRANCE_CODE, departements, regions
-
-#: The five SIAE types, in display order.
-TYPES: tuple[str, ...] = ("ACI", "AI", "EI", "ETTI", "EITI")
-#: type_siae of the rows covering every type together.
-TYPE_ALL = "ALL"
-TYPES_WITH_ALL: tuple[str, ...] = (*TYPES, TYPE_ALL)
 
 #: Mesure code (af_mesure_dispositif_code) -> SIAE type (definitions.md, "Type of SIAE").
 MESURE_TYPES: dict[str, str] = {
@@ -41,35 +35,19 @@ DEFAULT_ANNUAL_HOURS: dict[str, float] = {
     "EITI": 1607.0,
 }
 
-#: Public keys, in display order (definitions.md, "Publics").
-PUBLIC_KEYS: tuple[str, ...] = (
-    "women",
-    "under_26",
-    "age_50_plus",
-    "rsa",
-    "ass",
-    "aah",
-    "rqth",
-    "job_seeker_24m_plus",
-    "low_qualification",
-    "qpv",
-)
-
 #: Education codes below the baccalauréat.
 LOW_QUALIFICATION_CODES = frozenset({"00", "01", "50", "51", "60", "70"})
 
-LEVELS: tuple[str, ...] = ("dep", "region", "france")
-
 
 def require_columns(df: pd.DataFrame, table: str, columns: list[str]) -> None:
-    """Raise :class:`InputError` naming every column of ``columns`` missing from ``df``."""
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"The processed table {table} lacks the column(s) {', '.join(missing)} needed by "
-            "the indicators (see docs/architecture.md, 'Processed data'). Re-run "
-            "`iae-diag ingest` with the current version."
-        )
+    """Raise :class:`InputError` naming every column of ``columns`` missing from the
+    processed table ``df``."""
+    errors.require_columns(
+        df,
+        columns,
+        f"The processed table {table}",
+        "Re-run `iae-diag ingest` with the current version.",
+    )
 
 
 def text_in(values: pd.Series, accepted: frozenset[str] | set[str]) -> np.ndarray:

@@ -7,12 +7,12 @@ import pandas as pd
 
 from iae_diag.indicators.common import (
     LOW_QUALIFICATION_CODES,
-    PUBLIC_KEYS,
     as_bool,
     require_columns,
     text_in,
 )
 from iae_diag.indicators.keys import first_of_each, positions
+from iae_diag.vocabulary import PUBLIC_KEYS
 
 CONTRACT_COLUMNS = [
     "contrat_id_ctr",

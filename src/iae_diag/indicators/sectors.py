@@ -66,17 +66,22 @@ def _read_commented_csv(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO("\n".join(kept))))
 
 
+def load_sectors() -> pd.DataFrame:
+    """The sectors of ``reference/secteurs.csv``: sector_code, label_fr (French label shown in
+    the reports and the key-figures JSON), order (int); sorted by order then code."""
+    rows = _read_commented_csv(REFERENCE_DIR / "secteurs.csv")
+    sectors = pd.DataFrame(rows, columns=["sector_code", "label_fr", "order"])
+    sectors["order"] = sectors["order"].astype(int)
+    return sectors.sort_values(["order", "sector_code"], kind="stable").reset_index(drop=True)
+
+
 def load_sector_reference(rome_file: Path | str | None = None) -> SectorReference:
     """Read ``secteurs.csv`` and the ROME prefix table (default: ``config.rome_sectors_file()``).
 
     Fails with :class:`InputError` on a missing column, an unknown sector code, a duplicated
     prefix, or a prefix that is not the start of a ROME code.
     """
-    sec_path = REFERENCE_DIR / "secteurs.csv"
-    sec_rows = _read_commented_csv(sec_path)
-    sectors = pd.DataFrame(sec_rows, columns=["sector_code", "label_fr", "order"])
-    sectors["order"] = sectors["order"].astype(int)
-    sectors = sectors.sort_values(["order", "sector_code"], kind="stable").reset_index(drop=True)
+    sectors = load_sectors()
     known = set(sectors["sector_code"])
     path = Path(rome_file) if rome_file is not None else rome_sectors_file()
     rows = _read_commented_csv(path)

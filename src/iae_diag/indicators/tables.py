@@ -18,15 +18,7 @@ import pandas as pd
 
 from iae_diag.errors import InputError
 from iae_diag.indicators.activity import counted_emi, etp_of_rows, person_ids
-from iae_diag.indicators.common import (
-    LEVELS,
-    PUBLIC_KEYS,
-    TYPE_ALL,
-    TYPES,
-    TYPES_WITH_ALL,
-    Geography,
-    require_columns,
-)
+from iae_diag.indicators.common import Geography, require_columns
 from iae_diag.indicators.eligibility import eligible_af
 from iae_diag.indicators.keys import dense_codes, distinct_pairs, first_of_each, positions
 from iae_diag.indicators.offer import af_year_table
@@ -39,34 +31,20 @@ from iae_diag.indicators.publics import (
 from iae_diag.indicators.quality import quarantine_counts
 from iae_diag.indicators.sectors import MISSING, SectorReference, load_sector_reference
 from iae_diag.processed import ProcessedData
+from iae_diag.territories import LEVELS
+from iae_diag.vocabulary import (
+    INDICATOR_COLUMNS,
+    INDICATOR_KEYS,
+    PUBLIC_KEYS,
+    QUALITY_COLUMNS,
+    SIAE_COLUMNS,
+    TYPE_ALL,
+    TYPES,
+    TYPES_WITH_ALL,
+)
 
 log = logging.getLogger(__name__)
 
-INDICATOR_COLUMNS = [
-    "indicator",
-    "territory_level",
-    "territory_code",
-    "year",
-    "type_siae",
-    "breakdown",
-    "value",
-    "numerator",
-    "denominator",
-]
-INDICATOR_KEYS = INDICATOR_COLUMNS[:6]
-QUALITY_COLUMNS = ["territory_level", "territory_code", "year", "check", "breakdown", "value"]
-SIAE_COLUMNS = [
-    "structure_id_siae",
-    "type_siae",
-    "year",
-    "code_departement",
-    "code_commune",
-    "denomination",
-    "etp_realises",
-    "hours",
-    "salaries",
-    "etp_conventionnes",
-]
 N_TYPES = len(TYPES)
 ALL_I = N_TYPES  # index of the ALL slot on the type axis of a cube
 

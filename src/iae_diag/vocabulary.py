@@ -1,0 +1,78 @@
+"""The words every part shares: SIAE types, public keys and their French labels, and the
+columns of the indicator, data-quality and SIAE tables (``docs/architecture.md``, "Indicator
+tables"; ``../shared/docs/definitions.md``). Defined once here; no I/O.
+"""
+
+from __future__ import annotations
+
+#: The five SIAE types, in display order.
+TYPES: tuple[str, ...] = ("ACI", "AI", "EI", "ETTI", "EITI")
+#: type_siae of the rows covering every type together.
+TYPE_ALL = "ALL"
+TYPES_WITH_ALL: tuple[str, ...] = (*TYPES, TYPE_ALL)
+
+#: Public keys, in display order (definitions.md, "Publics").
+PUBLIC_KEYS: tuple[str, ...] = (
+    "women",
+    "under_26",
+    "age_50_plus",
+    "rsa",
+    "ass",
+    "aah",
+    "rqth",
+    "job_seeker_24m_plus",
+    "low_qualification",
+    "qpv",
+)
+
+#: French label of each public key: the report, the CLI table and the charts say the same.
+PUBLIC_LABELS: dict[str, str] = {
+    "women": "Femmes",
+    "under_26": "Moins de 26 ans",
+    "age_50_plus": "50 ans et plus",
+    "rsa": "Bénéficiaires du RSA",
+    "ass": "Bénéficiaires de l'ASS",
+    "aah": "Bénéficiaires de l'AAH",
+    "rqth": "Travailleurs handicapés (RQTH)",
+    "job_seeker_24m_plus": "Demandeurs d'emploi depuis 24 mois ou plus",
+    "low_qualification": "Niveau inférieur au baccalauréat",
+    "qpv": "Résidents d'un quartier prioritaire (QPV)",
+}
+
+#: Columns of indicators.{parquet,csv}, in order; the first six are the key.
+INDICATOR_COLUMNS: list[str] = [
+    "indicator",
+    "territory_level",
+    "territory_code",
+    "year",
+    "type_siae",
+    "breakdown",
+    "value",
+    "numerator",
+    "denominator",
+]
+INDICATOR_KEYS: list[str] = INDICATOR_COLUMNS[:6]
+
+#: Columns of quality.{parquet,csv}, in order.
+QUALITY_COLUMNS: list[str] = [
+    "territory_level",
+    "territory_code",
+    "year",
+    "check",
+    "breakdown",
+    "value",
+]
+
+#: Columns of siae.parquet (one row per SIAE, year and département), in order.
+SIAE_COLUMNS: list[str] = [
+    "structure_id_siae",
+    "type_siae",
+    "year",
+    "code_departement",
+    "code_commune",
+    "denomination",
+    "etp_realises",
+    "hours",
+    "salaries",
+    "etp_conventionnes",
+]
