@@ -6,33 +6,11 @@ from __future__ import annotations
 import pandas as pd
 
 from iae_diag import config
+from iae_diag.vocabulary import INDICATOR_COLUMNS, SIAE_COLUMNS
 
 #: the Île-de-France geography folder of the shared material (the tests assert its counts)
 REAL_GEO_DIR = config.shared_dir() / "data" / "geo"
 
-SIAE_COLUMNS = [
-    "structure_id_siae",
-    "type_siae",
-    "year",
-    "code_departement",
-    "code_commune",
-    "denomination",
-    "etp_realises",
-    "hours",
-    "salaries",
-    "etp_conventionnes",
-]
-INDICATOR_COLUMNS = [
-    "indicator",
-    "territory_level",
-    "territory_code",
-    "year",
-    "type_siae",
-    "breakdown",
-    "value",
-    "numerator",
-    "denominator",
-]
 IDF_DEPS = ["75", "77", "78", "91", "92", "93", "94", "95"]
 
 #: (id, type, département, commune, ETP réalisés) of the year 2016

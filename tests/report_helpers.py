@@ -15,20 +15,15 @@ import numpy as np
 import pandas as pd
 
 from iae_diag.territories import deps_of_region
-
-TYPES = ("ACI", "AI", "EI", "ETTI", "EITI")
-PUBLICS = (
-    "women",
-    "under_26",
-    "age_50_plus",
-    "rsa",
-    "ass",
-    "aah",
-    "rqth",
-    "job_seeker_24m_plus",
-    "low_qualification",
-    "qpv",
+from iae_diag.vocabulary import (
+    INDICATOR_COLUMNS,
+    INDICATOR_KEYS,
+    PUBLIC_KEYS,
+    QUALITY_COLUMNS,
+    SIAE_COLUMNS,
+    TYPES,
 )
+
 SECTORS = (
     "batiment_tp",
     "nettoyage_hors_sap",
@@ -39,17 +34,6 @@ SECTORS = (
     "autres",
     "non_renseigne",
 )
-COLUMNS = [
-    "indicator",
-    "territory_level",
-    "territory_code",
-    "year",
-    "type_siae",
-    "breakdown",
-    "value",
-    "numerator",
-    "denominator",
-]
 # per type: structures, salariés per structure, ETP per structure, hours per ETP
 BASE = {
     "ACI": (19, 35, 12.0, 1600.0),
@@ -161,7 +145,7 @@ def build_tables(
                     d = totals[k]
                     add(share, level, code, y, t, c[k] / d if d else np.nan, c[k], d)
             n = c["salaries"]
-            for pi, p in enumerate(PUBLICS):
+            for pi, p in enumerate(PUBLIC_KEYS):
                 share = PUBLIC_BASE[p] + 0.01 * ((idx + pi + TYPES_INDEX.get(t, 0)) % 5)
                 num = round(share * n)
                 add("public_share", level, code, y, t, num / n if n else np.nan, num, n, p)
@@ -184,9 +168,9 @@ def build_tables(
                     tot,
                     r[5],
                 )
-    ind = pd.DataFrame(rows, columns=COLUMNS)
+    ind = pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
     ind["year"] = ind["year"].astype("int64")
-    ind = ind.sort_values(COLUMNS[:6], kind="mergesort").reset_index(drop=True)
+    ind = ind.sort_values(INDICATOR_KEYS, kind="mergesort").reset_index(drop=True)
 
     qrows = []
     for level, code in [("region", region), *[("dep", d) for d in deps]]:
@@ -198,7 +182,7 @@ def build_tables(
             qrows.append((level, code, y, "unknown_qpv_status", "", 12.0))
     quality = pd.DataFrame(
         qrows,
-        columns=["territory_level", "territory_code", "year", "check", "breakdown", "value"],
+        columns=QUALITY_COLUMNS,
     )
     srows = []
     for di, d in enumerate(deps):
@@ -221,21 +205,7 @@ def build_tables(
                             c["etp_conventionnes"] / n,
                         )
                     )
-    siae = pd.DataFrame(
-        srows,
-        columns=[
-            "structure_id_siae",
-            "type_siae",
-            "year",
-            "code_departement",
-            "code_commune",
-            "denomination",
-            "etp_realises",
-            "hours",
-            "salaries",
-            "etp_conventionnes",
-        ],
-    )
+    siae = pd.DataFrame(srows, columns=SIAE_COLUMNS)
     return ind, quality, siae
 
 

@@ -11,8 +11,7 @@ import pytest
 
 from iae_diag import config, report
 from iae_diag.formatting import fmt_int, fmt_pct
-
-TYPES = ("ACI", "AI", "EI", "ETTI", "EITI")
+from iae_diag.vocabulary import TYPES
 
 
 def pdf_pages(path: Path) -> int:

@@ -9,8 +9,10 @@ else in ``iae_diag.synth`` contains a tuning number.
 
 from __future__ import annotations
 
+from iae_diag import vocabulary
+
 #: SIAE types generated (EITI only exists from 2020: mesure EITI_DC opened on 01/12/2019).
-TYPES = ("ACI", "AI", "EI", "ETTI", "EITI")
+TYPES = vocabulary.TYPES
 EITI_FIRST_YEAR = 2020
 
 #: Annual hours of one ETP per type (``af_duree_heure_annuel_etp_valeur``); ACI/AI/EI seen in
