@@ -15,8 +15,10 @@ ORDER = ["ingest", "indicators", "synth", "report"]
 
 def main() -> int:
     here = Path(__file__).parent
-    scripts = sorted(here.glob("bench_*.py"), key=lambda p: (
-        ORDER.index(p.stem[6:]) if p.stem[6:] in ORDER else len(ORDER), p.name))
+    scripts = sorted(
+        here.glob("bench_*.py"),
+        key=lambda p: (ORDER.index(p.stem[6:]) if p.stem[6:] in ORDER else len(ORDER), p.name),
+    )
     only = set(sys.argv[1:])
     failed = 0
     for s in scripts:

@@ -56,7 +56,10 @@ def write_table(
     text = render_table(table, rows, stamp=stamp, **kwargs)
     path = folder / name
     if gz:
-        with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as f:
+        with (
+            open(path, "wb") as raw,
+            gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as f,
+        ):
             f.write(text.encode("utf-8"))
     else:
         path.write_bytes(text.encode("utf-8"))

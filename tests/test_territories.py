@@ -12,8 +12,19 @@ from iae_diag.territories import (
 
 @pytest.mark.parametrize(
     "raw, expected",
-    [("093", "93"), ("93", "93"), ("02A", "2A"), ("2a", "2A"), ("971", "971"), ("1", "01"),
-     ("001", "01"), ("", None), (None, None), ("99", None), ("20", None)],
+    [
+        ("093", "93"),
+        ("93", "93"),
+        ("02A", "2A"),
+        ("2a", "2A"),
+        ("971", "971"),
+        ("1", "01"),
+        ("001", "01"),
+        ("", None),
+        (None, None),
+        ("99", None),
+        ("20", None),
+    ],
 )
 def test_normalize_dep_code(raw, expected):
     assert normalize_dep_code(raw) == expected
