@@ -5,14 +5,18 @@ so tests and notebooks can set variables first.
 
 Environment variables (the Makefile sets them from its variables of the same meaning):
 
-| variable | meaning | default |
-|---|---|---|
-| ``IAE_DIAG_ROOT`` | project root | the folder holding ``pyproject.toml`` above this file or the cwd |
-| ``IAE_DIAG_SHARED_DIR`` | the shared material (docs, headers, real reference data) | ``<root>/../shared`` |
-| ``IAE_DIAG_HEADERS_DIR`` | the fluxIAE header layouts used by the synthetic generator | ``<shared>/data/fluxiae/headers`` |
-| ``IAE_DIAG_GEO_DIR`` | geography folder (boundaries, QPV, population) | none: reports say that maps need it |
-| ``IAE_DIAG_SALT`` | salt of the NIR hash | ``DEFAULT_SALT`` below (change it for real data) |
-| ``IAE_DIAG_ROME_SECTORS`` | a CSV overriding the ROME -> sector reference | the packaged file |
+- ``IAE_DIAG_ROOT``: project root (default: the folder holding ``pyproject.toml`` above this
+  file, or the cwd);
+- ``IAE_DIAG_SHARED_DIR``: the shared material: docs, headers, real reference data (default:
+  ``<root>/../shared``);
+- ``IAE_DIAG_HEADERS_DIR``: the fluxIAE header layouts used by the synthetic generator
+  (default: ``<shared>/data/fluxiae/headers``);
+- ``IAE_DIAG_GEO_DIR``: geography folder: boundaries, QPV, population (default: none; the
+  reports say that maps need it);
+- ``IAE_DIAG_SALT``: salt of the NIR hash (default: ``DEFAULT_SALT`` below; change it for real
+  data);
+- ``IAE_DIAG_ROME_SECTORS``: a CSV overriding the ROME -> sector reference (default: the
+  packaged file).
 """
 
 from __future__ import annotations
