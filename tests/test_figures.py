@@ -125,6 +125,18 @@ def test_json_shape_and_values(indicators):
     json.dumps(kf, allow_nan=False)  # no NaN leaks into the document
 
 
+def test_key_figures_read_no_rome_table(indicators, tmp_path, monkeypatch):
+    """The figures come from the indicator table: the ROME -> sector table (used when the
+    indicators are computed) is not read, so a broken override does not break them."""
+    bad = tmp_path / "rome.csv"
+    bad.write_text("rome_prefix,sector_code\nF,btp\n", encoding="utf-8")
+    monkeypatch.setenv("IAE_DIAG_ROME_SECTORS", str(bad))
+    with pytest.raises(InputError, match="unknown sector code 'btp'"):
+        load_sector_reference()
+    kf = key_figures(indicators, Territory("dep", "93"), 2013)
+    assert kf["hours"]["by_sector"]["Espaces verts"] == pytest.approx(7000.0)
+
+
 def test_first_year_has_no_structure_change_and_region_and_france(indicators):
     kf = key_figures(indicators, Territory("region", "11"), 2012)
     assert kf["structures_change"] == {"created": None, "closed": None, "net": None}

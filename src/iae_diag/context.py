@@ -27,7 +27,7 @@ from iae_diag.errors import InputError, ParameterError, require_columns
 from iae_diag.formatting import NBSP, fmt_int, fmt_number, fmt_pct, fmt_points, fmt_signed
 from iae_diag.indicators.sectors import MISSING as MISSING_SECTOR
 from iae_diag.indicators.sectors import OTHER as OTHER_SECTOR
-from iae_diag.indicators.sectors import load_sectors
+from iae_diag.indicators.sectors import load_sectors, sector_labels
 from iae_diag.territories import Territory, parse_territory, region_of_dep
 from iae_diag.vocabulary import INDICATOR_COLUMNS, PUBLIC_KEYS, PUBLIC_LABELS, TYPES
 
@@ -166,7 +166,7 @@ class ReportContext:
 
     @property
     def sector_labels(self) -> dict[str, str]:
-        return dict(zip(self.sectors["sector_code"], self.sectors["label_fr"], strict=True))
+        return sector_labels(self.sectors)
 
     def sub_territories(self) -> list[Territory]:
         """The départements of a region report that have data; empty for a département."""

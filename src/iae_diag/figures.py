@@ -15,7 +15,7 @@ import pandas as pd
 
 from iae_diag.errors import InputError
 from iae_diag.formatting import fmt_int, fmt_pct, fmt_signed
-from iae_diag.indicators.sectors import load_sector_reference
+from iae_diag.indicators.sectors import load_sectors, sector_labels
 from iae_diag.territories import Territory, parse_territory
 from iae_diag.vocabulary import PUBLIC_KEYS, PUBLIC_LABELS, TYPE_ALL, TYPES
 
@@ -87,10 +87,9 @@ def key_figures(indicators: pd.DataFrame, territory: Territory, year: int | None
             "by_type": {t: get(indicator, t, integer=integer) for t in TYPES},
         }
 
-    ref = load_sector_reference()
-    labels = ref.labels
+    labels = sector_labels(load_sectors())
     table_sectors = set(rows.loc[rows["indicator"] == "hours_by_sector", "breakdown"])
-    sectors = [c for c in ref.codes if c in table_sectors] + sorted(table_sectors - set(ref.codes))
+    sectors = [c for c in labels if c in table_sectors] + sorted(table_sectors - set(labels))
 
     def sector_hours(type_siae: str) -> dict:
         return {labels.get(c, c): get("hours_by_sector", type_siae, c) for c in sectors}

@@ -41,7 +41,7 @@ class SectorReference:
 
     @property
     def labels(self) -> dict[str, str]:
-        return dict(zip(self.sectors["sector_code"], self.sectors["label_fr"], strict=True))
+        return sector_labels(self.sectors)
 
     def sector_of(self, rome: object) -> str:
         """Sector code of one ROME code (longest matching prefix; see module docstring)."""
@@ -73,6 +73,11 @@ def load_sectors() -> pd.DataFrame:
     sectors = pd.DataFrame(rows, columns=["sector_code", "label_fr", "order"])
     sectors["order"] = sectors["order"].astype(int)
     return sectors.sort_values(["order", "sector_code"], kind="stable").reset_index(drop=True)
+
+
+def sector_labels(sectors: pd.DataFrame) -> dict[str, str]:
+    """Sector code -> French label, in the order of ``sectors`` (see :func:`load_sectors`)."""
+    return dict(zip(sectors["sector_code"], sectors["label_fr"], strict=True))
 
 
 def load_sector_reference(rome_file: Path | str | None = None) -> SectorReference:
