@@ -128,3 +128,19 @@ def test_png_is_deterministic_and_closes_the_figure():
     b = plots.figure_png(plots.publics_shares(df, 2013, SRC))
     assert a == b and a[:8] == b"\x89PNG\r\n\x1a\n"
     assert plt.get_fignums() == []
+
+
+def test_a_sector_keeps_its_colour_when_another_is_absent():
+    from iae_diag.indicators.sectors import load_sectors
+
+    reference = list(load_sectors()["label_fr"])
+    colors = plots.sector_colors(reference)
+    assert len(set(colors.values())) == len(reference)  # no two sectors share a colour
+    sec = pd.DataFrame(  # the first sector of the reference is absent
+        {"type_siae": ["ALL", "ALL"], "label": [reference[2], reference[-1]], "share": [0.3, 0.7]}
+    )
+    fig = plots.sector_shares_by_type(sec, 2013, SRC, colors)
+    bars = fig.axes[0].patches
+    hexa = tuple(int(colors[reference[2]][i : i + 2], 16) / 255 for i in (1, 3, 5))
+    assert bars[0].get_facecolor()[:3] == pytest.approx(hexa)
+    plt.close(fig)

@@ -757,7 +757,9 @@ def show_sectors(ctx: ReportContext) -> HTML:
                 caption=f"Répartition des heures travaillées par secteur, en %, {y}",
             ),
             figure_html(
-                plots.sector_shares_by_type(pd.DataFrame(chart), y, ctx.source),
+                plots.sector_shares_by_type(
+                    pd.DataFrame(chart), y, ctx.source, plots.sector_colors(list(labels.values()))
+                ),
                 f"Heures travaillées par secteur et type de SIAE en {y}",
             ),
             para(

@@ -50,6 +50,7 @@ SECTOR_PALETTE = (
     "#adb5bd",
     "#6c757d",
     "#dee2e6",
+    "#495057",
 )
 STYLE = {
     "font.family": "DejaVu Sans",
@@ -284,15 +285,24 @@ def publics_over_time(df: pd.DataFrame, source: str) -> Figure:
         )
 
 
-def sector_shares_by_type(df: pd.DataFrame, year: int, source: str) -> Figure:
+def sector_colors(labels: list[str]) -> dict[str, str]:
+    """Colour of each sector label, given every label of the reference in its order, so that
+    a sector keeps its colour from one chart (and one report) to the next."""
+    return {lab: SECTOR_PALETTE[i % len(SECTOR_PALETTE)] for i, lab in enumerate(labels)}
+
+
+def sector_shares_by_type(
+    df: pd.DataFrame, year: int, source: str, colors: dict[str, str] | None = None
+) -> Figure:
     """Share of the hours worked by sector, for all types (``type_siae`` = ``ALL``) and each
     type: 100 % stacked bars (columns ``type_siae``, ``label``, ``share``), sectors in the
-    given row order."""
+    given row order. ``colors``: label -> colour (:func:`sector_colors` of the reference);
+    by default the palette in the row order."""
     _require(df, ["type_siae", "label", "share"], "sector_shares_by_type")
     order_types = ["ALL", *_types_in(df[df["type_siae"] != "ALL"])]
     order_types = [t for t in order_types if t in set(df["type_siae"])]
     labels = list(dict.fromkeys(df["label"]))
-    colors = {lab: SECTOR_PALETTE[i % len(SECTOR_PALETTE)] for i, lab in enumerate(labels)}
+    colors = {**sector_colors(labels), **(colors or {})}
     piv = (
         df.pivot_table(index="type_siae", columns="label", values="share", aggfunc="sum")
         .reindex(index=order_types, columns=labels)
