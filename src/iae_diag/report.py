@@ -605,16 +605,16 @@ def cli_main(args: argparse.Namespace) -> int:
         pfile = ensure_region_params(str(args.region), paths.params)
         territories = load_params(pfile, str(args.region))
     geo = config.geo_dir()
+    year = int(args.year) if args.year else latest_year(processed)
     results = run_reports(
         territories,
-        args.year,
+        year,
         processed,
         reports,
         jobs=args.jobs,
         pdf=not args.no_pdf,
         geo_dir=geo if geo and geo.is_dir() else None,
     )
-    year = args.year or latest_year(processed)
     failed = [r for r in results if not r.ok]
     print(
         f"iae-diag report: {len(results) - len(failed)}/{len(results)} rendered into "
