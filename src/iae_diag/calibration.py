@@ -22,6 +22,7 @@ import pandas as pd
 
 from iae_diag import config
 from iae_diag.errors import InputError, require_columns
+from iae_diag.figures import value_index
 from iae_diag.formatting import fmt_number, fmt_pct
 from iae_diag.vocabulary import INDICATOR_KEYS
 
@@ -64,12 +65,9 @@ class _Lookup:
             "The indicator table",
             "Write it with `iae-diag indicators`.",
         )
-        d = df.copy()
-        d["breakdown"] = d["breakdown"].fillna("").astype(str)
-        d["territory_code"] = d["territory_code"].astype(str)
-        self.index = d.set_index(INDICATOR_KEYS)["value"].sort_index()
-        self.years = set(int(y) for y in d["year"].unique())
-        self.sectors = sorted(set(d.loc[d["indicator"] == "hours_share_by_sector", "breakdown"]))
+        self.values = value_index(df)
+        self.years = set(int(y) for y in df["year"].unique())
+        self.sectors = sorted({k[5] for k in self.values if k[0] == "hours_share_by_sector"})
 
     def get(
         self,
@@ -80,11 +78,8 @@ class _Lookup:
         type_siae: str = "ALL",
         breakdown: str = "",
     ) -> float:
-        key = (indicator, level, str(code), int(year), type_siae, breakdown)
-        if key not in self.index.index:
-            return float("nan")
-        v = self.index.loc[key]
-        return float(v.iloc[0] if isinstance(v, pd.Series) else v)
+        v = self.values.get((indicator, level, str(code), int(year), type_siae, breakdown))
+        return float("nan") if v is None else float(v)
 
 
 def _tol(block: dict, default: float) -> object:

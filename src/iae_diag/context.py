@@ -24,6 +24,7 @@ from IPython.display import HTML, Markdown
 
 from iae_diag import __version__, config, narrative, plots
 from iae_diag.errors import InputError, ParameterError, require_columns
+from iae_diag.figures import key_figures, value_index
 from iae_diag.formatting import NBSP, fmt_int, fmt_number, fmt_pct, fmt_points, fmt_signed
 from iae_diag.indicators.sectors import MISSING as MISSING_SECTOR
 from iae_diag.indicators.sectors import OTHER as OTHER_SECTOR
@@ -245,30 +246,9 @@ def build_context(
         index=ind.index,
     )
     rows = ind[mask].reset_index(drop=True)
-    values = {
-        (
-            r.indicator,
-            r.territory_level,
-            r.territory_code,
-            int(r.year),
-            r.type_siae,
-            r.breakdown,
-        ): r.value
-        for r in rows[
-            [
-                "indicator",
-                "territory_level",
-                "territory_code",
-                "year",
-                "type_siae",
-                "breakdown",
-                "value",
-            ]
-        ].itertuples(index=False)
-    }
     sectors = load_sectors()
-    kf = compute_key_figures(ind, terr, y)
-    prev = compute_key_figures(ind, terr, y - 1) if (y - 1) in years else None
+    kf = key_figures(ind, terr, y)
+    prev = key_figures(ind, terr, y - 1) if (y - 1) in years else None
     return ReportContext(
         territory=terr,
         year=y,
@@ -289,16 +269,8 @@ def build_context(
         key_figures=kf,
         previous_key_figures=prev,
         source=plots.source_line(extract_date(manifest)),
-        _values=values,
+        _values=value_index(rows),
     )
-
-
-def compute_key_figures(indicators: pd.DataFrame, territory: Territory, year: int) -> dict:
-    """The key-figures document (schema ``iae-diag/key-figures/1``), built by
-    :func:`iae_diag.figures.key_figures` from the indicator table."""
-    from iae_diag.figures import key_figures
-
-    return key_figures(indicators, territory, year)
 
 
 # --------------------------------------------------------------------------------------------

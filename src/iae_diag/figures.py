@@ -17,9 +17,21 @@ from iae_diag.errors import InputError
 from iae_diag.formatting import fmt_int, fmt_pct, fmt_signed
 from iae_diag.indicators.sectors import load_sectors, sector_labels
 from iae_diag.territories import Territory, parse_territory
-from iae_diag.vocabulary import PUBLIC_KEYS, PUBLIC_LABELS, TYPE_ALL, TYPES
+from iae_diag.vocabulary import INDICATOR_KEYS, PUBLIC_KEYS, PUBLIC_LABELS, TYPE_ALL, TYPES
 
 SCHEMA = "iae-diag/key-figures/1"
+
+
+def value_index(indicators: pd.DataFrame) -> dict[tuple[str, str, str, int, str, str], float]:
+    """The value of each row of the indicator table by its key (indicator, territory_level,
+    territory_code, year, type_siae, breakdown): codes as str, year as int, a missing
+    breakdown as ``""``."""
+    return {
+        (i, lv, str(c), int(y), t, "" if b is None or pd.isna(b) else str(b)): v
+        for i, lv, c, y, t, b, v in indicators[[*INDICATOR_KEYS, "value"]].itertuples(
+            index=False, name=None
+        )
+    }
 
 
 def _num(v: object, integer: bool = False) -> float | int | None:
@@ -71,15 +83,11 @@ def key_figures(indicators: pd.DataFrame, territory: Territory, year: int | None
     None means the latest year of the territory."""
     rows = _select(indicators, territory, year)
     year = int(rows["year"].iloc[0])
-    val = {
-        (i, t, b): v
-        for i, t, b, v in rows[["indicator", "type_siae", "breakdown", "value"]].itertuples(
-            index=False, name=None
-        )
-    }
+    val = value_index(rows)
+    level, code = territory.level, territory.code
 
     def get(indicator: str, type_siae: str = TYPE_ALL, breakdown: str = "", integer=False):
-        return _num(val.get((indicator, type_siae, breakdown)), integer)
+        return _num(val.get((indicator, level, code, year, type_siae, breakdown)), integer)
 
     def by_type(indicator: str, integer: bool = False) -> dict:
         return {

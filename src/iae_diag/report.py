@@ -382,11 +382,11 @@ def _alive(km) -> bool:
 
 def key_figures_json(job: Job, terr: Territory) -> str:
     """The key-figures document of the report, as written beside it."""
-    from iae_diag.context import compute_key_figures, load_tables
-    from iae_diag.figures import to_json
+    from iae_diag.context import load_tables
+    from iae_diag.figures import key_figures, to_json
 
     ind, _q, _s, _m = load_tables(Path(job.processed_dir))
-    return to_json(compute_key_figures(ind, terr, int(job.year)))
+    return to_json(key_figures(ind, terr, int(job.year)))
 
 
 def _short_error(exc: BaseException) -> str:
