@@ -19,21 +19,13 @@ from iae_diag.vocabulary import (
     INDICATOR_COLUMNS,
     INDICATOR_KEYS,
     PUBLIC_KEYS,
+    PUBLISHED_SECTORS,
     QUALITY_COLUMNS,
     SIAE_COLUMNS,
     TYPES,
 )
 
-SECTORS = (
-    "batiment_tp",
-    "nettoyage_hors_sap",
-    "espaces_verts",
-    "services_aux_personnes",
-    "collecte_tri_recyclage",
-    "transport_logistique",
-    "autres",
-    "non_renseigne",
-)
+SECTORS = PUBLISHED_SECTORS
 # per type: structures, salariés per structure, ETP per structure, hours per ETP
 BASE = {
     "ACI": (19, 35, 12.0, 1600.0),

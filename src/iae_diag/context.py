@@ -26,15 +26,20 @@ from iae_diag import __version__, config, narrative, plots
 from iae_diag.errors import InputError, ParameterError, require_columns
 from iae_diag.figures import key_figures, value_index
 from iae_diag.formatting import NBSP, fmt_int, fmt_number, fmt_pct, fmt_points, fmt_signed
-from iae_diag.indicators.sectors import MISSING as MISSING_SECTOR
-from iae_diag.indicators.sectors import OTHER as OTHER_SECTOR
 from iae_diag.indicators.sectors import load_sectors, sector_labels
 from iae_diag.territories import Territory, parse_territory, region_of_dep
-from iae_diag.vocabulary import INDICATOR_COLUMNS, PUBLIC_KEYS, PUBLIC_LABELS, TYPES
+from iae_diag.vocabulary import (
+    INDICATOR_COLUMNS,
+    PUBLIC_KEYS,
+    PUBLIC_LABELS,
+    SECTOR_MISSING,
+    SECTOR_OTHER,
+    TYPES,
+)
 
 PUBLICS_OVER_TIME = ("women", "under_26", "age_50_plus", "rsa", "job_seeker_24m_plus", "qpv")
 #: sectors left out of the rankings of the sentences ("Autres", "Non renseigné")
-UNRANKED_SECTORS = (OTHER_SECTOR, MISSING_SECTOR)
+UNRANKED_SECTORS = (SECTOR_OTHER, SECTOR_MISSING)
 LOW_COVERAGE_ROWS = 15
 QUALITY_LABELS = {
     "af_address_fallback": (

@@ -1,6 +1,7 @@
-"""The words every part shares: SIAE types, public keys and their French labels, and the
-columns of the indicator, data-quality and SIAE tables (``docs/architecture.md``, "Indicator
-tables"; ``../shared/docs/definitions.md``). Defined once here; no I/O.
+"""The words every part shares: SIAE types, public keys and their French labels, sector
+codes, and the columns of the indicator, data-quality and SIAE tables
+(``docs/architecture.md``, "Indicator tables"; ``../shared/docs/definitions.md``). Defined once
+here; no I/O.
 """
 
 from __future__ import annotations
@@ -38,6 +39,23 @@ PUBLIC_LABELS: dict[str, str] = {
     "low_qualification": "Niveau inférieur au baccalauréat",
     "qpv": "Résidents d'un quartier prioritaire (QPV)",
 }
+
+#: Sector of the hours whose valid ROME code no prefix of the reference covers.
+SECTOR_OTHER = "autres"
+#: Sector of the hours with no contract, no ROME code or a malformed one.
+SECTOR_MISSING = "non_renseigne"
+#: The sectors of the published diagnostic (definitions.md, "Sectors"), then "Autres" and
+#: "Non renseigné": ``reference/secteurs.csv`` holds these, and more.
+PUBLISHED_SECTORS: tuple[str, ...] = (
+    "batiment_tp",
+    "nettoyage_hors_sap",
+    "espaces_verts",
+    "services_aux_personnes",
+    "collecte_tri_recyclage",
+    "transport_logistique",
+    SECTOR_OTHER,
+    SECTOR_MISSING,
+)
 
 #: Columns of indicators.{parquet,csv}, in order; the first six are the key.
 INDICATOR_COLUMNS: list[str] = [

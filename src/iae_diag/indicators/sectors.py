@@ -19,11 +19,12 @@ import pandas as pd
 
 from iae_diag.config import REFERENCE_DIR, rome_sectors_file
 from iae_diag.errors import InputError
+from iae_diag.vocabulary import SECTOR_MISSING, SECTOR_OTHER
 
 #: Sector of a valid ROME code no prefix covers.
-OTHER = "autres"
+OTHER = SECTOR_OTHER
 #: Sector of hours with no contract, no ROME code or a malformed one.
-MISSING = "non_renseigne"
+MISSING = SECTOR_MISSING
 #: A ROME (v3) job code: one letter A-N then four digits.
 ROME_PATTERN = re.compile(r"^[A-N]\d{4}$")
 

@@ -179,16 +179,8 @@ ZRR_SHARE = 0.01
 
 # --- sectors (hours shares by type; targeted entries of targets.yaml override these) -------
 
-SECTORS = (
-    "batiment_tp",
-    "nettoyage_hors_sap",
-    "espaces_verts",
-    "services_aux_personnes",
-    "collecte_tri_recyclage",
-    "transport_logistique",
-    "autres",
-    "non_renseigne",
-)
+#: Sectors the generated hours fall in: those of the published diagnostic.
+SECTORS = vocabulary.PUBLISHED_SECTORS
 #: 2013 hours mix by type. The values published in targets.yaml are repeated here (checked at
 #: run time); the others are chosen so that the published overall shares hold given the
 #: published ETP shares: EI bâtiment 19.5 %, EI nettoyage 30 % + collecte 18 % (= 48 %), ETTI
