@@ -28,19 +28,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: Mesure (dispositif) codes known in the ASP referentials (fluxiae-format.md 3.2).
-MESURE_CODES = (
-    "ACI_DC",
-    "ACI_MP",
-    "AI_DC",
-    "EI_DC",
-    "EI_MP",
-    "ETTI_DC",
-    "EITI_DC",
-    "FDI_DC",
-    "ACIPA_DC",
-    "EIPA_DC",
-)
+from iae_diag.vocabulary import MESURE_TYPES
+
+#: Mesure (dispositif) codes known in the ASP referentials (fluxiae-format.md 3.2): those of
+#: the five SIAE types, and FDI (not an SIAE: its annexes are not counted).
+MESURE_CODES = (*MESURE_TYPES, "FDI_DC")
 
 #: Plausible calendar years for any date or year of the fluxIAE (ASP extranet records go back
 #: to the 1990s at most; birth years are checked separately).

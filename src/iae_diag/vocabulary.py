@@ -12,6 +12,20 @@ TYPES: tuple[str, ...] = ("ACI", "AI", "EI", "ETTI", "EITI")
 TYPE_ALL = "ALL"
 TYPES_WITH_ALL: tuple[str, ...] = (*TYPES, TYPE_ALL)
 
+#: Mesure code (af_mesure_dispositif_code) -> SIAE type (definitions.md, "Type of SIAE"); any
+#: other code but an FDI one is an input error.
+MESURE_TYPES: dict[str, str] = {
+    "ACI_DC": "ACI",
+    "ACI_MP": "ACI",
+    "ACIPA_DC": "ACI",
+    "EI_DC": "EI",
+    "EI_MP": "EI",
+    "EIPA_DC": "EI",
+    "AI_DC": "AI",
+    "ETTI_DC": "ETTI",
+    "EITI_DC": "EITI",
+}
+
 #: Public keys, in display order (definitions.md, "Publics").
 PUBLIC_KEYS: tuple[str, ...] = (
     "women",

@@ -10,19 +10,6 @@ import pandas as pd
 from iae_diag import errors
 from iae_diag.territories import FRANCE_CODE, departements, regions
 
-#: Mesure code (af_mesure_dispositif_code) -> SIAE type (definitions.md, "Type of SIAE").
-MESURE_TYPES: dict[str, str] = {
-    "ACI_DC": "ACI",
-    "ACI_MP": "ACI",
-    "ACIPA_DC": "ACI",
-    "EI_DC": "EI",
-    "EI_MP": "EI",
-    "EIPA_DC": "EI",
-    "AI_DC": "AI",
-    "ETTI_DC": "ETTI",
-    "EITI_DC": "EITI",
-}
-
 #: AF states whose annexes count (definitions.md, "Eligible AF").
 ELIGIBLE_STATES = frozenset({"VALIDE", "PROVISOIRE", "CLOTURE"})
 

@@ -6,13 +6,9 @@ import numpy as np
 import pandas as pd
 
 from iae_diag.errors import InputError
-from iae_diag.indicators.common import (
-    DEFAULT_ANNUAL_HOURS,
-    ELIGIBLE_STATES,
-    MESURE_TYPES,
-    require_columns,
-)
+from iae_diag.indicators.common import DEFAULT_ANNUAL_HOURS, ELIGIBLE_STATES, require_columns
 from iae_diag.territories import dep_of_commune, normalize_dep_code
+from iae_diag.vocabulary import MESURE_TYPES
 
 AF_COLUMNS = [
     "af_id_annexe_financiere",
