@@ -243,17 +243,11 @@ def build_context(
         codes |= {("dep", d) for d in terr.departements()}
     else:
         codes.add(("region", region_of_dep(terr.code)))
-    mask = pd.Series(
-        [
-            (lv, c) in codes
-            for lv, c in zip(ind["territory_level"], ind["territory_code"], strict=True)
-        ],
-        index=ind.index,
-    )
-    rows = ind[mask].reset_index(drop=True)
+    pairs = pd.MultiIndex.from_arrays([ind["territory_level"], ind["territory_code"]])
+    rows = ind[pairs.isin(sorted(codes))].reset_index(drop=True)
     sectors = load_sectors()
-    kf = key_figures(ind, terr, y)
-    prev = key_figures(ind, terr, y - 1) if (y - 1) in years else None
+    kf = key_figures(rows, terr, y)  # rows hold every row of the territory
+    prev = key_figures(rows, terr, y - 1) if (y - 1) in years else None
     return ReportContext(
         territory=terr,
         year=y,
