@@ -813,17 +813,6 @@ def _arrondissement_note(
     )
 
 
-LOW_COVERAGE_COLUMNS = [
-    "Code commune",
-    "Commune",
-    "Département",
-    "Population",
-    "Nombre de QPV",
-    "Distance à la SIAE la plus proche (km)",
-    "Commune de la SIAE la plus proche",
-]
-
-
 def low_coverage_table(
     territory: Territory, year: int, siae: pd.DataFrame, geo_dir, formatted: bool = True
 ) -> pd.DataFrame | str:
