@@ -321,10 +321,6 @@ def _out(parts: list[str]) -> HTML:
     return HTML('<div class="iae-section">' + "".join(parts) + "</div>")
 
 
-def _fmt_rate(x: float | None) -> str:
-    return fmt_pct(x) if x is not None else "n.d."
-
-
 def _share(num: float | None, den: float | None) -> float | None:
     if num is None or not den:
         return None
@@ -366,7 +362,7 @@ def show_key_figures(ctx: ReportContext) -> HTML:
         ("Salariés en insertion", "salaries", fmt_int, "rel"),
         ("ETP réalisés", "etp_realises", fmt_int, "rel"),
         ("ETP conventionnés", "etp_conventionnes", fmt_int, "rel"),
-        ("Taux de réalisation", "taux_realisation", _fmt_rate, "pts"),
+        ("Taux de réalisation", "taux_realisation", fmt_pct, "pts"),
         ("Heures travaillées", "hours", fmt_int, "rel"),
         ("Créations de SIAE", "structures_created", fmt_int, "abs"),
         ("Fermetures de SIAE", "structures_closed", fmt_int, "abs"),
@@ -423,9 +419,9 @@ def show_offer(ctx: ReportContext) -> HTML:
                 t,
                 fmt_int(s or 0),
                 fmt_int(sal or 0),
-                _fmt_rate(ss),
+                fmt_pct(ss),
                 fmt_int(etp or 0),
-                _fmt_rate(es),
+                fmt_pct(es),
             ]
         )
         if sal:
@@ -483,7 +479,7 @@ def show_etp(ctx: ReportContext) -> HTML:
                 "Ensemble" if t == "ALL" else t,
                 fmt_int(conv or 0),
                 fmt_int(real or 0),
-                _fmt_rate(ctx.value("taux_realisation", y, t)),
+                fmt_pct(ctx.value("taux_realisation", y, t)),
             ]
         )
         if t != "ALL" and (conv or real):
@@ -581,8 +577,8 @@ def show_publics(ctx: ReportContext) -> HTML:
     rows, chart = [], []
     for k in PUBLIC_KEYS:
         rows.append(
-            [PUBLIC_LABELS[k], _fmt_rate(_public(ctx, k, y))]
-            + [_fmt_rate(_public(ctx, k, y, t)) for t in present]
+            [PUBLIC_LABELS[k], fmt_pct(_public(ctx, k, y))]
+            + [fmt_pct(_public(ctx, k, y, t)) for t in present]
         )
         v = _public(ctx, k, y)
         if v is not None:
@@ -617,7 +613,7 @@ def show_publics_over_time(ctx: ReportContext) -> HTML:
     rows, chart = [], []
     for k in PUBLIC_KEYS:
         vals = [_public(ctx, k, yr) for yr in years]
-        rows.append([PUBLIC_LABELS[k], *[_fmt_rate(v) for v in vals]])
+        rows.append([PUBLIC_LABELS[k], *[fmt_pct(v) for v in vals]])
         if k in PUBLICS_OVER_TIME:
             chart += [
                 {"year": yr, "label": PUBLIC_LABELS[k], "share": v}
@@ -653,8 +649,8 @@ def show_publics_by_territory(ctx: ReportContext) -> HTML:
         if not subs:
             return _out([note(f"Aucun département de la région n'a de données en {y}.")])
         rows = [
-            [PUBLIC_LABELS[k], _fmt_rate(_public(ctx, k, y))]
-            + [_fmt_rate(_public(ctx, k, y, terr=d)) for d in subs]
+            [PUBLIC_LABELS[k], fmt_pct(_public(ctx, k, y))]
+            + [fmt_pct(_public(ctx, k, y, terr=d)) for d in subs]
             for k in PUBLIC_KEYS
         ]
         legend = "Départements : " + ", ".join(f"{d.code} {d.name}" for d in subs) + "."
@@ -680,8 +676,8 @@ def show_publics_by_territory(ctx: ReportContext) -> HTML:
         rows.append(
             [
                 PUBLIC_LABELS[k],
-                _fmt_rate(a),
-                _fmt_rate(b),
+                fmt_pct(a),
+                fmt_pct(b),
                 fmt_points(a - b) if a is not None and b is not None else "n.d.",
             ]
         )
@@ -709,9 +705,7 @@ def show_sectors(ctx: ReportContext) -> HTML:
     codes = [c for c in ctx.sectors["sector_code"] if any(shares[t][c] for t in shares)]
     if not codes or not ctx.value("hours", y):
         return _out([note(f"Aucune heure travaillée n'est rattachée à un secteur en {y}.")])
-    rows = [
-        [labels[c], *[_fmt_rate(shares[t][c] or 0.0) for t in ("ALL", *present)]] for c in codes
-    ]
+    rows = [[labels[c], *[fmt_pct(shares[t][c] or 0.0) for t in ("ALL", *present)]] for c in codes]
     rows.append(
         ["Heures travaillées", *[fmt_int(ctx.value("hours", y, t)) for t in ("ALL", *present)]]
     )
@@ -767,7 +761,7 @@ def show_sectors_change(ctx: ReportContext) -> HTML:
         )
         if not a and not b:
             continue
-        row = [labels[c], _fmt_rate(a or 0.0), _fmt_rate(b or 0.0)]
+        row = [labels[c], fmt_pct(a or 0.0), fmt_pct(b or 0.0)]
         row += [
             fmt_points(
                 (ctx.value("hours_share_by_sector", y, t, c) or 0.0)
@@ -826,7 +820,7 @@ def show_territories(ctx: ReportContext) -> HTML:
             fmt_int(ctx.value("salaries", y, terr=terr) or 0),
             fmt_int(ctx.value("etp_realises", y, terr=terr) or 0),
             fmt_int(ctx.value("etp_conventionnes", y, terr=terr) or 0),
-            _fmt_rate(ctx.value("taux_realisation", y, terr=terr)),
+            fmt_pct(ctx.value("taux_realisation", y, terr=terr)),
             fmt_signed((n1 or 0) - (n0 or 0)) if y0 < y else "n.d.",
         ]
         if per10k:
