@@ -335,7 +335,7 @@ def _share(num: float | None, den: float | None) -> float | None:
 def show_title(ctx: ReportContext) -> HTML:
     """Title block: territory, year, data vintage."""
     t = ctx.territory
-    name = f"{t.name} ({t.code})" if t.level == "dep" else f"Région {t.name}"
+    name = t.label() if t.level == "dep" else f"Région {t.name}"
     stamp = extract_date(ctx.manifest)
     return _out(
         [
@@ -842,14 +842,14 @@ def show_territories(ctx: ReportContext) -> HTML:
         subs = ctx.sub_territories()
         if not subs:
             return _out([note(f"Aucun département de la région n'a de données en {y}.")])
-        rows = [row(d, f"{d.name} ({d.code})") for d in subs]
+        rows = [row(d, d.label()) for d in subs]
         rows.append(row(ctx.territory, "Ensemble de la région"))
         parts = [
             table_html(header, rows, caption=f"Comparaison des départements, {y}", cls="wide")
         ]
     else:
         parent = ctx.parent()
-        rows = [row(ctx.territory, f"{ctx.territory.name} ({ctx.territory.code})")]
+        rows = [row(ctx.territory, ctx.territory.label())]  # a département
         if parent is not None:
             rows.append(row(parent, f"Région {parent.name}"))
         parts = [

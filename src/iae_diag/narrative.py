@@ -55,7 +55,7 @@ def subject(territory: Territory) -> str:
         adj = REGION_ADJECTIVES.get(territory.code)
         return f"les SIAE {adj}" if adj else f"les SIAE de la région {territory.name}"
     if territory.level == "dep":
-        return f"les SIAE du département {territory.name} ({territory.code})"
+        return f"les SIAE du département {territory.label()}"
     return "les SIAE de France"
 
 
@@ -64,7 +64,7 @@ def territory_noun(territory: Territory) -> str:
     if territory.level == "region":
         return f"La région {territory.name}"
     if territory.level == "dep":
-        return f"Le département {territory.name} ({territory.code})"
+        return f"Le département {territory.label()}"
     return "La France"
 
 
