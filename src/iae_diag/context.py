@@ -928,12 +928,11 @@ def show_maps(ctx: ReportContext) -> HTML:
     return _out(parts)
 
 
-def show_methodology(ctx: ReportContext) -> Markdown | HTML:
+def show_methodology(ctx: ReportContext) -> Markdown:
     """The methodology page of the indicators (French Markdown)."""
-    if importlib.util.find_spec("iae_diag.indicators") is None:
-        return _out([note("La page de méthodologie n'est pas disponible dans cette version.")])
-    ind = importlib.import_module("iae_diag.indicators")
-    text = ind.methodology_markdown().lstrip()
+    from iae_diag.indicators import methodology_markdown
+
+    text = methodology_markdown().lstrip()
     first, _, rest = text.partition("\n")
     if first.strip().lower() in ("## méthodologie", "# méthodologie"):
         text = rest  # the notebook already titles the section

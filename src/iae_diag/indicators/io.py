@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 from pathlib import Path
 
@@ -97,24 +96,16 @@ def load_siae(processed_dir: Path | str) -> pd.DataFrame:
 
 
 def _population() -> pd.DataFrame | None:
-    """Population by département from the configured geography folder, when both the folder
-    and the geography module are available."""
+    """Population by département from the configured geography folder, None without one."""
     from iae_diag.config import geo_dir
 
     gdir = geo_dir()
     if gdir is None:
         log.info("no geography folder configured: coverage per 10 000 inhabitants skipped")
         return None
-    try:
-        geo = importlib.import_module("iae_diag.geo")
-    except ModuleNotFoundError:
-        log.info("iae_diag.geo is not available: coverage per 10 000 inhabitants skipped")
-        return None
-    reader = getattr(geo, "population_by_departement", None)
-    if reader is None:
-        log.info("iae_diag.geo has no population_by_departement: coverage skipped")
-        return None
-    return reader(gdir)
+    from iae_diag.geo import population_by_departement  # geopandas: imported when needed
+
+    return population_by_departement(gdir)
 
 
 def cli_main(args: argparse.Namespace) -> int:
