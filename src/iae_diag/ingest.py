@@ -360,15 +360,35 @@ def _pipes_per_line(arr: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return counts
 
 
+def _separator_hint(line: bytes, target: int) -> str:
+    """Suffix of a broken line's quarantine value, ``: wrong separator on this line (...)``,
+    when the line holds ``;``, a tab or ``,`` where ``|`` is expected (at least half as many
+    as the header's separators), else ""; never any value of the line."""
+    n, sep = max((line.count(s), s) for s in (b",", b"\t", b";"))
+    if n < max(1, target // 2):
+        return ""
+    return f": wrong separator on this line ({n + 1} fields separated by {sep.decode()!r})"
+
+
 def _frame_slow(
-    data: bytes, body_start: int, end: int, ncols: int, first_line: int, where: str
+    data: bytes,
+    body_start: int,
+    end: int,
+    ncols: int,
+    first_line: int,
+    where: str,
+    fin: int | None = None,
 ) -> Framed:
     """Records when some lines do not hold ``ncols`` fields: embedded newlines are glued
-    back. A line without any ``|`` right after a complete row, and not followed by a line
-    starting with ``|``, continues that row's last field; otherwise a short line joins the
-    following lines while the field count stays within the header's (this covers "newline
-    followed by ``|``" and a newline in the middle of a field). Blank lines are skipped; what
-    cannot be completed is a bad record (quarantined as ``wrong_field_count``)."""
+    back. A short line joins the following lines when that gives exactly the header's field
+    count (this covers "newline followed by ``|``", the pilotage rule, and a newline in the
+    middle of a field). A non-empty line without any ``|`` right after a complete row (or
+    after another such line) that cannot be completed that way is ambiguous: a newline inside
+    the row's last field, or a broken row (e.g. written with ``;``). By default it is a broken
+    row; when ``fin`` (the FIN count) only matches the reading where every ambiguous line
+    continues the last field, they are all glued; when it matches neither reading, InputError.
+    Blank lines are skipped; what cannot be completed is a bad record (quarantined as
+    ``wrong_field_count``)."""
     arr = np.frombuffer(data, dtype=np.uint8, count=end - body_start, offset=body_start)
     nls = np.flatnonzero(arr == 10)
     starts = np.concatenate(([0], nls + 1))
@@ -398,9 +418,17 @@ def _frame_slow(
     glue: list[int] = []  # line indexes whose ending newline is inside a field
     bad: list[tuple[int, str]] = []
     drop: list[tuple[int, int]] = []  # line index ranges removed from the body
+    ambiguous: list[int] = []  # no "|", after a complete row: last field goes on, or broken
     blank = 0
     last_good_end = -2  # index of the last line of the last complete record
     done_until = -1
+
+    def broken(i: int) -> tuple[int, str]:
+        line = data[body_start + starts[i] : body_start + ends[i]]
+        n = int(counts[i]) + 1
+        found = f"{n} field{'s' if n > 1 else ''}, expected {ncols}"
+        return first_line + i, found + _separator_hint(line, target)
+
     for i in abnormal.tolist():
         if i <= done_until:
             continue
@@ -414,8 +442,8 @@ def _frame_slow(
         )
         next_starts_with_pipe = i + 1 < n_lines and first_byte[i + 1] == 124
         if counts[i] == 0 and prev_complete and not next_starts_with_pipe:
-            # no field separator, after a complete row: the row's last field goes on
-            glue.append(i - 1)
+            # no field separator, after a complete row: decided below, for all such lines
+            ambiguous.append(i)
             is_start[i] = False
             last_good_end = done_until = i
             continue
@@ -431,7 +459,7 @@ def _frame_slow(
             is_start[i + 1 : j + 1] = False
             last_good_end = done_until = j
         elif counts[i] == 0 and prev_complete:
-            glue.append(i - 1)
+            ambiguous.append(i)
             is_start[i] = False
             last_good_end = done_until = i
         else:
@@ -439,8 +467,40 @@ def _frame_slow(
             # framed on their own
             is_start[i] = False
             drop.append((i, i))
-            bad.append((first_line + i, f"{int(counts[i]) + 1} fields, expected {ncols}"))
+            bad.append(broken(i))
             done_until = i
+    # the ambiguous lines: broken rows (default), or all glued when only that matches FIN
+    n_glued = int(is_start.sum()) + len(bad)  # records if they continue the last field
+    n_broken = n_glued + len(ambiguous)  # records if they are broken rows
+    continuation = False
+    if ambiguous and fin is not None and fin != n_broken:
+        continuation = fin == n_glued
+        if not continuation and 2 * (len(bad) + len(ambiguous)) <= n_broken:
+            shown = ", ".join(str(first_line + i) for i in ambiguous[:5])
+            more = f" and {len(ambiguous) - 5} more" if len(ambiguous) > 5 else ""
+            raise InputError(
+                f"{where}, line {first_line + n_lines} (FIN line): the FIN line announces "
+                f"{fin} rows, but the file holds {n_broken} data rows if the "
+                f"{len(ambiguous)} line(s) without '|' after a complete row (line(s) "
+                f"{shown}{more}) are broken rows, or {n_glued} if they continue the last "
+                "field of the row before them (a newline inside that field); neither count "
+                "matches. Check those lines (a row written with another separator than '|'?) "
+                "and the end of the file; expected FIN<number of data rows>."
+            )
+    if continuation:
+        glue.extend(i - 1 for i in ambiguous)
+        log.info(
+            "%s: %d line(s) without '|' (first at line %d) continue the last field of the "
+            "row before them, as the FIN count says",
+            where,
+            len(ambiguous),
+            first_line + ambiguous[0],
+        )
+    elif ambiguous:
+        bad.extend(broken(i) for i in ambiguous)
+        drop.extend((i, i) for i in ambiguous)
+        bad.sort()
+        drop.sort()
     n_records = int(is_start.sum()) + len(bad)
     if bad and 2 * len(bad) > n_records:  # most rows unreadable: a file-level fault
         raise not_pipe_separated(len(bad), n_records, bad[0][0] - first_line, "rows")
@@ -963,7 +1023,7 @@ def _process_table(
 def _frame_slow_from_fast(fr: Framed, where: str) -> Framed:
     """Re-frame a file line by line after the parser refused the fast path."""
     start, end = fr.body_range
-    slow = _frame_slow(fr.source, start, end, len(fr.columns), fr.header_line + 1, where)
+    slow = _frame_slow(fr.source, start, end, len(fr.columns), fr.header_line + 1, where, fr.fin)
     slow.deb, slow.fin, slow.header_line, slow.columns = fr.deb, fr.fin, fr.header_line, fr.columns
     fr.source = None
     return slow
