@@ -205,12 +205,16 @@ TYPES_INDEX = {t: i for i, t in enumerate(TYPES)}
 
 
 def write_processed(
-    out: Path, region: str = "11", years: tuple[int, ...] = (2011, 2012, 2013)
+    out: Path,
+    region: str = "11",
+    years: tuple[int, ...] = (2011, 2012, 2013),
+    tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
 ) -> Path:
-    """Write indicators/quality/siae parquet + manifest.json into ``out``; returns ``out``."""
+    """Write indicators/quality/siae parquet + manifest.json into ``out``; returns ``out``.
+    ``tables``: (indicators, quality, siae) to write instead of :func:`build_tables`'s."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    ind, quality, siae = build_tables(region, years)
+    ind, quality, siae = tables if tables is not None else build_tables(region, years)
     ind.to_parquet(out / "indicators.parquet", index=False)
     quality.to_parquet(out / "quality.parquet", index=False)
     siae.to_parquet(out / "siae.parquet", index=False)

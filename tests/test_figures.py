@@ -113,9 +113,19 @@ def test_json_shape_and_values(indicators):
     assert kf["hours"]["total"] == pytest.approx(7000 + 1820 + 910.02)
     assert list(kf["hours"]["by_type_and_sector"]) == TYPES
     assert list(kf["publics"]) == PUBLICS
-    assert kf["publics"]["women"] == pytest.approx(2 / 3)
-    assert kf["publics_by_type"]["ACI"]["women"] == 0.5
+    # 2 women among 3 salariés (ACI: 1 of 2): shares over fewer than 5 persons are secret
+    # (null); the indicator table keeps the values
+    assert kf["publics"] == {k: None for k in PUBLICS}
+    assert kf["publics_by_type"]["ACI"]["women"] is None
     assert kf["publics_by_type"]["EI"]["women"] is None  # no EI salarié in 93
+    women = indicators.loc[
+        (indicators["indicator"] == "public_share")
+        & (indicators["territory_code"] == "93")
+        & (indicators["year"] == 2013)
+        & (indicators["breakdown"] == "women")
+    ].set_index("type_siae")
+    assert women.loc["ALL", "value"] == pytest.approx(2 / 3)
+    assert women.loc["ACI", ["value", "denominator"]].tolist() == [0.5, 2.0]
     for block in (kf["structures"], kf["salaries"], kf["etp"], kf["etp_conventionnes"]):
         assert list(block["by_type"]) == TYPES
     shares = list(kf["publics"].values()) + [
@@ -171,8 +181,9 @@ def test_cli_table_in_french(folder, capsys):
     assert "Chiffres clés 2013 : Île-de-France" in out
     assert f"Heures travaillées : 11{NBSP}235" in out  # 7000 + 1820 + 910.02 + 1505
     women = next(line for line in out.splitlines() if line.startswith("Femmes"))
-
-    assert f"50{NBSP}%" in women  # 2 women among the 4 salariés of the region
+    # 2 women among the 4 salariés of the region: secret (fewer than 5 persons)
+    assert f"50{NBSP}%" not in women and "n.d." in women
+    assert "secret statistique (part calculée sur moins de 5 salariés)" in out
     assert "Taux de réalisation" in out and "n.d." in out
 
 

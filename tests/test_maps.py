@@ -413,3 +413,22 @@ def test_region_total_and_partial_coverage_notes():
     )
     for _, fig in france[:3]:
         assert any(note in t for t in _texts(fig))
+
+
+@needs_real
+def test_qpv_share_of_fewer_than_5_salaries_is_not_drawn():
+    ind = indicators_frame()
+    # 93: 1 QPV resident among 3 salariés whose status is known (secret); 94: 2 of 5 (published)
+    for dep, num, den in (("93", 1.0, 3.0), ("94", 2.0, 5.0)):
+        sel = (ind["territory_code"] == dep) & (ind["breakdown"] == "qpv")
+        ind.loc[sel, ["value", "numerator", "denominator"]] = [num / den, num, den]
+    out = maps.territory_maps(REGION, 2016, ind, siae_frame(), REAL_GEO_DIR)
+    fig = out[1][1]
+    texts = _texts(fig)
+    assert f"33{NBSP}%" not in texts and f"40{NBSP}%" in texts
+    row = texts.index("Seine-Saint-Denis (93)")
+    assert texts[row + 1] == "s"
+    assert any("secret statistique, part calculée sur moins de 5 salariés" in t for t in texts)
+    # 7 coloured départements, 93 hatched
+    assert len(_collection(fig, "departements").get_paths()) == 7
+    assert len(_collection(fig, "departements_nd").get_paths()) == 1

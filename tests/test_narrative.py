@@ -94,6 +94,32 @@ def test_offer_contrast_ai():
     )
 
 
+def test_offer_contrast_quotes_no_share_over_fewer_than_5_salaries():
+    kf = kf_2013()
+    kf["salaries"] = {
+        "total": 4,
+        "by_type": {"ACI": 3, "AI": 1, "EI": 0, "ETTI": 0, "EITI": 0},
+    }
+    assert n.offer_contrast_paragraph(kf) == (
+        "En 2013, les parts des salariés par type de SIAE ne sont pas publiées : elles "
+        "seraient calculées sur moins de 5 salariés (secret statistique)."
+    )
+    kf["salaries"]["by_type"]["AI"] = 2  # 5 salariés: ACI 3/5, AI 2/5
+    assert n.offer_contrast_paragraph(kf).startswith(
+        f"Les ACI ont salarié 60{NB}% des personnes en insertion"
+    )
+
+
+def test_publics_paragraph_under_statistical_secrecy():
+    kf = kf_2013()
+    kf["salaries"]["total"] = 3
+    kf["publics"] = {k: None for k in kf["publics"]}
+    assert n.publics_paragraph(kf) == (
+        "En 2013, les parts des publics ne sont pas publiées : elles seraient calculées sur "
+        "moins de 5 salariés (secret statistique)."
+    )
+
+
 def test_realisation_sentence():
     assert n.realisation_sentence(kf_2013()) == (
         f"En 2013, 7{NB}055 ETP ont été réalisés pour 7{NB}500 ETP conventionnés, soit un "

@@ -21,6 +21,23 @@ def test_source_line():
     assert plots.source_line(None) == f"Source{NB}: ASP, fluxIAE{NB}; traitement iae-diag"
 
 
+def test_shares_by_type_leaves_a_secret_share_out():
+    df = pd.DataFrame(
+        {
+            "type_siae": ["ACI", "EITI"],
+            "salaries_share": [0.25, float("nan")],
+            "etp_share": [0.6, 0.4],
+        }
+    )
+    fig = plots.shares_by_type(df, 2013, SRC)
+    t = texts(fig)
+    assert "s" in t and f"25{NB}%" in t and f"40{NB}%" in t
+    ax = fig.axes[0]
+    widths = [b.get_width() for b in ax.patches]
+    assert widths[:2] == [0.25, 0.0]  # salariés: the EITI bar is not drawn
+    plt.close(fig)
+
+
 def test_shares_by_type():
     df = pd.DataFrame(
         {

@@ -1,13 +1,15 @@
 """The report sections rendered in-process (no kernel) on the contract table: sections without
 data say so in a sentence, parameters are validated, data text is escaped."""
 
-import importlib.util
+import re
 
 import pytest
 
-from iae_diag import context
+from iae_diag import context, narrative
 from iae_diag.errors import ParameterError
-from report_helpers import write_processed
+from iae_diag.figures import is_secret, key_figures, publishable
+from iae_diag.territories import Territory
+from report_helpers import build_tables, write_processed
 
 NB = "\u00a0"
 
@@ -49,17 +51,10 @@ def test_departement_against_region_and_region_by_departement(proc):
     assert "Seine-Saint-Denis (93)" in terr and "Ensemble de la région" in terr
 
 
-def test_missing_optional_inputs_are_said(proc, monkeypatch):
+def test_missing_optional_inputs_are_said(proc):
     ctx = context.build_context("dep:93", 2013, str(proc), "")
     ctx.quality = None
     assert "quality.parquet) est absent" in context.show_quality(ctx).data
-    real = importlib.util.find_spec
-
-    def no_maps(name, *a, **k):
-        return None if name == "iae_diag.maps" else real(name, *a, **k)
-
-    monkeypatch.setattr(context.importlib.util, "find_spec", no_maps)
-    assert "Les cartes ne sont pas disponibles" in context.show_maps(ctx).data
 
 
 def test_sector_labels_are_escaped(proc):
@@ -76,3 +71,114 @@ def test_provenance_lists_files_checksums_and_parameters(proc):
     assert "3" * 64 in html  # sha256 of the 4th table of the contract manifest
     assert "2013 (dernière année des données)" in html
     assert "iae-diag 0.1.0 (révision git" in html
+
+
+# statistical secrecy -------------------------------------------------------------------------
+
+
+def _small_types_tables():
+    """The contract tables where, in dep:93 in 2013, the EITI count 3 salariés (1 woman, 2 on
+    RSA) and the ETTI 5 salariés (2 women, 1 on RSA); every public share of these two types is
+    computed over them (the QPV share too)."""
+    ind, quality, siae = build_tables()
+    at = (
+        (ind["territory_level"] == "dep") & (ind["territory_code"] == "93") & (ind["year"] == 2013)
+    )
+    for t, n, women, rsa in (("EITI", 3, 1, 2), ("ETTI", 5, 2, 1)):
+        sel = at & (ind["type_siae"] == t)
+        ind.loc[sel & (ind["indicator"] == "salaries"), "value"] = float(n)
+        pub = sel & (ind["indicator"] == "public_share")
+        ind.loc[pub, ["numerator", "denominator"]] = [0.0, float(n)]
+        for key, k in (("women", women), ("rsa", rsa)):
+            ind.loc[pub & (ind["breakdown"] == key), "numerator"] = float(k)
+        ind.loc[pub, "value"] = ind.loc[pub, "numerator"] / n
+    return ind, quality, siae
+
+
+def _cells(html: str, label: str) -> list[str]:
+    """The cells of the first table row whose header is ``label``."""
+    row = html[html.index(f'<th scope="row">{label}</th>') :].split("</tr>")[0]
+    return re.findall(r"<td>(.*?)</td>", row)
+
+
+def _header(html: str) -> list[str]:
+    return re.findall(r"<th>(.*?)</th>", html[html.index("<thead>") : html.index("</thead>")])
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    tables = _small_types_tables()
+    out = write_processed(tmp_path_factory.mktemp("secret") / "processed", tables=tables)
+    return out, tables[0]
+
+
+def test_is_secret_below_five_persons():
+    assert is_secret(1 / 3, 3) and is_secret(0.25, 4.0)
+    assert not is_secret(0.4, 5) and not is_secret(0.42, 1922)
+    assert not is_secret(float("nan"), 0.0)  # no salarié: "n.d.", not secret
+    assert publishable(1 / 3, 3) is None and publishable(0.4, 5) == 0.4
+    assert publishable(None, 12) is None
+
+
+def test_a_type_with_3_salaries_is_secret_and_one_with_5_is_published(small):
+    proc, ind = small
+    ctx = context.build_context("dep:93", 2013, str(proc), "")
+    html = context.show_publics(ctx).data
+    assert _header(html)[-2:] == ["ETTI", "EITI"]
+    assert _cells(html, "Femmes")[-2:] == [f"40{NB}%", "s"]  # ETTI 2/5 published, EITI 1/3 not
+    assert _cells(html, "Bénéficiaires du RSA")[-2:] == [f"20{NB}%", "s"]  # ETTI 1/5, EITI 2/3
+    assert "s : secret statistique, part calculée sur moins de 5 salariés." in html
+    assert f"67{NB}%" not in html and f"33{NB}%" not in html.split("<p>")[-1]
+    assert "EITI" not in narrative.publics_paragraph(ctx.key_figures)
+
+    kf = key_figures(ind, Territory("dep", "93"), 2013)
+    assert kf["publics_by_type"]["EITI"] == {k: None for k in kf["publics"]}
+    assert kf["publics_by_type"]["ETTI"]["women"] == 0.4
+    assert kf["publics_by_type"]["ETTI"]["rsa"] == 0.2
+    assert kf["salaries"]["by_type"]["EITI"] == 3  # counts stay published
+    assert ctx.key_figures == kf
+    # the indicator table keeps the raw value (internal)
+    raw = ind.loc[
+        (ind["indicator"] == "public_share")
+        & (ind["territory_code"] == "93")
+        & (ind["year"] == 2013)
+        & (ind["type_siae"] == "EITI")
+        & (ind["breakdown"] == "women"),
+        "value",
+    ]
+    assert raw.tolist() == [pytest.approx(1 / 3)]
+
+
+def test_secret_overall_share_in_tables_charts_and_text(small):
+    proc, ind = small
+    ind = ind.copy()
+    # the whole of dep:95 in 2012 counts 4 salariés: its shares are secret everywhere
+    sel = (
+        (ind["territory_code"] == "95")
+        & (ind["year"] == 2012)
+        & (ind["indicator"] == "public_share")
+        & (ind["type_siae"] == "ALL")
+    )
+    ind.loc[sel, ["numerator", "denominator", "value"]] = [1.0, 4.0, 0.25]
+    total = (ind["territory_code"] == "95") & (ind["year"] == 2012) & (ind["type_siae"] == "ALL")
+    ind.loc[total & (ind["indicator"] == "salaries"), "value"] = 4.0
+    out = write_processed(proc.parent / "secret95", tables=(ind, *build_tables()[1:]))
+    reg = context.build_context("region:11", 2012, str(out), "")
+    by_dep = context.show_publics_by_territory(reg).data
+    assert _header(by_dep)[-1] == "95" and _cells(by_dep, "Femmes")[-1] == "s"
+    assert "secret statistique" in by_dep
+    dep = context.build_context("dep:95", 2013, str(out), "")
+    over = context.show_publics_over_time(dep).data
+    assert _header(over)[1:] == ["2011", "2012", "2013"]
+    assert _cells(over, "Femmes")[1] == "s"
+    assert over.count("secret statistique") == 2  # under the table and under the chart
+    assert f"25{NB}%" not in over
+    d95 = context.build_context("dep:95", 2012, str(out), "")
+    assert "secret statistique" in context.show_publics(d95).data
+    assert d95.key_figures["publics"] == {k: None for k in d95.key_figures["publics"]}
+    assert narrative.publics_paragraph(d95.key_figures) == (
+        "En 2012, les parts des publics ne sont pas publiées : elles seraient calculées sur "
+        "moins de 5 salariés (secret statistique)."
+    )
+    gap = context.show_publics_by_territory(d95).data
+    assert _cells(gap, "Femmes")[0] == "s" and _cells(gap, "Femmes")[2] == "s"  # and the gap

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import base64
 import html
-import importlib
-import importlib.util
 import json
 import math
 import subprocess
@@ -24,7 +22,7 @@ from IPython.display import HTML, Markdown
 
 from iae_diag import __version__, config, narrative, plots
 from iae_diag.errors import InputError, ParameterError, require_columns
-from iae_diag.figures import key_figures, value_index
+from iae_diag.figures import key_figures, publishable, secret_keys, value_index
 from iae_diag.formatting import NBSP, fmt_int, fmt_number, fmt_pct, fmt_points, fmt_signed
 from iae_diag.indicators.sectors import load_sectors, sector_labels
 from iae_diag.territories import Territory, parse_territory, region_of_dep
@@ -32,6 +30,8 @@ from iae_diag.vocabulary import (
     INDICATOR_COLUMNS,
     PUBLIC_KEYS,
     PUBLIC_LABELS,
+    SECRET_MARK,
+    SECRET_NOTE,
     SECTOR_MISSING,
     SECTOR_OTHER,
     TYPES,
@@ -155,6 +155,8 @@ class ReportContext:
     previous_key_figures: dict | None
     source: str
     _values: dict = field(default_factory=dict, repr=False)
+    #: keys of the shares of salariés under statistical secrecy (figures.secret_keys)
+    _secret: set = field(default_factory=set, repr=False)
 
     def value(
         self,
@@ -164,11 +166,42 @@ class ReportContext:
         breakdown: str = "",
         terr: Territory | None = None,
     ) -> float | None:
-        """One value of the indicator table (None when absent or null); ``terr``: another
-        territory than the report's (one of its départements, or its region)."""
+        """One published value of the indicator table (None when absent, null or under
+        statistical secrecy); ``terr``: another territory than the report's (one of its
+        départements, or its region)."""
         t = terr or self.territory
-        v = self._values.get((indicator, t.level, t.code, year or self.year, type_siae, breakdown))
+        key = (indicator, t.level, t.code, year or self.year, type_siae, breakdown)
+        if key in self._secret:
+            return None
+        v = self._values.get(key)
         return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+    def secret(
+        self,
+        indicator: str,
+        year: int | None = None,
+        type_siae: str = "ALL",
+        breakdown: str = "",
+        terr: Territory | None = None,
+    ) -> bool:
+        """True when the value is a share of salariés under statistical secrecy."""
+        t = terr or self.territory
+        return (indicator, t.level, t.code, year or self.year, type_siae, breakdown) in (
+            self._secret
+        )
+
+    def pct(
+        self,
+        indicator: str,
+        year: int | None = None,
+        type_siae: str = "ALL",
+        breakdown: str = "",
+        terr: Territory | None = None,
+    ) -> str:
+        """A share as a table cell: ``42 %``, ``n.d.``, or ``s`` under statistical secrecy."""
+        if self.secret(indicator, year, type_siae, breakdown, terr):
+            return SECRET_MARK
+        return fmt_pct(self.value(indicator, year, type_siae, breakdown, terr))
 
     @property
     def sector_labels(self) -> dict[str, str]:
@@ -269,6 +302,7 @@ def build_context(
         previous_key_figures=prev,
         source=plots.source_line(extract_date(manifest)),
         _values=value_index(rows),
+        _secret=secret_keys(rows),
     )
 
 
@@ -325,6 +359,11 @@ def _share(num: float | None, den: float | None) -> float | None:
     if num is None or not den:
         return None
     return num / den
+
+
+def _secret_notes(any_secret: bool) -> list[str]:
+    """The statistical-secrecy note under a table or a chart that left a share out."""
+    return [note(SECRET_NOTE)] if any_secret else []
 
 
 # --------------------------------------------------------------------------------------------
@@ -407,6 +446,7 @@ def show_offer(ctx: ReportContext) -> HTML:
     """Structures, salariés and ETP by type side by side, with the shares and the contrast."""
     y = ctx.year
     rows, chart = [], []
+    secret = any(ctx.secret("salaries_share", y, t) for t in TYPES)
     for t in TYPES:
         s, sal, etp = (
             ctx.value("structures", y, t),
@@ -419,13 +459,22 @@ def show_offer(ctx: ReportContext) -> HTML:
                 t,
                 fmt_int(s or 0),
                 fmt_int(sal or 0),
-                fmt_pct(ss),
+                ctx.pct("salaries_share", y, t),
                 fmt_int(etp or 0),
                 fmt_pct(es),
             ]
         )
         if sal:
-            chart.append({"type_siae": t, "salaries_share": ss or 0.0, "etp_share": es or 0.0})
+            chart.append(
+                {
+                    "type_siae": t,
+                    # a secret share is left out of the chart (NaN: no bar)
+                    "salaries_share": math.nan
+                    if ctx.secret("salaries_share", y, t)
+                    else ss or 0.0,
+                    "etp_share": es or 0.0,
+                }
+            )
     rows.append(
         [
             "Ensemble",
@@ -454,6 +503,7 @@ def show_offer(ctx: ReportContext) -> HTML:
             "salariés sont calculées sur la somme des effectifs par type, et l'ensemble compte "
             "chaque personne une fois."
         ),
+        *_secret_notes(secret),
     ]
     if chart:
         parts.append(
@@ -462,6 +512,7 @@ def show_offer(ctx: ReportContext) -> HTML:
                 f"Parts des salariés et des ETP par type de SIAE en {y}",
             )
         )
+        parts += _secret_notes(secret)
         parts.append(para(narrative.offer_contrast_paragraph(ctx.key_figures)))
     else:
         parts.append(note(f"Aucun salarié en insertion n'est recensé en {y} : pas de graphique."))
@@ -577,12 +628,16 @@ def show_publics(ctx: ReportContext) -> HTML:
     rows, chart = [], []
     for k in PUBLIC_KEYS:
         rows.append(
-            [PUBLIC_LABELS[k], fmt_pct(_public(ctx, k, y))]
-            + [fmt_pct(_public(ctx, k, y, t)) for t in present]
+            [PUBLIC_LABELS[k], ctx.pct("public_share", y, "ALL", k)]
+            + [ctx.pct("public_share", y, t, k) for t in present]
         )
         v = _public(ctx, k, y)
         if v is not None:
             chart.append({"label": PUBLIC_LABELS[k], "share": v})
+    in_table = any(
+        ctx.secret("public_share", y, t, k) for k in PUBLIC_KEYS for t in ("ALL", *present)
+    )
+    in_chart = any(ctx.secret("public_share", y, "ALL", k) for k in PUBLIC_KEYS)
     parts = [
         table_html(
             ["Public", "Ensemble", *present],
@@ -593,6 +648,7 @@ def show_publics(ctx: ReportContext) -> HTML:
             "QPV : part parmi les salariés dont le statut (QPV ou hors QPV) est connu. "
             "« n.d. » : aucun salarié concerné ou information absente."
         ),
+        *_secret_notes(in_table),
     ]
     if chart:
         parts.append(
@@ -601,6 +657,9 @@ def show_publics(ctx: ReportContext) -> HTML:
                 f"Publics des SIAE en {y}",
             )
         )
+        parts += _secret_notes(in_chart)
+    elif in_chart:
+        parts.append(note(f"Les parts des publics ne sont pas publiées en {y} ({SECRET_NOTE})"))
     else:
         parts.append(note(f"Les caractéristiques des salariés ne sont pas disponibles en {y}."))
     parts.append(para(narrative.publics_paragraph(ctx.key_figures)))
@@ -613,7 +672,7 @@ def show_publics_over_time(ctx: ReportContext) -> HTML:
     rows, chart = [], []
     for k in PUBLIC_KEYS:
         vals = [_public(ctx, k, yr) for yr in years]
-        rows.append([PUBLIC_LABELS[k], *[fmt_pct(v) for v in vals]])
+        rows.append([PUBLIC_LABELS[k], *[ctx.pct("public_share", yr, "ALL", k) for yr in years]])
         if k in PUBLICS_OVER_TIME:
             chart += [
                 {"year": yr, "label": PUBLIC_LABELS[k], "share": v}
@@ -627,13 +686,21 @@ def show_publics_over_time(ctx: ReportContext) -> HTML:
             caption=(
                 f"Évolution des publics, en % des salariés en insertion, {years[0]}-{years[-1]}"
             ),
-        )
+        ),
+        *_secret_notes(
+            any(ctx.secret("public_share", yr, "ALL", k) for k in PUBLIC_KEYS for yr in years)
+        ),
     ]
     if len(years) > 1 and chart:
         parts.append(
             figure_html(
                 plots.publics_over_time(pd.DataFrame(chart), ctx.source),
                 f"Évolution des publics de {years[0]} à {years[-1]}",
+            )
+        )
+        parts += _secret_notes(
+            any(
+                ctx.secret("public_share", yr, "ALL", k) for k in PUBLICS_OVER_TIME for yr in years
             )
         )
     else:
@@ -649,10 +716,11 @@ def show_publics_by_territory(ctx: ReportContext) -> HTML:
         if not subs:
             return _out([note(f"Aucun département de la région n'a de données en {y}.")])
         rows = [
-            [PUBLIC_LABELS[k], fmt_pct(_public(ctx, k, y))]
-            + [fmt_pct(_public(ctx, k, y, terr=d)) for d in subs]
+            [PUBLIC_LABELS[k], ctx.pct("public_share", y, "ALL", k)]
+            + [ctx.pct("public_share", y, "ALL", k, terr=d) for d in subs]
             for k in PUBLIC_KEYS
         ]
+        secret = any(SECRET_MARK in r[1:] for r in rows)
         legend = "Départements : " + ", ".join(f"{d.code} {d.name}" for d in subs) + "."
         return _out(
             [
@@ -663,6 +731,7 @@ def show_publics_by_territory(ctx: ReportContext) -> HTML:
                     cls="wide",
                 ),
                 note(legend),
+                *_secret_notes(secret),
             ]
         )
     parent = ctx.parent()
@@ -673,21 +742,23 @@ def show_publics_by_territory(ctx: ReportContext) -> HTML:
     rows = []
     for k in PUBLIC_KEYS:
         a, b = _public(ctx, k, y), _public(ctx, k, y, terr=parent)
-        rows.append(
-            [
-                PUBLIC_LABELS[k],
-                fmt_pct(a),
-                fmt_pct(b),
-                fmt_points(a - b) if a is not None and b is not None else "n.d.",
-            ]
-        )
+        cells = [
+            ctx.pct("public_share", y, "ALL", k),
+            ctx.pct("public_share", y, "ALL", k, parent),
+        ]
+        if SECRET_MARK in cells:  # the gap would give the secret share away
+            gap = SECRET_MARK
+        else:
+            gap = fmt_points(a - b) if a is not None and b is not None else "n.d."
+        rows.append([PUBLIC_LABELS[k], *cells, gap])
     return _out(
         [
             table_html(
                 ["Public", "Département", f"Région {parent.name}", "Écart"],
                 rows,
                 caption=f"Publics du département comparés à la région, {y}",
-            )
+            ),
+            *_secret_notes(any(SECRET_MARK in r for r in rows)),
         ]
     )
 
@@ -864,6 +935,11 @@ def show_territories(ctx: ReportContext) -> HTML:
                     ("des ETP réalisés", "etp_realises"),
                 )
             ]
+            # a share of salariés: not quoted when the region counts too few of them
+            shares[1] = (
+                shares[1][0],
+                publishable(shares[1][1], ctx.value("salaries", y, terr=parent)),
+            )
             txt = ", ".join(f"{fmt_pct(v)} {lab}" for lab, v in shares if v is not None)
             if txt:
                 parts.append(
@@ -882,16 +958,8 @@ def show_territories(ctx: ReportContext) -> HTML:
 
 def show_maps(ctx: ReportContext) -> HTML:
     """The maps and the table of the least covered territories (module :mod:`iae_diag.maps`)."""
-    if importlib.util.find_spec("iae_diag.maps") is None:
-        return _out(
-            [
-                note(
-                    "Les cartes ne sont pas disponibles dans cette version d'iae-diag (module "
-                    "cartographique absent)."
-                )
-            ]
-        )
-    maps = importlib.import_module("iae_diag.maps")
+    from iae_diag import maps  # geopandas: imported when the section is rendered
+
     parts = []
     for title, item in maps.territory_maps(
         ctx.territory, ctx.year, ctx.indicators, ctx.siae, ctx.geo_dir

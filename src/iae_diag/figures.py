@@ -17,7 +17,15 @@ from iae_diag.errors import InputError
 from iae_diag.formatting import fmt_int, fmt_pct, fmt_signed
 from iae_diag.indicators.sectors import load_sectors, sector_labels
 from iae_diag.territories import Territory, parse_territory
-from iae_diag.vocabulary import INDICATOR_KEYS, PUBLIC_KEYS, PUBLIC_LABELS, TYPE_ALL, TYPES
+from iae_diag.vocabulary import (
+    INDICATOR_KEYS,
+    PERSON_SHARE_INDICATORS,
+    PUBLIC_KEYS,
+    PUBLIC_LABELS,
+    SECRET_MIN_PERSONS,
+    TYPE_ALL,
+    TYPES,
+)
 
 SCHEMA = "iae-diag/key-figures/1"
 
@@ -32,6 +40,37 @@ def value_index(indicators: pd.DataFrame) -> dict[tuple[str, str, str, int, str,
             index=False, name=None
         )
     }
+
+
+def _missing(v: object) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or bool(pd.isna(v))
+
+
+def is_secret(value: object, denominator: object) -> bool:
+    """Statistical secrecy, the one rule: a share of salariés whose value exists and whose
+    denominator counts fewer than ``SECRET_MIN_PERSONS`` persons is not published (it could
+    describe one identifiable person). A share without a value (no salarié) is not secret: it
+    is "n.d."."""
+    if _missing(value) or _missing(denominator):
+        return False
+    return float(denominator) < SECRET_MIN_PERSONS  # type: ignore[arg-type]
+
+
+def publishable(value: float | None, denominator: float | None) -> float | None:
+    """``value`` when it may be published, None when it is missing or secret
+    (:func:`is_secret`)."""
+    if _missing(value) or is_secret(value, denominator):
+        return None
+    return float(value)  # type: ignore[arg-type]
+
+
+def secret_keys(indicators: pd.DataFrame) -> set[tuple[str, str, str, int, str, str]]:
+    """Keys (as in :func:`value_index`) of the rows of the indicator table that are shares of
+    salariés (``PERSON_SHARE_INDICATORS``) and secret (:func:`is_secret`). The table keeps
+    their values (internal); reports and key figures do not publish them."""
+    rows = indicators.loc[indicators["indicator"].isin(PERSON_SHARE_INDICATORS)]
+    mask = [is_secret(v, d) for v, d in zip(rows["value"], rows["denominator"], strict=True)]
+    return set(value_index(rows.loc[mask]))
 
 
 def _num(v: object, integer: bool = False) -> float | int | None:
@@ -80,10 +119,13 @@ def key_figures(indicators: pd.DataFrame, territory: Territory, year: int | None
 
     Counts are integers, ETP and hours floats, shares in [0, 1] or None; all five types are
     always present; sector keys are the sectors' French labels (reference order). ``year``
-    None means the latest year of the territory."""
+    None means the latest year of the territory. A share of salariés computed over fewer than
+    ``SECRET_MIN_PERSONS`` persons is None (statistical secrecy, :func:`is_secret`)."""
     rows = _select(indicators, territory, year)
     year = int(rows["year"].iloc[0])
     val = value_index(rows)
+    for key in secret_keys(rows):
+        val[key] = None
     level, code = territory.level, territory.code
 
     def get(indicator: str, type_siae: str = TYPE_ALL, breakdown: str = "", integer=False):
@@ -180,7 +222,11 @@ def format_key_figures(figures: dict) -> str:
         values = [figures["publics"][k]] + [figures["publics_by_type"][t][k] for t in TYPES]
         lines.append(row(PUBLIC_LABELS[k], [fmt_pct(v) for v in values]))
     lines.append("")
-    lines.append("n.d. : non disponible (aucune donnée ou année précédente absente).")
+    lines.append(
+        "n.d. : non disponible (aucune donnée ou année précédente absente) ; pour une part "
+        f"des salariés, aussi le secret statistique (part calculée sur moins de "
+        f"{SECRET_MIN_PERSONS} salariés)."
+    )
     return "\n".join(lines) + "\n"
 
 

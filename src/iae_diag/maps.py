@@ -25,6 +25,7 @@ from matplotlib.patches import Patch, Rectangle
 from pyproj import Transformer
 
 from iae_diag.errors import require_columns
+from iae_diag.figures import secret_keys
 from iae_diag.formatting import fmt_int, fmt_number, fmt_pct
 from iae_diag.geo import (
     LAMBERT93,
@@ -36,7 +37,7 @@ from iae_diag.geo import (
 )
 from iae_diag.plots import TYPE_COLORS, WIDTH, house_style
 from iae_diag.territories import Territory, dep_of_commune
-from iae_diag.vocabulary import INDICATOR_KEYS, TYPES
+from iae_diag.vocabulary import INDICATOR_KEYS, SECRET_MARK, SECRET_NOTE, TYPES
 
 NOTE_NO_GEO = (
     "Carte non disponible\u00a0: aucun dossier de géographie n'est configuré (variable GEO_DIR)."
@@ -292,12 +293,15 @@ def choropleth_by_dep(
     cmap: str = "YlGnBu",
     total: tuple[str, float] | None = None,
     extra_note: str | None = None,
+    secret: frozenset[str] = frozenset(),
 ) -> Figure:
     """A choropleth of one value per département (``values`` indexed by code), labelled with
-    the code and the formatted value; départements without a value are hatched (n.d.)."""
+    the code and the formatted value; départements without a value are hatched (n.d.), or
+    marked ``s`` when their code is in ``secret`` (statistical secrecy: no value drawn)."""
     d = geo.departements_layer
     d = d.loc[d["code_departement"].isin(deps)].copy()
     d["value"] = d["code_departement"].map(values)
+    d.loc[d["code_departement"].isin(secret), "value"] = np.nan
     with house_style():
         fig, ax = _base_axes(d.total_bounds)
         have = d.loc[d["value"].notna()]
@@ -363,7 +367,8 @@ def choropleth_by_dep(
                 )
             )
             fig.text(x0 + 0.035, y, f"{row.nom} ({row.code_departement})", fontsize=7.5, va="top")
-            fig.text(0.985, y, fmt(row.value), fontsize=7.5, va="top", ha="right")
+            shown = SECRET_MARK if row.code_departement in secret else fmt(row.value)
+            fig.text(0.985, y, shown, fontsize=7.5, va="top", ha="right")
             y -= 0.19 / height
         if total is not None:
             fig.lines.append(
@@ -382,8 +387,10 @@ def choropleth_by_dep(
             )
         add_scale_bar(ax, metric_crs(deps))
         notes = []
-        if len(nd):
+        if len(nd) > len(secret & set(nd["code_departement"])):
             notes.append("Départements hachurés\u00a0: valeur non disponible (n.d.).")
+        if secret & set(nd["code_departement"]):
+            notes.append("Départements hachurés marqués " + SECRET_NOTE)
         if extra_note:
             notes.append(extra_note)
         _finish(fig, ax, title, source_line(geo, layers), " ".join(notes) or None)
@@ -732,11 +739,23 @@ def _qpv_share_map(geo, deps, indicators, year, title, territory, partial) -> Fi
     if geo.departements_layer is None:
         return _missing_layer_note(geo, "de contours des départements ni des communes")
     values = _indicator_by_dep(indicators, "public_share", year, deps, "qpv")
+    hidden = {k for k in secret_keys(indicators) if k[0] == "public_share" and k[5] == "qpv"}
+    secret = frozenset(
+        c for (_, lv, c, yr, t, _) in hidden if lv == "dep" and yr == year and t == "ALL"
+    )
+    total = _territory_value(indicators, "public_share", year, "qpv", territory)
+    if ("public_share", territory.level, territory.code, year, "ALL", "qpv") in hidden:
+        total = None
     if values.empty:
         return (
             "Carte non disponible\u00a0: le tableau des indicateurs ne contient pas la part des "
             f"salariés résidant en QPV par département en {year} (indicateur public_share, "
             "public qpv)."
+        )
+    if values.drop(index=list(secret), errors="ignore").dropna().empty:
+        return (
+            "Carte non disponible\u00a0: la part des salariés résidant en QPV n'est publiable "
+            f"pour aucun département en {year} ({SECRET_NOTE})"
         )
     return choropleth_by_dep(
         geo,
@@ -747,8 +766,9 @@ def _qpv_share_map(geo, deps, indicators, year, title, territory, partial) -> Fi
         "Part des salariés résidant en QPV",
         ("departements",),
         cmap="PuRd",
-        total=_territory_value(indicators, "public_share", year, "qpv", territory),
+        total=total,
         extra_note=partial,
+        secret=secret,
     )
 
 

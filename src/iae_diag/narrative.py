@@ -10,11 +10,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from iae_diag.figures import publishable
 from iae_diag.formatting import NBSP, fmt_int, fmt_pct, fmt_signed
 from iae_diag.territories import Territory
-from iae_diag.vocabulary import TYPES
+from iae_diag.vocabulary import SECRET_MIN_PERSONS, TYPES
 
 NO_DATA = "Données non disponibles"
+SECRET_SENTENCE = (
+    "ne sont pas publiées : elles seraient calculées sur moins de "
+    f"{SECRET_MIN_PERSONS} salariés (secret statistique)."
+)
 
 #: region code -> feminine plural adjective ("les SIAE franciliennes")
 REGION_ADJECTIVES = {"11": "franciliennes"}
@@ -81,9 +86,12 @@ def change_phrase(current: float | None, previous: float | None) -> str:
     return f"en {word} de {fmt_pct(abs(rel))}"
 
 
-def _shares(by_type: Mapping[str, float]) -> dict[str, float | None]:
+def _shares(by_type: Mapping[str, float], persons: bool = False) -> dict[str, float | None]:
+    """Share of each type in the sum over the types; ``persons``: a share of salariés, None
+    under statistical secrecy (figures.publishable)."""
     tot = sum(float(by_type.get(t, 0) or 0) for t in TYPES)
-    return {t: (float(by_type.get(t, 0) or 0) / tot if tot else None) for t in TYPES}
+    shares = {t: (float(by_type.get(t, 0) or 0) / tot if tot else None) for t in TYPES}
+    return {t: publishable(v, tot) for t, v in shares.items()} if persons else shares
 
 
 def key_figures_paragraph(
@@ -131,9 +139,11 @@ def key_figures_paragraph(
 def offer_contrast_paragraph(kf: Mapping) -> str:
     """Shares of salariés and of ETP by type: the type employing most people, and how its
     weight changes when counted in ETP (the published diagnostic's AI contrast)."""
-    sal = _shares(kf["salaries"]["by_type"])
+    sal = _shares(kf["salaries"]["by_type"], persons=True)
     etp = _shares(kf["etp"]["by_type"])
     present = [t for t in TYPES if sal[t]]
+    if not present and (_num(kf["salaries"]["total"]) or 0):
+        return f"En {kf['year']}, les parts des salariés par type de SIAE {SECRET_SENTENCE}"
     if not present:
         return f"{NO_DATA} : aucun salarié en insertion n'est recensé en {kf['year']}."
     top = max(present, key=lambda t: (sal[t], -TYPES.index(t)))
@@ -257,6 +267,8 @@ def publics_paragraph(kf: Mapping) -> str:
             f"(QPV) représentent {fmt_pct(v)} des salariés en insertion dont l'adresse est "
             "connue."
         )
+    if not parts and (_num(kf["salaries"]["total"]) or 0) < SECRET_MIN_PERSONS:
+        return f"En {year}, les parts des publics {SECRET_SENTENCE}"
     if not parts:
         return f"{NO_DATA} : les caractéristiques des salariés ne sont pas renseignées en {year}."
     return " ".join(parts)

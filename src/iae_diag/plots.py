@@ -25,7 +25,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from iae_diag.formatting import fmt_int, fmt_pct  # noqa: E402
-from iae_diag.vocabulary import TYPES  # noqa: E402
+from iae_diag.vocabulary import SECRET_MARK, TYPES  # noqa: E402
 
 #: fixed colour per type of SIAE (and for all types together)
 TYPE_COLORS = {
@@ -129,7 +129,8 @@ def figure_png(fig: Figure) -> bytes:
 
 def shares_by_type(df: pd.DataFrame, year: int, source: str) -> Figure:
     """Share of the salariés and share of the ETP of each type (columns ``type_siae``,
-    ``salaries_share``, ``etp_share``, shares in [0, 1])."""
+    ``salaries_share``, ``etp_share``, shares in [0, 1]). A share given as NaN is not drawn
+    (statistical secrecy: no bar, the label is ``s``)."""
     _require(df, ["type_siae", "salaries_share", "etp_share"], "shares_by_type")
     types = _types_in(df)
     d = df.set_index("type_siae").loc[types]
@@ -141,7 +142,8 @@ def shares_by_type(df: pd.DataFrame, year: int, source: str) -> Figure:
             (-h / 2, "salaries_share", "Part des salariés", 1.0),
             (h / 2, "etp_share", "Part des ETP", 0.45),
         ):
-            vals = d[col].astype(float).fillna(0).to_numpy()
+            raw = d[col].astype(float).to_numpy()
+            vals = np.nan_to_num(raw, nan=0.0)
             bars = ax.barh(
                 y + off,
                 vals,
@@ -151,7 +153,15 @@ def shares_by_type(df: pd.DataFrame, year: int, source: str) -> Figure:
                 label=label,
                 edgecolor="white",
             )
-            ax.bar_label(bars, labels=[fmt_pct(v) for v in vals], padding=2, fontsize=8)
+            ax.bar_label(
+                bars,
+                labels=[
+                    SECRET_MARK if np.isnan(r) else fmt_pct(v)
+                    for r, v in zip(raw, vals, strict=True)
+                ],
+                padding=2,
+                fontsize=8,
+            )
         ax.set_yticks(y, types)
         ax.invert_yaxis()
         ax.xaxis.set_major_formatter(pct_formatter())

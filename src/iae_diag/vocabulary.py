@@ -108,3 +108,15 @@ SIAE_COLUMNS: list[str] = [
     "salaries",
     "etp_conventionnes",
 ]
+
+#: Statistical secrecy: a share of salariés computed over fewer persons than this is not
+#: published (report tables print :data:`SECRET_MARK`, charts and sentences leave it out, the
+#: key-figures JSON holds null). The rule is :func:`iae_diag.figures.is_secret`.
+SECRET_MIN_PERSONS = 5
+#: Indicators whose value is a share of salariés (their denominator counts persons).
+PERSON_SHARE_INDICATORS: tuple[str, ...] = ("public_share", "salaries_share")
+SECRET_MARK = "s"
+SECRET_NOTE = (
+    f"{SECRET_MARK} : secret statistique, part calculée sur moins de {SECRET_MIN_PERSONS} "
+    "salariés."
+)
