@@ -52,6 +52,7 @@ def _texts(fig: Figure) -> list[str]:
         out += [t.get_text() for t in ax.texts]
     for leg in fig.legends:
         out += [t.get_text().replace("\n", " ") for t in leg.get_texts()]
+        out.append(leg.get_title().get_text())
     return out
 
 
@@ -144,6 +145,23 @@ def test_region_maps_on_real_geography():
     assert {"75", "77", "78", "91", "92", "93", "94", "95"} <= set(share_texts)
     for _, f in out:
         assert f.get_figwidth() == pytest.approx(7.0)
+
+
+@needs_real
+def test_maps_fill_the_text_width_and_one_page_legend_below():
+    out = maps.territory_maps(REGION, 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR)
+    out += maps.territory_maps(DEP93, 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR)
+    for title, f in out:
+        # one A4 page of the report at most (text height 10.35 in, the PNG scaled ~0.97)
+        assert 7.5 <= f.get_figheight() <= maps.MAP_MAX_HEIGHT, title
+        f.canvas.draw()
+        ax = f.axes[0].get_window_extent()
+        # the drawn map (its aspect kept) spans most of the 7-inch width
+        assert ax.width / f.dpi >= 0.8 * 7.0, title
+        legend = [leg.get_window_extent() for leg in f.legends]
+        legend += [t.get_window_extent() for t in f.texts if t.get_text().endswith("(75)")]
+        assert legend, title
+        assert all(b.y1 <= ax.y0 + 1 for b in legend), title  # below the map
 
 
 @needs_real

@@ -51,7 +51,13 @@ COMMUNE_FILL, COMMUNE_EDGE = "#f2f2f2", "#c8c8c8"
 DEP_EDGE = "#4d4d4d"
 QPV_FILL, QPV_EDGE = "#c9c9c9", "#7f2704"
 UNCOVERED_FILL, UNCOVERED_EDGE, UNCOVERED_HATCH = "#e8eef6", "#3b6ea5", "////"
-MAP_AX_WIDTH = 0.68  # share of the figure width given to the map (legends on the right)
+# page layout of a map figure (inches): the map spans the text width, its legend is below it;
+# the whole figure fits one A4 page of the report (text height 263 mm, the PNG scaled ~0.97)
+MAP_MAX_HEIGHT = 9.2
+MAP_TITLE_H = 0.65  # title (two lines at most)
+MAP_NOTES_H = 0.85  # notes (up to three lines) and the source line
+MAP_SIDE = 0.1  # margin left and right of the map
+OFFER_LEGEND_H = 1.2  # legend of the structures map: types, ETP sizes, background layers
 
 _TO_L93 = Transformer.from_crs(WGS84, LAMBERT93, always_xy=True)
 _TO_WGS84 = Transformer.from_crs(LAMBERT93, WGS84, always_xy=True)
@@ -208,18 +214,34 @@ def add_scale_bar(ax, crs: str = LAMBERT93) -> float:
     return length
 
 
-def _base_axes(bounds: np.ndarray) -> tuple[Figure, plt.Axes]:
-    """A figure of A4 text width whose height follows the map's shape (bounds in WGS84)."""
+def _base_axes(bounds: np.ndarray, legend_h: float) -> tuple[Figure, plt.Axes]:
+    """A figure of A4 text width: the title, the map over the whole width (its height follows
+    its shape, bounds in WGS84; a tall territory is narrower so that the figure fits a page),
+    ``legend_h`` inches for the legend below the map, then the notes and the source."""
     xmin, ymin, xmax, ymax = bounds
     (lx0, lx1), (ly0, ly1) = _TO_L93.transform([xmin, xmax], [ymin, ymax])
     ratio = (ly1 - ly0) / max(lx1 - lx0, 1.0)
-    map_h = min(max(WIDTH * MAP_AX_WIDTH * ratio, 3.2), 7.5)
-    top, bottom = 0.75, 0.8  # inches for the title and the notes/source
-    height = map_h + top + bottom
+    map_w = WIDTH - 2 * MAP_SIDE
+    room = MAP_MAX_HEIGHT - MAP_TITLE_H - legend_h - MAP_NOTES_H
+    map_h = max(min(map_w * ratio, room), 2.5)
+    map_w = min(map_w, map_h / ratio)
+    height = MAP_TITLE_H + map_h + legend_h + MAP_NOTES_H
     fig = plt.figure(figsize=(WIDTH, height))
-    ax = fig.add_axes((0.01, bottom / height, MAP_AX_WIDTH, map_h / height))
+    ax = fig.add_axes(
+        (
+            (WIDTH - map_w) / 2 / WIDTH,
+            (MAP_NOTES_H + legend_h) / height,
+            map_w / WIDTH,
+            map_h / height,
+        )
+    )
     ax.set_axis_off()
     return fig, ax
+
+
+def _legend_top(fig: Figure, legend_h: float) -> float:
+    """Figure y (fraction) of the top of the legend band below the map."""
+    return (MAP_NOTES_H + legend_h - 0.1) / fig.get_figheight()
 
 
 def _wrap(text: str, width: int) -> str:
@@ -242,8 +264,8 @@ def _finish(fig: Figure, ax, title: str, source: str, note: str | None = None) -
     if note:
         fig.text(
             0.01,
-            0.30 / height,
-            _wrap(note, 115),
+            0.28 / height,
+            _wrap(note, 120),
             fontsize=7.5,
             color="#333333",
             ha="left",
@@ -302,8 +324,13 @@ def choropleth_by_dep(
     d = d.loc[d["code_departement"].isin(deps)].copy()
     d["value"] = d["code_departement"].map(values)
     d.loc[d["code_departement"].isin(secret), "value"] = np.nan
+    # the values, listed below the map (small départements cannot hold a label), in columns
+    ncols = 1 if len(d) <= 4 else 2 if len(d) <= 16 else 3
+    nrows = math.ceil(len(d) / ncols)
+    row_h = 0.2 if ncols < 3 else 0.16
+    legend_h = 0.45 + nrows * row_h + (0.3 if total is not None else 0.0)
     with house_style():
-        fig, ax = _base_axes(d.total_bounds)
+        fig, ax = _base_axes(d.total_bounds, legend_h)
         have = d.loc[d["value"].notna()]
         vmin, vmax = float(have["value"].min()), float(have["value"].max())
         if vmin == vmax:
@@ -339,51 +366,59 @@ def choropleth_by_dep(
                 (p.x, p.y),
                 ha="center",
                 va="center",
-                fontsize=7.5,
+                fontsize=9,
                 fontweight="bold",
                 path_effects=_halo(),
             )
-        # the values, listed beside the map (small départements cannot hold a label)
         height = fig.get_figheight()
         ranked = d.sort_values(
             ["value", "code_departement"], ascending=[False, True], na_position="last"
         )
-        x0, y = 0.71, 1 - 0.95 / height
-        header = _wrap(legend_label, 30).split("\n")
-        fig.text(x0, y, "\n".join(header), fontsize=8.5, fontweight="bold", va="top")
-        y -= (0.16 * len(header) + 0.14) / height
-        for row in ranked.itertuples():
-            color = "white" if pd.isna(row.value) else cmap(norm(row.value))
+        top = _legend_top(fig, legend_h)
+        fig.text(0.02, top, legend_label, fontsize=9, fontweight="bold", va="top")
+        top -= 0.3 / height
+        fsize = 8.5 if ncols < 3 else 7
+        col_w = 0.96 / ncols
+        for i, row in enumerate(ranked.itertuples()):
+            x0 = 0.02 + (i // nrows) * col_w
+            x1 = x0 + col_w - 0.04  # right edge of the value
+            y = top - (i % nrows) * row_h / height
             fig.patches.append(
                 Rectangle(
-                    (x0, y - 0.12 / height),
-                    0.025,
-                    0.12 / height,
+                    (x0, y - 0.13 / height),
+                    0.13 / WIDTH,
+                    0.13 / height,
                     transform=fig.transFigure,
-                    facecolor=color,
+                    facecolor="white" if pd.isna(row.value) else cmap(norm(row.value)),
                     edgecolor="#777777",
                     linewidth=0.5,
                     hatch="///" if pd.isna(row.value) else None,
                 )
             )
-            fig.text(x0 + 0.035, y, f"{row.nom} ({row.code_departement})", fontsize=7.5, va="top")
+            label = f"{row.nom} ({row.code_departement})"
+            fig.text(x0 + 0.2 / WIDTH, y, label, fontsize=fsize, va="top")
             shown = SECRET_MARK if row.code_departement in secret else fmt(row.value)
-            fig.text(0.985, y, shown, fontsize=7.5, va="top", ha="right")
-            y -= 0.19 / height
+            fig.text(x1, y, shown, fontsize=fsize, va="top", ha="right")
         if total is not None:
+            y = top - nrows * row_h / height - 0.08 / height
             fig.lines.append(
                 Line2D(
-                    [x0, 0.985],
-                    [y + 0.04 / height] * 2,
+                    [0.02, 0.02 + col_w - 0.04],
+                    [y + 0.05 / height] * 2,
                     transform=fig.transFigure,
                     color="#777777",
                     linewidth=0.6,
                 )
             )
-            y -= 0.04 / height
-            fig.text(x0 + 0.035, y, total[0], fontsize=7.5, va="top", fontweight="bold")
+            fig.text(0.02 + 0.2 / WIDTH, y, total[0], fontsize=fsize, va="top", fontweight="bold")
             fig.text(
-                0.985, y, fmt(total[1]), fontsize=7.5, va="top", ha="right", fontweight="bold"
+                0.02 + col_w - 0.04,
+                y,
+                fmt(total[1]),
+                fontsize=fsize,
+                va="top",
+                ha="right",
+                fontweight="bold",
             )
         add_scale_bar(ax, metric_crs(deps))
         notes = []
@@ -414,7 +449,7 @@ def structures_map(
     pts = located.loc[located["code_departement"].isin(deps)]
     layers: tuple[str, ...] = ("communes",)
     with house_style():
-        fig, ax = _base_axes(communes.total_bounds)
+        fig, ax = _base_axes(communes.total_bounds, OFFER_LEGEND_H)
         _draw_polygons(
             ax,
             communes,
@@ -480,7 +515,7 @@ def structures_map(
             ("ETP réalisés", size_handles),
             ("Fond de carte", handles),
         ]
-        _sectioned_legend(fig, sections)
+        _sectioned_legend(fig, sections, _legend_top(fig, OFFER_LEGEND_H))
         add_scale_bar(ax, metric_crs(deps))
         n_struct = int(pts["structures"].sum()) if len(pts) else 0
         note = (
@@ -495,29 +530,26 @@ def structures_map(
     return fig
 
 
-def _sectioned_legend(fig: Figure, sections: list[tuple[str, list]]) -> None:
-    """One legend on the right of the map, with a bold header per non-empty section."""
-    handles, headers = [], []
-    for header, items in sections:
-        if not items:
-            continue
-        headers.append(len(handles))
-        handles.append(Line2D([], [], linestyle="", label=header))
-        handles.extend(items)
-    leg = fig.legend(
-        handles=handles,
-        loc="upper left",
-        bbox_to_anchor=(0.70, 0.90),
-        fontsize=8,
-        labelspacing=0.9,
-        handletextpad=0.6,
-        borderaxespad=0,
-    )
-    for i, text in enumerate(leg.get_texts()):
-        if i in headers:
-            text.set_fontweight("bold")
-            text.set_x(-18)
-    leg._legend_box.align = "left"
+def _sectioned_legend(fig: Figure, sections: list[tuple[str, list]], top: float) -> None:
+    """The legend below the map: one block per non-empty section, titled in bold, side by
+    side from the left (``top``: figure y of their top edge)."""
+    shown = [(h, items) for h, items in sections if items]
+    for i, (header, items) in enumerate(shown):
+        leg = fig.legend(
+            handles=items,
+            title=header,
+            loc="upper left",
+            bbox_to_anchor=(0.02 + i * 0.96 / len(shown), top),
+            fontsize=8.5,
+            title_fontproperties={"weight": "bold", "size": 9},
+            labelspacing=0.7,
+            handletextpad=0.6,
+            borderaxespad=0,
+            frameon=False,
+            ncols=2 if len(items) > 3 else 1,
+            columnspacing=1.2,
+        )
+        leg._legend_box.align = "left"
 
 
 def _symbol_sizes(etp: np.ndarray, etp_max: float, smax: float) -> np.ndarray:
