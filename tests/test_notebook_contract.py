@@ -53,3 +53,11 @@ def test_every_section_is_called():
     shows = sorted(n for n in dir(ctx) if n.startswith("show_"))
     for name in shows:
         assert f"{name}(ctx)" in src, name
+
+
+def test_key_figures_cell_is_hidden():
+    """The key figures reach the JSON through one hidden cell, right after build_context."""
+    src = [c.source for c in cells()]
+    i = src.index("key_figures_output(ctx)")
+    assert src[i - 1].startswith("ctx = build_context(")
+    assert "remove-cell" in cells()[i].metadata.get("tags", [])

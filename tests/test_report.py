@@ -6,12 +6,15 @@ import json
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 import yaml
 
 from iae_diag import report
-from iae_diag.context import note, para, table_html
+from iae_diag.context import KeyFiguresOutput, note, para, table_html
 from iae_diag.errors import ParameterError
+from iae_diag.figures import key_figures, to_json
+from iae_diag.territories import Territory
 from report_helpers import write_processed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,6 +109,22 @@ def test_sanitize_and_error_of_a_notebook():
     assert report.notebook_error(nb) == "show_offer(ctx) : KeyError: 'x'"
 
 
+def test_key_figures_come_from_the_notebook_output():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("key_figures_output(ctx)")
+    doc = {"schema": "iae-diag/key-figures/1", "year": 2013, "publics": {"women": None}}
+    bundle = KeyFiguresOutput(doc)._repr_mimebundle_()
+    cell.outputs = [nbformat.v4.new_output("execute_result", data=bundle, execution_count=1)]
+    nb.cells = [cell]
+    # through a write and a read (multi-line text is stored as a list of lines)
+    nb = nbformat.reads(nbformat.writes(nb), as_version=4)
+    assert report.notebook_key_figures(nb) == to_json(doc)
+    assert to_json(doc).startswith('{\n  "schema": "iae-diag/key-figures/1",\n  "year": 2013')
+    nb.cells[0].outputs = []
+    with pytest.raises(report.NotebookFailed, match="holds no key figures"):
+        report.notebook_key_figures(nb)
+
+
 # ---------------------------------------------------------------- orchestration
 
 
@@ -143,8 +162,16 @@ def test_report_content_on_the_contract_table(contract_run):
     base, _proc, _results = contract_run
     out = base / "reports" / "2013"
     html = (out / "region-11.html").read_text(encoding="utf-8")
-    kf = json.loads((out / "region-11.json").read_text(encoding="utf-8"))
+    text = (out / "region-11.json").read_text(encoding="utf-8")
+    kf = json.loads(text)
     assert kf["schema"] == "iae-diag/key-figures/1" and kf["year"] == 2013
+    # the JSON is the key-figures document the report used (computed once, in the kernel),
+    # the same as iae-diag figures on the whole table, in the contract's key order
+    ind = pd.read_parquet(_proc / "indicators.parquet")
+    assert text == to_json(key_figures(ind, Territory("region", "11"), 2013))
+    executed = nbformat.read(str(out / "notebooks" / "region-11.ipynb"), as_version=4)
+    assert report.notebook_key_figures(executed) == text
+    assert "iae-diag/key-figures/1" not in html  # the hidden cell is not in the report
     nb = "\u00a0"
     # totals of tests/report_helpers.py: 443 structures, 25 239 salariés, 6 474 ETP
     assert kf["structures"]["total"] == 443 and kf["salaries"]["total"] == 25239

@@ -22,7 +22,7 @@ from IPython.display import HTML, Markdown
 
 from iae_diag import __version__, config, narrative, plots
 from iae_diag.errors import InputError, ParameterError, require_columns
-from iae_diag.figures import key_figures, publishable, secret_keys, value_index
+from iae_diag.figures import key_figures, publishable, secret_keys, to_json, value_index
 from iae_diag.formatting import NBSP, fmt_int, fmt_number, fmt_pct, fmt_points, fmt_signed
 from iae_diag.indicators.sectors import load_sectors, sector_labels
 from iae_diag.territories import Territory, parse_territory, region_of_dep
@@ -37,6 +37,9 @@ from iae_diag.vocabulary import (
     TYPES,
 )
 
+#: MIME type of the hidden output carrying the key-figures document (JSON text) in the executed
+#: notebook: :mod:`iae_diag.report` writes it beside the report as is
+KEY_FIGURES_MIME = "text/vnd.iae-diag.key-figures"
 PUBLICS_OVER_TIME = ("women", "under_26", "age_50_plus", "rsa", "job_seeker_24m_plus", "qpv")
 #: sectors left out of the rankings of the sentences ("Autres", "Non renseigné")
 UNRANKED_SECTORS = (SECTOR_OTHER, SECTOR_MISSING)
@@ -304,6 +307,23 @@ def build_context(
         _values=value_index(rows),
         _secret=secret_keys(rows),
     )
+
+
+class KeyFiguresOutput:
+    """The key figures of the report as a notebook output: the JSON text of the document
+    (``figures.to_json``) under :data:`KEY_FIGURES_MIME`, so that the JSON written beside the
+    report is the one the report itself used (computed once, in the kernel)."""
+
+    def __init__(self, figures: dict) -> None:
+        self.text = to_json(figures)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        return {KEY_FIGURES_MIME: self.text, "text/plain": "iae-diag/key-figures/1"}
+
+
+def key_figures_output(ctx: ReportContext) -> KeyFiguresOutput:
+    """The report's key figures for the orchestrator (a hidden cell of the notebook)."""
+    return KeyFiguresOutput(ctx.key_figures)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1105,6 +1125,7 @@ __all__ = [
     "NBSP",
     "ReportContext",
     "build_context",
+    "key_figures_output",
     "show_title",
     "show_key_figures",
     "show_offer",

@@ -360,8 +360,7 @@ class Worker:
         html_text = self.renderer.html(nb, title)
         (out / f"{job.slug}.html").write_text(html_text, encoding="utf-8")
         res.outputs["html"] = f"{job.slug}.html"
-        kf = key_figures_json(job, terr)
-        (out / f"{job.slug}.json").write_text(kf, encoding="utf-8")
+        (out / f"{job.slug}.json").write_text(notebook_key_figures(nb), encoding="utf-8")
         res.outputs["json"] = f"{job.slug}.json"
         if job.pdf:
             self.renderer.pdf(html_text, out / f"{job.slug}.pdf")
@@ -380,13 +379,21 @@ def _alive(km) -> bool:
     return bool(run_sync(km.is_alive)())
 
 
-def key_figures_json(job: Job, terr: Territory) -> str:
-    """The key-figures document of the report, as written beside it."""
-    from iae_diag.context import load_tables
-    from iae_diag.figures import key_figures, to_json
+def notebook_key_figures(nb) -> str:
+    """The key-figures JSON text of an executed notebook: the output of its hidden
+    ``key_figures_output(ctx)`` cell, i.e. the figures the report itself used (computed once,
+    in the kernel)."""
+    from iae_diag.context import KEY_FIGURES_MIME
 
-    ind, _q, _s, _m = load_tables(Path(job.processed_dir))
-    return to_json(key_figures(ind, terr, int(job.year)))
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            text = out.get("data", {}).get(KEY_FIGURES_MIME)
+            if text is not None:
+                return "".join(text) if isinstance(text, list) else str(text)
+    raise NotebookFailed(
+        "the executed notebook holds no key figures (no output of type "
+        f"{KEY_FIGURES_MIME}: the cell key_figures_output(ctx) is missing)"
+    )
 
 
 def _short_error(exc: BaseException) -> str:
