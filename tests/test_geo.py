@@ -78,10 +78,18 @@ def test_real_folder_layers_and_counts(real):
     assert len(real.qpv_communes) == 345
     assert len(real.region) == 1 and real.region["code_region"].iloc[0] == "11"
     assert sorted(real.populations) == ["2021", "2023"]
+    # Files of the folder that no layer reads yet (the needs-based coverage, Paris by
+    # arrondissement and the population series are not used by the loader): listed here so
+    # that a new file of the folder is noticed, not silently skipped.
     assert set(real.ignored) == {
         "PROVENANCE.md",
+        "arrondissements-paris.geojson",
         "chomage-ze2020-idf-trimestriel.csv",
         "communes-ze2020-idf.csv",
+        "departements-france-cog2024.csv",
+        "population-municipale-historique-communes-idf.csv",
+        "regions-france-cog2024.csv",
+        "rsa-foyers-communes-idf-2020-12.csv",
     }
     assert str(real.communes.crs) == "EPSG:4326"
     assert real.communes["code_commune"].map(type).eq(str).all()
