@@ -169,13 +169,16 @@ def test_default_salt_comes_from_the_environment(tmp_path, monkeypatch):
 
 def test_no_processed_file_holds_a_direct_identifier(tmp_path):
     rows = base_rows()
-    # a quarantined Salarie row (duplicate id) and a quarantined Structure row must not leak
+    # a repeated Salarie row (kept: duplicates are resolved by the indicators), a quarantined
+    # Salarie row (unreadable key) and a quarantined Structure row must not leak
     dup = dict(rows["Salarie"][0], salarie_code_dpt="94")
     rows["Salarie"].append(dup)
+    rows["Salarie"].append(dict(rows["Salarie"][1], salarie_id="ABC"))
     rows["Structure"].append(dict(rows["Structure"][0], structure_date_creation="31/02/2006"))
     write_all(tmp_path / "raw", rows)
     m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
     assert m["tables"]["Salarie"]["rows_quarantined"] == 1
+    assert m["tables"]["Salarie"]["rows_kept"] == len(rows["Salarie"]) - 1
     assert m["tables"]["Structure"]["rows_quarantined"] == 1
     forbidden = [
         *NIRS,

@@ -171,21 +171,21 @@ def test_missing_and_non_integer_keys(tmp_path):
     assert p.salarie["salarie_id"].dtype == "int64"
 
 
-def test_structure_duplicates_exact_and_conflicting(tmp_path):
+def test_structure_duplicates_are_kept(tmp_path):
+    """Definitions v2: the ingest never settles duplicates by file order; every readable row
+    is kept and the indicators resolve repeated keys by content."""
     rows = base_rows()
     rows["Structure"].append(dict(rows["Structure"][0]))  # the known ASP duplicate
     rows["Structure"].append(dict(rows["Structure"][1], structure_denomination="AUTRE NOM"))
     m, p = run(tmp_path, rows)
-    assert quarantined(p) == [
-        ("Structure", 5, "duplicate_exact", "structure_id_siae", "101", "101"),
-        ("Structure", 6, "duplicate_id", "structure_id_siae", "102", "102"),
-    ]
-    assert p.structure["structure_id_siae"].tolist() == [101, 102]
+    assert quarantined(p) == []
+    assert p.structure["structure_id_siae"].tolist() == [101, 102, 101, 102]
     assert p.structure["structure_denomination"].tolist()[1] == 'AI "LE RELAIS'
     assert m["tables"]["Structure"]["rows_read"] == 4
+    assert m["tables"]["Structure"]["rows_kept"] == 4
 
 
-def test_af_modifications_and_known_duplicates_are_kept(tmp_path):
+def test_af_modifications_and_duplicates_are_kept(tmp_path):
     rows = base_rows()
     af0 = rows["AnnexeFinanciere"][0]
     rows["AnnexeFinanciere"] += [
@@ -200,20 +200,19 @@ def test_af_modifications_and_known_duplicates_are_kept(tmp_path):
             af_numero_avenant_modification="1",
             af_etat_annexe_financiere_code="HISTORISE",
         ),
-        # same modification id, different content: a conflicting duplicate
+        # same modification id, different content: kept, resolved by the indicators
         dict(af0, af_etp_postes_insertion="12"),
     ]
     m, p = run(tmp_path, rows)
-    assert quarantined(p) == [
-        ("AnnexeFinanciere", 8, "duplicate_id", "af_id_avenant_modification", "7001", "7001"),
-    ]
+    assert quarantined(p) == []
     af = p.annexe_financiere
-    assert af["af_id_avenant_modification"].tolist() == [7001, 7002, 7001, 7001, 7003]
-    assert af["af_motif_rejet_code"].tolist() == [None, None, "R01", None, None]
-    assert m["tables"]["AnnexeFinanciere"]["rows_kept"] == 5
+    assert af["af_id_avenant_modification"].tolist() == [7001, 7002, 7001, 7001, 7003, 7001]
+    assert af["af_motif_rejet_code"].tolist() == [None, None, "R01", None, None, None]
+    assert af["af_etp_postes_insertion"].tolist()[-1] == 12
+    assert m["tables"]["AnnexeFinanciere"]["rows_kept"] == 6
 
 
-def test_emi_duplicate_ids_and_versions(tmp_path):
+def test_emi_duplicate_ids_and_versions_are_kept(tmp_path):
     rows = base_rows()
     e0 = rows["EtatMensuelIndiv"][0]
     rows["EtatMensuelIndiv"] += [
@@ -221,24 +220,24 @@ def test_emi_duplicate_ids_and_versions(tmp_path):
         dict(e0, emi_nb_heures_travail="7"),  # same emi_dsm_id 9001
     ]
     m, p = run(tmp_path, rows)
-    assert quarantined(p) == [
-        ("EtatMensuelIndiv", 7, "duplicate_id", "emi_dsm_id", "9001", "9001"),
-    ]
+    assert quarantined(p) == []
     emi = p.etat_mensuel_indiv
-    assert emi["emi_dsm_id"].tolist() == [9001, 9002, 9003, 9004]
-    assert emi["emi_sme_version"].tolist() == [1, 1, 2, 2]
-    assert emi["source_line"].tolist() == [3, 4, 5, 6]
+    assert emi["emi_dsm_id"].tolist() == [9001, 9002, 9003, 9004, 9001]
+    assert emi["emi_sme_version"].tolist() == [1, 1, 2, 2, 1]
+    assert emi["source_line"].tolist() == [3, 4, 5, 6, 7]
+    assert m["tables"]["EtatMensuelIndiv"]["rows_kept"] == 5
 
 
-def test_contract_and_salarie_duplicates(tmp_path):
+def test_contract_and_salarie_duplicates_are_kept(tmp_path):
     rows = base_rows()
     rows["ContratMission"].append(dict(rows["ContratMission"][0]))
     rows["Salarie"].append(dict(rows["Salarie"][2], salarie_code_dpt="75"))
-    _, p = run(tmp_path, rows)
-    assert quarantined(p) == [
-        ("ContratMission", 5, "duplicate_id", "contrat_id_ctr", "401", "401"),
-        ("Salarie", 6, "duplicate_id", "salarie_id", "303", "303"),
-    ]
+    m, p = run(tmp_path, rows)
+    assert quarantined(p) == []
+    assert m["tables"]["ContratMission"]["rows_kept"] == len(rows["ContratMission"])
+    assert m["tables"]["Salarie"]["rows_kept"] == len(rows["Salarie"])
+    assert p.contrat_mission["contrat_id_ctr"].tolist().count(401) == 2
+    assert p.salarie["salarie_id"].tolist().count(303) == 2
 
 
 def test_monthly_state_pointing_to_an_unknown_af(tmp_path):

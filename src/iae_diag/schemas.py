@@ -151,7 +151,6 @@ STRUCTURE = TableSpec(
     output="structure.parquet",
     record_id="structure_id_siae",
     read_all_columns=True,
-    unique=Unique("structure_id_siae", identical="quarantine_exact"),
     columns=(
         _id("structure_id_siae"),
         Col("structure_siret_signature", "code"),
@@ -198,11 +197,6 @@ ANNEXE_FINANCIERE = TableSpec(
     output="annexe_financiere.parquet",
     record_id="af_id_avenant_modification",
     read_all_columns=True,
-    unique=Unique(
-        "af_id_avenant_modification",
-        identical="keep",
-        ignore=("af_motif_rejet_id", "af_motif_rejet_code"),
-    ),
     date_order=(("af_date_debut_effet", "af_date_fin_effet", "end_before_start"),),
     columns=(
         _id("af_id_annexe_financiere"),
@@ -243,7 +237,6 @@ ETAT_MENSUEL_INDIV = TableSpec(
     table="EtatMensuelIndiv",
     output="etat_mensuel_indiv.parquet",
     record_id="emi_dsm_id",
-    unique=Unique("emi_dsm_id"),
     references=(
         Reference(
             "emi_afi_id",
@@ -290,7 +283,6 @@ CONTRAT_MISSION = TableSpec(
     table="ContratMission",
     output="contrat_mission.parquet",
     record_id="contrat_id_ctr",
-    unique=Unique("contrat_id_ctr"),
     columns=(
         _id("contrat_id_ctr"),
         _id("contrat_id_pph"),
@@ -340,7 +332,6 @@ SALARIE = TableSpec(
     table="Salarie",
     output="salarie.parquet",
     record_id="salarie_id",
-    unique=Unique("salarie_id"),
     nir_column="salarie_nir",
     birth_date_column="salarie_date_naissance",
     columns=(
