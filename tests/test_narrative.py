@@ -135,7 +135,7 @@ def test_realisation_sentence():
 
 def test_structures_evolution_sentences():
     assert n.structures_evolution_sentence(2007, 2013, 358, 407, 193, 144) == (
-        f"Entre 2007 et 2013, le nombre de SIAE a progressé de +14{NB}% (193 créations contre "
+        f"Entre 2007 et 2013, le nombre de SIAE a progressé de 14{NB}% (193 créations contre "
         "144 fermetures, soit +49 structures)."
     )
     assert n.structures_evolution_sentence(2007, 2013, 20, 19, None, None) == (
@@ -186,6 +186,19 @@ def test_sector_change_sentence():
     assert n.sector_change_sentence("AI", "Services aux personnes", 0.33, 0.44, 2009, 2013) == (
         f"AI : la part « services aux personnes » passe de 44{NB}% en 2009 à 33{NB}% en 2013 "
         f"(-11{NB}points)."
+    )
+    # the change is the rounded difference of the unrounded shares, as in the sector table
+    # (9.66 % -> 9.41 % is not "-1 point"; 27.96 % -> 35.50 % is +8, not 35 - 28 = +7)
+    assert n.sector_change_sentence("EI", "Nettoyage", 0.3550, 0.2796, 2009, 2013) == (
+        f"EI : la part « nettoyage » passe de 28{NB}% en 2009 à 36{NB}% en 2013 (+8{NB}points)."
+    )
+    assert n.sector_change_sentence("ACI", "Commerce-vente", 0.0941, 0.0966, 2009, 2013) == (
+        "ACI : répartition des heures par secteur stable entre 2009 et 2013 (aucun secteur ne "
+        f"varie de 2{NB}points ou plus)."
+    )
+    # 2 points exactly is a change (boundary)
+    assert n.sector_change_sentence("AI", "BTP", 0.06, 0.04, 2009, 2013).endswith(
+        f"(+2{NB}points)."
     )
 
 

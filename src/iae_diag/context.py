@@ -874,7 +874,7 @@ def show_sectors_change(ctx: ReportContext) -> HTML:
             b = ctx.value("hours_share_by_sector", y, t, c) or 0.0
             if best is None or abs(b - a) > abs(best[2] - best[1]) + 1e-12:
                 best = (c, a, b)
-        if best and round(100 * best[2]) != round(100 * best[1]):
+        if best:
             sentences.append(
                 narrative.sector_change_sentence(t, labels[best[0]], best[2], best[1], y0, y)
             )

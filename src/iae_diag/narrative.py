@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 
 from iae_diag.figures import publishable
-from iae_diag.formatting import NBSP, fmt_int, fmt_pct, fmt_signed
+from iae_diag.formatting import NBSP, fmt_int, fmt_pct, fmt_points, fmt_signed
 from iae_diag.territories import Territory
 from iae_diag.vocabulary import SECRET_MIN_PERSONS, TYPES
 
@@ -187,7 +187,7 @@ def structures_evolution_sentence(
     created: float | None,
     closed: float | None,
 ) -> str:
-    """``Entre 2007 et 2013, le nombre de SIAE a progressé de +14 % (193 créations contre
+    """``Entre 2007 et 2013, le nombre de SIAE a progressé de 14 % (193 créations contre
     144 fermetures, soit +49 structures).`` Created/closed are summed over the years after
     the first one; None when not known."""
     if first_year >= last_year:
@@ -205,7 +205,7 @@ def structures_evolution_sentence(
     s = f"Entre {first_year} et {last_year}, le nombre de SIAE {verb}"
     if net != 0 and first_count:
         pct = round(100 * net / first_count)
-        s += f" de {fmt_signed(pct) if net > 0 else fmt_int(abs(pct))}{NBSP}%"
+        s += f" de {fmt_int(abs(pct))}{NBSP}%"
     detail = f"soit {fmt_signed(net)} structure{'s' if abs(net) > 1 else ''}"
     if created is not None and closed is not None:
         s += (
@@ -307,14 +307,25 @@ def sectors_paragraph(
     )
 
 
+#: a change of a sector's share of the hours smaller than this (in share, 0.02 = 2 points) is
+#: not commented as a change: the sentence says the distribution is stable
+SECTOR_CHANGE_MIN = 0.02
+
+
 def sector_change_sentence(
     type_label: str, sector: str, share_now: float, share_before: float, y0: int, y1: int
 ) -> str:
     """``AI : la part « services aux personnes » passe de 44 % en 2009 à 33 % en 2013
-    (-11 points).`` (used for the largest change of each type)."""
-    delta = round(100 * share_now) - round(100 * share_before)
-    word = "point" if abs(delta) < 2 else "points"
+    (-11 points).`` (used for the largest change of each type). The change is the rounded
+    difference of the unrounded shares, as in the sector table (``fmt_points``); a largest
+    change under ``SECTOR_CHANGE_MIN`` is written as a stable distribution."""
+    delta = share_now - share_before
+    if abs(delta) < SECTOR_CHANGE_MIN - 1e-9:  # 0.06 - 0.04 is 0.0199999...: 2 points
+        return (
+            f"{type_label} : répartition des heures par secteur stable entre {y0} et {y1} "
+            f"(aucun secteur ne varie de {fmt_int(100 * SECTOR_CHANGE_MIN)}{NBSP}points ou plus)."
+        )
     return (
         f"{type_label} : la part « {_lower_first(sector)} » passe de {fmt_pct(share_before)} "
-        f"en {y0} à {fmt_pct(share_now)} en {y1} ({fmt_signed(delta)}{NBSP}{word})."
+        f"en {y0} à {fmt_pct(share_now)} en {y1} ({fmt_points(delta)})."
     )
