@@ -1,6 +1,9 @@
 """House-style figures: a Figure is returned (never shown), titles state unit and year,
 French formats on labels, the source line, fixed colours per type; empty data is an error."""
 
+import matplotlib
+import matplotlib.colors
+import matplotlib.patches
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
@@ -110,7 +113,11 @@ def test_publics_and_sectors():
         }
     )
     fig = plots.publics_over_time(over, SRC)
-    assert "Évolution des publics, en % des salariés en insertion, 2012-2013" in texts(fig)
+    # the title says how many publics are drawn; each line has its own colour and marker
+    assert "Évolution de 2 publics, en % des salariés en insertion, 2012-2013" in texts(fig)
+    lines = fig.axes[0].get_lines()
+    assert len({ln.get_color() for ln in lines}) == 2
+    assert len({ln.get_marker() for ln in lines}) == 2
     plt.close(fig)
     sec = pd.DataFrame(
         {
@@ -123,6 +130,11 @@ def test_publics_and_sectors():
     t = texts(fig)
     assert "Répartition des heures travaillées par secteur, en % des heures, 2013" in t
     assert f"60{NB}%" in t and f"90{NB}%" in t
+    # value labels read on their segment: dark text on a light colour, white on a dark one
+    fig2 = plots.sector_shares_by_type(sec, 2013, SRC, {"BTP": "#e9c46a", "Nettoyage": "#1b4965"})
+    colours = {tx.get_text(): tx.get_color() for tx in fig2.axes[0].texts}
+    assert colours[f"60{NB}%"] == "black" and colours[f"40{NB}%"] == "white"
+    plt.close(fig2)
     assert [lab.get_text() for lab in fig.axes[0].get_yticklabels()] == ["Ensemble", "AI"]
     plt.close(fig)
 
@@ -161,3 +173,34 @@ def test_a_sector_keeps_its_colour_when_another_is_absent():
     hexa = tuple(int(colors[reference[2]][i : i + 2], 16) / 255 for i in (1, 3, 5))
     assert bars[0].get_facecolor()[:3] == pytest.approx(hexa)
     plt.close(fig)
+
+
+def test_text_color_on_follows_luminance():
+    assert plots.text_color_on("#e9c46a") == "black"  # light yellow (transport-logistique)
+    assert plots.text_color_on("#1b4965") == "white"
+    assert plots.text_color_on("#ffffff") == "black" and plots.text_color_on("#000000") == "white"
+
+
+def test_type_legends_show_the_type_colours():
+    """The legend swatches of the charts coloured by type carry the colours of the types drawn
+    (reader review F15: grey swatches beside coloured bars)."""
+    df = pd.DataFrame(
+        {
+            "type_siae": ["ACI", "AI"],
+            "salaries_share": [0.6, 0.4],
+            "etp_share": [0.7, 0.3],
+            "etp_conventionnes": [10.0, 5.0],
+            "etp_realises": [9.0, 5.5],
+        }
+    )
+    for fig in (
+        plots.shares_by_type(df, 2013, SRC),
+        plots.etp_conventionnes_realises(df, 2013, SRC),
+    ):
+        leg = fig.axes[0].get_legend()
+        faces = {
+            matplotlib.colors.to_hex(p.get_facecolor())
+            for p in leg.findobj(matplotlib.patches.Rectangle)
+        }
+        assert {plots.TYPE_COLORS["ACI"], plots.TYPE_COLORS["AI"]} <= faces
+        plt.close(fig)

@@ -20,7 +20,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.colors import to_rgb  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.legend_handler import HandlerTuple  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
@@ -51,6 +53,20 @@ SECTOR_PALETTE = (
     "#6c757d",
     "#dee2e6",
     "#495057",
+)
+#: colours and markers of the lines of the publics over time: distinct hues (no two blues
+#: side by side), and a marker each so that colour is not the only carrier of meaning
+LINE_STYLES = (
+    ("#1b4965", "o"),
+    ("#e76f51", "s"),
+    ("#2a9d8f", "^"),
+    ("#8e7dbe", "D"),
+    ("#c9a227", "v"),
+    ("#6c757d", "P"),
+    ("#b56576", "X"),
+    ("#5fa8d3", "*"),
+    ("#3a5a40", "h"),
+    ("#f4a261", "p"),
 )
 STYLE = {
     "font.family": "DejaVu Sans",
@@ -117,6 +133,34 @@ def _types_in(df: pd.DataFrame) -> list[str]:
     return [t for t in TYPES if t in present]
 
 
+def _type_swatch(types: list[str], alpha: float = 1.0) -> tuple[Patch, ...]:
+    """A legend swatch made of the colours of the types drawn (bars coloured by type)."""
+    return tuple(Patch(facecolor=TYPE_COLORS[t], alpha=alpha) for t in types)
+
+
+def _legend_with_swatches(ax, entries: list[tuple[object, str]], **kwargs) -> None:
+    """A legend whose handles may be tuples of patches (drawn side by side)."""
+    ax.legend(
+        handles=[h for h, _ in entries],
+        labels=[lab for _, lab in entries],
+        handler_map={tuple: HandlerTuple(ndivide=None, pad=0)},
+        handlelength=3.0,
+        **kwargs,
+    )
+
+
+def text_color_on(color: str) -> str:
+    """Black or white, whichever reads better on ``color`` (relative luminance, WCAG)."""
+
+    def lin(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (lin(c) for c in to_rgb(color))
+    lum = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    # contrast with white (1.05 / (lum + 0.05)) against black ((lum + 0.05) / 0.05)
+    return "white" if 1.05 / (lum + 0.05) >= (lum + 0.05) / 0.05 else "black"
+
+
 def figure_png(fig: Figure) -> bytes:
     """PNG bytes of a figure, without the software/date metadata (same input, same bytes);
     closes the figure."""
@@ -167,10 +211,11 @@ def shares_by_type(df: pd.DataFrame, year: int, source: str) -> Figure:
         ax.xaxis.set_major_formatter(pct_formatter())
         ax.set_xlim(0, max(0.1, float(d[["salaries_share", "etp_share"]].max().max()) * 1.18))
         ax.grid(axis="y", visible=False)
-        ax.legend(
-            handles=[
-                Patch(facecolor="#555555", label="Part des salariés"),
-                Patch(facecolor="#555555", alpha=0.45, label="Part des ETP"),
+        _legend_with_swatches(
+            ax,
+            [
+                (_type_swatch(types), "Part des salariés (barre foncée)"),
+                (_type_swatch(types, 0.45), "Part des ETP (barre claire)"),
             ],
             loc="lower right",
             fontsize=8,
@@ -200,10 +245,11 @@ def etp_conventionnes_realises(df: pd.DataFrame, year: int, source: str) -> Figu
         ax.yaxis.set_major_formatter(int_formatter())
         ax.set_ylim(0, max(1.0, float(max(conv.max(), real.max()))) * 1.15)
         ax.grid(axis="x", visible=False)
-        ax.legend(
-            handles=[
-                Patch(facecolor="#cfd8dc", label="ETP conventionnés"),
-                Patch(facecolor="#555555", label="ETP réalisés (taux de réalisation)"),
+        _legend_with_swatches(
+            ax,
+            [
+                (Patch(facecolor="#cfd8dc"), "ETP conventionnés (barre grise, à gauche)"),
+                (_type_swatch(types), "ETP réalisés (à droite ; taux de réalisation au-dessus)"),
             ],
             loc="upper right",
             fontsize=8,
@@ -274,14 +320,16 @@ def publics_over_time(df: pd.DataFrame, source: str) -> Figure:
     years = sorted(int(y) for y in d["year"].unique())
     with house_style():
         fig, ax = plt.subplots(figsize=(WIDTH, 3.0))
-        for i, (label, s) in enumerate(d.groupby("label", sort=False)):
+        groups = list(d.groupby("label", sort=False))
+        for i, (label, s) in enumerate(groups):
             s = s.sort_values("year")
+            color, marker = LINE_STYLES[i % len(LINE_STYLES)]
             ax.plot(
                 s["year"].astype(int),
                 s["share"].astype(float),
-                marker="o",
-                markersize=3,
-                color=SECTOR_PALETTE[i % len(SECTOR_PALETTE)],
+                marker=marker,
+                markersize=4,
+                color=color,
                 label=label,
             )
         ax.set_xticks(years, [str(y) for y in years])
@@ -291,7 +339,8 @@ def publics_over_time(df: pd.DataFrame, source: str) -> Figure:
         return _finish(
             fig,
             source,
-            f"Évolution des publics, en % des salariés en insertion, {years[0]}-{years[-1]}",
+            f"Évolution de {len(groups)} publics, en % des salariés en insertion, "
+            f"{years[0]}-{years[-1]}",
         )
 
 
@@ -330,7 +379,7 @@ def sector_shares_by_type(
                 labels=[fmt_pct(v) if v >= 0.07 else "" for v in vals],
                 label_type="center",
                 fontsize=7,
-                color="white",
+                color=text_color_on(colors[lab]),
             )
             left += vals
         ax.set_yticks(y, ["Ensemble" if t == "ALL" else t for t in order_types])
