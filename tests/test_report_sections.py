@@ -97,12 +97,14 @@ def _small_types_tables():
 
 def _cells(html: str, label: str) -> list[str]:
     """The cells of the first table row whose header is ``label``."""
-    row = html[html.index(f'<th scope="row">{label}</th>') :].split("</tr>")[0]
-    return re.findall(r"<td>(.*?)</td>", row)
+    m = re.search(rf'<th scope="row"[^>]*>{re.escape(label)}</th>', html)
+    row = html[m.start() :].split("</tr>")[0]
+    return re.findall(r"<td[^>]*>(.*?)</td>", row)
 
 
 def _header(html: str) -> list[str]:
-    return re.findall(r"<th>(.*?)</th>", html[html.index("<thead>") : html.index("</thead>")])
+    head = html[html.index("<thead>") : html.index("</thead>")]
+    return re.findall(r"<th[^>]*>(.*?)</th>", head)
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +184,25 @@ def test_secret_overall_share_in_tables_charts_and_text(small):
     )
     gap = context.show_publics_by_territory(d95).data
     assert _cells(gap, "Femmes")[0] == "s" and _cells(gap, "Femmes")[2] == "s"  # and the gap
+
+
+def test_table_html_aligns_text_columns_and_keeps_numbers_whole():
+    """Reader review F12: text columns left-aligned, short row labels on one line, no line
+    break inside "10 000" in literal text."""
+    from iae_diag.context import table_html
+
+    out = table_html(
+        ["Commune", "Population", "ETP pour 10 000 habitants", "SIAE la plus proche"],
+        [
+            ["Trappes", "32\u00a0000", "n.d.", "Plaisir"],
+            ["Seine-et-Marne (77)", "1\u00a0421\u00a0000", "4,2", "s"],
+            ["Une commune au nom beaucoup trop long pour tenir", "10", "12\u00a0%", "Élancourt"],
+        ],
+    )
+    assert "ETP pour 10\u00a0000 habitants" in out
+    # the 4th column (names) is text, the 2nd and 3rd are numbers
+    assert '<th class="txt">SIAE la plus proche</th>' in out
+    assert "<th>Population</th>" in out and "<td>4,2</td>" in out
+    assert '<td class="txt">Plaisir</td>' in out and '<td class="txt">s</td>' in out
+    assert '<th scope="row" class="nw">Seine-et-Marne (77)</th>' in out
+    assert '<th scope="row">Une commune au nom' in out

@@ -13,6 +13,7 @@ import base64
 import html
 import json
 import math
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -331,21 +332,69 @@ def key_figures_output(ctx: ReportContext) -> KeyFiguresOutput:
 # --------------------------------------------------------------------------------------------
 
 
+#: a space between digit groups ("10 000", "1 820") written in literal text: never a line
+#: break there (the formatted numbers already use a no-break space)
+_DIGIT_GROUP_SPACE = re.compile(r"(?<=\d) (?=\d{3}(?!\d))")
+#: the units a numeric cell may carry; a cell with other letters is text
+_CELL_UNITS = re.compile(r"points?|km|%")
+#: cells that are neither text nor number (missing, secret, dash)
+_NEUTRAL_CELLS = frozenset({"", "n.d.", SECRET_MARK, "–", "-"})
+#: row labels up to this length are kept on one line ("Seine-et-Marne (77)")
+_ROW_LABEL_NOWRAP = 30
+
+
+def no_break_numbers(text: str) -> str:
+    """``10 000 habitants`` -> ``10\u00a0000 habitants``; ``42 %`` -> ``42\u00a0%``."""
+    return _DIGIT_GROUP_SPACE.sub(NBSP, text).replace(" %", NBSP + "%")
+
+
 def esc(x: object) -> str:
-    return html.escape(str(x), quote=True)
+    return html.escape(no_break_numbers(str(x)), quote=True)
+
+
+def _is_text_cell(cell: object) -> bool | None:
+    """True for a text cell (a commune name), False for a number (with its unit), None for a
+    missing, secret or empty cell."""
+    c = str(cell).strip()
+    if c in _NEUTRAL_CELLS:
+        return None
+    return any(ch.isalpha() for ch in _CELL_UNITS.sub("", c))
+
+
+def _text_columns(rows: list[list[str]]) -> set[int]:
+    """Columns (after the first) whose cells are mostly text: they are left-aligned."""
+    out = set()
+    for j in range(1, max((len(r) for r in rows), default=0)):
+        kinds = [_is_text_cell(r[j]) for r in rows if j < len(r)]
+        if kinds.count(True) > kinds.count(False):
+            out.add(j)
+    return out
 
 
 def table_html(header: list[str], rows: list[list[str]], caption: str = "", cls: str = "") -> str:
-    """A table of already formatted cells (escaped here); first column left, others right.
-    The caption is a paragraph kept on the same page as the table."""
+    """A table of already formatted cells (escaped here); the first column and the text
+    columns left, the numbers right. The caption is a paragraph kept on the same page as the
+    table."""
+    text_cols = _text_columns(rows)
+
+    def attr(j: int) -> str:
+        return ' class="txt"' if j in text_cols else ""
+
     out = ['<div class="tbl">']
     if caption:
         out.append(f'<p class="caption">{esc(caption)}</p>')
     out.append(f'<table class="iae {esc(cls)}">' if cls else '<table class="iae">')
-    out.append("<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr></thead>")
+    out.append(
+        "<thead><tr>"
+        + "".join(f"<th{attr(j)}>{esc(h)}</th>" for j, h in enumerate(header))
+        + "</tr></thead>"
+    )
     out.append("<tbody>")
     for r in rows:
-        cells = [f'<th scope="row">{esc(r[0])}</th>'] + [f"<td>{esc(c)}</td>" for c in r[1:]]
+        nw = ' class="nw"' if len(str(r[0])) <= _ROW_LABEL_NOWRAP else ""
+        cells = [f'<th scope="row"{nw}>{esc(r[0])}</th>'] + [
+            f"<td{attr(j)}>{esc(c)}</td>" for j, c in enumerate(r[1:], start=1)
+        ]
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table></div>")
     return "".join(out)
@@ -1020,7 +1069,7 @@ def show_methodology(ctx: ReportContext) -> Markdown:
     """The methodology page of the indicators (French Markdown)."""
     from iae_diag.indicators import methodology_markdown
 
-    text = methodology_markdown().lstrip()
+    text = no_break_numbers(methodology_markdown().lstrip())
     first, _, rest = text.partition("\n")
     if first.strip().lower() in ("## méthodologie", "# méthodologie"):
         text = rest  # the notebook already titles the section
