@@ -206,3 +206,22 @@ def test_table_html_aligns_text_columns_and_keeps_numbers_whole():
     assert '<td class="txt">Plaisir</td>' in out and '<td class="txt">s</td>' in out
     assert '<th scope="row" class="nw">Seine-et-Marne (77)</th>' in out
     assert '<th scope="row">Une commune au nom' in out
+
+
+def test_sectors_without_hours_are_named_under_the_table(small):
+    """Reader review F18: a sector of the reference with no hour in the year is not silently
+    dropped from the sector table."""
+    proc, _ = small
+    ctx = context.build_context("dep:93", 2013, str(proc), "")
+    html = context.show_sectors(ctx).data
+    drawn = set(re.findall(r'<th scope="row"[^>]*>(.*?)</th>', html))
+    missing = [
+        lab
+        for c, lab in ctx.sector_labels.items()
+        if lab not in drawn and lab != "Heures travaillées"
+    ]
+    assert missing, "the fixture must leave at least one sector without hours"
+    m = re.search(r"Sans heure travaillée en 2013, donc absent du tableau : (.*?)\.</p>", html)
+    assert m is not None
+    for lab in missing:
+        assert context.esc(narrative.lower_first(lab)) in m.group(1)

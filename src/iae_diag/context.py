@@ -854,12 +854,25 @@ def show_sectors(ctx: ReportContext) -> HTML:
         for t in ("ALL", *present)
         for c in codes
     ]
+    without_hours = [
+        narrative.lower_first(labels[c]) for c in ctx.sectors["sector_code"] if c not in codes
+    ]
     return _out(
         [
             table_html(
                 ["Secteur", "Ensemble", *present],
                 rows,
                 caption=f"Répartition des heures travaillées par secteur, en %, {y}",
+            ),
+            *(
+                [
+                    note(
+                        f"Sans heure travaillée en {y}, donc absent du tableau : "
+                        f"{narrative.join_fr(without_hours)}."
+                    )
+                ]
+                if without_hours
+                else []
             ),
             figure_html(
                 plots.sector_shares_by_type(

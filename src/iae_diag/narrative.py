@@ -274,7 +274,7 @@ def publics_paragraph(kf: Mapping) -> str:
     return " ".join(parts)
 
 
-def _lower_first(label: str) -> str:
+def lower_first(label: str) -> str:
     if len(label) > 1 and label[1].islower():
         return label[0].lower() + label[1:]
     return label
@@ -295,7 +295,7 @@ def sectors_paragraph(
     top = ranked[:4]
     total = sum(v for _, v in top)
     n = {1: "le premier secteur", 2: "deux secteurs", 3: "trois secteurs", 4: "quatre secteurs"}
-    listed = join_fr([f"{_lower_first(k)} ({fmt_pct(v)})" for k, v in top])
+    listed = join_fr([f"{lower_first(k)} ({fmt_pct(v)})" for k, v in top])
     if len(top) == 1:
         return (
             f"En {year}, {fmt_pct(total)} des heures travaillées par les salariés en insertion "
@@ -326,6 +326,6 @@ def sector_change_sentence(
             f"(aucun secteur ne varie de {fmt_int(100 * SECTOR_CHANGE_MIN)}{NBSP}points ou plus)."
         )
     return (
-        f"{type_label} : la part « {_lower_first(sector)} » passe de {fmt_pct(share_before)} "
+        f"{type_label} : la part « {lower_first(sector)} » passe de {fmt_pct(share_before)} "
         f"en {y0} à {fmt_pct(share_now)} en {y1} ({fmt_points(delta)})."
     )
