@@ -9,6 +9,7 @@ from iae_diag import context, narrative
 from iae_diag.errors import ParameterError
 from iae_diag.figures import is_secret, key_figures, publishable
 from iae_diag.territories import Territory
+from iae_diag.vocabulary import TYPES
 from report_helpers import build_tables, write_processed
 
 NB = "\u00a0"
@@ -225,3 +226,26 @@ def test_sectors_without_hours_are_named_under_the_table(small):
     assert m is not None
     for lab in missing:
         assert context.esc(narrative.lower_first(lab)) in m.group(1)
+
+
+def test_types_absent_from_every_year_are_left_out_of_the_tables(tmp_path):
+    """Reader review F13: a type with no structure in any year of the report (the EITI before
+    2018) has no row of zeros in the offer, ETP and structures tables; a note names it; the
+    key figures keep all five types."""
+    ind, quality, siae = build_tables()
+    eiti = (ind["territory_code"] == "93") & (ind["type_siae"] == "EITI")
+    ind.loc[eiti & (ind["indicator"] == "structures"), "value"] = 0.0
+    proc = write_processed(tmp_path / "processed", tables=(ind, quality, siae))
+    ctx = context.build_context("dep:93", 2013, str(proc), "")
+    present = ctx.report_types
+    absent = [t for t in TYPES if t not in present]
+    assert absent == ["EITI"]
+    offer = context.show_offer(ctx).data
+    rows = re.findall(r'<th scope="row"[^>]*>(.*?)</th>', offer)
+    assert rows == [*present, "Ensemble"]
+    assert f"Aucune structure de type {narrative.join_fr(absent)} dans les données" in offer
+    etp_rows = re.findall(r'<th scope="row"[^>]*>(.*?)</th>', context.show_etp(ctx).data)
+    assert etp_rows == [*present, "Ensemble"]
+    evo = context.show_structures_evolution(ctx).data
+    assert _header(evo)[1 : 1 + len(present)] == present
+    assert set(ctx.key_figures["structures"]["by_type"]) == set(TYPES)

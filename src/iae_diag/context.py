@@ -208,6 +208,28 @@ class ReportContext:
         return fmt_pct(self.value(indicator, year, type_siae, breakdown, terr))
 
     @property
+    def report_types(self) -> list[str]:
+        """The types of SIAE with at least one structure in the territory in a year of the
+        report (the first year of the data to the report's year): the others (the EITI before
+        2018) are left out of the tables and charts, and kept in the JSON."""
+        years = [yr for yr in self.years if yr <= self.year]
+        return [t for t in TYPES if any(self.value("structures", yr, t) for yr in years)]
+
+    def absent_types_note(self) -> str | None:
+        """The sentence naming the types left out by :attr:`report_types` (None if none)."""
+        absent = [t for t in TYPES if t not in self.report_types]
+        if not absent:
+            return None
+        y0 = min(self.years)
+        period = f"de {y0} à {self.year}" if y0 < self.year else f"en {self.year}"
+        which = narrative.join_fr(absent)
+        verb = "ne figure" if len(absent) == 1 else "ne figurent"
+        return (
+            f"Aucune structure de type {which} dans les données {period} : "
+            f"{'ce type' if len(absent) == 1 else 'ces types'} {verb} pas dans les tableaux."
+        )
+
+    @property
     def sector_labels(self) -> dict[str, str]:
         return sector_labels(self.sectors)
 
@@ -515,8 +537,9 @@ def show_offer(ctx: ReportContext) -> HTML:
     """Structures, salariés and ETP by type side by side, with the shares and the contrast."""
     y = ctx.year
     rows, chart = [], []
-    secret = any(ctx.secret("salaries_share", y, t) for t in TYPES)
-    for t in TYPES:
+    types = ctx.report_types
+    secret = any(ctx.secret("salaries_share", y, t) for t in types)
+    for t in types:
         s, sal, etp = (
             ctx.value("structures", y, t),
             ctx.value("salaries", y, t),
@@ -572,6 +595,7 @@ def show_offer(ctx: ReportContext) -> HTML:
             "salariés sont calculées sur la somme des effectifs par type, et l'ensemble compte "
             "chaque personne une fois."
         ),
+        *([note(n)] if (n := ctx.absent_types_note()) else []),
         *_secret_notes(secret),
     ]
     if chart:
@@ -592,7 +616,7 @@ def show_etp(ctx: ReportContext) -> HTML:
     """ETP conventionnés vs réalisés by type and taux de réalisation."""
     y = ctx.year
     rows, chart = [], []
-    for t in (*TYPES, "ALL"):
+    for t in (*ctx.report_types, "ALL"):
         conv, real = ctx.value("etp_conventionnes", y, t), ctx.value("etp_realises", y, t)
         rows.append(
             [
@@ -633,7 +657,7 @@ def show_structures_evolution(ctx: ReportContext) -> HTML:
     rows, chart = [], []
     for yr in years:
         row = [str(yr)]
-        for t in TYPES:
+        for t in ctx.report_types:
             n = ctx.value("structures", yr, t)
             row.append(fmt_int(n or 0))
             chart.append({"year": yr, "type_siae": t, "structures": n or 0.0})
@@ -646,7 +670,7 @@ def show_structures_evolution(ctx: ReportContext) -> HTML:
         rows.append(row)
     parts = [
         table_html(
-            ["Année", *TYPES, "Ensemble", "Créations", "Fermetures", "Solde"],
+            ["Année", *ctx.report_types, "Ensemble", "Créations", "Fermetures", "Solde"],
             rows,
             caption=f"Nombre de SIAE par type, {y0}-{ctx.year}",
         ),
