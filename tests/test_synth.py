@@ -310,3 +310,25 @@ def test_targets_that_contradict_the_assumptions_are_rejected(tmp_path):
         generate(tmp_path / "out", years=(2013, 2013), targets_file=f)
     with pytest.raises(InputError, match="targets file .* does not exist"):
         generate(tmp_path / "out", years=(2013, 2013), targets_file=tmp_path / "none.yaml")
+
+
+def test_unpublished_publics_vary_by_type_and_year():
+    """Reader review F20: the shares the targets do not fix are not flat over 2007-2013 nor
+    identical across types (hand-computed from synth/assumptions.py)."""
+    from iae_diag.indicators.common import LOW_QUALIFICATION_CODES
+    from iae_diag.synth import assumptions as A
+    from iae_diag.synth.population import _drifted, education_probabilities
+
+    aci, ai = A.TYPES.index("ACI"), A.TYPES.index("AI")
+    gt = np.array([aci, aci, ai, aci])
+    gy = np.array([2007, 2013, 2013, 2020])
+    codes, p = education_probabilities(gt, gy)
+    assert np.allclose(p.sum(axis=1), 1.0)
+    low = np.isin(codes, sorted(LOW_QUALIFICATION_CODES))
+    # ACI 2007: 0.79 + 6 x 0.005; ACI 2013: 0.79; AI 2013: 0.66; after 2013: the 2013 value
+    assert np.allclose(p[:, low].sum(axis=1), [0.82, 0.79, 0.66, 0.79])
+    # within the levels below the baccalauréat the mix follows A.EDUCATION (00 : 70 = 12 : 20)
+    i00, i70 = list(codes).index("00"), list(codes).index("70")
+    assert p[0, i00] / p[0, i70] == pytest.approx(0.12 / 0.20)
+    # under 26: ACI 0.20 in 2013, + 6 x 0.006 in 2007
+    assert np.allclose(_drifted(A.UNDER_26, "under_26", gt, gy), [0.236, 0.20, 0.14, 0.20])

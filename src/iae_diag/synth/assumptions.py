@@ -148,8 +148,23 @@ AAH = {"ACI": 0.04, "AI": 0.03, "EI": 0.03, "ETTI": 0.01, "EITI": 0.02}
 RQTH = {"ACI": 0.07, "AI": 0.06, "EI": 0.06, "ETTI": 0.03, "EITI": 0.05}
 UNDER_26 = {"ACI": 0.20, "AI": 0.14, "EI": 0.22, "ETTI": 0.24, "EITI": 0.10}
 AGE_50_PLUS = {"ACI": 0.16, "AI": 0.22, "EI": 0.12, "ETTI": 0.10, "EITI": 0.18}
+#: Change per year before 2013 of the shares not published (share of year Y = the 2013 value
+#: above + drift x (2013 - Y), after 2013 the 2013 value): more young people and fewer seniors
+#: and RQTH in 2007 than in 2013, so that the 2007-2013 series of the default dataset are not
+#: flat (reader review F20). Illustrative, not calibrated.
+PUBLICS_DRIFT_PER_YEAR = {
+    "under_26": 0.006,
+    "age_50_plus": -0.007,
+    "ass": -0.003,
+    "aah": -0.001,
+    "rqth": -0.004,
+}
+#: Share of the persons below the baccalauréat by type in 2013 (not published; the mix inside
+#: the levels below and above follows EDUCATION), and its change per year before 2013.
+LOW_QUALIFICATION_2013 = {"ACI": 0.79, "AI": 0.66, "EI": 0.75, "ETTI": 0.71, "EITI": 0.58}
+LOW_QUALIFICATION_DRIFT_PER_YEAR = 0.005
 #: Education codes (contrat_niveau_de_formation_code) and probabilities; codes 00, 01, 50,
-#: 51, 60, 70 are "below the baccalauréat" (about 70 %).
+#: 51, 60, 70 are "below the baccalauréat" (about 70 %): the mix within each of the two groups.
 EDUCATION = {
     "00": 0.12,
     "01": 0.05,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from iae_diag.indicators.common import LOW_QUALIFICATION_CODES
 from iae_diag.synth import assumptions as A
 from iae_diag.synth.design import Plan, Publics, activity_factors, sector_mix
 
@@ -258,8 +259,8 @@ def draw_people(
 
     shift = publics.women_slope * np.maximum(0, 2013 - gy)
     women = binary(publics.women, shift)
-    u26 = np.array([A.UNDER_26[A.TYPES[t]] for t in gt])
-    o50 = np.array([A.AGE_50_PLUS[A.TYPES[t]] for t in gt])
+    u26 = _drifted(A.UNDER_26, "under_26", gt, gy)
+    o50 = _drifted(A.AGE_50_PLUS, "age_50_plus", gt, gy)
     age_cls = quota_draw(rng, grp, np.stack([u26, 1 - u26 - o50, o50], axis=1))
     lo = np.array([18, 26, 50])[age_cls]
     hi = np.array([25, 49, 62])[age_cls]
@@ -290,6 +291,28 @@ def draw_people(
     }
 
 
+def _drifted(base: dict[str, float], key: str, gt: np.ndarray, gy: np.ndarray) -> np.ndarray:
+    """The share of each (type, year) group: the 2013 value of the type plus the drift of
+    ``key`` per year before 2013 (A.PUBLICS_DRIFT_PER_YEAR), within [0, 1]."""
+    p = np.array([base.get(A.TYPES[t], 0.0) for t in gt])
+    years_before = np.maximum(0, 2013 - gy)
+    return np.clip(p + A.PUBLICS_DRIFT_PER_YEAR[key] * years_before, 0.0, 1.0)
+
+
+def education_probabilities(gt: np.ndarray, gy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Education codes and, per (type, year) group, their probabilities: the share below the
+    baccalauréat of the type (A.LOW_QUALIFICATION_2013, drifting before 2013), split within
+    each of the two levels as in A.EDUCATION."""
+    codes = np.array(list(A.EDUCATION.keys()))
+    weights = np.array(list(A.EDUCATION.values()))
+    low = np.isin(codes, sorted(LOW_QUALIFICATION_CODES))
+    low_mix = np.where(low, weights, 0.0) / weights[low].sum()
+    high_mix = np.where(~low, weights, 0.0) / weights[~low].sum()
+    p_low = np.array([A.LOW_QUALIFICATION_2013[A.TYPES[t]] for t in gt])
+    p_low = np.clip(p_low + A.LOW_QUALIFICATION_DRIFT_PER_YEAR * np.maximum(0, 2013 - gy), 0, 1)
+    return codes, p_low[:, None] * low_mix[None, :] + (1 - p_low)[:, None] * high_mix[None, :]
+
+
 def contract_publics(
     sp: Spells,
     people: dict,
@@ -302,23 +325,21 @@ def contract_publics(
     RSA, ASS, AAH, RQTH, job-seeker duration code, education code, sector."""
     grp, gt, gy = people["group"], people["group_type"], people["group_year"]
 
-    def probs(d: dict[str, float]) -> np.ndarray:
-        p = np.array([d.get(A.TYPES[t], 0.0) for t in gt])
+    def probs(d: dict[str, float], drift: str | None = None) -> np.ndarray:
+        p = _drifted(d, drift, gt, gy) if drift else np.array([d.get(A.TYPES[t], 0.0) for t in gt])
         return np.stack([1 - p, p], axis=1)
 
     rsa = quota_draw(rng, grp, probs(publics.rsa)) == 1
     rsa_m = rng.random(len(grp)) < A.RSA_MAJORE_SHARE
-    ass = quota_draw(rng, grp, probs(A.ASS)) == 1
-    aah = quota_draw(rng, grp, probs(A.AAH)) == 1
-    rqth = quota_draw(rng, grp, probs(A.RQTH)) == 1
+    ass = quota_draw(rng, grp, probs(A.ASS, "ass")) == 1
+    aah = quota_draw(rng, grp, probs(A.AAH, "aah")) == 1
+    rqth = quota_draw(rng, grp, probs(A.RQTH, "rqth")) == 1
     p24 = np.array([publics.pe24.get(A.TYPES[t], 0.0) for t in gt])
     other = np.array(list(A.PE_OTHER_CODES.values()))
     pe_p = np.concatenate([(1 - p24)[:, None] * other[None, :], p24[:, None]], axis=1)
     pe_codes = np.array([*A.PE_OTHER_CODES.keys(), "4"])
     pe = quota_draw(rng, grp, pe_p)
-    edu_codes = np.array(list(A.EDUCATION.keys()))
-    edu_p = np.array(list(A.EDUCATION.values()))
-    edu_p = np.tile(edu_p / edu_p.sum(), (len(gt), 1))
+    edu_codes, edu_p = education_probabilities(gt, gy)
     edu = quota_draw(rng, grp, edu_p)
     mix = np.stack([sector_mix(plan, A.TYPES[t], int(y)) for t, y in zip(gt, gy, strict=True)])
     sector = quota_draw(rng, grp, mix)
