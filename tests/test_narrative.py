@@ -194,12 +194,13 @@ def test_sector_change_sentence():
     )
     assert n.sector_change_sentence("ACI", "Commerce-vente", 0.0941, 0.0966, 2009, 2013) == (
         "ACI : répartition des heures par secteur stable entre 2009 et 2013 (aucun secteur ne "
-        f"varie de 2{NB}points ou plus)."
+        "varie d'un point ou plus)."
     )
-    # 2 points exactly is a change (boundary)
-    assert n.sector_change_sentence("AI", "BTP", 0.06, 0.04, 2009, 2013).endswith(
-        f"(+2{NB}points)."
+    # 1 point exactly is a change (boundary; 0.05 - 0.04 is 0.00999... in floating point)
+    assert n.sector_change_sentence("AI", "BTP", 0.05, 0.04, 2009, 2013).endswith(
+        f"(+1{NB}point)."
     )
+    assert "stable" in n.sector_change_sentence("AI", "BTP", 0.0499, 0.04, 2009, 2013)
 
 
 @pytest.mark.parametrize(

@@ -307,9 +307,9 @@ def sectors_paragraph(
     )
 
 
-#: a change of a sector's share of the hours smaller than this (in share, 0.02 = 2 points) is
+#: a change of a sector's share of the hours smaller than this (in share, 0.01 = 1 point) is
 #: not commented as a change: the sentence says the distribution is stable
-SECTOR_CHANGE_MIN = 0.02
+SECTOR_CHANGE_MIN = 0.01
 
 
 def sector_change_sentence(
@@ -320,10 +320,10 @@ def sector_change_sentence(
     difference of the unrounded shares, as in the sector table (``fmt_points``); a largest
     change under ``SECTOR_CHANGE_MIN`` is written as a stable distribution."""
     delta = share_now - share_before
-    if abs(delta) < SECTOR_CHANGE_MIN - 1e-9:  # 0.06 - 0.04 is 0.0199999...: 2 points
+    if abs(delta) < SECTOR_CHANGE_MIN - 1e-9:  # 0.05 - 0.04 is 0.00999...: 1 point
         return (
             f"{type_label} : répartition des heures par secteur stable entre {y0} et {y1} "
-            f"(aucun secteur ne varie de {fmt_int(100 * SECTOR_CHANGE_MIN)}{NBSP}points ou plus)."
+            f"(aucun secteur ne varie d'un point ou plus)."
         )
     return (
         f"{type_label} : la part « {lower_first(sector)} » passe de {fmt_pct(share_before)} "
