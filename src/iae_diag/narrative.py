@@ -323,7 +323,7 @@ def sector_change_sentence(
     if abs(delta) < SECTOR_CHANGE_MIN - 1e-9:  # 0.05 - 0.04 is 0.00999...: 1 point
         return (
             f"{type_label} : répartition des heures par secteur stable entre {y0} et {y1} "
-            f"(aucun secteur ne varie d'un point ou plus)."
+            "(aucun secteur ne varie d'un point ou plus)."
         )
     return (
         f"{type_label} : la part « {lower_first(sector)} » passe de {fmt_pct(share_before)} "
