@@ -490,7 +490,7 @@ def test_processed_columns_cover_the_contract(dataset):
 
 
 def test_specs_name_real_columns_of_the_headers():
-    from iae_diag.schemas import TABLES
+    from iae_diag.ingest.schemas import TABLES
 
     for spec in TABLES:
         cols = set(header(spec.table))
@@ -506,7 +506,7 @@ def test_specs_name_real_columns_of_the_headers():
 def test_separators_counted_per_line_across_slices(monkeypatch, slice_size):
     import numpy as np
 
-    from iae_diag import ingest as ingest_module
+    from iae_diag.ingest import framing as ingest_module
 
     text = b"a|b|c\n\n|||\nxyz\n|\nlast|line"
     arr = np.frombuffer(text, dtype=np.uint8)

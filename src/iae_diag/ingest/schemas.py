@@ -2,8 +2,9 @@
 
 These are data, not code: :mod:`iae_diag.ingest` interprets them. Each :class:`TableSpec`
 says which raw columns are read (by name, in any order), how each is typed and checked, which
-columns are personal and never written, the unique key and how duplicates are handled, and the
-references to other tables.
+columns are personal and never written, and the references to other tables. Repeated keys are
+not an ingest matter: every readable row is kept, and the indicators resolve duplicates by
+content (definitions v2).
 
 Column kinds (``Col.kind``):
 
@@ -80,25 +81,6 @@ class Col:
 
 
 @dataclass(frozen=True)
-class Unique:
-    """Unique key of a table and how repeated keys are handled (first occurrence in file
-    order is kept):
-
-    - ``identical="quarantine_exact"``: a later row identical to the first on every raw
-      column is the known ASP duplicate, quarantined with reason ``duplicate_exact``; a later
-      row that differs is quarantined with ``duplicate_id``;
-    - ``identical="keep"``: later rows identical to the first on every raw column except
-      ``ignore`` are kept (known duplicates the indicators de-duplicate); rows that differ in
-      anything else are quarantined with ``duplicate_id``;
-    - ``identical=None``: every later row is quarantined with ``duplicate_id``.
-    """
-
-    key: str
-    identical: str | None = None
-    ignore: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class Reference:
     """``column`` must be a value of ``target_column`` in the kept rows of ``target_table``."""
 
@@ -115,7 +97,6 @@ class TableSpec:
     columns: tuple[Col, ...]
     #: the column identifying a row in quarantine.csv (a technical id, never personal)
     record_id: str
-    unique: Unique | None = None
     references: tuple[Reference, ...] = ()
     #: (start column, end column, reason): the end must not precede the start
     date_order: tuple[tuple[str, str, str], ...] = ()
@@ -125,8 +106,6 @@ class TableSpec:
     birth_date_column: str | None = None
     #: personal raw columns: never read into the output, never shown in quarantine.csv
     personal_columns: tuple[str, ...] = ()
-    #: read every raw column (needed to compare duplicates on the whole row)
-    read_all_columns: bool = False
 
     def col(self, name: str) -> Col:
         for c in self.columns:
@@ -150,7 +129,6 @@ STRUCTURE = TableSpec(
     table="Structure",
     output="structure.parquet",
     record_id="structure_id_siae",
-    read_all_columns=True,
     columns=(
         _id("structure_id_siae"),
         Col("structure_siret_signature", "code"),
@@ -196,7 +174,6 @@ ANNEXE_FINANCIERE = TableSpec(
     table="AnnexeFinanciere",
     output="annexe_financiere.parquet",
     record_id="af_id_avenant_modification",
-    read_all_columns=True,
     date_order=(("af_date_debut_effet", "af_date_fin_effet", "end_before_start"),),
     columns=(
         _id("af_id_annexe_financiere"),
@@ -396,7 +373,6 @@ FILE_PATTERN = (
 
 __all__ = [
     "Col",
-    "Unique",
     "Reference",
     "TableSpec",
     "TABLES",
