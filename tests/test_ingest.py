@@ -174,7 +174,7 @@ def test_no_processed_file_holds_a_direct_identifier(tmp_path):
     dup = dict(rows["Salarie"][0], salarie_code_dpt="94")
     rows["Salarie"].append(dup)
     rows["Salarie"].append(dict(rows["Salarie"][1], salarie_id="ABC"))
-    rows["Structure"].append(dict(rows["Structure"][0], structure_date_creation="31/02/2006"))
+    rows["Structure"].append(dict(rows["Structure"][0], structure_id_siae="S101"))
     write_all(tmp_path / "raw", rows)
     m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
     assert m["tables"]["Salarie"]["rows_quarantined"] == 1

@@ -126,6 +126,9 @@ def _convert_unique(values: pa.Array, col: Col) -> tuple[pa.Array, np.ndarray]:
     if col.allowed is not None:
         ok = as_numpy(pc.is_in(v, value_set=pa.array(col.allowed)))
         status[(status == OK) & ~ok] = NOT_ALLOWED
+    if col.pattern is not None:
+        ok = as_numpy(pc.fill_null(pc.match_substring_regex(v, col.pattern), False))
+        status[(status == OK) & ~ok] = NOT_ALLOWED
     out = pc.if_else(pc.equal(v, ""), None, v)
     return out, status
 

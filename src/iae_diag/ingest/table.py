@@ -73,12 +73,19 @@ def process_table(
     # applied in the spec's order, so the first failing check of a row does not depend on it
     with ThreadPoolExecutor(max_workers=2) as workers:
         converted = list(workers.map(lambda c: convert(raw_cols[c.name], c), present))
+    unknown: dict[str, np.ndarray] = {}  # non-critical column -> rows whose value was nulled
     for col, (values, status) in zip(present, converted, strict=True):
         out[col.name] = values
         if col.kind == "str" and col.personal:
             continue
         if not col.required:
             status = np.where(status == MISSING, OK, status)
+        if not col.critical:
+            bad = status != OK
+            if bad.any():
+                out[col.name] = pc.if_else(pa.array(bad), pa.scalar(None, values.type), values)
+                unknown[col.name] = bad
+            continue
         for s in np.unique(status[status != OK]).tolist():
             rej.add(status == s, reason_of(col, s), col.name)
     for a, b, reason in spec.date_order:
@@ -94,6 +101,7 @@ def process_table(
     info = derive_personal(spec, raw_cols, out, rej.alive, salt)
 
     q = quarantine_frame(spec, rf, fr, rej, raw_cols)
+    unknown_values = _count_unknown(spec, rf, unknown, rej.alive, lines)
 
     # kept rows, output columns, processed types
     keep = rej.alive
@@ -131,7 +139,36 @@ def process_table(
             "embedded_newlines_joined": int(fr.joined_lines),
             "blank_lines_skipped": int(fr.blank_lines),
             "columns_absent": absent,
+            "unknown_values": unknown_values,
         }
     )
     assert info["rows_read"] == info["rows_kept"] + info["rows_quarantined"], spec.table
     return TableResult(spec=spec, file=rf, table=result, quarantine=q, info=info)
+
+
+def _count_unknown(
+    spec: TableSpec,
+    rf: RawFile,
+    unknown: dict[str, np.ndarray],
+    alive: np.ndarray,
+    lines: np.ndarray,
+) -> dict[str, int]:
+    """``{column: number of kept rows whose value was unusable and set to null}``, in the
+    spec's column order (columns without any such value left out); each is logged with the
+    line of its first occurrence so that it can be found in the raw file."""
+    counts: dict[str, int] = {}
+    for name, bad in unknown.items():
+        kept_bad = bad & alive
+        n_bad = int(kept_bad.sum())
+        if n_bad:
+            counts[name] = n_bad
+            log.info(
+                "%s: %s: %d unreadable value(s) set to unknown, the rows kept (first at line "
+                "%d of %s)",
+                spec.table,
+                name,
+                n_bad,
+                int(lines[np.argmax(kept_bad)]),
+                rf.name,
+            )
+    return counts
