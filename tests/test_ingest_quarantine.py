@@ -11,7 +11,7 @@ import pytest
 
 from iae_diag.ingest import ingest
 from iae_diag.processed import load_processed
-from ingest_helpers import base_rows, write_all
+from ingest_helpers import TEST_KEY, base_rows, write_all
 
 #: fluxIAE table -> attribute of ProcessedData
 NAMES = {
@@ -25,7 +25,7 @@ NAMES = {
 
 def run(tmp_path, rows):
     write_all(tmp_path / "raw", rows)
-    m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+    m = ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     p = load_processed(tmp_path / "out")
     for table, info in m["tables"].items():
         assert info["rows_read"] == info["rows_kept"] + info["rows_quarantined"], table
@@ -458,7 +458,7 @@ def test_truncated_row_between_good_rows(tmp_path):
     lines[3] = lines[3][: lines[3].index("|", 20)]  # row 2 cut after a few fields
     path = tmp_path / "raw" / "fluxIAE_Salarie_15012014_060000.csv"
     path.write_text("\n".join(lines), encoding="utf-8")
-    m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+    m = ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     p = load_processed(tmp_path / "out")
     q = quarantined(p)
     assert len(q) == 1

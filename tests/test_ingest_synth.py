@@ -8,9 +8,13 @@ from iae_diag.synth import generate
 
 
 def test_synthetic_dataset_is_ingested_without_quarantine(tmp_path):
+    # no key configured (tests/conftest.py): the synthetic data gets the demonstration key
     stats: dict = {}
     generate(tmp_path / "raw", years=(2012, 2013), seed=7, scale=0.05, stats=stats)
-    m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+    m = ingest(tmp_path / "raw", tmp_path / "out")
+    # synthetic data, no key configured: the demonstration key
+    assert (m["data_status"], m["key_kind"]) == ("synthetic", "demonstration")
+    assert all(i["synthetic_marker"] and i["unknown_values"] == {} for i in m["tables"].values())
     for table, info in m["tables"].items():
         assert info["rows_read"] == stats["rows"][table], table
         assert info["rows_quarantined"] == 0, (table, info["quarantined_by_reason"])
@@ -24,4 +28,6 @@ def test_synthetic_dataset_is_ingested_without_quarantine(tmp_path):
         .all()
     )
     s = m["tables"]["Salarie"]
-    assert int(p.salarie["person_key"].isna().sum()) == s["nir_missing"] + s["nir_invalid"]
+    assert int(p.salarie["person_key"].isna().sum()) == (
+        s["nir_missing"] + s["nir_invalid"] + s["nir_placeholder"]
+    )

@@ -23,6 +23,9 @@ def cli_main(args) -> int:
     manifest = ingest(args.raw, args.out)
     print(f"processed data written to {Path(args.out)}")
     print(format_counts(manifest))
-    if manifest["salt_is_default"]:
-        print("note: the NIR hash uses the default salt; set IAE_DIAG_SALT for real data")
+    if manifest["data_status"] == "synthetic":
+        print(
+            "synthetic data (every file carries the marker of `iae-diag synth`); NIR hash key: "
+            + manifest["key_kind"]
+        )
     return 0

@@ -3,6 +3,7 @@ latest extract of each table, decompression, checksum."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 import re
@@ -12,11 +13,12 @@ from datetime import datetime
 from pathlib import Path
 
 from iae_diag.errors import InputError
-from iae_diag.ingest.schemas import FILE_PATTERN, SPECS
+from iae_diag.ingest.schemas import FILE_PATTERN, SPECS, SYNTHETIC_MARKER
 
 log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 24  # bytes decompressed at a time
+_HEAD = 1 << 16  # bytes read to find the first line
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,10 @@ def sha256_hex(data: bytes) -> str:
 
 def read_bytes(rf: RawFile) -> tuple[bytes, bytes]:
     """(decompressed content, the file's bytes as stored)."""
-    raw = rf.path.read_bytes()
+    try:
+        raw = rf.path.read_bytes()
+    except OSError as exc:
+        raise _unreadable(rf, exc) from None
     if not rf.name.endswith(".gz") or not raw:  # an empty file is reported by _frame
         return raw, raw
     d = zlib.decompressobj(wbits=31)
@@ -111,3 +116,25 @@ def read_bytes(rf: RawFile) -> tuple[bytes, bytes]:
             ".csv.gz export; the transfer was probably interrupted."
         )
     return b"".join(chunks), raw
+
+
+def carries_synthetic_marker(rf: RawFile) -> bool:
+    """Whether the file's first line is a ``DEB`` line carrying :data:`SYNTHETIC_MARKER` as a
+    field (a damaged gzip file is simply unmarked: reading it fails later with its line)."""
+    try:
+        if rf.name.endswith(".gz"):
+            with gzip.open(rf.path, "rb") as f:
+                head = f.read(_HEAD)
+        else:
+            with rf.path.open("rb") as f:
+                head = f.read(_HEAD)
+    except (EOFError, zlib.error, gzip.BadGzipFile):
+        return False
+    except OSError as exc:
+        raise _unreadable(rf, exc) from None
+    first = head.split(b"\n", 1)[0].removeprefix(b"\xef\xbb\xbf").rstrip(b"\r")
+    return first.startswith(b"DEB") and SYNTHETIC_MARKER.encode() in first.split(b"|")[1:]
+
+
+def _unreadable(rf: RawFile, exc: OSError) -> InputError:
+    return InputError(f"Table {rf.table}: cannot read file {rf.path}: {exc.strerror}.")

@@ -118,8 +118,10 @@ class TableSpec:
     references: tuple[Reference, ...] = ()
     #: (start column, end column, reason): the end must not precede the start
     date_order: tuple[tuple[str, str, str], ...] = ()
-    #: raw column holding the NIR, turned into ``person_key`` (salted SHA-256)
+    #: raw column holding the NIR, turned into ``person_key`` (keyed hash, HMAC-SHA-256)
     nir_column: str | None = None
+    #: column holding the civility, whose sex is compared between rows sharing a NIR
+    sex_column: str | None = None
     #: raw column holding the full birth date, turned into ``salarie_annee_naissance``
     birth_date_column: str | None = None
     #: personal raw columns: never read into the output, never shown in quarantine.csv
@@ -361,6 +363,7 @@ SALARIE = TableSpec(
     output="salarie.parquet",
     record_id="salarie_id",
     nir_column="salarie_nir",
+    sex_column="salarie_rci_libelle",
     birth_date_column="salarie_date_naissance",
     columns=(
         _id("salarie_id"),
@@ -419,10 +422,12 @@ DERIVED_COLUMNS = {
 TRUE_VALUES = ("TRUE", "OUI", "1", "O", "VRAI")
 FALSE_VALUES = ("FALSE", "NON", "0", "N", "FAUX")
 
-#: NIR after normalisation (spaces removed, upper case): 13 characters, or 15 with the key;
-#: the département of birth may be 2A/2B (Corsica). Only the first 13 characters are hashed,
-#: so the same person gets the same key with or without the control key.
-NIR_PATTERN = r"^[0-9]{5}([0-9]{2}|2A|2B)[0-9]{6}([0-9]{2})?$"
+#: Marker of the synthetic dataset: ``iae-diag synth`` writes it as the second field of the
+#: ``DEB`` line of every table file (``DEBSalarie15012014_060000|<marker>|||...``, same number of
+#: fields as the header). The DEB line is a framing line, never data, so readers of the real
+#: format skip it; a real ASP export never carries the marker, and a renamed, copied or
+#: re-compressed file keeps it.
+SYNTHETIC_MARKER = "SYNTHETIC-DATA-IAE-DIAG-SYNTH"
 
 #: Every fluxIAE table name is ``fluxIAE_<Table>_<ddmmyyyy>_<hhmmss>.csv[.gz]``.
 FILE_PATTERN = (

@@ -44,7 +44,7 @@ def process_table(
     spec: TableSpec,
     rf: RawFile,
     data: bytes,
-    salt: str,
+    key: str,
     kept: dict[str, TableResult],
 ) -> TableResult:
     """Frame, parse, type and check one table; ``kept`` holds the tables already processed
@@ -98,7 +98,7 @@ def process_table(
         found = as_numpy(pc.fill_null(pc.is_in(out[ref.column], value_set=known), False))
         rej.add(~found, ref.reason, ref.column)
 
-    info = derive_personal(spec, raw_cols, out, rej.alive, salt)
+    info = derive_personal(spec, raw_cols, out, rej.alive, key)
 
     q = quarantine_frame(spec, rf, fr, rej, raw_cols)
     unknown_values = _count_unknown(spec, rf, unknown, rej.alive, lines)
