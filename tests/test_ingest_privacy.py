@@ -398,3 +398,26 @@ def test_write_failure_is_one_message_and_leaves_out_untouched(tmp_path, monkeyp
     with pytest.raises(InputError, match="Cannot write the processed data to .*No space left"):
         ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]
+
+
+def test_a_nir_typed_into_a_key_is_not_copied_into_the_quarantine(tmp_path):
+    """Probe m5: the quarantine shows the faulty value, except one that looks like a NIR."""
+    rows = base_rows()
+    rows["Salarie"][1]["salarie_id"] = "ID" + NIRS[2]
+    rows["ContratMission"][1]["contrat_id_pph"] = "2 91 02 93 456 789"
+    write_all(tmp_path / "raw", rows)
+    m = ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
+    q = load_processed(tmp_path / "out").quarantine
+    assert q[["table", "reason", "column", "value", "record_id"]].values.tolist() == [
+        ["ContratMission", "invalid_id", "contrat_id_pph", "(hidden: looks like a NIR)", "402"],
+        [
+            "Salarie",
+            "invalid_id",
+            "salarie_id",
+            "(hidden: looks like a NIR)",
+            "(hidden: looks like a NIR)",
+        ],
+    ]
+    assert m["tables"]["Salarie"]["rows_quarantined"] == 1
+    blob = (tmp_path / "out" / "quarantine.csv").read_bytes()
+    assert NIRS[2].encode() not in blob and b"456 789" not in blob

@@ -1,7 +1,9 @@
 """The quarantine: the first failing check of each rejected row, and ``quarantine.csv``'s
-rows (the value of a personal column is never copied)."""
+rows (the value of a personal column is never copied, nor a value that looks like a NIR)."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -21,6 +23,9 @@ QUARANTINE_COLUMNS = [
     "value",
     "record_id",
 ]
+#: Something that looks like a NIR inside a value (a NIR typed into an id column, probe m5).
+NIR_LIKE = re.compile(r"[0-9]{5}(?:[0-9]{2}|2[AB])[0-9]{6}")
+HIDDEN_NIR = "(hidden: looks like a NIR)"
 
 
 class Rejects:
@@ -42,13 +47,17 @@ class Rejects:
 
 
 def as_text(v: object) -> str:
-    """A raw value as it was in the file (typed numbers written back without a spurious .0)."""
+    """A raw value as it was in the file (typed numbers written back without a spurious .0),
+    or :data:`HIDDEN_NIR` when it holds something that looks like a NIR."""
     if v is None:
         return ""
     if isinstance(v, float):
         t = repr(v)
         return t[:-2] if t.endswith(".0") else t
-    return str(v).strip()
+    text = str(v).strip()
+    if NIR_LIKE.search("".join(text.split()).upper()):
+        return HIDDEN_NIR
+    return text
 
 
 def quarantine_frame(
