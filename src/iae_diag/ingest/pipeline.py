@@ -110,7 +110,7 @@ def ingest(raw_dir: Path | str, out_dir: Path | str, salt: str | None = None) ->
         raise InputError(
             f"Cannot write the processed data to {out_dir}: {exc.strerror}"
             + (f" ({exc.filename})" if exc.filename else "")
-            + "; nothing was changed there."
+            + "; the temporary files were removed."
         ) from None
 
 
