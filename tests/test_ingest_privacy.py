@@ -421,3 +421,37 @@ def test_a_nir_typed_into_a_key_is_not_copied_into_the_quarantine(tmp_path):
     assert m["tables"]["Salarie"]["rows_quarantined"] == 1
     blob = (tmp_path / "out" / "quarantine.csv").read_bytes()
     assert NIRS[2].encode() not in blob and b"456 789" not in blob
+
+
+def test_not_writable_output_folder_is_one_message(tmp_path, monkeypatch):
+    """The same check as above, on a machine where the tests run as root (who may write
+    anywhere): the folder is reported as not writable."""
+    from iae_diag.ingest import pipeline
+
+    write_all(tmp_path / "raw")
+    (tmp_path / "out").mkdir()
+    monkeypatch.setattr(pipeline.os, "access", lambda path, mode: path != tmp_path / "out")
+    with pytest.raises(InputError, match=r"the folder .*out is not writable; choose another"):
+        ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
+    assert list((tmp_path / "out").iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "raw"]
+
+
+def test_unreadable_raw_file_is_one_message(tmp_path, monkeypatch):
+    import pathlib
+
+    paths = write_all(tmp_path / "raw")
+    real_open = pathlib.Path.open
+
+    def open_(self, *args, **kwargs):
+        if self == paths["Salarie"]:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "open", open_)
+    with pytest.raises(InputError) as exc:
+        ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
+    assert str(exc.value) == (
+        f"Table Salarie: cannot read file {paths['Salarie']}: Permission denied."
+    )
+    assert not (tmp_path / "out").exists()

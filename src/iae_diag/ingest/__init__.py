@@ -9,10 +9,14 @@ One module per step, in the order the data goes through them:
 - :mod:`~iae_diag.ingest.framing`: BOM, optional ``DEB`` line, header, optional ``FIN<n>``
   line, UTF-8 check, embedded newlines glued back; parse with ``pyarrow.csv`` (all text);
 - :mod:`~iae_diag.ingest.convert`: type and check each column (vectorised);
-- :mod:`~iae_diag.ingest.quarantine`: rows whose key, period, hours or mesure is unusable,
-  with their reason, physical line, column and value;
-- :mod:`~iae_diag.ingest.privacy`: NIR -> keyed hash ``person_key``, birth date -> year;
-- :mod:`~iae_diag.ingest.table`: one table through the steps above;
+- :mod:`~iae_diag.ingest.table`: one table: a bad value in a critical column (key, period,
+  hours, mesure) quarantines the row, elsewhere it is set to null and counted;
+- :mod:`~iae_diag.ingest.quarantine`: the rejected rows with their reason, physical line,
+  column and value;
+- :mod:`~iae_diag.ingest.keys`: the secret key of the NIR hash, synthetic or real data, the
+  refusal of real data without a proper key, ``iae-diag key create``;
+- :mod:`~iae_diag.ingest.privacy`: valid NIR, shared placeholders, keyed hash ``person_key``
+  (HMAC-SHA-256), birth date -> year;
 - :mod:`~iae_diag.ingest.writing`: parquet files;
 - :mod:`~iae_diag.ingest.pipeline`: the whole ingest, written into ``--out`` in one move once
   every file-level check has passed (a faulty input leaves ``--out`` untouched);
