@@ -63,7 +63,7 @@ synth: $(STAMP) ## (re)generate the default synthetic dataset into RAW_DIR (repl
 data: raw ## ingest RAW_DIR into PROCESSED_DIR and compute the indicator tables
 	@$(MAKE) --no-print-directory $(PROCESSED_DIR)/indicators.parquet
 
-$(PROCESSED_DIR)/manifest.json: $(wildcard $(RAW_DIR)/fluxIAE_*) $(wildcard src/iae_diag/ingest.py src/iae_diag/schemas.py) | $(STAMP)
+$(PROCESSED_DIR)/manifest.json: $(wildcard $(RAW_DIR)/fluxIAE_*) $(wildcard src/iae_diag/ingest/*.py) | $(STAMP)
 	$(BIN)/iae-diag ingest --raw $(RAW_DIR) --out $(PROCESSED_DIR)
 
 $(PROCESSED_DIR)/indicators.parquet: $(PROCESSED_DIR)/manifest.json $(wildcard src/iae_diag/indicators/*.py src/iae_diag/reference/*.csv)

@@ -191,7 +191,7 @@ if mode == "floor":
 else:
     from iae_diag.ingest import ingest
     t0 = time.perf_counter()
-    m = ingest(path, out, salt="bench")
+    m = ingest(path, out, salt="bench-key-of-the-nir-hash-0123456789abcdef")
     rows = m["tables"]["EtatMensuelIndiv"]["rows_kept"]
 dt = time.perf_counter() - t0
 # VmHWM: peak resident set of this process image (ru_maxrss would include the parent's

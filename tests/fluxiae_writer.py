@@ -2,7 +2,8 @@
 
 ``write_table(folder, "Salarie", rows)`` writes ``fluxIAE_Salarie_15012014_060000.csv``:
 optional ``DEB`` line, header line, ``|``-separated rows with no quoting, optional
-``FIN<n>`` line. Columns are the union of the row keys in first-seen order unless
+``FIN<n>`` line (``synthetic=True``: the DEB line carries the marker of ``iae-diag synth``).
+Columns are the union of the row keys in first-seen order unless
 ``columns`` is given; missing values are empty fields.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
+
+from iae_diag.ingest.schemas import SYNTHETIC_MARKER
 
 
 def render_table(
@@ -22,6 +25,7 @@ def render_table(
     bom: bool = False,
     fin_count: int | None = None,
     newline: str = "\n",
+    synthetic: bool = False,
 ) -> str:
     if columns is None:
         columns = []
@@ -30,7 +34,9 @@ def render_table(
                 if k not in columns:
                     columns.append(k)
     lines = []
-    if deb:
+    if deb and synthetic:  # the marker of `iae-diag synth`, as it writes it
+        lines.append(f"DEB{table}{stamp}|{SYNTHETIC_MARKER}" + "|" * (len(columns) - 2))
+    elif deb:
         lines.append(f"DEB{table}{stamp}" + "|" * (len(columns) - 1))
     lines.append("|".join(columns))
     for r in rows:

@@ -9,6 +9,7 @@ available, otherwise by the documented raw -> processed conversion (``to_process
 from __future__ import annotations
 
 import hashlib
+import hmac
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,8 @@ import pandas as pd
 
 from iae_diag.processed import ProcessedData, load_processed
 
-SALT = "test-salt"
+#: the key of the NIR hash (at least 32 characters: the fixtures are real-format data)
+SALT = "test-key-of-the-nir-hash-0123456789abcdef"
 PREFIX = {
     "ACI_DC": "ACI",
     "ACI_MP": "ACI",
@@ -265,7 +267,7 @@ def to_processed(ds: Dataset) -> ProcessedData:
     s = _frame(ds.Salarie)
     s["salarie_id"] = s["salarie_id"].astype("int64")
     s["person_key"] = [
-        None if not v else hashlib.sha256((SALT + v).encode()).hexdigest()
+        None if not v else hmac.new(SALT.encode(), v[:13].encode(), hashlib.sha256).hexdigest()
         for v in s.pop("salarie_nir")
     ]
     s["salarie_annee_naissance"] = pd.to_numeric(

@@ -13,8 +13,13 @@ from pathlib import Path
 from fluxiae_writer import write_table
 from iae_diag.config import headers_dir
 
-#: personal values present in the fixture input (must never reach a processed file)
-NIRS = ["1840575123456", "2910293456789", "185052A12345678"]
+#: A key of the NIR hash for the fixtures (real-format files without the synthetic marker need
+#: a key of at least 32 characters that is not public).
+TEST_KEY = "test-key-of-the-nir-hash-0123456789abcdef"
+
+#: personal values present in the fixture input (must never reach a processed file); the third
+#: is a 15-character NIR born in Corse-du-Sud (2A counts as 19 in the control key: 33)
+NIRS = ["1840575123456", "2910293456789", "185052A12345633"]
 NAMES = ["DUPONTEL", "MARTINEZ", "ZYXWVUT", "Héloïse", "Grégoire", "Quentinou"]
 AGREMENTS = ["999991700001", "999991700002", "999991700003"]
 BIRTH_DATES = ["12/05/1984", "03/11/1991", "27/06/1985"]

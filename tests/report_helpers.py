@@ -235,8 +235,9 @@ def write_processed(
         }
     manifest = {
         "package_version": "0.1.0",
-        "schema_version": "1",
-        "salt_is_default": True,
+        "schema_version": "2",
+        "data_status": "synthetic",
+        "key_kind": "demonstration",
         "tables": tables,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import hmac
 import json
 import logging
 
@@ -20,6 +21,7 @@ from ingest_helpers import (
     NAMES,
     NIRS,
     STREETS,
+    TEST_KEY,
     base_rows,
     header,
     write_all,
@@ -35,7 +37,7 @@ def check_accounting(manifest: dict) -> None:
 @pytest.fixture
 def dataset(tmp_path):
     write_all(tmp_path / "raw")
-    manifest = ingest(tmp_path / "raw", tmp_path / "out", salt="test-salt")
+    manifest = ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     return manifest, load_processed(tmp_path / "out")
 
 
@@ -51,9 +53,10 @@ def test_valid_dataset_counts_and_manifest(dataset, tmp_path):
         "Salarie": 3,
     }
     assert all(i["rows_quarantined"] == 0 for i in manifest["tables"].values())
-    assert manifest["schema_version"] == "1"
+    assert manifest["schema_version"] == "2"
     assert manifest["package_version"] == "0.1.0"
-    assert manifest["salt_is_default"] is False
+    assert (manifest["data_status"], manifest["key_kind"]) == ("real", "configured")
+    assert all(i["unknown_values"] == {} for i in manifest["tables"].values())
     s = manifest["tables"]["Salarie"]
     raw = (tmp_path / "raw" / s["file"]).read_bytes()
     assert s["size"] == len(raw)
@@ -132,39 +135,45 @@ def test_types_and_codes_stay_strings(dataset):
     assert s["salarie_annee_naissance"].tolist() == [1984, 1991, 1985]
 
 
-def test_person_key_is_salted_sha256_of_the_13_character_nir(dataset):
+def hmac_hex(nir13: str) -> str:
+    """The expected person_key, computed by hand."""
+    return hmac.new(TEST_KEY.encode(), nir13.encode(), hashlib.sha256).hexdigest()
+
+
+def test_person_key_is_the_hmac_of_the_13_character_nir(dataset):
     _, p = dataset
     keys = p.salarie["person_key"].tolist()
-    assert keys[0] == hashlib.sha256(b"test-salt" + NIRS[0].encode()).hexdigest()
-    # 15-character NIR of a Corsican birth: the control key is not hashed
-    assert keys[1] == hashlib.sha256(b"test-salt" + b"185052A123456").hexdigest()
+    assert keys[0] == hmac_hex(NIRS[0])
+    # 15-character NIR of a Corsican birth (correct control key): the key is not hashed
+    assert keys[1] == hmac_hex("185052A123456")
     assert keys[2] is None
 
 
 def test_same_person_same_key_with_or_without_control_key_and_spaces(tmp_path):
     rows = base_rows()
-    rows["Salarie"][1]["salarie_nir"] = "1 84 05 75 123 456 97"
+    rows["Salarie"][1].update(salarie_rci_libelle="MME", salarie_date_naissance="01/01/1984")
+    rows["Salarie"][1]["salarie_nir"] = "2 84 05 75 123 456 " + f"{97 - 2840575123456 % 97:02d}"
+    rows["Salarie"][0]["salarie_nir"] = "2840575123456"
     rows["Salarie"][2]["salarie_nir"] = "12345"  # invalid: too short
     write_all(tmp_path / "raw", rows)
-    m = ingest(tmp_path / "raw", tmp_path / "out", salt="s")
+    m = ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     keys = load_processed(tmp_path / "out").salarie["person_key"].tolist()
-    assert keys[0] == keys[1] == hashlib.sha256(b"s1840575123456").hexdigest()
+    assert keys[0] == keys[1] == hmac_hex("2840575123456")
     assert keys[2] is None
     assert m["tables"]["Salarie"]["nir_invalid"] == 1
     assert m["tables"]["Salarie"]["nir_missing"] == 0
     assert m["tables"]["Salarie"]["rows_kept"] == 3
 
 
-def test_default_salt_comes_from_the_environment(tmp_path, monkeypatch):
+def test_key_comes_from_the_environment(tmp_path, monkeypatch):
     write_all(tmp_path / "raw")
-    monkeypatch.setenv("IAE_DIAG_SALT", "from-env")
+    env_key = "a-key-from-the-environment-0123456789"
+    monkeypatch.setenv("IAE_DIAG_SALT", env_key)
     m = ingest(tmp_path / "raw", tmp_path / "out")
     key = load_processed(tmp_path / "out").salarie["person_key"].iloc[0]
-    assert key == hashlib.sha256(b"from-env" + NIRS[0].encode()).hexdigest()
-    assert m["salt_is_default"] is False
-    monkeypatch.delenv("IAE_DIAG_SALT")
-    m = ingest(tmp_path / "raw", tmp_path / "out2")
-    assert m["salt_is_default"] is True
+    assert key == hmac.new(env_key.encode(), NIRS[0].encode(), hashlib.sha256).hexdigest()
+    assert (m["data_status"], m["key_kind"]) == ("real", "configured")
+    assert "salt_is_default" not in m
 
 
 def test_no_processed_file_holds_a_direct_identifier(tmp_path):
@@ -174,9 +183,9 @@ def test_no_processed_file_holds_a_direct_identifier(tmp_path):
     dup = dict(rows["Salarie"][0], salarie_code_dpt="94")
     rows["Salarie"].append(dup)
     rows["Salarie"].append(dict(rows["Salarie"][1], salarie_id="ABC"))
-    rows["Structure"].append(dict(rows["Structure"][0], structure_date_creation="31/02/2006"))
+    rows["Structure"].append(dict(rows["Structure"][0], structure_id_siae="S101"))
     write_all(tmp_path / "raw", rows)
-    m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+    m = ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     assert m["tables"]["Salarie"]["rows_quarantined"] == 1
     assert m["tables"]["Salarie"]["rows_kept"] == len(rows["Salarie"]) - 1
     assert m["tables"]["Structure"]["rows_quarantined"] == 1
@@ -237,7 +246,7 @@ def test_format_variants_bom_no_deb_no_fin_gz_crlf(tmp_path):
             "Salarie": {"bom": True, "deb": False, "fin": False},
         },
     )
-    m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+    m = ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     check_accounting(m)
     t = m["tables"]
     assert [t[k]["rows_kept"] for k in t] == [2, 2, 3, 2, 3]
@@ -262,7 +271,7 @@ def test_columns_in_another_order_with_extra_columns(tmp_path):
     from fluxiae_writer import write_table
 
     write_table(tmp_path / "raw", "EtatMensuelIndiv", rows["EtatMensuelIndiv"], columns=cols)
-    m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+    m = ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     check_accounting(m)
     emi = load_processed(tmp_path / "out").etat_mensuel_indiv
     assert emi["emi_dsm_id"].tolist() == [9001, 9002, 9003]
@@ -277,7 +286,7 @@ def test_optional_columns_absent_from_the_header_are_null(tmp_path):
 
     cols = [c for c in header("EtatMensuelIndiv") if c != "emi_nb_heures_facturees"]
     write_table(tmp_path / "raw", "EtatMensuelIndiv", rows["EtatMensuelIndiv"], columns=cols)
-    m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+    m = ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     assert m["tables"]["EtatMensuelIndiv"]["columns_absent"] == ["emi_nb_heures_facturees"]
     emi = load_processed(tmp_path / "out").etat_mensuel_indiv
     assert emi["emi_nb_heures_facturees"].isna().all()
@@ -301,7 +310,7 @@ def test_embedded_newlines_are_glued_and_lines_stay_right(tmp_path):
     # the last field of a row ends with a newline
     rows["Salarie"][0]["salarie_date_modification"] = "01/01/2013\n"
     write_all(tmp_path / "raw", rows)
-    m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+    m = ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     check_accounting(m)
     assert m["tables"]["Structure"]["rows_read"] == 4
     assert m["tables"]["Structure"]["rows_quarantined"] == 0
@@ -343,7 +352,7 @@ def test_latest_extract_wins_and_is_recorded(tmp_path, caplog):
     (tmp_path / "raw" / "notes.txt").write_text("hello")
     (tmp_path / "raw" / ".gitkeep").write_text("")
     with caplog.at_level(logging.INFO, logger="iae_diag.ingest"):
-        m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+        m = ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     s = m["tables"]["Salarie"]
     assert s["file"] == "fluxIAE_Salarie_22022014_101500.csv"
     assert s["extract_stamp"] == "2014-02-22T10:15:00"
@@ -362,8 +371,8 @@ def test_same_input_same_output(tmp_path):
     rows = base_rows()
     rows["EtatMensuelIndiv"].append(dict(rows["EtatMensuelIndiv"][0], emi_sme_mois="13"))
     write_all(tmp_path / "raw", rows)
-    m1 = ingest(tmp_path / "raw", tmp_path / "a", salt="x")
-    m2 = ingest(tmp_path / "raw", tmp_path / "b", salt="x")
+    m1 = ingest(tmp_path / "raw", tmp_path / "a", salt=TEST_KEY)
+    m2 = ingest(tmp_path / "raw", tmp_path / "b", salt=TEST_KEY)
     assert m1 == m2
     for f in [*TABLE_FILES.values(), "manifest.json", "quarantine.csv"]:
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
@@ -372,11 +381,11 @@ def test_same_input_same_output(tmp_path):
 
 def test_rerun_replaces_previous_output(tmp_path):
     write_all(tmp_path / "raw")
-    ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+    ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     rows = base_rows()
     rows["Salarie"] = rows["Salarie"][:1]
     write_all(tmp_path / "raw", rows)
-    m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+    m = ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     assert m["tables"]["Salarie"]["rows_kept"] == 1
     assert len(load_processed(tmp_path / "out").salarie) == 1
     assert not [f for f in (tmp_path / "out").iterdir() if f.name.startswith(".")]
@@ -384,7 +393,7 @@ def test_rerun_replaces_previous_output(tmp_path):
 
 
 def test_cli_prints_counts(tmp_path, capsys, monkeypatch):
-    monkeypatch.delenv("IAE_DIAG_SALT", raising=False)
+    monkeypatch.setenv("IAE_DIAG_SALT", TEST_KEY)
     rows = base_rows()
     rows["EtatMensuelIndiv"][2]["emi_nb_heures_travail"] = "-4"
     write_all(tmp_path / "raw", rows)
@@ -394,10 +403,11 @@ def test_cli_prints_counts(tmp_path, capsys, monkeypatch):
     assert "EtatMensuelIndiv" in out
     line = next(ln for ln in out.splitlines() if ln.startswith("EtatMensuelIndiv"))
     assert line.split() == ["EtatMensuelIndiv", "3", "2", "1"]
-    assert "default salt" in out
+    assert "synthetic" not in out and TEST_KEY not in out
 
 
-def test_cli_reports_a_file_fault_without_traceback(tmp_path, capsys):
+def test_cli_reports_a_file_fault_without_traceback(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("IAE_DIAG_SALT", TEST_KEY)
     write_all(tmp_path / "raw")
     (tmp_path / "raw" / "fluxIAE_Salarie_15012014_060000.csv").write_bytes(b"")
     rc = cli.main(["ingest", "--raw", str(tmp_path / "raw"), "--out", str(tmp_path / "out")])
@@ -414,8 +424,8 @@ def test_gzip_input_equals_plain_input(tmp_path):
     write_all(tmp_path / "b", options={t: {"gz": True} for t in base_rows()})
     with gzip.open(tmp_path / "b" / "fluxIAE_Salarie_15012014_060000.csv.gz") as f:
         assert f.read() == (tmp_path / "a" / "fluxIAE_Salarie_15012014_060000.csv").read_bytes()
-    ingest(tmp_path / "a", tmp_path / "oa", salt="x")
-    ingest(tmp_path / "b", tmp_path / "ob", salt="x")
+    ingest(tmp_path / "a", tmp_path / "oa", salt=TEST_KEY)
+    ingest(tmp_path / "b", tmp_path / "ob", salt=TEST_KEY)
     for f in TABLE_FILES.values():
         pd.testing.assert_frame_equal(
             pd.read_parquet(tmp_path / "oa" / f), pd.read_parquet(tmp_path / "ob" / f)
@@ -439,7 +449,7 @@ def test_newline_in_the_last_field_and_many_rows(tmp_path):
     rows["EtatMensuelIndiv"][100]["emi_dsm_nb_mois"] = "3\nMOIS"
     rows["EtatMensuelIndiv"][200]["emi_esm_etat_code"] = "VALIDE\n"
     write_all(tmp_path / "raw", rows)
-    m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+    m = ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     check_accounting(m)
     info = m["tables"]["EtatMensuelIndiv"]
     assert (info["rows_read"], info["rows_quarantined"]) == (300, 0)
@@ -490,7 +500,7 @@ def test_processed_columns_cover_the_contract(dataset):
 
 
 def test_specs_name_real_columns_of_the_headers():
-    from iae_diag.schemas import TABLES
+    from iae_diag.ingest.schemas import TABLES
 
     for spec in TABLES:
         cols = set(header(spec.table))
@@ -506,7 +516,7 @@ def test_specs_name_real_columns_of_the_headers():
 def test_separators_counted_per_line_across_slices(monkeypatch, slice_size):
     import numpy as np
 
-    from iae_diag import ingest as ingest_module
+    from iae_diag.ingest import framing as ingest_module
 
     text = b"a|b|c\n\n|||\nxyz\n|\nlast|line"
     arr = np.frombuffer(text, dtype=np.uint8)

@@ -10,7 +10,7 @@ import pytest
 from fluxiae_writer import render_table
 from iae_diag.errors import InputError
 from iae_diag.ingest import ingest
-from ingest_helpers import base_rows, header, write_all, write_one
+from ingest_helpers import TEST_KEY, base_rows, header, write_all, write_one
 
 SAL = "fluxIAE_Salarie_15012014_060000.csv"
 EMI = "fluxIAE_EtatMensuelIndiv_15012014_060000.csv"
@@ -28,7 +28,7 @@ def raw(tmp_path):
 def run_fault(raw) -> str:
     out = raw.parent / "out"
     with pytest.raises(InputError) as exc:
-        ingest(raw, out, salt="x")
+        ingest(raw, out, salt=TEST_KEY)
     # nothing written: the output folder holds exactly what it held before
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
     assert sorted(p.name for p in raw.parent.iterdir()) == ["out", "raw"]  # no temporary left
@@ -176,5 +176,5 @@ def test_two_extracts_with_the_same_stamp(raw):
 
 def test_missing_raw_folder(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
-        ingest(tmp_path / "nope", tmp_path / "out", salt="x")
+        ingest(tmp_path / "nope", tmp_path / "out", salt=TEST_KEY)
     assert not (tmp_path / "out").exists()

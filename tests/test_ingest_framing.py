@@ -9,7 +9,7 @@ from fluxiae_writer import render_table
 from iae_diag.errors import InputError
 from iae_diag.ingest import ingest
 from iae_diag.processed import load_processed
-from ingest_helpers import base_rows, header, write_all
+from ingest_helpers import TEST_KEY, base_rows, header, write_all
 
 STRUCTURE = "fluxIAE_Structure_15012014_060000.csv"
 #: the Structure layout with structure_denomination (kept in the output) as LAST column, so
@@ -66,7 +66,7 @@ SEMICOLON_VALUE = "1 field, expected 37: wrong separator on this line (37 fields
 
 def test_semicolon_row_without_fin_is_quarantined_and_neighbours_stay_intact(tmp_path):
     write_structure(tmp_path / "raw", structure_rows(), None, semicolon_row_5)
-    m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+    m = ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     check_accounting(m)
     info = m["tables"]["Structure"]
     assert (info["rows_read"], info["rows_kept"], info["rows_quarantined"]) == (4, 3, 1)
@@ -85,7 +85,7 @@ def test_semicolon_row_without_fin_is_quarantined_and_neighbours_stay_intact(tmp
 
 def test_semicolon_row_counted_by_fin_is_quarantined_without_error(tmp_path):
     write_structure(tmp_path / "raw", structure_rows(), 4, semicolon_row_5)
-    m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+    m = ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     check_accounting(m)
     info = m["tables"]["Structure"]
     assert (info["rows_read"], info["rows_kept"], info["rows_quarantined"]) == (4, 3, 1)
@@ -102,7 +102,7 @@ def test_tab_row_names_the_tab(tmp_path):
         lines[3] = lines[3].replace("|", "\t")
 
     write_structure(tmp_path / "raw", structure_rows(), None, tab_row_4)
-    ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+    ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     assert quarantine(tmp_path / "out") == [
         (
             "Structure",
@@ -119,7 +119,7 @@ def test_newline_inside_the_last_field_with_fin_is_glued(tmp_path):
     rows[1]["structure_denomination"] = "ATELIER\nCHANTIER"
     rows[2]["structure_denomination"] = "EI\nDU\nCANAL"  # two newlines: two lines glued
     write_structure(tmp_path / "raw", rows, 4)
-    m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+    m = ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     check_accounting(m)
     info = m["tables"]["Structure"]
     assert (info["rows_read"], info["rows_kept"], info["rows_quarantined"]) == (4, 4, 0)
@@ -144,7 +144,7 @@ def test_newline_inside_the_last_field_without_fin_is_a_broken_row(tmp_path):
     rows = structure_rows()
     rows[1]["structure_denomination"] = "ATELIER\nCHANTIER"
     write_structure(tmp_path / "raw", rows, None)
-    m = ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+    m = ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     check_accounting(m)
     info = m["tables"]["Structure"]
     assert (info["rows_read"], info["rows_kept"], info["rows_quarantined"]) == (5, 4, 1)
@@ -168,7 +168,7 @@ def test_field_ending_with_a_newline_is_glued_with_or_without_fin(tmp_path):
         rows[1]["structure_date_modification"] = "15/03/2012\n"
         raw, out = tmp_path / f"raw{fin}", tmp_path / f"out{fin}"
         write_structure(raw, rows, fin)
-        m = ingest(raw, out, salt="x")
+        m = ingest(raw, out, salt=TEST_KEY)
         check_accounting(m)
         info = m["tables"]["Structure"]
         assert (info["rows_read"], info["rows_quarantined"]) == (4, 0)
@@ -196,7 +196,7 @@ def test_fin_matching_neither_reading_stops_with_the_ambiguous_lines(tmp_path):
     write_structure(raw, rows, 4, semicolon_row_6)
     out = tmp_path / "out"
     with pytest.raises(InputError) as exc:
-        ingest(raw, out, salt="x")
+        ingest(raw, out, salt=TEST_KEY)
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]  # no temporary left
     msg = str(exc.value)
@@ -217,7 +217,7 @@ def test_many_ambiguous_lines_are_listed_by_the_first_five(tmp_path):
     rows[0]["structure_denomination"] = "A\nB\nC\nD\nE\nF\nG"  # 6 lines without '|'
     write_structure(tmp_path / "raw", rows, 9)
     with pytest.raises(InputError) as exc:
-        ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+        ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     msg = str(exc.value)
     assert "announces 9 rows, but the file holds 14 data rows if the 6 line(s)" in msg
     assert "(line(s) 4, 5, 6, 7, 8 and 1 more) are broken rows, or 8 if" in msg
@@ -229,7 +229,7 @@ def test_a_semicolon_row_stays_a_file_fault_when_most_rows_are_broken(tmp_path):
 
     write_structure(tmp_path / "raw", structure_rows(), 4, semicolon_rows)
     with pytest.raises(InputError) as exc:
-        ingest(tmp_path / "raw", tmp_path / "out", salt="x")
+        ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
     msg = str(exc.value)
     assert msg.startswith(f"Table Structure: file {tmp_path / 'raw' / STRUCTURE}: 3 of 4 data")
     assert "first at line 4" in msg and "';'" in msg

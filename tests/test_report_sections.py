@@ -74,6 +74,14 @@ def test_provenance_lists_files_checksums_and_parameters(proc):
     assert "iae-diag 0.1.0 (révision git" in html
 
 
+def test_provenance_names_the_demonstration_key_of_synthetic_data(proc):
+    ctx = context.build_context("region:11", 0, str(proc), "")
+    assert ctx.manifest["key_kind"] == "demonstration"
+    assert "clé de démonstration (données synthétiques)" in context.show_provenance(ctx).data
+    ctx.manifest["key_kind"] = "configured"
+    assert "Pseudonymisation" not in context.show_provenance(ctx).data
+
+
 # statistical secrecy -------------------------------------------------------------------------
 
 

@@ -61,7 +61,9 @@ def test_file_names_deb_fin_and_real_headers(small):
         first, header, _ = read_raw(path)
         real = (headers_dir() / f"fluxIAE_{table}.header").read_text("utf-8").strip().split("|")
         assert header == real
-        assert first == f"DEB{table}15012014_060000" + "|" * (len(real) - 1)
+        # the DEB line carries the synthetic marker, with the header's number of fields
+        marker = "SYNTHETIC-DATA-IAE-DIAG-SYNTH"
+        assert first == f"DEB{table}15012014_060000|{marker}" + "|" * (len(real) - 2)
     assert len(read_raw(small["AnnexeFinanciere"])[1]) == 128
 
 

@@ -7,6 +7,6 @@ __version__ = "0.1.0"
 
 #: Version of the processed-data layout (parquet columns and manifest). Bump it when a
 #: processed table gains, loses or retypes a column.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 __all__ = ["__version__", "SCHEMA_VERSION"]

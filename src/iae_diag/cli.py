@@ -19,6 +19,7 @@ from iae_diag.errors import InputError
 # sub-command -> module whose cli_main(args) does the work
 COMMANDS = {
     "ingest": "iae_diag.ingest",
+    "key": "iae_diag.ingest.keys",
     "synth": "iae_diag.synth",
     "indicators": "iae_diag.indicators",
     "figures": "iae_diag.figures",
@@ -39,6 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ingest", help="raw fluxIAE exports -> validated, pseudonymised parquet")
     s.add_argument("--raw", required=True, help="folder holding the fluxIAE_*.csv[.gz] files")
     s.add_argument("--out", required=True, help="output folder (parquet + manifest.json)")
+
+    s = sub.add_parser("key", help="the secret key of the NIR hash (needed for real data)")
+    k = s.add_subparsers(dest="action", required=True, metavar="ACTION")
+    k = k.add_parser("create", help="write a new random key file, mode 0600, never overwritten")
+    k.add_argument(
+        "--path", help="key file (default: IAE_DIAG_KEY_FILE or ~/.config/iae-diag/nir.key)"
+    )
 
     s = sub.add_parser("synth", help="write a synthetic fluxIAE dataset in the real format")
     s.add_argument("--out", required=True, help="output folder for the fluxIAE files")

@@ -13,8 +13,10 @@ Environment variables (the Makefile sets them from its variables of the same mea
   (default: ``<shared>/data/fluxiae/headers``);
 - ``IAE_DIAG_GEO_DIR``: geography folder: boundaries, QPV, population (default: none; the
   reports say that maps need it);
-- ``IAE_DIAG_SALT``: salt of the NIR hash (default: ``DEFAULT_SALT`` below; change it for real
-  data);
+- ``IAE_DIAG_SALT``: the secret key of the NIR hash (HMAC-SHA-256; the name is historical),
+  at least 32 characters; else ``IAE_DIAG_KEY_FILE``: a file holding it (default
+  ``~/.config/iae-diag/nir.key``, created by ``iae-diag key create``). Without either, only
+  the synthetic dataset can be ingested (with the public ``DEMO_KEY``);
 - ``IAE_DIAG_ROME_SECTORS``: a CSV overriding the ROME -> sector reference (default: the
   packaged file).
 """
@@ -25,10 +27,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Documented default salt of the NIR hash. Fine for the synthetic default dataset; on real
-#: data set IAE_DIAG_SALT to a secret value kept outside the repository, otherwise anyone
-#: holding a NIR could recompute its hash.
-DEFAULT_SALT = "iae-diag-default-salt-change-me"
+#: The documented demonstration key of the NIR hash: public, so the ingest accepts it only on
+#: the synthetic dataset written by ``iae-diag synth``. Real data needs a secret key
+#: (IAE_DIAG_SALT or a key file), otherwise every person_key could be turned back into a NIR.
+DEMO_KEY = "iae-diag-demonstration-key-synthetic-data-only"
+#: Keys that are public (the demonstration key, and the default salt of earlier versions).
+PUBLIC_KEYS = (DEMO_KEY, "iae-diag-default-salt-change-me")
+#: Minimum length of a key on real data (``iae-diag key create`` writes 64 hex characters).
+KEY_MIN_LENGTH = 32
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REFERENCE_DIR = PACKAGE_DIR / "reference"
@@ -90,8 +96,25 @@ def geo_dir() -> Path | None:
     return Path(env).resolve()
 
 
-def nir_salt() -> str:
-    return os.environ.get("IAE_DIAG_SALT") or DEFAULT_SALT
+def nir_key_env() -> str | None:
+    """The key set in ``IAE_DIAG_SALT`` (None when the variable is not set; ``""`` when it is
+    set to nothing)."""
+    return os.environ.get("IAE_DIAG_SALT")
+
+
+def nir_key_file() -> tuple[Path | None, bool]:
+    """(the key file, whether ``IAE_DIAG_KEY_FILE`` names it explicitly): the variable when
+    set, else ``$XDG_CONFIG_HOME/iae-diag/nir.key`` (``~/.config/...``); None when there is no
+    home folder to put it in."""
+    env = os.environ.get("IAE_DIAG_KEY_FILE", "").strip()
+    if env:
+        return Path(env).expanduser().absolute(), True
+    xdg = os.environ.get("XDG_CONFIG_HOME", "").strip()
+    try:
+        base = Path(xdg) if xdg else Path.home() / ".config"
+    except RuntimeError:  # no home folder
+        return None, False
+    return (base / "iae-diag" / "nir.key").absolute(), False
 
 
 def rome_sectors_file() -> Path:

@@ -1197,8 +1197,8 @@ def show_provenance(ctx: ReportContext) -> HTML:
         ("Dossier géographique", str(ctx.geo_dir) if ctx.geo_dir else "non configuré"),
         ("Schéma des données", str(ctx.manifest.get("schema_version", "n.d."))),
     ]
-    if ctx.manifest.get("salt_is_default"):
-        items.append(("Pseudonymisation", "sel par défaut (jeu de données de démonstration)"))
+    if ctx.manifest.get("key_kind") == "demonstration":
+        items.append(("Pseudonymisation", "clé de démonstration (données synthétiques)"))
     parts.append(
         table_html(
             ["Élément", "Valeur"], [[a, b] for a, b in items], caption="Version et paramètres"

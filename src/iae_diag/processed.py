@@ -1,7 +1,7 @@
 """Access to the processed data (the output of ``iae-diag ingest``).
 
-The parquet layout is described in ``docs/architecture.md``; ``ingest.py`` writes it, the
-indicators read it through :func:`load_processed`.
+The parquet layout is described in ``docs/architecture.md``; the ``iae_diag.ingest`` package
+writes it, the indicators read it through :func:`load_processed`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """Write fluxIAE tables in the real export format.
 
-``DEB<Table><ddmmyyyy>_<hhmmss>`` first line padded with pipes to the header width, the header
+``DEB<Table><ddmmyyyy>_<hhmmss>|<synthetic marker>`` first line padded with pipes to the header
+width (the marker tells the ingest that the file is synthetic, see
+``iae_diag.ingest.schemas.SYNTHETIC_MARKER``), the header
 line (the real layout read from the headers folder), ``|``-separated rows without quoting,
 ``FIN<n>`` last line (n = data rows). EtatMensuelIndiv is gzipped with mtime 0 and no embedded
 file name, so the same data gives the same bytes.
@@ -18,6 +20,7 @@ import pyarrow.csv as pacsv
 
 from iae_diag import config
 from iae_diag.errors import InputError
+from iae_diag.ingest.schemas import SYNTHETIC_MARKER
 
 TABLES = ("Structure", "AnnexeFinanciere", "EtatMensuelIndiv", "ContratMission", "Salarie")
 GZIPPED = {"EtatMensuelIndiv"}
@@ -69,7 +72,8 @@ def _write_body(
         raise InputError(f"synth: columns {sorted(unknown)} are not in the {table} header layout.")
     arrays = [to_arrow(data.get(c), n) for c in columns]
     tab = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(columns))])
-    f.write(f"DEB{table}{stamp}{'|' * (len(columns) - 1)}\n".encode())
+    # the synthetic marker as the DEB line's second field (same field count as the header)
+    f.write(f"DEB{table}{stamp}|{SYNTHETIC_MARKER}{'|' * (len(columns) - 2)}\n".encode())
     f.write(("|".join(columns) + "\n").encode())
     if n:
         buf = io.BytesIO()

@@ -2,8 +2,9 @@
 
 These are data, not code: :mod:`iae_diag.ingest` interprets them. Each :class:`TableSpec`
 says which raw columns are read (by name, in any order), how each is typed and checked, which
-columns are personal and never written, the unique key and how duplicates are handled, and the
-references to other tables.
+columns are personal and never written, and the references to other tables. Repeated keys are
+not an ingest matter: every readable row is kept, and the indicators resolve duplicates by
+content (definitions v2).
 
 Column kinds (``Col.kind``):
 
@@ -19,9 +20,17 @@ Column kinds (``Col.kind``):
 
 Ranges (``min``/``max``) give their own reasons (``below_reason``/``above_reason``), e.g.
 ``negative_hours`` and ``hours_over_744``. An empty field is null; ``required`` makes it a
-row-level fault. A column with ``in_header=False`` may be absent from the file (it is then
-written as an all-null column); every other listed column must be in the header (file-level
-fault otherwise).
+row-level fault.
+
+Only a **critical** column (``critical=True``: the keys, the row's period, the hours, the
+mesure; definitions v2, "Bad optional values") quarantines a row whose value is unusable, with
+the reasons above. A bad value in any other column is set to null (unknown) and counted per
+column in the manifest (``unknown_values``); the row is kept. A code outside ``allowed`` or not
+matching ``pattern`` gets ``allowed_reason``.
+
+A column with ``in_header=False`` may be absent from the file (it is then written as an
+all-null column); every other listed column must be in the header (file-level fault
+otherwise).
 """
 
 from __future__ import annotations
@@ -62,6 +71,10 @@ class Col:
     zeros to 2 characters: ``"0"`` -> ``"00"``), ``upper``, ``pe_duree`` (labels ->
     ``"0".."4"``), ``dep`` (département code in COG form: ``"093"`` -> ``"93"``).
     ``output=False`` marks a column read only to derive another one (never written).
+    ``critical`` columns (keys, the row's period, the hours, the mesure) quarantine a row whose
+    value is unusable; a bad value elsewhere is nulled and counted. ``required`` (an empty
+    value is a fault) only makes sense on a critical column. ``pattern``: a regular
+    expression the (normalised) value must match, else ``allowed_reason``.
     """
 
     name: str
@@ -77,25 +90,12 @@ class Col:
     in_header: bool = True
     output: bool = True
     personal: bool = False
+    critical: bool = False
+    pattern: str | None = None
 
-
-@dataclass(frozen=True)
-class Unique:
-    """Unique key of a table and how repeated keys are handled (first occurrence in file
-    order is kept):
-
-    - ``identical="quarantine_exact"``: a later row identical to the first on every raw
-      column is the known ASP duplicate, quarantined with reason ``duplicate_exact``; a later
-      row that differs is quarantined with ``duplicate_id``;
-    - ``identical="keep"``: later rows identical to the first on every raw column except
-      ``ignore`` are kept (known duplicates the indicators de-duplicate); rows that differ in
-      anything else are quarantined with ``duplicate_id``;
-    - ``identical=None``: every later row is quarantined with ``duplicate_id``.
-    """
-
-    key: str
-    identical: str | None = None
-    ignore: tuple[str, ...] = ()
+    def __post_init__(self) -> None:
+        if self.required and not self.critical:
+            raise ValueError(f"column {self.name}: a required column must be critical")
 
 
 @dataclass(frozen=True)
@@ -115,18 +115,17 @@ class TableSpec:
     columns: tuple[Col, ...]
     #: the column identifying a row in quarantine.csv (a technical id, never personal)
     record_id: str
-    unique: Unique | None = None
     references: tuple[Reference, ...] = ()
     #: (start column, end column, reason): the end must not precede the start
     date_order: tuple[tuple[str, str, str], ...] = ()
-    #: raw column holding the NIR, turned into ``person_key`` (salted SHA-256)
+    #: raw column holding the NIR, turned into ``person_key`` (keyed hash, HMAC-SHA-256)
     nir_column: str | None = None
+    #: column holding the civility, whose sex is compared between rows sharing a NIR
+    sex_column: str | None = None
     #: raw column holding the full birth date, turned into ``salarie_annee_naissance``
     birth_date_column: str | None = None
     #: personal raw columns: never read into the output, never shown in quarantine.csv
     personal_columns: tuple[str, ...] = ()
-    #: read every raw column (needed to compare duplicates on the whole row)
-    read_all_columns: bool = False
 
     def col(self, name: str) -> Col:
         for c in self.columns:
@@ -136,7 +135,27 @@ class TableSpec:
 
 
 def _id(name: str, required: bool = True, **kw) -> Col:
-    return Col(name, "id", required=required, **kw)
+    """A technical id: a key, so critical (an unusable value quarantines the row)."""
+    return Col(name, "id", required=required, critical=True, **kw)
+
+
+#: INSEE commune code (COG): 5 digits, or 2A/2B and 3 digits in Corsica.
+INSEE_PATTERN = r"^([0-9]{5}|2[AB][0-9]{3})$"
+#: ROME code: a letter and 4 digits (``N1105``).
+ROME_PATTERN = r"^[A-Z][0-9]{4}$"
+#: Département code after normalisation (``"93"``, ``"2A"``, ``"971"``).
+DEP_PATTERN = r"^([0-9]{2,3}|2[AB])$"
+
+
+def _insee(name: str, **kw) -> Col:
+    return Col(
+        name,
+        "code",
+        normalize="upper",
+        pattern=INSEE_PATTERN,
+        allowed_reason="invalid_insee_code",
+        **kw,
+    )
 
 
 HOURS = {
@@ -150,7 +169,6 @@ STRUCTURE = TableSpec(
     table="Structure",
     output="structure.parquet",
     record_id="structure_id_siae",
-    read_all_columns=True,
     columns=(
         _id("structure_id_siae"),
         Col("structure_siret_signature", "code"),
@@ -161,10 +179,10 @@ STRUCTURE = TableSpec(
         Col("structure_idcc_code", "code", in_header=False),
         Col("structure_adresse_admin_cp", "code"),
         Col("structure_adresse_admin_commune", "str"),
-        Col("structure_adresse_admin_code_insee", "code"),
+        _insee("structure_adresse_admin_code_insee"),
         Col("structure_adresse_gestion_cp", "code", in_header=False),
         Col("structure_adresse_gestion_commune", "str", in_header=False),
-        Col("structure_adresse_gestion_code_insee", "code"),
+        _insee("structure_adresse_gestion_code_insee"),
         Col("structure_date_creation", "date"),
         Col("structure_date_modification", "date", in_header=False),
     ),
@@ -196,7 +214,6 @@ ANNEXE_FINANCIERE = TableSpec(
     table="AnnexeFinanciere",
     output="annexe_financiere.parquet",
     record_id="af_id_avenant_modification",
-    read_all_columns=True,
     date_order=(("af_date_debut_effet", "af_date_fin_effet", "end_before_start"),),
     columns=(
         _id("af_id_annexe_financiere"),
@@ -206,6 +223,7 @@ ANNEXE_FINANCIERE = TableSpec(
             "af_mesure_dispositif_code",
             "code",
             required=True,
+            critical=True,
             allowed=MESURE_CODES,
             allowed_reason="unknown_mesure_code",
             normalize="upper",
@@ -215,8 +233,8 @@ ANNEXE_FINANCIERE = TableSpec(
         Col("af_numero_avenant_renouvellement", "int"),
         Col("af_numero_avenant_modification", "int"),
         Col("af_etat_annexe_financiere_code", "code", normalize="upper"),
-        Col("af_date_debut_effet", "date", required=True),
-        Col("af_date_fin_effet", "date", required=True),
+        Col("af_date_debut_effet", "date", required=True, critical=True),
+        Col("af_date_fin_effet", "date", required=True, critical=True),
         Col("af_etp_postes_insertion", "float", min=0.0),
         Col("af_duree_heure_annuel_etp_valeur", "float", min=0.0),
         Col("af_montant_unitaire_annuel_valeur", "float", in_header=False),
@@ -249,11 +267,12 @@ ETAT_MENSUEL_INDIV = TableSpec(
         _id("emi_dsm_id"),
         _id("emi_afi_id"),
         _id("emi_pph_id"),
-        _id("emi_ctr_id", required=False),
+        _id("emi_ctr_id", required=False),  # part of the statement key: bad -> quarantine
         Col(
             "emi_sme_annee",
             "int",
             required=True,
+            critical=True,
             min=YEAR_MIN,
             max=YEAR_MAX,
             below_reason="implausible_year",
@@ -263,6 +282,7 @@ ETAT_MENSUEL_INDIV = TableSpec(
             "emi_sme_mois",
             "int",
             required=True,
+            critical=True,
             min=1,
             max=12,
             below_reason="month_out_of_range",
@@ -270,10 +290,12 @@ ETAT_MENSUEL_INDIV = TableSpec(
         ),
         Col("emi_sme_version", "int"),
         Col("emi_esm_etat_code", "code", normalize="upper"),
-        Col("emi_nb_heures_travail", "float", **HOURS),
+        Col("emi_nb_heures_travail", "float", required=True, critical=True, **HOURS),
         Col("emi_nb_heures_facturees", "float", in_header=False, **HOURS),
         Col("emi_part_etp", "float", in_header=False, min=0.0, below_reason="negative_etp"),
+        Col("emi_date_modification", "date", in_header=False),
         Col("emi_date_fin_reelle", "date"),
+        Col("emi_motif_sortie_id", "code", in_header=False),
         Col("emi_motif_sortie_code", "code"),
         Col("emi_salarie_tjs_accomp", "bool", in_header=False),
     ),
@@ -294,13 +316,21 @@ CONTRAT_MISSION = TableSpec(
             allowed_reason="unknown_mesure_code",
             normalize="upper",
         ),
+        Col("contrat_date_modification", "date", in_header=False),
         Col("contrat_date_embauche", "date"),
         Col("contrat_date_fin_contrat", "date"),
         Col("contrat_date_sortie_definitive", "date"),
         Col("contrat_type_contrat", "int", min=0),
         Col("contrat_duree_contrat", "float", in_header=False),
         Col("contrat_format_contrat_code", "code", in_header=False),
-        Col("contrat_code_rome", "code", normalize="upper"),
+        Col(
+            "contrat_code_rome",
+            "code",
+            normalize="upper",
+            pattern=ROME_PATTERN,
+            allowed_reason="invalid_rome_code",
+        ),
+        Col("contrat_motif_sortie_id", "code", in_header=False),
         Col("contrat_motif_sortie_code", "code"),
         Col("contrat_orienteur_code", "code", in_header=False),
         Col("contrat_type_employeur_code", "code", in_header=False),
@@ -333,14 +363,22 @@ SALARIE = TableSpec(
     output="salarie.parquet",
     record_id="salarie_id",
     nir_column="salarie_nir",
+    sex_column="salarie_rci_libelle",
     birth_date_column="salarie_date_naissance",
     columns=(
         _id("salarie_id"),
         Col("salarie_nir", "str", output=False, personal=True),
         Col("salarie_date_naissance", "str", output=False, personal=True),
+        Col("salarie_date_modification", "date", in_header=False),
         Col("salarie_rci_libelle", "code", normalize="upper"),
-        Col("salarie_codeinseecom", "code"),
-        Col("salarie_code_dpt", "code", normalize="dep"),
+        _insee("salarie_codeinseecom"),
+        Col(
+            "salarie_code_dpt",
+            "code",
+            normalize="dep",
+            pattern=DEP_PATTERN,
+            allowed_reason="invalid_departement_code",
+        ),
         Col(
             "salarie_adr_qpv_type",
             "code",
@@ -384,10 +422,12 @@ DERIVED_COLUMNS = {
 TRUE_VALUES = ("TRUE", "OUI", "1", "O", "VRAI")
 FALSE_VALUES = ("FALSE", "NON", "0", "N", "FAUX")
 
-#: NIR after normalisation (spaces removed, upper case): 13 characters, or 15 with the key;
-#: the département of birth may be 2A/2B (Corsica). Only the first 13 characters are hashed,
-#: so the same person gets the same key with or without the control key.
-NIR_PATTERN = r"^[0-9]{5}([0-9]{2}|2A|2B)[0-9]{6}([0-9]{2})?$"
+#: Marker of the synthetic dataset: ``iae-diag synth`` writes it as the second field of the
+#: ``DEB`` line of every table file (``DEBSalarie15012014_060000|<marker>|||...``, same number of
+#: fields as the header). The DEB line is a framing line, never data, so readers of the real
+#: format skip it; a real ASP export never carries the marker, and a renamed, copied or
+#: re-compressed file keeps it.
+SYNTHETIC_MARKER = "SYNTHETIC-DATA-IAE-DIAG-SYNTH"
 
 #: Every fluxIAE table name is ``fluxIAE_<Table>_<ddmmyyyy>_<hhmmss>.csv[.gz]``.
 FILE_PATTERN = (
@@ -396,7 +436,6 @@ FILE_PATTERN = (
 
 __all__ = [
     "Col",
-    "Unique",
     "Reference",
     "TableSpec",
     "TABLES",

@@ -1,0 +1,189 @@
+"""The whole ingest: the five tables in order, then the output folder written in one move
+(parquet files, ``quarantine.csv``, ``manifest.json``)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+
+from iae_diag import SCHEMA_VERSION, __version__
+from iae_diag.errors import InputError
+from iae_diag.ingest.files import (
+    RawFile,
+    carries_synthetic_marker,
+    find_raw_files,
+    read_bytes,
+    sha256_hex,
+)
+from iae_diag.ingest.keys import REAL, SYNTHETIC, NirKey, fingerprint, resolve_key
+from iae_diag.ingest.quarantine import QUARANTINE_COLUMNS
+from iae_diag.ingest.schemas import TABLES, TableSpec
+from iae_diag.ingest.table import TableResult, process_table
+from iae_diag.ingest.writing import write_parquet
+from iae_diag.processed import MANIFEST, QUARANTINE, TABLE_FILES
+
+log = logging.getLogger(__name__)
+
+
+def _ingest_table(
+    spec: TableSpec,
+    files: list[RawFile],
+    key: str,
+    done: dict[str, TableResult],
+    pool: ThreadPoolExecutor,
+) -> TableResult:
+    rf = files[0]
+    if len(files) > 1:
+        log.info(
+            "%s: using %s, the latest of %d extracts (older: %s)",
+            spec.table,
+            rf.name,
+            len(files),
+            ", ".join(f.name for f in files[1:]),
+        )
+    else:
+        log.info("%s: reading %s", spec.table, rf.name)
+    data, raw = read_bytes(rf)
+    res = process_table(spec, rf, data, key, done)
+    del data
+    # the hash runs in a thread (hashlib releases the GIL) while the parquet file is written
+    # and the next table is read; ingest() collects it
+    res.digest = pool.submit(sha256_hex, raw)
+    res.info = {
+        "file": rf.name,
+        "size": len(raw),
+        "sha256": None,
+        "extract_stamp": rf.stamp.isoformat(),
+        **res.info,
+        "output": TABLE_FILES[spec.table],
+        "candidates": sorted(f.name for f in files),
+    }
+    log.info(
+        "%s: %d rows read, %d kept, %d quarantined",
+        spec.table,
+        res.info["rows_read"],
+        res.info["rows_kept"],
+        res.info["rows_quarantined"],
+    )
+    return res
+
+
+def ingest(raw_dir: Path | str, out_dir: Path | str, salt: str | None = None) -> dict:
+    """Read the five fluxIAE tables of ``raw_dir`` and write the processed layout into
+    ``out_dir``; return the manifest. ``salt`` is the secret key of the NIR hash (named after
+    ``IAE_DIAG_SALT``); None: the configured key (:mod:`iae_diag.ingest.keys`). Raises
+    InputError on a file-level fault, on real data without a proper key, or when ``out_dir``
+    cannot be written (nothing is written then)."""
+    raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    found, ignored = find_raw_files(raw_dir)
+    missing = [s.table for s in TABLES if s.table not in found]
+    if missing:
+        names = ", ".join(sorted(f for f in ignored)) or "no file"
+        raise InputError(
+            f"Missing fluxIAE table(s) {', '.join(missing)} in {raw_dir}: expected a file "
+            f"named fluxIAE_<Table>_<ddmmyyyy>_<hhmmss>.csv or .csv.gz for each of "
+            f"{', '.join(s.table for s in TABLES)} (other files found: {names})."
+        )
+    marked = {s.table: carries_synthetic_marker(found[s.table][0]) for s in TABLES}
+    status = SYNTHETIC if all(marked.values()) else REAL
+    unmarked = [found[t][0].name for t, m in marked.items() if not m]
+    if status == REAL and len(unmarked) < len(marked):
+        log.warning(
+            "the files of %s carry the marker of `iae-diag synth` but %s do(es) not: the data "
+            "is treated as real (a secret key is needed)",
+            ", ".join(t for t, m in marked.items() if m),
+            ", ".join(unmarked),
+        )
+    key = resolve_key(salt, status, unmarked)
+    log.info("data: %s; NIR hash key: %s (%s)", status, key.kind, key.source)
+    _check_output_folder(out_dir)
+    try:
+        return _ingest_into(out_dir, found, ignored, marked, status, key)
+    except OSError as exc:
+        raise InputError(
+            f"Cannot write the processed data to {out_dir}: {exc.strerror}"
+            + (f" ({exc.filename})" if exc.filename else "")
+            + "; the temporary files were removed."
+        ) from None
+
+
+def _check_output_folder(out_dir: Path) -> None:
+    """``out_dir`` must be a folder we can write to, or a path where one can be created."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(
+            f"The output folder {out_dir} exists and is not a folder; give a folder for the "
+            "processed data (--out)."
+        )
+    parent = next((p for p in [out_dir, *out_dir.parents] if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise InputError(
+            f"The output folder {out_dir} cannot be created: {parent} is a file, not a folder."
+        )
+    # the temporary folder is created beside out_dir, the files are then moved into out_dir
+    need = [out_dir, out_dir.parent] if out_dir.is_dir() else [parent]
+    for d in need:
+        if d is not None and not os.access(d, os.W_OK | os.X_OK):
+            raise InputError(
+                f"Cannot write the processed data to {out_dir}: the folder {d} is not "
+                "writable; choose another --out or change its permissions."
+            )
+
+
+def _ingest_into(
+    out_dir: Path,
+    found: dict[str, list[RawFile]],
+    ignored: list[str],
+    marked: dict[str, bool],
+    status: str,
+    key: NirKey,
+) -> dict:
+    # Every file is read and checked before anything reaches out_dir: the parquet files are
+    # written (in a background thread, while the next tables are processed) into a temporary
+    # folder next to out_dir, then moved into place once every table has passed.
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.ingest-", dir=out_dir.parent))
+    try:
+        results: dict[str, TableResult] = {}
+        with (
+            ThreadPoolExecutor(max_workers=1) as pool,
+            ThreadPoolExecutor(max_workers=1) as writer,
+        ):
+            writes = []
+            for spec in TABLES:
+                res = _ingest_table(spec, found[spec.table], key.value, results, pool)
+                res.info["synthetic_marker"] = marked[spec.table]
+                results[spec.table] = res
+                writes.append(writer.submit(write_parquet, res, tmp / TABLE_FILES[spec.table]))
+            for w in writes:
+                w.result()
+            for res in results.values():
+                res.info["sha256"] = res.digest.result()
+        manifest = {
+            "package_version": __version__,
+            "schema_version": SCHEMA_VERSION,
+            "data_status": status,
+            "key_kind": key.kind,
+            "key_fingerprint": fingerprint(key.value),
+            "nir_hash": "HMAC-SHA-256(key, first 13 characters of the valid NIR), hex",
+            "quarantine_file": QUARANTINE,
+            "ignored_files": sorted(ignored),
+            "tables": {t: results[t].info for t in (s.table for s in TABLES)},
+        }
+        q = pd.concat([r.quarantine for r in results.values()], ignore_index=True)
+        q[QUARANTINE_COLUMNS].to_csv(tmp / QUARANTINE, index=False, lineterminator="\n")
+        (tmp / MANIFEST).write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        out_dir.mkdir(exist_ok=True)
+        for f in [*TABLE_FILES.values(), QUARANTINE, MANIFEST]:
+            os.replace(tmp / f, out_dir / f)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return manifest

@@ -1,0 +1,138 @@
+"""Pseudonymisation: the NIR becomes ``person_key`` (a keyed hash), the birth date a birth
+year; nothing else personal is ever read into the output.
+
+A NIR is valid (definitions v2, "Eligible records") when, after removing spaces and
+upper-casing, it has 13 characters, or 15 whose last two are the control key
+(97 - number mod 97, the number being the first 13 characters with ``2A`` -> ``19`` and
+``2B`` -> ``18``); its first character is 1, 2, 3, 4, 7 or 8; the others are digits, except
+``2A``/``2B`` in the département position (characters 6-7). A valid NIR carried by Salarie rows
+of different sex or birth year is a shared placeholder, not a person: invalid for every row
+carrying it, whatever the order of the rows. ``person_key`` = HMAC-SHA-256(key, first 13
+characters), hex; null for a missing, invalid or placeholder NIR (the indicators then use the
+pair (structure, ``salarie_id``)).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from iae_diag.ingest.convert import MISSING, OK, as_numpy, convert
+from iae_diag.ingest.schemas import BIRTH_YEAR_MAX, BIRTH_YEAR_MIN, Col, TableSpec
+
+#: Form of a NIR after normalisation (the control key is checked apart).
+NIR_FORM = re.compile(r"[123478][0-9]{4}([0-9]{2}|2A|2B)[0-9]{6}([0-9]{2})?")
+#: Civility (``salarie_rci_libelle``, upper-cased) -> sex, for the placeholder check.
+CIVILITY_SEX = {
+    "MME": "F",
+    "MLLE": "F",
+    "MADAME": "F",
+    "MADEMOISELLE": "F",
+    "M.": "M",
+    "M": "M",
+    "MR": "M",
+    "MONSIEUR": "M",
+}
+
+# status of a NIR value
+NIR_OK, NIR_MISSING, NIR_INVALID = "ok", "missing", "invalid"
+
+
+def normalize_nir(value: str | None) -> str:
+    """Spaces removed, upper case."""
+    return "".join((value or "").split()).upper()
+
+
+def check_nir(value: str | None) -> tuple[str | None, str]:
+    """(the 13 characters to hash or None, status ``ok`` | ``missing`` | ``invalid``) of a raw
+    NIR value (the placeholder rule needs every row: :func:`placeholder_nirs`)."""
+    nir = normalize_nir(value)
+    if not nir:
+        return None, NIR_MISSING
+    if not NIR_FORM.fullmatch(nir):
+        return None, NIR_INVALID
+    nir13 = nir[:13]
+    if len(nir) == 15:
+        number = int(nir13[:5] + {"2A": "19", "2B": "18"}.get(nir13[5:7], nir13[5:7]) + nir13[7:])
+        if 97 - number % 97 != int(nir[13:]):
+            return None, NIR_INVALID
+    return nir13, NIR_OK
+
+
+def placeholder_nirs(nir13: pd.Series, sex: pd.Series, birth_year: pd.Series) -> set[str]:
+    """The valid NIR values carried by rows of more than one known sex or birth year (an
+    unknown sex or year contradicts nothing). Depends on the set of rows, not their order."""
+    df = pd.DataFrame({"nir": nir13, "sex": sex, "year": birth_year}).dropna(subset=["nir"])
+    if df.empty:
+        return set()
+    g = df.groupby("nir", sort=False).nunique(dropna=True)
+    return set(g.index[(g["sex"] > 1) | (g["year"] > 1)])
+
+
+def hmac_hex(key: str, messages: list[str]) -> list[str]:
+    """HMAC-SHA-256(key, message), hex, of each message (ASCII)."""
+    base = hmac.new(key.encode("utf-8"), digestmod=hashlib.sha256)
+    out = []
+    for m in messages:
+        h = base.copy()
+        h.update(m.encode("ascii"))
+        out.append(h.hexdigest())
+    return out
+
+
+def derive_personal(
+    spec: TableSpec,
+    raw_cols: dict[str, pa.Array],
+    out: dict[str, pa.Array],
+    alive: np.ndarray,
+    key: str,
+) -> dict:
+    """``salarie_annee_naissance`` from the birth date and ``person_key`` from the NIR (added
+    to ``out``); returns the counts among the kept rows: ``birth_date_missing``,
+    ``birth_date_invalid``, ``nir_missing``, ``nir_invalid``, ``nir_placeholder`` (rows) and
+    ``nir_placeholder_values`` (distinct values)."""
+    info: dict = {}
+    n = len(alive)
+    year = np.zeros(n, dtype=np.int64)
+    year_known = np.zeros(n, dtype=bool)
+    if spec.birth_date_column and spec.birth_date_column in raw_cols:
+        ts, status = convert(raw_cols[spec.birth_date_column], Col(spec.birth_date_column, "date"))
+        yv = as_numpy(pc.fill_null(pc.year(ts), 0))
+        good = (status == OK) & (yv >= BIRTH_YEAR_MIN) & (yv <= BIRTH_YEAR_MAX)
+        info["birth_date_missing"] = int(((status == MISSING) & alive).sum())
+        info["birth_date_invalid"] = int(((status != MISSING) & ~good & alive).sum())
+        out["salarie_annee_naissance"] = pa.array(np.where(good, yv, 0), pa.int64(), mask=~good)
+        year, year_known = yv, good
+    if not (spec.nir_column and spec.nir_column in raw_cols):
+        return info
+    # each distinct raw value is checked once
+    enc = pc.dictionary_encode(raw_cols[spec.nir_column])
+    checked = [check_nir(v) for v in enc.dictionary.to_pylist()]
+    idx = as_numpy(enc.indices)
+    nir13 = np.array([c[0] for c in checked], dtype=object)[idx]
+    status = np.array([c[1] for c in checked], dtype=object)[idx]
+    valid = (status == NIR_OK) & alive
+    sex_col = spec.sex_column
+    sex = (
+        pd.Series(out[sex_col].to_pylist(), dtype=object).map(CIVILITY_SEX)
+        if sex_col in out
+        else pd.Series([None] * n, dtype=object)
+    )
+    years = pd.Series(np.where(year_known, year, -1)).where(year_known)
+    shared = placeholder_nirs(pd.Series(nir13).where(valid), sex.where(valid), years.where(valid))
+    placeholder = valid & pd.Series(nir13).isin(shared).to_numpy()
+    keyed = valid & ~placeholder
+    keys_arr = np.full(n, None, dtype=object)
+    keys_arr[keyed] = hmac_hex(key, nir13[keyed].tolist())
+    out["person_key"] = pa.array(keys_arr, pa.string())
+    info["nir_missing"] = int(((status == NIR_MISSING) & alive).sum())
+    info["nir_invalid"] = int(((status == NIR_INVALID) & alive).sum())
+    info["nir_placeholder"] = int(placeholder.sum())
+    info["nir_placeholder_values"] = len(shared)
+    return info
