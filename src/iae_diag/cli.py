@@ -24,6 +24,7 @@ COMMANDS = {
     "figures": "iae_diag.figures",
     "calibration": "iae_diag.calibration",
     "report": "iae_diag.report",
+    "data": "iae_diag.freshness",
 }
 
 
@@ -69,6 +70,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--processed", required=True, help="processed folder of the default dataset")
     s.add_argument("--targets", help="targets YAML (default: <shared>/calibration/targets.yaml)")
 
+    s = sub.add_parser(
+        "data",
+        help="bring a processed folder up to date with a raw folder (ingest, indicators), "
+        "deciding from the files' content",
+    )
+    s.add_argument("--raw", required=True, help="folder holding the fluxIAE_*.csv[.gz] files")
+    s.add_argument("--processed", required=True, help="processed folder (ingest and indicators)")
+    s.add_argument(
+        "--default-dataset",
+        action="store_true",
+        help="generate the default synthetic dataset into --raw when it holds no fluxIAE file "
+        "(without it, such a folder is an error)",
+    )
+    s.add_argument("--years", default="2007-2013", help="years of the default dataset")
+    s.add_argument("--seed", type=int, default=2013, help="seed of the default dataset")
+    s.add_argument("--region", default="11", help="region of the default dataset")
+
     s = sub.add_parser("report", help="render the annual diagnostic (HTML, PDF, JSON)")
     s.add_argument("--year", type=int, help="year (default: latest in the data)")
     s.add_argument(
@@ -77,10 +95,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="dep:<code> or region:<code>; repeatable (default: the region and its départements)",
     )
     s.add_argument("--region", default="11", help="region of the default set of reports")
-    s.add_argument("--processed", help="processed folder (default: data/processed)")
-    s.add_argument("--reports", help="reports folder (default: reports/)")
+    s.add_argument(
+        "--processed", help="processed folder (default: data/processed of the current folder)"
+    )
+    s.add_argument("--reports", help="reports folder (default: reports of the current folder)")
     s.add_argument("--jobs", type=int, default=2, help="territories rendered in parallel")
     s.add_argument("--no-pdf", action="store_true", help="skip the PDF step")
+    s.add_argument(
+        "--force",
+        action="store_true",
+        help="render again the reports whose inputs did not change",
+    )
     return p
 
 
@@ -95,9 +120,20 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(COMMANDS[args.command])
         return int(module.cli_main(args) or 0)
     except InputError as exc:
-        msg = "\n".join(textwrap.fill(par, 100) for par in str(exc).split("\n"))
+        # wrapped between words only: a command, a path or a file name is never cut
+        msg = "\n".join(
+            textwrap.fill(par, 100, break_long_words=False, break_on_hyphens=False)
+            for par in str(exc).split("\n")
+        )
         print(f"iae-diag {args.command}: error: {msg}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a folder that cannot be written, a file where a folder is expected
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"iae-diag {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"iae-diag {args.command}: interrupted.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover
