@@ -2,7 +2,8 @@
 
 Each sub-command parses its arguments here and hands them to one function of the module that
 owns the work (``cli_main(args) -> int``). Input errors (:class:`iae_diag.errors.InputError`)
-are printed as one paragraph without a traceback, with exit status 2.
+and file-system errors (a folder that cannot be written...) are printed as one unwrapped
+message without a traceback, with exit status 2; Ctrl-C prints one line, exit status 130.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import argparse
 import importlib
 import logging
 import sys
-import textwrap
 
 from iae_diag import __version__
 from iae_diag.errors import InputError
@@ -120,12 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(COMMANDS[args.command])
         return int(module.cli_main(args) or 0)
     except InputError as exc:
-        # wrapped between words only: a command, a path or a file name is never cut
-        msg = "\n".join(
-            textwrap.fill(par, 100, break_long_words=False, break_on_hyphens=False)
-            for par in str(exc).split("\n")
-        )
-        print(f"iae-diag {args.command}: error: {msg}", file=sys.stderr)
+        # never wrapped: a command or a path in the message stays whole (copy and paste)
+        print(f"iae-diag {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # a folder that cannot be written, a file where a folder is expected
         where = f": {exc.filename}" if exc.filename else ""

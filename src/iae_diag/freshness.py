@@ -15,8 +15,9 @@ computed from the current manifest. Each decision is printed with its reason.
   another ingest, means ingest again.
 - Indicators (:func:`indicators_staleness`): ``iae-diag indicators`` writes
   ``indicators-inputs.json`` beside its tables (:func:`record_indicators`): the SHA-256 of the
-  manifest they were computed from, a fingerprint of the indicator code and reference files,
-  and one of the geography folder (population). Any difference means compute again.
+  manifest they were computed from and of the processed tables, a fingerprint of the
+  indicator code and reference files, and one of the geography folder (population). Any
+  difference means compute again.
   ``iae-diag report`` refuses indicator tables computed from another manifest
   (:func:`require_current_indicators`).
 
@@ -181,8 +182,16 @@ def record_ingest(processed_dir: Path | str) -> None:
 
 def indicators_inputs(processed_dir: Path | str, geo_dir: Path | None) -> dict:
     """What the indicator tables of a processed folder depend on."""
+    from iae_diag.processed import TABLE_FILES
+
+    proc = Path(processed_dir)
+    tables = hashlib.sha256()
+    for name in sorted(TABLE_FILES.values()):
+        p = proc / name
+        tables.update(f"{name}\0{file_sha256(p) if p.is_file() else '-'}\0".encode())
     return {
-        "manifest_sha256": manifest_sha256(processed_dir),
+        "manifest_sha256": manifest_sha256(proc),
+        "processed_tables": tables.hexdigest(),
         "indicators_code": indicators_code_fingerprint(),
         "geo": geo_fingerprint(geo_dir),
     }
@@ -204,6 +213,7 @@ def indicators_staleness(processed_dir: Path | str, geo_dir: Path | None) -> str
     now = indicators_inputs(proc, geo_dir)
     labels = {
         "manifest_sha256": "the processed data changed (manifest.json)",
+        "processed_tables": "the processed tables changed",
         "indicators_code": "the indicator code or reference files changed",
         "geo": "the geography folder changed",
     }

@@ -393,12 +393,12 @@ class Worker:
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
             **self.kernel_env,
         }
+        self.km = km  # before the start: a SIGTERM during the start-up must find the kernel
         if self.start_lock is not None:
             with self.start_lock:
                 run_sync(km.start_kernel)(env=env, cwd=self._ipc_dir)
         else:
             run_sync(km.start_kernel)(env=env, cwd=self._ipc_dir)
-        self.km = km
         return km
 
     def _reset_kernel(self) -> None:
@@ -870,6 +870,9 @@ def _path_labels(plan: RunPlan, reports: Path, staging: Path) -> dict[str, str]:
     }
     if plan.geo_dir is not None:
         labels[str(plan.geo_dir)] = "<geo_dir>"
+    # papermill writes the parameters as Python literals: non-ASCII characters escaped
+    for k, v in list(labels.items()):
+        labels[k.encode("unicode_escape").decode("ascii")] = v
     return {k: v for k, v in labels.items() if len(k) > 1}
 
 
@@ -891,6 +894,14 @@ def write_index(out: Path, year: int, records: list[publish.ReportRecord]) -> Pa
     return path
 
 
+def _shown(path: Path) -> str:
+    """A folder as the user would type it: relative when under the current folder."""
+    p = Path(path)
+    if p.is_absolute() and p.is_relative_to(Path.cwd()):
+        return str(p.relative_to(Path.cwd())) or "."
+    return str(p)
+
+
 def cli_main(args: argparse.Namespace) -> int:
     """``iae-diag report``: exit 0 when every report rendered, 1 when one failed, 2 on a
     parameter error, 130 on Ctrl-C (nothing published then)."""
@@ -910,7 +921,8 @@ def cli_main(args: argparse.Namespace) -> int:
     plan = plan_run(territories, args.year, processed, geo)
     print(
         f"iae-diag report: {len(plan.territories)} territories, year {plan.year}, data "
-        f"{processed} (manifest {plan.dataset[:12]}), reports into {reports / str(plan.year)}",
+        f"{_shown(processed)} (manifest {plan.dataset[:12]}), reports into "
+        f"{_shown(reports / str(plan.year))}",
         flush=True,
     )
     try:
@@ -935,7 +947,7 @@ def cli_main(args: argparse.Namespace) -> int:
     same = sum(r.up_to_date for r in results)
     print(
         f"iae-diag report: {len(results) - len(failed)}/{len(results)} rendered into "
-        f"{reports / str(plan.year)} (index.html)"
+        f"{_shown(reports / str(plan.year))} (index.html)"
         + (f"; {same} up to date, left as they were" if same else "")
     )
     for r in failed:
