@@ -21,8 +21,8 @@ computed from the current manifest. Each decision is printed with its reason.
   ``iae-diag report`` refuses indicator tables computed from another manifest
   (:func:`require_current_indicators`).
 
-Hashing costs about 1 s per 500 MB of raw files (France scale), paid only when the names
-and sizes match.
+Hashing takes 0.6 s for the 476 MB of a France-scale extract (measured, files in the page
+cache), paid only when the names and sizes match.
 """
 
 from __future__ import annotations

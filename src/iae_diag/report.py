@@ -710,15 +710,23 @@ def _collect(jobs: list[Job], procs, results) -> list[ReportResult]:
         else:
             running.pop(idx, None)
             done[idx] = payload
-            _log_result(payload)
+            _log_result(payload, len(done), len(jobs))
     for p in procs:
         p.join(timeout=30)
     return [done[i] for i in range(len(jobs))]
 
 
-def _log_result(r: ReportResult) -> None:
+def _log_result(r: ReportResult, done: int, total: int) -> None:
+    """One progress line per territory: ``report 3/9 dep:77: html, json, notebook (2.3 s)``."""
     if r.ok:
-        log.info("report %s: %s (%.1f s)", r.territory, ", ".join(sorted(r.outputs)), r.seconds)
+        log.info(
+            "report %d/%d %s: %s (%.1f s)",
+            done,
+            total,
+            r.territory,
+            ", ".join(sorted(r.outputs)),
+            r.seconds,
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -823,7 +831,7 @@ def _render(job_list: list[Job], jobs: int) -> list[ReportResult]:
     try:
         for j in job_list:
             results.append(w.run(j))
-            _log_result(results[-1])
+            _log_result(results[-1], len(results), len(job_list))
     except BaseException:
         w.kill()
         raise
