@@ -169,3 +169,24 @@ def test_an_interrupted_indicators_write_leaves_stale_tables(tmp_path, env, monk
     assert data(raw, proc) == 0
     after = {p.name: sha(p) for p in proc.iterdir() if p.is_file()}
     assert after == before  # same input, same output
+
+
+def test_default_dataset_generated_into_an_empty_default_folder(tmp_path, env, capsys):
+    raw, proc = tmp_path / "raw", tmp_path / "processed"
+    args = ("--default-dataset", "--years", "2013-2013", "--seed", "7", "--region", "11")
+    assert data(raw, proc, *args) == 0
+    out = capsys.readouterr().out
+    assert f"no fluxIAE file in {raw}: generating the default synthetic dataset" in out
+    names = sorted(p.name.split("_")[1] for p in freshness.raw_files(raw))
+    assert names == [
+        "AnnexeFinanciere",
+        "ContratMission",
+        "EtatMensuelIndiv",
+        "Salarie",
+        "Structure",
+    ]
+    assert freshness.ingest_staleness(raw, proc) is None
+    assert freshness.indicators_staleness(proc, None) is None
+    # files present: never regenerated
+    assert data(raw, proc, *args) == 0
+    assert "generating" not in capsys.readouterr().out

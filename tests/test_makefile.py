@@ -113,3 +113,15 @@ def test_make_report_dep_with_spaces_publishes_no_machine_path(spaced):
         if p.is_file():
             data = p.read_bytes()
             assert not [f for f in forbidden if f.encode("utf-8") in data], p
+
+
+def test_only_the_default_raw_dir_gets_the_default_dataset():
+    r = make("-n", "data")
+    assert r.returncode == 0, r.stderr
+    assert (
+        '/iae-diag data --raw "data/raw" --processed "data/processed" --default-dataset '
+        '--years "2007-2013" --seed "2013" --region "11"'
+    ) in r.stdout
+    r = make("-n", "data", "RAW_DIR=data/raw")  # given by the user, even the same folder
+    assert r.returncode == 0, r.stderr
+    assert "--default-dataset" not in r.stdout

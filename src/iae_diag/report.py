@@ -510,6 +510,7 @@ def _quiet_renderers() -> None:
     """WeasyPrint warns about font subsetting on every page: keep its errors only."""
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
+    logging.getLogger("papermill").setLevel(logging.WARNING)  # one progress line per report
 
 
 def _alive(km) -> bool:
