@@ -190,3 +190,15 @@ def test_default_dataset_generated_into_an_empty_default_folder(tmp_path, env, c
     # files present: never regenerated
     assert data(raw, proc, *args) == 0
     assert "generating" not in capsys.readouterr().out
+
+
+def test_file_system_errors_are_one_line(tmp_path, env, capsys):
+    raw, proc = tmp_path / "raw", tmp_path / "processed"
+    write_all(raw)
+    assert data(raw, proc) == 0
+    capsys.readouterr()
+    a_file = tmp_path / "a file"
+    a_file.write_text("x", encoding="utf-8")
+    assert main(["indicators", "--processed", str(proc), "--out", str(a_file)]) == 2
+    assert capsys.readouterr().err == f"iae-diag indicators: error: File exists: {a_file}\n"
+    assert a_file.read_text(encoding="utf-8") == "x"

@@ -954,6 +954,13 @@ def cli_main(args: argparse.Namespace) -> int:
         return 130
     failed = [r for r in results if not r.ok]
     same = sum(r.up_to_date for r in results)
+    if same == len(results):
+        print(
+            f"iae-diag report: nothing to do: the {same} report{'s' if same > 1 else ''} in "
+            f"{_shown(reports / str(plan.year))} are up to date (their data, code and options "
+            "did not change; --force renders them again)"
+        )
+        return 0
     print(
         f"iae-diag report: {len(results) - len(failed)}/{len(results)} rendered into "
         f"{_shown(reports / str(plan.year))} (index.html)"
