@@ -125,32 +125,31 @@ def test_index_lists_every_report_and_failures_remove_old_files(tmp_path, capsys
     reports = tmp_path / "reports"
     out = reports / "2013"
     assert (
-        run(data_a, reports, "--territory", "region:11", "--territory", "dep:93", "--jobs", "2")
-        == 0
+        run(data_a, reports, "--territory", "dep:75", "--territory", "dep:93", "--jobs", "2") == 0
     )
     first = files_of(out)
     index = json.loads((out / "index.json").read_text(encoding="utf-8"))
     sha_a = freshness.file_sha256(data_a / "manifest.json")
     assert [(r["slug"], r["ok"], r["dataset"]) for r in index["reports"]] == [
-        ("region-11", True, sha_a),
+        ("dep-75", True, sha_a),
         ("dep-93", True, sha_a),
     ]
-    # one département from other data: its line is updated, the region's is kept, and the
+    # one département from other data: its line is updated, the other one is kept, and the
     # index says the year now mixes two datasets
     assert run(data_b, reports, "--territory", "dep:93", "--year", "2013") == 0
     index = json.loads((out / "index.json").read_text(encoding="utf-8"))
     sha_b = freshness.file_sha256(data_b / "manifest.json")
     assert [(r["slug"], r["dataset"]) for r in index["reports"]] == [
-        ("region-11", sha_a),
+        ("dep-75", sha_a),
         ("dep-93", sha_b),
     ]
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "2 rapports produits." in html
     assert "ne viennent pas tous des mêmes données (2 jeux de données différents" in html
     assert f"<code>{sha_a[:12]}</code>" in html and f"<code>{sha_b[:12]}</code>" in html
-    assert "produit</span> (inchangé)" in html  # the region, left as it was
+    assert "produit</span> (inchangé)" in html  # dep:75, left as it was
     now = files_of(out)
-    assert now["region-11.html"] == first["region-11.html"]
+    assert now["dep-75.html"] == first["dep-75.html"]
     assert now["dep-93.html"] != first["dep-93.html"]  # 2012-2013 data
     assert "2012-2013" in now["dep-93.html"].decode("utf-8")
     # a failed rendering removes the territory's previous files; its notebook stays
@@ -160,12 +159,12 @@ def test_index_lists_every_report_and_failures_remove_old_files(tmp_path, capsys
     assert not res[0].ok
     names = sorted(files_of(out))
     assert names == [
+        "dep-75.html",
+        "dep-75.json",
         "index.html",
         "index.json",
+        "notebooks/dep-75.ipynb",
         "notebooks/dep-93.ipynb",
-        "notebooks/region-11.ipynb",
-        "region-11.html",
-        "region-11.json",
     ]
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "1 rapport sur 2 n'a pas pu être produit" in html
@@ -196,7 +195,8 @@ def test_unchanged_inputs_are_not_rendered_again(proc, tmp_path, capsys):
 
 def test_an_interrupted_run_leaves_the_previous_set(proc, tmp_path, monkeypatch, capsys):
     reports = tmp_path / "reports"
-    assert run(proc, reports, "--territory", "region:11", "--territory", "dep:93") == 0
+    both = ["--territory", "dep:75", "--territory", "dep:93", "--jobs", "1"]
+    assert run(proc, reports, *both) == 0
     before = files_of(reports / "2013")
     real = report.Worker.run
 
@@ -207,8 +207,7 @@ def test_an_interrupted_run_leaves_the_previous_set(proc, tmp_path, monkeypatch,
 
     monkeypatch.setattr(report.Worker, "run", interrupted)
     capsys.readouterr()
-    args = ["--territory", "region:11", "--territory", "dep:93", "--jobs", "1", "--force"]
-    assert run(proc, reports, *args) == 130
+    assert run(proc, reports, *both, "--force") == 130
     captured = capsys.readouterr()
     assert captured.err == (
         "iae-diag report: interrupted; nothing was published (the reports already in "
@@ -230,6 +229,7 @@ def test_a_set_moved_aside_by_a_killed_run_is_restored(proc, tmp_path):
     assert sorted(p.name for p in reports.iterdir()) == [".iae-diag-report.lock", "2013"]
 
 
+@pytest.mark.slow
 def test_no_absolute_path_in_any_output(tmp_path, monkeypatch, capsys):
     geo = Path(os.environ.get("IAE_DIAG_GEO_DIR") or ROOT.parent / "shared" / "data" / "geo")
     proc = write_processed(tmp_path / "données traitées")
