@@ -30,6 +30,7 @@ executed notebooks in ``reports/<year>/notebooks/``, ``index.html``, ``index.jso
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import logging
 import multiprocessing as mp
@@ -809,11 +810,27 @@ def run_reports(
             for rec, r in zip(records, (results[k] for k, _ in plan.territories), strict=True):
                 if r.up_to_date:
                     rec.dataset, rec.inputs = previous[r.slug].dataset, previous[r.slug].inputs
-            publish.publish(reports, y, staging, records, write_index)
+            with _no_interrupt():  # a few milliseconds: never half a swap
+                publish.publish(reports, y, staging, records, write_index)
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
     return [results[k] for k, _ in plan.territories]
+
+
+@contextlib.contextmanager
+def _no_interrupt():
+    """Ignore Ctrl-C in the block (main thread only; elsewhere signals do not reach it)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _render(job_list: list[Job], jobs: int) -> list[ReportResult]:
