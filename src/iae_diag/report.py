@@ -793,23 +793,24 @@ def run_reports(
                 j.labels = labels
             for r in _render(job_list, jobs):
                 results[r.territory] = r
-            records = [
-                publish.ReportRecord(
-                    r.territory,
-                    r.slug,
-                    r.name,
-                    r.ok,
-                    r.error,
-                    dict(r.outputs),
-                    plan.dataset if r.ok else "",
-                    _inputs_digest(common, r.territory) if r.ok else "",
-                    this_run=not r.up_to_date,
+            records = []
+            for key, _ in plan.territories:
+                r = results[key]
+                if r.up_to_date:  # published earlier from the same inputs: its line as it was
+                    records.append(copy.copy(previous[r.slug]))
+                    continue
+                records.append(
+                    publish.ReportRecord(
+                        r.territory,
+                        r.slug,
+                        r.name,
+                        r.ok,
+                        r.error,
+                        dict(r.outputs),
+                        dataset=plan.dataset if r.ok else "",
+                        inputs=_inputs_digest(common, key) if r.ok else "",
+                    )
                 )
-                for r in (results[k] for k, _ in plan.territories)
-            ]
-            for rec, r in zip(records, (results[k] for k, _ in plan.territories), strict=True):
-                if r.up_to_date:
-                    rec.dataset, rec.inputs = previous[r.slug].dataset, previous[r.slug].inputs
             with _no_interrupt():  # a few milliseconds: never half a swap
                 publish.publish(reports, y, staging, records, write_index)
         finally:
