@@ -16,6 +16,7 @@ JOBS ?= 2
 SEED ?= 2013
 YEARS ?= 2007-2013
 DEP ?=
+FORCE ?=
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -44,6 +45,7 @@ help: ## list the targets
 	@echo "Variables: SHARED_DIR=$(SHARED_DIR) GEO_DIR=$(GEO_DIR) RAW_DIR=$(RAW_DIR)"
 	@echo "           PROCESSED_DIR=$(PROCESSED_DIR) REPORTS_DIR=$(REPORTS_DIR) REGION=$(REGION)"
 	@echo "           YEAR=$(YEAR) (empty: latest year in the data) JOBS=$(JOBS) DEP=$(DEP)"
+	@echo "           FORCE=$(FORCE) (1: render again the reports whose inputs did not change)"
 	@echo "           YEARS=$(YEARS) SEED=$(SEED) (default synthetic dataset)"
 	@echo
 	@echo "RAW_DIR left at data/raw: the default synthetic dataset is generated there when it holds"
@@ -72,12 +74,12 @@ data: $(STAMP) ## ingest RAW_DIR and compute the indicators into PROCESSED_DIR, 
 
 report: data ## render the region and each of its départements (HTML, PDF, JSON) into REPORTS_DIR
 	$(BIN)/iae-diag report --region "$(REGION)" $(if $(YEAR),--year "$(YEAR)") --jobs "$(JOBS)" \
-	  --processed "$(PROCESSED_DIR)" --reports "$(REPORTS_DIR)"
+	  --processed "$(PROCESSED_DIR)" --reports "$(REPORTS_DIR)" $(if $(FORCE),--force)
 
 report-dep: data ## render one département: make report-dep DEP=93
 	@test -n "$(DEP)" || { echo "usage: make report-dep DEP=93"; exit 2; }
 	$(BIN)/iae-diag report --territory "dep:$(DEP)" $(if $(YEAR),--year "$(YEAR)") \
-	  --processed "$(PROCESSED_DIR)" --reports "$(REPORTS_DIR)"
+	  --processed "$(PROCESSED_DIR)" --reports "$(REPORTS_DIR)" $(if $(FORCE),--force)
 
 figures: data ## print the key figures of the region (TERRITORY=dep:93 for another)
 	$(BIN)/iae-diag figures --processed "$(PROCESSED_DIR)" \

@@ -125,3 +125,12 @@ def test_only_the_default_raw_dir_gets_the_default_dataset():
     r = make("-n", "data", "RAW_DIR=data/raw")  # given by the user, even the same folder
     assert r.returncode == 0, r.stderr
     assert "--default-dataset" not in r.stdout
+
+
+def test_force_reaches_the_report_command():
+    r = make("-n", "report-dep", "DEP=93", "FORCE=1")
+    assert r.returncode == 0, r.stderr
+    line = r.stdout.replace("\\\n", " ").splitlines()[-1]
+    assert shlex.split(line)[-1] == "--force" and '--territory "dep:93"' in line
+    r = make("-n", "report-dep", "DEP=93")
+    assert "--force" not in r.stdout
