@@ -16,16 +16,25 @@ JOBS ?= 2
 SEED ?= 2013
 YEARS ?= 2007-2013
 DEP ?=
+FORCE ?=
 
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-export IAE_DIAG_SHARED_DIR := $(abspath $(SHARED_DIR))
-export IAE_DIAG_GEO_DIR := $(if $(strip $(GEO_DIR)),$(abspath $(GEO_DIR)),)
+# Every path may hold spaces: recipes quote them, and the absolute paths are made by the shell
+export IAE_DIAG_SHARED_DIR := $(shell realpath -m -- "$(SHARED_DIR)")
+export IAE_DIAG_GEO_DIR := $(if $(strip $(GEO_DIR)),$(shell realpath -m -- "$(GEO_DIR)"),)
 export MPLBACKEND := Agg
 
-.PHONY: help env raw synth data report report-dep figures calibration test test-fast bench lint clean
+# The default synthetic dataset is generated only into the default RAW_DIR (data/raw), when it
+# holds no fluxIAE file; a RAW_DIR given on the command line or in the environment must hold
+# the fluxIAE files (otherwise `make data` stops with exit 2).
+ifeq ($(origin RAW_DIR),file)
+DEFAULT_DATASET := --default-dataset --years "$(YEARS)" --seed "$(SEED)" --region "$(REGION)"
+endif
+
+.PHONY: help env synth data report report-dep figures calibration test test-fast bench lint clean
 
 help: ## list the targets
 	@echo "iae-diag: annual diagnostic of the IAE (fluxIAE -> indicators -> reports)"
@@ -36,7 +45,13 @@ help: ## list the targets
 	@echo "Variables: SHARED_DIR=$(SHARED_DIR) GEO_DIR=$(GEO_DIR) RAW_DIR=$(RAW_DIR)"
 	@echo "           PROCESSED_DIR=$(PROCESSED_DIR) REPORTS_DIR=$(REPORTS_DIR) REGION=$(REGION)"
 	@echo "           YEAR=$(YEAR) (empty: latest year in the data) JOBS=$(JOBS) DEP=$(DEP)"
+	@echo "           FORCE=$(FORCE) (1: render again the reports whose inputs did not change)"
 	@echo "           YEARS=$(YEARS) SEED=$(SEED) (default synthetic dataset)"
+	@echo
+	@echo "RAW_DIR left at data/raw: the default synthetic dataset is generated there when it holds"
+	@echo "no fluxIAE file. RAW_DIR given: it must hold the fluxIAE files (else exit 2, no report)."
+	@echo "Ingest and indicators are redone only when the content of their inputs changed, and a"
+	@echo "report only when its data, code or options changed. Paths may contain spaces."
 
 $(STAMP): requirements.txt pyproject.toml
 	@echo "== building $(VENV) from the pinned requirements (Python: $(PYTHON))"
@@ -48,41 +63,30 @@ $(STAMP): requirements.txt pyproject.toml
 
 env: $(STAMP) ## create or refresh .venv from requirements.txt (automatic for other targets)
 
-raw: $(STAMP) ## generate the default synthetic dataset into RAW_DIR when it holds no fluxIAE file
-	@if ls $(RAW_DIR)/fluxIAE_*.csv* >/dev/null 2>&1; then \
-	  echo "== using the fluxIAE files found in $(RAW_DIR)"; \
-	else \
-	  echo "== no fluxIAE file in $(RAW_DIR): generating the default synthetic dataset"; \
-	  $(BIN)/iae-diag synth --out $(RAW_DIR) --years $(YEARS) --seed $(SEED) --region $(REGION); \
-	fi
+synth: $(STAMP) ## regenerate the default synthetic dataset into data/raw (replaces its fluxIAE files)
+	@test "$(origin RAW_DIR)" = file || { echo "make synth writes into the default data/raw only;" \
+	  "for another folder: $(BIN)/iae-diag synth --out DIR"; exit 2; }
+	rm -f "$(RAW_DIR)"/fluxIAE_*
+	$(BIN)/iae-diag synth --out "$(RAW_DIR)" --years "$(YEARS)" --seed "$(SEED)" --region "$(REGION)"
 
-synth: $(STAMP) ## (re)generate the default synthetic dataset into RAW_DIR (replaces its fluxIAE files)
-	rm -f $(RAW_DIR)/fluxIAE_*
-	$(BIN)/iae-diag synth --out $(RAW_DIR) --years $(YEARS) --seed $(SEED) --region $(REGION)
-
-data: raw ## ingest RAW_DIR into PROCESSED_DIR and compute the indicator tables
-	@$(MAKE) --no-print-directory $(PROCESSED_DIR)/indicators.parquet
-
-$(PROCESSED_DIR)/manifest.json: $(wildcard $(RAW_DIR)/fluxIAE_*) $(wildcard src/iae_diag/ingest/*.py) | $(STAMP)
-	$(BIN)/iae-diag ingest --raw $(RAW_DIR) --out $(PROCESSED_DIR)
-
-$(PROCESSED_DIR)/indicators.parquet: $(PROCESSED_DIR)/manifest.json $(wildcard src/iae_diag/indicators/*.py src/iae_diag/reference/*.csv)
-	$(BIN)/iae-diag indicators --processed $(PROCESSED_DIR)
+data: $(STAMP) ## ingest RAW_DIR and compute the indicators into PROCESSED_DIR, when their content changed
+	$(BIN)/iae-diag data --raw "$(RAW_DIR)" --processed "$(PROCESSED_DIR)" $(DEFAULT_DATASET)
 
 report: data ## render the region and each of its départements (HTML, PDF, JSON) into REPORTS_DIR
-	$(BIN)/iae-diag report --region $(REGION) $(if $(YEAR),--year $(YEAR)) --jobs $(JOBS) \
-	  --processed $(PROCESSED_DIR) --reports $(REPORTS_DIR)
+	$(BIN)/iae-diag report --region "$(REGION)" $(if $(YEAR),--year "$(YEAR)") --jobs "$(JOBS)" \
+	  --processed "$(PROCESSED_DIR)" --reports "$(REPORTS_DIR)" $(if $(FORCE),--force)
 
 report-dep: data ## render one département: make report-dep DEP=93
 	@test -n "$(DEP)" || { echo "usage: make report-dep DEP=93"; exit 2; }
-	$(BIN)/iae-diag report --territory dep:$(DEP) $(if $(YEAR),--year $(YEAR)) \
-	  --processed $(PROCESSED_DIR) --reports $(REPORTS_DIR)
+	$(BIN)/iae-diag report --territory "dep:$(DEP)" $(if $(YEAR),--year "$(YEAR)") \
+	  --processed "$(PROCESSED_DIR)" --reports "$(REPORTS_DIR)" $(if $(FORCE),--force)
 
 figures: data ## print the key figures of the region (TERRITORY=dep:93 for another)
-	$(BIN)/iae-diag figures --processed $(PROCESSED_DIR) --territory $(or $(TERRITORY),region:$(REGION)) $(if $(YEAR),--year $(YEAR))
+	$(BIN)/iae-diag figures --processed "$(PROCESSED_DIR)" \
+	  --territory "$(or $(TERRITORY),region:$(REGION))" $(if $(YEAR),--year "$(YEAR)")
 
 calibration: data ## compare the default dataset with ../shared/calibration/targets.yaml
-	$(BIN)/iae-diag calibration --processed $(PROCESSED_DIR)
+	$(BIN)/iae-diag calibration --processed "$(PROCESSED_DIR)"
 
 test: $(STAMP) ## run the whole test suite (unit tests and the end-to-end report run)
 	$(BIN)/python -m pytest
@@ -98,4 +102,5 @@ lint: $(STAMP) ## ruff check and format check
 	$(BIN)/ruff format --check src tests bench
 
 clean: ## remove processed data and reports (never touches data/raw)
-	rm -rf $(PROCESSED_DIR)/* $(REPORTS_DIR)/20* .pytest_cache
+	rm -rf "$(PROCESSED_DIR)"/* "$(REPORTS_DIR)"/20* "$(REPORTS_DIR)"/.20* \
+	  "$(REPORTS_DIR)"/.iae-diag-report.lock .pytest_cache

@@ -32,11 +32,13 @@ OUT = ROOT / "bench" / "out" / "report"
 
 def prepare_data() -> Path:
     """Processed folder of the default dataset (built once)."""
+    from iae_diag import config, freshness
     from iae_diag.ingest import ingest
     from iae_diag.synth import generate
 
     proc = OUT / "processed"
-    if (proc / "indicators.parquet").is_file() and (proc / "manifest.json").is_file():
+    fresh = freshness.indicators_staleness(proc, config.geo_dir()) is None
+    if fresh and (proc / "manifest.json").is_file():
         return proc
     shutil.rmtree(OUT, ignore_errors=True)
     generate(OUT / "raw", years=(2007, 2013), seed=2013, region=REGION)
@@ -121,11 +123,11 @@ def main() -> int:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     os.environ.setdefault("MPLBACKEND", "Agg")
-    from iae_diag.report import latest_year, region_params
+    from iae_diag.report import plan_run, region_params
 
     proc = prepare_data()
     territories = region_params(REGION)["territories"]
-    year = latest_year(proc)
+    year = plan_run(territories, None, proc).year
     ours = run_ours(proc, OUT / "reports-ours")
     naive = run_naive(proc, OUT / "reports-naive", territories, year)
     n_pdf = len(list((OUT / "reports-ours" / str(year)).glob("*.pdf")))

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from iae_diag import freshness
 from iae_diag.territories import deps_of_region
 from iae_diag.vocabulary import (
     INDICATOR_COLUMNS,
@@ -241,4 +242,6 @@ def write_processed(
         "tables": tables,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    # what `iae-diag indicators` records: the tables come from this manifest
+    freshness.record_indicators(out, freshness.indicators_inputs(out, None))
     return out

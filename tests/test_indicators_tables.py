@@ -377,6 +377,7 @@ def test_cli_indicators_writes_the_tables(tmp_path, monkeypatch, capsys):
         "quality.parquet",
         "quality.csv",
         "siae.parquet",
+        "indicators-inputs.json",  # what they were computed from (iae_diag.freshness)
     }
     assert "indicators.parquet" in capsys.readouterr().out
     assert main(["indicators", "--processed", str(tmp_path / "nowhere")]) == 2

@@ -24,11 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_region_params_derived_from_the_referential(tmp_path):
-    path = report.ensure_region_params("11", tmp_path)
-    assert path.name == "region-11.yml"
-    text = path.read_text(encoding="utf-8")
-    assert '  - "dep:75"' in text and 'region: "11"' in text
-    assert report.load_params(path, "11") == [
+    # no params file: the region and its départements, and nothing is written
+    assert report.region_territories("11", tmp_path) == [
         "region:11",
         "dep:75",
         "dep:77",
@@ -39,9 +36,12 @@ def test_region_params_derived_from_the_referential(tmp_path):
         "dep:94",
         "dep:95",
     ]
-    corse = report.load_params(report.ensure_region_params("94", tmp_path), "94")
-    assert corse == ["region:94", "dep:2A", "dep:2B"]
+    assert report.region_territories("94", tmp_path) == ["region:94", "dep:2A", "dep:2B"]
+    assert list(tmp_path.iterdir()) == []
     assert report.region_params("01")["territories"] == ["region:01", "dep:971"]
+    p = tmp_path / "region-94.yml"
+    p.write_text(report._dump_params(report.region_params("94")), encoding="utf-8")
+    assert report.load_params(p, "94") == ["region:94", "dep:2A", "dep:2B"]
 
 
 def test_committed_params_file_is_the_generated_one():
@@ -57,19 +57,20 @@ def test_committed_params_file_is_the_generated_one():
         ('region: "11"\nterritories: ["dep:13"]\n', "'dep:13' is not in region 11"),
         ('region: "11"\nterritories: [93]\n', "codes must be quoted"),
         ('region: "11"\nterritories: ["dep:999"]\n', "Unknown département code '999'"),
+        ('region: "11"\nterritories: [\n', r"line 3, column 1: not valid YAML \(expected"),
     ],
 )
 def test_bad_params_files(tmp_path, text, message):
     p = tmp_path / "region-11.yml"
     p.write_text(text, encoding="utf-8")
     with pytest.raises(ParameterError, match=message):
-        report.ensure_region_params("11", tmp_path)
+        report.region_territories("11", tmp_path)
 
 
 def test_params_file_may_drop_territories(tmp_path):
     p = tmp_path / "region-11.yml"
     p.write_text('region: "11"\nterritories:\n  - "dep:93"\n', encoding="utf-8")
-    assert report.load_params(report.ensure_region_params("11", tmp_path)) == ["dep:93"]
+    assert report.region_territories("11", tmp_path) == ["dep:93"]
     assert yaml.safe_load(p.read_text())["territories"] == ["dep:93"]
 
 
@@ -106,7 +107,8 @@ def test_sanitize_and_error_of_a_notebook():
     assert all("execution" not in c.metadata for c in nb.cells)
     assert all(c.metadata["papermill"] == {} for c in nb.cells)
     assert inj["id"] == "injected-parameters"
-    assert report.notebook_error(nb) == "show_offer(ctx) : KeyError: 'x'"
+    # the error and where it is, without the code of the cell
+    assert report.notebook_error(nb) == "KeyError: 'x' (cellule de code n° 2)"
 
 
 def test_key_figures_come_from_the_notebook_output():
@@ -128,13 +130,34 @@ def test_key_figures_come_from_the_notebook_output():
 # ---------------------------------------------------------------- orchestration
 
 
+def failing_notebook(folder: Path, territory: str) -> Path:
+    """The diagnostic template with one more cell, right after ``build_context``, that fails
+    for ``territory``: a territory whose rendering breaks in the kernel."""
+    nb = nbformat.read(str(ROOT / "notebooks" / "diagnostic.ipynb"), as_version=4)
+    at = next(i for i, c in enumerate(nb.cells) if "build_context(" in c.source)
+    cell = nbformat.v4.new_code_cell(
+        f'if territory == "{territory}":\n    raise RuntimeError("panne simulée")'
+    )
+    cell["id"] = "simulated-failure"
+    nb.cells.insert(at + 1, cell)
+    path = Path(folder) / "diagnostic-failing.ipynb"
+    nbformat.write(nb, str(path))
+    return path
+
+
 @pytest.fixture(scope="module")
 def contract_run(tmp_path_factory):
-    """One run on the contract table: region 11, dep 93 and dep 13 (not in the data)."""
+    """One run on the contract table: region 11, dep 93, and dep 94 whose notebook fails."""
     base = tmp_path_factory.mktemp("reports")
     proc = write_processed(base / "processed")
     results = report.run_reports(
-        ["region:11", "dep:93", "dep:13"], None, proc, base / "reports", jobs=2, pdf=False
+        ["region:11", "dep:93", "dep:94"],
+        None,
+        proc,
+        base / "reports",
+        jobs=2,
+        pdf=False,
+        notebook=failing_notebook(base, "dep:94"),
     )
     return base, proc, results
 
@@ -143,19 +166,26 @@ def test_a_failing_territory_is_isolated(contract_run):
     base, _proc, results = contract_run
     out = base / "reports" / "2013"  # default year: the latest of the data
     by = {r.territory: r for r in results}
-    assert [r.territory for r in results] == ["region:11", "dep:93", "dep:13"]
+    assert [r.territory for r in results] == ["region:11", "dep:93", "dep:94"]
     assert by["region:11"].ok and by["dep:93"].ok
-    assert not by["dep:13"].ok
-    assert "ParameterError: No indicator for Bouches-du-Rhône (13)" in by["dep:13"].error
+    assert not by["dep:94"].ok
+    # 5th code cell of the executed notebook: imports, parameters, injected parameters,
+    # build_context, then the failing cell
+    assert by["dep:94"].error == "RuntimeError: panne simulée (cellule de code n° 5)"
     for slug in ("region-11", "dep-93"):
         assert (out / f"{slug}.html").is_file() and (out / f"{slug}.json").is_file()
         assert (out / "notebooks" / f"{slug}.ipynb").is_file()
-    assert not (out / "dep-13.html").exists()
-    assert (out / "notebooks" / "dep-13.ipynb").is_file()  # kept for diagnosis
+    assert not (out / "dep-94.html").exists()
+    assert (out / "notebooks" / "dep-94.ipynb").is_file()  # kept for diagnosis
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "1 rapport sur 3 n'a pas pu être produit" in index
     assert '<a href="region-11.html">' in index and '<a href="dep-93.json">' in index
-    assert "échec</span> : ctx = build_context(territory, year, processed_dir, geo_dir)" in index
+    assert "échec</span> : RuntimeError: panne simulée (cellule de code n° 5)" in index
+    # nothing but the published set: no staging folder left, the lock file only
+    assert sorted(p.name for p in (base / "reports").iterdir()) == [
+        ".iae-diag-report.lock",
+        "2013",
+    ]
 
 
 def test_report_content_on_the_contract_table(contract_run):
@@ -199,30 +229,28 @@ def test_report_content_on_the_contract_table(contract_run):
 
 def test_same_inputs_same_html(contract_run, tmp_path):
     base, proc, _results = contract_run
-    again = report.run_reports(["dep:93"], 2013, proc, tmp_path, jobs=1, pdf=False)
-    assert again[0].ok
+    notebook = base / "diagnostic-failing.ipynb"  # the template of the first run
+    again = report.run_reports(
+        ["dep:93"], 2013, proc, tmp_path, jobs=1, pdf=False, notebook=notebook
+    )
+    assert again[0].ok and not again[0].up_to_date
     first = base / "reports" / "2013"
     for name in ("dep-93.html", "dep-93.json", "notebooks/dep-93.ipynb"):
         assert (tmp_path / "2013" / name).read_bytes() == (first / name).read_bytes(), name
 
 
-def test_cli_exits_non_zero_when_a_territory_fails(contract_run, tmp_path, capsys):
-    _base, proc, _results = contract_run
+def test_cli_exits_non_zero_when_a_territory_fails(contract_run, tmp_path, capsys, monkeypatch):
+    base, proc, _results = contract_run
+    monkeypatch.setattr(report, "notebook_template", lambda: failing_notebook(tmp_path, "dep:93"))
     args = argparse.Namespace(
         year=2013,
-        territory=["dep:13"],
+        territory=["dep:93"],
         region="11",
         processed=str(proc),
-        reports=str(tmp_path),
+        reports=str(tmp_path / "out"),
         jobs=1,
         no_pdf=True,
     )
     assert report.cli_main(args) == 1
-    assert "FAILED dep:13" in capsys.readouterr().out
-    assert "échec" in (tmp_path / "2013" / "index.html").read_text(encoding="utf-8")
-
-
-def test_unknown_year_fails_in_the_report(contract_run, tmp_path):
-    _base, proc, _results = contract_run
-    res = report.run_reports(["dep:93"], 2020, proc, tmp_path, jobs=1, pdf=False)
-    assert not res[0].ok and "Year 2020 is not in the data" in res[0].error
+    assert "FAILED dep:93: RuntimeError: panne simulée" in capsys.readouterr().out
+    assert "échec" in (tmp_path / "out" / "2013" / "index.html").read_text(encoding="utf-8")

@@ -2,7 +2,8 @@
 
 Each sub-command parses its arguments here and hands them to one function of the module that
 owns the work (``cli_main(args) -> int``). Input errors (:class:`iae_diag.errors.InputError`)
-are printed as one paragraph without a traceback, with exit status 2.
+and file-system errors (a folder that cannot be written...) are printed as one unwrapped
+message without a traceback, with exit status 2; Ctrl-C prints one line, exit status 130.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import argparse
 import importlib
 import logging
 import sys
-import textwrap
 
 from iae_diag import __version__
 from iae_diag.errors import InputError
@@ -25,6 +25,7 @@ COMMANDS = {
     "figures": "iae_diag.figures",
     "calibration": "iae_diag.calibration",
     "report": "iae_diag.report",
+    "data": "iae_diag.freshness",
 }
 
 
@@ -77,6 +78,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--processed", required=True, help="processed folder of the default dataset")
     s.add_argument("--targets", help="targets YAML (default: <shared>/calibration/targets.yaml)")
 
+    s = sub.add_parser(
+        "data",
+        help="bring a processed folder up to date with a raw folder (ingest, indicators), "
+        "deciding from the files' content",
+    )
+    s.add_argument("--raw", required=True, help="folder holding the fluxIAE_*.csv[.gz] files")
+    s.add_argument("--processed", required=True, help="processed folder (ingest and indicators)")
+    s.add_argument(
+        "--default-dataset",
+        action="store_true",
+        help="generate the default synthetic dataset into --raw when it holds no fluxIAE file "
+        "(without it, such a folder is an error)",
+    )
+    s.add_argument("--years", default="2007-2013", help="years of the default dataset")
+    s.add_argument("--seed", type=int, default=2013, help="seed of the default dataset")
+    s.add_argument("--region", default="11", help="region of the default dataset")
+
     s = sub.add_parser("report", help="render the annual diagnostic (HTML, PDF, JSON)")
     s.add_argument("--year", type=int, help="year (default: latest in the data)")
     s.add_argument(
@@ -85,10 +103,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="dep:<code> or region:<code>; repeatable (default: the region and its départements)",
     )
     s.add_argument("--region", default="11", help="region of the default set of reports")
-    s.add_argument("--processed", help="processed folder (default: data/processed)")
-    s.add_argument("--reports", help="reports folder (default: reports/)")
+    s.add_argument(
+        "--processed", help="processed folder (default: data/processed of the current folder)"
+    )
+    s.add_argument("--reports", help="reports folder (default: reports of the current folder)")
     s.add_argument("--jobs", type=int, default=2, help="territories rendered in parallel")
     s.add_argument("--no-pdf", action="store_true", help="skip the PDF step")
+    s.add_argument(
+        "--force",
+        action="store_true",
+        help="render again the reports whose inputs did not change",
+    )
     return p
 
 
@@ -103,9 +128,16 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(COMMANDS[args.command])
         return int(module.cli_main(args) or 0)
     except InputError as exc:
-        msg = "\n".join(textwrap.fill(par, 100) for par in str(exc).split("\n"))
-        print(f"iae-diag {args.command}: error: {msg}", file=sys.stderr)
+        # never wrapped: a command or a path in the message stays whole (copy and paste)
+        print(f"iae-diag {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a folder that cannot be written, a file where a folder is expected
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"iae-diag {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"iae-diag {args.command}: interrupted.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

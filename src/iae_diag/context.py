@@ -1148,6 +1148,16 @@ def show_quality(ctx: ReportContext) -> HTML:
     return _out([table_html(["Contrôle", "Valeur"], rows, caption=f"Qualité des données, {y}")])
 
 
+def _folder_identity(manifest: Path) -> str:
+    """A processed folder named by its manifest's checksum, never by its path on the
+    machine."""
+    from iae_diag.freshness import file_sha256
+
+    if not manifest.is_file():
+        return "manifeste absent"
+    return f"manifest.json, SHA-256\u00a0: {file_sha256(manifest)}"
+
+
 def show_provenance(ctx: ReportContext) -> HTML:
     """Input files (extract stamp, checksum), code version and parameters of the report."""
     tables = ctx.manifest.get("tables", {})
@@ -1193,8 +1203,8 @@ def show_provenance(ctx: ReportContext) -> HTML:
             "Année",
             f"{ctx.year}" + (" (dernière année des données)" if int(prm["year"]) == 0 else ""),
         ),
-        ("Données traitées", str(ctx.processed_dir)),
-        ("Dossier géographique", str(ctx.geo_dir) if ctx.geo_dir else "non configuré"),
+        ("Données traitées", _folder_identity(ctx.processed_dir / "manifest.json")),
+        ("Dossier géographique", f"« {ctx.geo_dir.name} »" if ctx.geo_dir else "non configuré"),
         ("Schéma des données", str(ctx.manifest.get("schema_version", "n.d."))),
     ]
     if ctx.manifest.get("key_kind") == "demonstration":

@@ -685,7 +685,7 @@ def territory_maps(
     if not deps:
         note = (
             f"Carte non disponible\u00a0: le dossier de géographie ({geo.folder.name}) ne "
-            f"couvre pas {territory.label()}."
+            f"couvre pas {'la ' if territory.level == 'region' else ''}{territory.label()}."
         )
         return [(t[k], note) for k in keys]
     out: list[tuple[str, Figure | str]] = []
@@ -884,7 +884,7 @@ def low_coverage_table(
     if not deps:
         return (
             f"Tableau non disponible\u00a0: le dossier de géographie ({geo.folder.name}) ne "
-            f"couvre pas {territory.label()}."
+            f"couvre pas {'la ' if territory.level == 'region' else ''}{territory.label()}."
         )
     located, _ = locate_siae(geo, siae, year)
     unc = _uncovered_communes(geo, deps, located)

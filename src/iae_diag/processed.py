@@ -39,8 +39,8 @@ class ProcessedData:
     quarantine: pd.DataFrame | None = None
 
 
-def load_processed(processed_dir: Path | str) -> ProcessedData:
-    """Read the processed folder; fail with a clear message if a file is missing."""
+def require_processed(processed_dir: Path | str) -> None:
+    """Fail with a clear message if a file of the processed folder is missing."""
     d = Path(processed_dir)
     missing = [f for f in [*TABLE_FILES.values(), MANIFEST] if not (d / f).is_file()]
     if missing:
@@ -48,6 +48,12 @@ def load_processed(processed_dir: Path | str) -> ProcessedData:
             f"The processed folder {d} is incomplete: missing {', '.join(missing)}. "
             "Run `iae-diag ingest --raw DIR --out DIR` (or `make data`) first."
         )
+
+
+def load_processed(processed_dir: Path | str) -> ProcessedData:
+    """Read the processed folder; fail with a clear message if a file is missing."""
+    d = Path(processed_dir)
+    require_processed(d)
     frames = {f: pd.read_parquet(d / f) for f in TABLE_FILES.values()}
     manifest = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
     quarantine = None

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from iae_diag import freshness
 from iae_diag.errors import InputError
 from iae_diag.indicators.tables import build_tables
-from iae_diag.processed import load_processed
+from iae_diag.processed import load_processed, require_processed
 
 log = logging.getLogger(__name__)
 
@@ -33,23 +37,37 @@ def write_tables(
     processed_dir: Path | str,
     out_dir: Path | str | None = None,
     population: pd.DataFrame | None = None,
+    geo_dir: Path | None = None,
 ) -> dict[str, Path]:
     """Compute the tables from a processed folder and write indicators.{parquet,csv},
-    quality.{parquet,csv} and siae.parquet into ``out_dir`` (default: the processed folder).
-    Returns the paths written."""
+    quality.{parquet,csv} and siae.parquet into ``out_dir`` (default: the processed folder),
+    with ``indicators-inputs.json`` (what they were computed from; ``geo_dir``: the geography
+    folder the population came from). Returns the paths written."""
     data = load_processed(processed_dir)
+    inputs = freshness.indicators_inputs(processed_dir, geo_dir)
     indicators, quality, siae = build_tables(data, population=population)
     out = Path(out_dir) if out_dir is not None else Path(processed_dir)
     out.mkdir(parents=True, exist_ok=True)
+    # every file is written into a temporary folder beside the outputs, then moved into place;
+    # the inputs stamp is removed first and written last, so an interrupted write leaves tables
+    # that `iae-diag data` recomputes and `iae-diag report` refuses (iae_diag.freshness)
+    tmp = Path(tempfile.mkdtemp(prefix=".indicators-", dir=out))
     paths: dict[str, Path] = {}
-    for name, df in ((INDICATORS_FILE, indicators), (QUALITY_FILE, quality)):
-        paths[f"{name}.parquet"] = out / f"{name}.parquet"
-        df.to_parquet(paths[f"{name}.parquet"], index=False)
-        paths[f"{name}.csv"] = out / f"{name}.csv"
-        df.to_csv(paths[f"{name}.csv"], index=False, encoding="utf-8", lineterminator="\n")
-    paths[SIAE_FILE] = out / SIAE_FILE
-    siae.to_parquet(paths[SIAE_FILE], index=False)
-    log.info("wrote %s", ", ".join(str(p) for p in paths.values()))
+    try:
+        for name, df in ((INDICATORS_FILE, indicators), (QUALITY_FILE, quality)):
+            paths[f"{name}.parquet"] = out / f"{name}.parquet"
+            df.to_parquet(tmp / f"{name}.parquet", index=False)
+            paths[f"{name}.csv"] = out / f"{name}.csv"
+            df.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
+        paths[SIAE_FILE] = out / SIAE_FILE
+        siae.to_parquet(tmp / SIAE_FILE, index=False)
+        (out / freshness.INDICATORS_STAMP).unlink(missing_ok=True)
+        for p in paths.values():
+            os.replace(tmp / p.name, p)
+        freshness.record_indicators(out, inputs)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    log.info("wrote %s", ", ".join(p.name for p in paths.values()))
     return paths
 
 
@@ -110,7 +128,10 @@ def _population() -> pd.DataFrame | None:
 
 def cli_main(args: argparse.Namespace) -> int:
     """``iae-diag indicators --processed DIR [--out DIR]``."""
-    paths = write_tables(args.processed, args.out, population=_population())
+    from iae_diag.config import geo_dir
+
+    require_processed(args.processed)  # before the geography is loaded
+    paths = write_tables(args.processed, args.out, population=_population(), geo_dir=geo_dir())
     for p in paths.values():
         print(p)
     return 0
