@@ -111,6 +111,28 @@ def test_code_changes_make_the_tables_stale(tmp_path, env, monkeypatch, capsys):
     assert freshness.ingest_staleness(raw, proc).startswith("the manifest was not written")
 
 
+def test_a_new_nir_key_makes_the_processed_data_stale(tmp_path, env, monkeypatch, capsys):
+    """The person keys depend on the NIR key: another key (or none on real data) means the
+    ingest is redone (and then refuses when no usable key is left)."""
+    raw, proc = tmp_path / "raw", tmp_path / "processed"
+    write_all(raw)
+    assert data(raw, proc) == 0
+    capsys.readouterr()
+    assert freshness.ingest_staleness(raw, proc) is None
+    monkeypatch.setenv("IAE_DIAG_SALT", TEST_KEY[::-1])
+    assert freshness.ingest_staleness(raw, proc) == "the NIR key changed"
+    assert data(raw, proc) == 0
+    assert "ingest needed: the NIR key changed" in capsys.readouterr().out
+    assert freshness.ingest_staleness(raw, proc) is None
+    # no key at all on real data: stale, and the ingest says why it refuses
+    monkeypatch.setenv("IAE_DIAG_SALT", "")
+    assert freshness.ingest_staleness(raw, proc) == (
+        "the NIR key configured now cannot be used on this data"
+    )
+    assert data(raw, proc) == 2
+    assert "Refusing to pseudonymise real data without a secret key" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("exists", [False, True])
 def test_a_raw_folder_without_fluxiae_file_is_an_error(tmp_path, env, capsys, exists):
     raw, proc = tmp_path / "raw typo", tmp_path / "processed"

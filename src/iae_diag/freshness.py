@@ -168,6 +168,23 @@ def ingest_staleness(raw_dir: Path | str, processed_dir: Path | str) -> str | No
         return "the manifest was not written by `iae-diag data` (ingest code unknown)"
     if stamp.get("ingest_code") != ingest_code_fingerprint():
         return "the ingest code changed"
+    return _key_staleness(manifest)
+
+
+def _key_staleness(manifest: dict) -> str | None:
+    """Why the person keys must be computed again: the NIR key that the ingest would use now is
+    not the one the manifest's fingerprint names (or cannot be used: the ingest then says why)."""
+    from iae_diag.ingest import keys
+
+    recorded = manifest.get("key_fingerprint")
+    if recorded is None:
+        return "the manifest does not name its NIR key (older ingest)"
+    try:
+        key = keys.resolve_key(None, str(manifest.get("data_status")), [])
+    except InputError:
+        return "the NIR key configured now cannot be used on this data"
+    if keys.fingerprint(key.value) != recorded:
+        return "the NIR key changed"
     return None
 
 
