@@ -16,10 +16,10 @@ import pandas as pd
 from iae_diag.errors import InputError
 from iae_diag.formatting import fmt_int, fmt_pct, fmt_signed
 from iae_diag.indicators.sectors import load_sectors, sector_labels
+from iae_diag.secrecy import INTERNE, Decision, decide
 from iae_diag.territories import Territory, parse_territory
 from iae_diag.vocabulary import (
     INDICATOR_KEYS,
-    PERSON_SHARE_INDICATORS,
     PUBLIC_KEYS,
     PUBLIC_LABELS,
     SECRET_MIN_PERSONS,
@@ -28,6 +28,8 @@ from iae_diag.vocabulary import (
 )
 
 SCHEMA = "iae-diag/key-figures/1"
+#: shares are published with at most this many decimals (as fractions)
+SHARE_DECIMALS = 3
 
 
 def value_index(indicators: pd.DataFrame) -> dict[tuple[str, str, str, int, str, str], float]:
@@ -65,12 +67,14 @@ def publishable(value: float | None, denominator: float | None) -> float | None:
 
 
 def secret_keys(indicators: pd.DataFrame) -> set[tuple[str, str, str, int, str, str]]:
-    """Keys (as in :func:`value_index`) of the rows of the indicator table that are shares of
-    salariés (``PERSON_SHARE_INDICATORS``) and secret (:func:`is_secret`). The table keeps
-    their values (internal); reports and key figures do not publish them."""
-    rows = indicators.loc[indicators["indicator"].isin(PERSON_SHARE_INDICATORS)]
-    mask = [is_secret(v, d) for v, d in zip(rows["value"], rows["denominator"], strict=True)]
-    return set(value_index(rows.loc[mask]))
+    """Keys (as in :func:`value_index`) of the rows of the indicator table that a run does not
+    publish: the rows marked in its ``secret`` column (a table from
+    :func:`iae_diag.secrecy.published`), or else the person rules and their secondary
+    suppression decided over the table alone (:func:`iae_diag.secrecy.decide`, ``interne``)."""
+    if "secret" in indicators.columns:
+        return set(value_index(indicators.loc[indicators["secret"].astype(bool)]))
+    own = set(value_index(indicators))
+    return decide(indicators, diffusion=INTERNE).keys() & own
 
 
 def _num(v: object, integer: bool = False) -> float | int | None:
@@ -114,60 +118,88 @@ def _select(indicators: pd.DataFrame, territory: Territory, year: int | None) ->
     return t.loc[t["year"] == int(year)]
 
 
-def key_figures(indicators: pd.DataFrame, territory: Territory, year: int | None) -> dict:
-    """The key-figures document (schema ``iae-diag/key-figures/1``) of a territory and year.
+def key_figures(
+    indicators: pd.DataFrame,
+    territory: Territory,
+    year: int | None,
+    decision: Decision | None = None,
+) -> dict:
+    """The key-figures document (schema ``iae-diag/key-figures/1`` with the v2 fields
+    ``diffusion`` and ``secret``) of a territory and year.
 
-    Counts are integers, ETP and hours floats, shares in [0, 1] or None; all five types are
-    always present; sector keys are the sectors' French labels (reference order). ``year``
-    None means the latest year of the territory. A share of salariés computed over fewer than
-    ``SECRET_MIN_PERSONS`` persons is None (statistical secrecy, :func:`is_secret`)."""
+    Counts are integers, ETP and hours floats, shares in [0, 1] with 3 decimals or None; all
+    five types are always present; sector keys are the sectors' French labels (reference
+    order). ``year`` None means the latest year of the territory. ``decision`` is the run's
+    statistical-secrecy decision (:func:`iae_diag.secrecy.decide`): a hidden value is None and
+    its path is listed in ``secret``. Without one, the person rules and their secondary
+    suppression are decided over ``indicators`` alone (level ``interne``)."""
     rows = _select(indicators, territory, year)
     year = int(rows["year"].iloc[0])
     val = value_index(rows)
-    for key in secret_keys(rows):
-        val[key] = None
+    if decision is None:
+        decision = decide(indicators, diffusion=INTERNE)
     level, code = territory.level, territory.code
+    secret: list[str] = []
 
-    def get(indicator: str, type_siae: str = TYPE_ALL, breakdown: str = "", integer=False):
-        return _num(val.get((indicator, level, code, year, type_siae, breakdown)), integer)
+    def get(path: str, indicator: str, type_siae=TYPE_ALL, breakdown="", integer=False, nd=6):
+        key = (indicator, level, code, year, type_siae, breakdown)
+        if key in decision:
+            secret.append(path)
+            return None
+        v = _num(val.get(key), integer)
+        return v if v is None or integer else round(v, nd) + 0.0
 
-    def by_type(indicator: str, integer: bool = False) -> dict:
+    def by_type(path: str, indicator: str, integer: bool = False) -> dict:
         return {
-            "total": get(indicator, integer=integer),
-            "by_type": {t: get(indicator, t, integer=integer) for t in TYPES},
+            "total": get(f"{path}.total", indicator, integer=integer),
+            "by_type": {
+                t: get(f"{path}.by_type.{t}", indicator, t, integer=integer) for t in TYPES
+            },
         }
 
     labels = sector_labels(load_sectors())
     table_sectors = set(rows.loc[rows["indicator"] == "hours_by_sector", "breakdown"])
     sectors = [c for c in labels if c in table_sectors] + sorted(table_sectors - set(labels))
 
-    def sector_hours(type_siae: str) -> dict:
-        return {labels.get(c, c): get("hours_by_sector", type_siae, c) for c in sectors}
+    def sector_hours(path: str, type_siae: str) -> dict:
+        return {
+            labels.get(c, c): get(f"{path}.{labels.get(c, c)}", "hours_by_sector", type_siae, c)
+            for c in sectors
+        }
 
-    def publics(type_siae: str) -> dict:
-        return {k: get("public_share", type_siae, k) for k in PUBLIC_KEYS}
+    def publics(path: str, type_siae: str) -> dict:
+        return {
+            k: get(f"{path}.{k}", "public_share", type_siae, k, nd=SHARE_DECIMALS)
+            for k in PUBLIC_KEYS
+        }
 
-    return {
+    doc = {
         "schema": SCHEMA,
         "territory": {"level": territory.level, "code": territory.code, "name": territory.name},
         "year": year,
-        "structures": by_type("structures", integer=True),
+        "diffusion": decision.diffusion,
+        "secret": secret,
+        "structures": by_type("structures", "structures", integer=True),
         "structures_change": {
-            "created": get("structures_created", integer=True),
-            "closed": get("structures_closed", integer=True),
-            "net": get("structures_net", integer=True),
+            "created": get("structures_change.created", "structures_created", integer=True),
+            "closed": get("structures_change.closed", "structures_closed", integer=True),
+            "net": get("structures_change.net", "structures_net", integer=True),
         },
-        "salaries": by_type("salaries", integer=True),
-        "etp": by_type("etp_realises"),
-        "etp_conventionnes": by_type("etp_conventionnes"),
+        "salaries": by_type("salaries", "salaries", integer=True),
+        "etp": by_type("etp", "etp_realises"),
+        "etp_conventionnes": by_type("etp_conventionnes", "etp_conventionnes"),
         "hours": {
-            "total": get("hours"),
-            "by_sector": sector_hours(TYPE_ALL),
-            "by_type_and_sector": {t: sector_hours(t) for t in TYPES},
+            "total": get("hours.total", "hours"),
+            "by_sector": sector_hours("hours.by_sector", TYPE_ALL),
+            "by_type_and_sector": {
+                t: sector_hours(f"hours.by_type_and_sector.{t}", t) for t in TYPES
+            },
         },
-        "publics": publics(TYPE_ALL),
-        "publics_by_type": {t: publics(t) for t in TYPES},
+        "publics": publics("publics", TYPE_ALL),
+        "publics_by_type": {t: publics(f"publics_by_type.{t}", t) for t in TYPES},
     }
+    doc["secret"] = sorted(secret)
+    return doc
 
 
 def to_json(figures: dict) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from iae_diag.errors import InputError
+from iae_diag.indicators.contributions import SIAE_SECTORS_FILE, siae_sector_hours
 from iae_diag.indicators.tables import build_tables
 from iae_diag.processed import load_processed
 
@@ -35,8 +36,8 @@ def write_tables(
     population: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
     """Compute the tables from a processed folder and write indicators.{parquet,csv},
-    quality.{parquet,csv} and siae.parquet into ``out_dir`` (default: the processed folder).
-    Returns the paths written."""
+    quality.{parquet,csv}, siae.parquet and siae_sectors.parquet into ``out_dir`` (default:
+    the processed folder). Returns the paths written."""
     data = load_processed(processed_dir)
     indicators, quality, siae = build_tables(data, population=population)
     out = Path(out_dir) if out_dir is not None else Path(processed_dir)
@@ -49,6 +50,8 @@ def write_tables(
         df.to_csv(paths[f"{name}.csv"], index=False, encoding="utf-8", lineterminator="\n")
     paths[SIAE_FILE] = out / SIAE_FILE
     siae.to_parquet(paths[SIAE_FILE], index=False)
+    paths[SIAE_SECTORS_FILE] = out / SIAE_SECTORS_FILE  # statistical secrecy (iae_diag.secrecy)
+    siae_sector_hours(data).to_parquet(paths[SIAE_SECTORS_FILE], index=False)
     log.info("wrote %s", ", ".join(str(p) for p in paths.values()))
     return paths
 
