@@ -79,6 +79,8 @@ def test_json_shape_and_values(indicators):
         "schema",
         "territory",
         "year",
+        "diffusion",
+        "secret",
         "structures",
         "structures_change",
         "salaries",
@@ -96,7 +98,16 @@ def test_json_shape_and_values(indicators):
         "by_type": {"ACI": 1, "AI": 1, "EI": 0, "ETTI": 0, "EITI": 0},
     }
     assert kf["structures_change"] == {"created": 1, "closed": 0, "net": 1}
-    assert kf["salaries"]["total"] == 3 and kf["salaries"]["by_type"]["ACI"] == 2
+    # 3 salariés (ACI 2, AI 1): counts of 1 to 4 persons are secret, zero is published
+    assert kf["diffusion"] == "interne"  # no decision given: the person rules only
+    assert kf["salaries"] == {
+        "total": None,
+        "by_type": {"ACI": None, "AI": None, "EI": 0, "ETTI": 0, "EITI": 0},
+    }
+    assert {"salaries.total", "salaries.by_type.ACI", "salaries.by_type.AI"} <= set(
+        kf["secret"]
+    )
+    assert "publics_by_type.ACI.women" in kf["secret"] and kf["secret"] == sorted(kf["secret"])
     assert kf["etp"]["by_type"]["ACI"] == pytest.approx((7000 + 1820) / 1820)
     assert kf["etp"]["by_type"]["AI"] == pytest.approx(910.02 / 1820)  # the AF carries 1820 h
     assert kf["etp_conventionnes"] == {
@@ -152,7 +163,9 @@ def test_first_year_has_no_structure_change_and_region_and_france(indicators):
     assert kf["structures_change"] == {"created": None, "closed": None, "net": None}
     assert kf["territory"]["name"] == "Île-de-France"
     fr = key_figures(indicators, Territory("france", "FR"), 2013)
-    assert fr["salaries"]["total"] == 4 and fr["structures"]["by_type"]["EI"] == 1
+    # 4 salariés in France: secret; counts of SIAE are never hidden
+    assert fr["salaries"]["total"] is None and fr["structures"]["by_type"]["EI"] == 1
+    assert "salaries.total" in fr["secret"]
 
 
 def test_unknown_territory_or_year_is_an_input_error(indicators):

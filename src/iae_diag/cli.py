@@ -81,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--reports", help="reports folder (default: reports/)")
     s.add_argument("--jobs", type=int, default=2, help="territories rendered in parallel")
     s.add_argument("--no-pdf", action="store_true", help="skip the PDF step")
+    s.add_argument(
+        "--diffusion",
+        choices=("publique", "interne"),
+        help="statistical secrecy level (default: the params file's, else publique)",
+    )
     return p
 
 

@@ -40,12 +40,13 @@ import yaml
 
 from iae_diag import config
 from iae_diag.errors import InputError, ParameterError
+from iae_diag.secrecy import check_diffusion
 from iae_diag.territories import Territory, deps_of_region, parse_territory
 
 log = logging.getLogger(__name__)
 
 #: the notebook's parameters (the names of its ``parameters`` cell)
-PARAMETERS = ("territory", "year", "processed_dir", "geo_dir")
+PARAMETERS = ("territory", "year", "processed_dir", "geo_dir", "diffusion")
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 REMOVED_TAGS = ("parameters", "injected-parameters", "remove-cell")
 KERNEL_NAME = "python3"
@@ -76,6 +77,8 @@ def _dump_params(doc: dict) -> str:
         "# referential; codes are quoted strings. You may remove lines; any other edit is",
         "# checked when `iae-diag report` reads the file.",
         f'region: "{doc["region"]}"',
+        "# statistical secrecy: publique (a publishable document) or interne (State services)",
+        f'diffusion: "{doc.get("diffusion", "publique")}"',
         "territories:",
         *[f'  - "{t}"' for t in doc["territories"]],
     ]
@@ -123,6 +126,16 @@ def load_params(path: Path, region: str | None = None) -> list[str]:
     return out
 
 
+def params_diffusion(path: Path) -> str:
+    """The ``diffusion`` level of a params file (``publique`` when the key is absent)."""
+    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    value = doc.get("diffusion", "publique") if isinstance(doc, dict) else "publique"
+    try:
+        return check_diffusion(value)
+    except ParameterError as exc:
+        raise ParameterError(f"{path}: {exc}") from None
+
+
 def latest_year(processed_dir: Path) -> int:
     """Latest year of the indicator table."""
     import pandas as pd
@@ -153,6 +166,7 @@ class Job:
     geo_dir: str
     out_dir: str  # reports/<year>
     pdf: bool = True
+    diffusion: str = "publique"  # statistical secrecy level (iae_diag.secrecy)
 
 
 @dataclass
@@ -326,6 +340,7 @@ class Worker:
             "year": int(job.year),
             "processed_dir": job.processed_dir,
             "geo_dir": job.geo_dir,
+            "diffusion": job.diffusion,
         }
         km = self._kernel()
         failure = None
@@ -550,6 +565,7 @@ def run_reports(
     jobs: int = 2,
     pdf: bool = True,
     geo_dir: Path | str | None = None,
+    diffusion: str = "publique",
 ) -> list[ReportResult]:
     """Render the diagnostic of each territory (``dep:93``, ``region:11``) for ``year``
     (None or 0: the latest year of the data) into ``reports_dir/<year>/``, then the index.
@@ -568,7 +584,12 @@ def run_reports(
     out = Path(reports_dir).resolve() / str(y)
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     geo = str(Path(geo_dir).resolve()) if geo_dir else ""
-    job_list = [Job(k, terr.slug, y, str(proc), geo, str(out), pdf) for k, terr in specs]
+    # the file names say the diffusion level: dep-93.html (publique), dep-93-interne.html
+    suffix = "" if check_diffusion(diffusion) == "publique" else f"-{diffusion}"
+    job_list = [
+        Job(k, terr.slug + suffix, y, str(proc), geo, str(out), pdf, diffusion)
+        for k, terr in specs
+    ]
     n = max(1, min(int(jobs), len(job_list)))
     if n == 1:
         _quiet_renderers()
@@ -606,11 +627,13 @@ def cli_main(args: argparse.Namespace) -> int:
     paths = config.ProjectPaths.from_root()
     processed = Path(args.processed) if args.processed else paths.processed
     reports = Path(args.reports) if args.reports else paths.reports
+    diffusion = getattr(args, "diffusion", None)
     if args.territory:
         territories = list(args.territory)
     else:
         pfile = ensure_region_params(str(args.region), paths.params)
         territories = load_params(pfile, str(args.region))
+        diffusion = diffusion or params_diffusion(pfile)
     geo = config.geo_dir()
     year = int(args.year) if args.year else latest_year(processed)
     results = run_reports(
@@ -621,6 +644,7 @@ def cli_main(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         pdf=not args.no_pdf,
         geo_dir=geo if geo and geo.is_dir() else None,
+        diffusion=diffusion or "publique",
     )
     failed = [r for r in results if not r.ok]
     print(

@@ -35,8 +35,10 @@ DOMINANCE = 0.85
 
 #: indicators whose value counts persons
 PERSON_COUNTS: tuple[str, ...] = ("salaries",)
-#: indicators whose denominator counts persons (shares and rates of persons)
-PERSON_RATIOS: tuple[str, ...] = ("public_share", "salaries_share")
+#: indicators whose denominator counts persons (shares and rates of persons). The share of a
+#: type in the salariés (``salaries_share``) is the same cell as its count (:mod:`.groups`): it
+#: is hidden with the count, and a type with 0 salariés reads 0 %.
+PERSON_RATIOS: tuple[str, ...] = ("public_share",)
 #: data-quality checks whose value counts persons (cells ``quality:<check>``)
 QUALITY_PERSON_COUNTS: tuple[str, ...] = ("unknown_qpv_status", "persons_without_nir")
 QUALITY_PREFIX = "quality:"
