@@ -13,7 +13,7 @@ import yaml
 from iae_diag import report
 from iae_diag.context import KeyFiguresOutput, note, para, table_html
 from iae_diag.errors import ParameterError
-from iae_diag.figures import key_figures, to_json
+from iae_diag.figures import folder_decision, key_figures, to_json
 from iae_diag.territories import Territory
 from report_helpers import write_processed
 
@@ -155,7 +155,7 @@ def test_a_failing_territory_is_isolated(contract_run):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "1 rapport sur 3 n'a pas pu être produit" in index
     assert '<a href="region-11.html">' in index and '<a href="dep-93.json">' in index
-    assert "échec</span> : ctx = build_context(territory, year, processed_dir, geo_dir)" in index
+    assert "échec</span> : ctx = build_context(territory, year, processed_dir, geo_dir, diffusion)" in index
 
 
 def test_report_content_on_the_contract_table(contract_run):
@@ -168,7 +168,8 @@ def test_report_content_on_the_contract_table(contract_run):
     # the JSON is the key-figures document the report used (computed once, in the kernel),
     # the same as iae-diag figures on the whole table, in the contract's key order
     ind = pd.read_parquet(_proc / "indicators.parquet")
-    assert text == to_json(key_figures(ind, Territory("region", "11"), 2013))
+    decision = folder_decision(_proc)  # publique, the default level
+    assert text == to_json(key_figures(ind, Territory("region", "11"), 2013, decision))
     executed = nbformat.read(str(out / "notebooks" / "region-11.ipynb"), as_version=4)
     assert report.notebook_key_figures(executed) == text
     assert "iae-diag/key-figures/1" not in html  # the hidden cell is not in the report

@@ -16,7 +16,7 @@ import pandas as pd
 from iae_diag.errors import InputError
 from iae_diag.formatting import fmt_int, fmt_pct, fmt_signed
 from iae_diag.indicators.sectors import load_sectors, sector_labels
-from iae_diag.secrecy import INTERNE, Decision, decide
+from iae_diag.secrecy import INTERNE, PUBLIQUE, Decision, decide
 from iae_diag.territories import Territory, parse_territory
 from iae_diag.vocabulary import (
     INDICATOR_KEYS,
@@ -262,12 +262,32 @@ def format_key_figures(figures: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def folder_decision(processed_dir, diffusion: str = PUBLIQUE) -> Decision:
+    """The statistical-secrecy decision of a processed folder (indicator, quality and SIAE
+    tables) at ``diffusion``: the one a report run of that folder uses."""
+    from pathlib import Path
+
+    from iae_diag.indicators.io import load_indicators, load_quality, load_siae
+
+    d = Path(processed_dir)
+    quality = load_quality(d) if (d / "quality.parquet").is_file() else None
+    siae = load_siae(d) if (d / "siae.parquet").is_file() else None
+    sectors = d / "siae_sectors.parquet"
+    return decide(
+        load_indicators(d),
+        quality,
+        siae,
+        pd.read_parquet(sectors) if sectors.is_file() else None,
+        diffusion=diffusion,
+    )
+
+
 def cli_main(args: argparse.Namespace) -> int:
     """``iae-diag figures --processed DIR [--year Y] --territory T [--json]``."""
     from iae_diag.indicators.io import load_indicators
 
     territory = parse_territory(args.territory)
     indicators = load_indicators(args.processed)
-    figures = key_figures(indicators, territory, args.year)
+    figures = key_figures(indicators, territory, args.year, folder_decision(args.processed))
     print(to_json(figures) if args.json else format_key_figures(figures), end="")
     return 0
