@@ -104,9 +104,7 @@ def test_json_shape_and_values(indicators):
         "total": None,
         "by_type": {"ACI": None, "AI": None, "EI": 0, "ETTI": 0, "EITI": 0},
     }
-    assert {"salaries.total", "salaries.by_type.ACI", "salaries.by_type.AI"} <= set(
-        kf["secret"]
-    )
+    assert {"salaries.total", "salaries.by_type.ACI", "salaries.by_type.AI"} <= set(kf["secret"])
     assert "publics_by_type.ACI.women" in kf["secret"] and kf["secret"] == sorted(kf["secret"])
     assert kf["etp"]["by_type"]["ACI"] == pytest.approx((7000 + 1820) / 1820)
     assert kf["etp"]["by_type"]["AI"] == pytest.approx(910.02 / 1820)  # the AF carries 1820 h

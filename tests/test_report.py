@@ -155,7 +155,10 @@ def test_a_failing_territory_is_isolated(contract_run):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "1 rapport sur 3 n'a pas pu être produit" in index
     assert '<a href="region-11.html">' in index and '<a href="dep-93.json">' in index
-    assert "échec</span> : ctx = build_context(territory, year, processed_dir, geo_dir, diffusion)" in index
+    assert (
+        "échec</span> : ctx = build_context(territory, year, processed_dir, geo_dir, diffusion)"
+        in index
+    )
 
 
 def test_report_content_on_the_contract_table(contract_run):

@@ -1,0 +1,145 @@
+"""Statistical secrecy (iae_diag.secrecy): primary and secondary suppression on a real-format
+fixture built to be hard (through the real ingest and indicators), and the recovery audit on
+every key-figures document of a publique run."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from iae_diag import secrecy
+from iae_diag.figures import folder_decision, key_figures
+from iae_diag.indicators import load_indicators, write_tables
+from iae_diag.secrecy.audit import audit
+from iae_diag.territories import Territory
+from tests.indicators_helpers import (
+    Dataset,
+    af,
+    contract,
+    emi,
+    nir,
+    processed,
+    salarie,
+    structure,
+)
+
+TERRITORIES = [Territory("region", "11"), Territory("dep", "75"), Territory("dep", "93")]
+TERRITORIES.append(Territory("dep", "94"))
+
+
+def hard_dataset() -> Dataset:
+    """2013. Dep 93: 3 ACI (10 salariés, 2 women, none on RSA; ACI 3 alone in cleaning, a
+    sector with one structure) and 1 EITI with 1 salariée, a woman on RSA. Dep 94: 1 AI with 2
+    salariés (a woman on RSA, a man). Dep 75: 3 EI with 12 salariés (6 women, 3 on RSA)."""
+    ds = Dataset()
+    sites = [  # sid, mesure, dep, insee, persons: (woman, rsa, rome)
+        (1, "ACI_DC", "093", "93066", [(True, False, "F1701")] + [(False, False, "F1701")] * 3),
+        (2, "ACI_DC", "093", "93066", [(True, False, "F1701")] + [(False, False, "F1701")] * 2),
+        (3, "ACI_DC", "093", "93008", [(False, False, "K2204")] * 3),
+        (4, "EITI_DC", "093", "93008", [(True, True, "F1701")]),
+        (5, "AI_DC", "094", "94028", [(True, True, "K1304"), (False, False, "K1304")]),
+        (6, "EI_DC", "075", "75056", [(True, True, "F1701"), (False, False, "F1701")] * 2),
+        (7, "EI_DC", "075", "75056", [(True, False, "F1701"), (False, False, "F1701")] * 2),
+        (8, "EI_DC", "075", "75056", [(True, True, "F1701"), (False, False, "F1701")] * 2),
+    ]
+    pph = 0
+    for sid, mesure, dep, insee, persons in sites:
+        ds.Structure.append(structure(sid, insee=insee))
+        ds.AnnexeFinanciere.append(af(sid * 10, sid, mesure=mesure, dep=dep, etp=4.0))
+        for i, (woman, rsa, rome) in enumerate(persons):
+            pph += 1
+            ds.Salarie.append(
+                salarie(pph, nir(pph, woman), civ="MME" if woman else "M.", insee=insee)
+            )
+            ds.ContratMission.append(
+                contract(pph, pph, sid, mesure=mesure, rome=rome, rsa="OUI-M" if rsa else "NON")
+            )
+            for m in range(1, 4 + i % 3):
+                ds.EtatMensuelIndiv.append(
+                    emi(pph * 100 + m, sid * 10, pph, pph, 2013, m, 100.0 + 7 * sid + i)
+                )
+    return ds
+
+
+@pytest.fixture(scope="module")
+def hard(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("hard")
+    processed(hard_dataset(), tmp)
+    write_tables(tmp / "processed")
+    return tmp / "processed"
+
+
+def documents(proc, decision):
+    ind = load_indicators(proc)
+    return [key_figures(ind, t, 2013, decision) for t in TERRITORIES]
+
+
+def test_primary_cells_of_the_hard_fixture(hard):
+    d = folder_decision(hard)
+    hid = d.hidden
+    # one person in a type, two départements with 1 and 2 salariés... all primary
+    assert hid[("salaries", "dep", "93", 2013, "EITI", "")] == "primary"
+    assert hid[("public_share", "dep", "93", 2013, "EITI", "women")] == "primary"
+    assert hid[("salaries", "dep", "94", 2013, "ALL", "")] == "primary"
+    # a single SIAE of a type (EITI, AI in 94) and a sector with one structure (cleaning)
+    assert hid[("etp_realises", "dep", "93", 2013, "EITI", "")] == "primary"
+    assert hid[("hours", "dep", "94", 2013, "ALL", "")] == "primary"
+    assert hid[("hours_by_sector", "dep", "93", 2013, "ACI", "nettoyage_hors_sap")] == "primary"
+    # 3 ACI with comparable hours: not primary (secondary: the other type of 93 beside EITI)
+    assert hid[("hours", "dep", "93", 2013, "ACI", "")] == "secondary"
+    # counts of SIAE are never hidden; 10 ACI salariés are published
+    assert not any(k[0] == "structures" for k in hid)
+    assert hid[("salaries", "dep", "93", 2013, "ACI", "")] == "secondary"  # EITI's only pair
+    # at interne, the magnitude rules are dropped, the person rules kept
+    i = folder_decision(hard, "interne")
+    assert ("etp_realises", "dep", "93", 2013, "EITI", "") not in i.hidden
+    assert i.hidden[("salaries", "dep", "93", 2013, "EITI", "")] == "primary"
+
+
+def test_secondary_cells_close_the_f1_recoveries(hard):
+    hid = folder_decision(hard).hidden
+    # dep 94 (2 salariés) against the region: another département hidden too (93: 11 < 75: 12)
+    assert hid[("salaries", "dep", "93", 2013, "ALL", "")] == "secondary"
+    # EITI women against the total: ACI women hidden too (the only other type of 93)
+    assert hid[("public_share", "dep", "93", 2013, "ACI", "women")] == "secondary"
+    # the share of a count is the same cell
+    assert hid[("salaries_share", "dep", "93", 2013, "EITI", "")] == "secondary"
+    # deterministic: same input, same cells
+    assert folder_decision(hard).hidden == hid
+
+
+def test_no_hidden_value_is_recovered_from_the_publique_documents(hard):
+    decision = folder_decision(hard)
+    docs = documents(hard, decision)
+    truth = documents(hard, secrecy.Decision("publique"))
+    assert sum(len(d["secret"]) for d in docs) > 20
+    assert audit(docs, truth) == []
+    for doc in docs:
+        for path in doc["secret"]:  # a hidden path is null
+            node = doc
+            for part in path.split(".")[:-1]:
+                node = node[part]
+            assert node[path.split(".")[-1]] is None
+
+
+def test_the_audit_finds_what_primary_suppression_alone_lets_through(hard):
+    """The audit can fail: without secondary suppression, F1's recoveries come back."""
+    ind = load_indicators(hard)
+    quality = pd.read_parquet(hard / "quality.parquet")
+    siae = pd.read_parquet(hard / "siae.parquet")
+    sectors = pd.read_parquet(hard / "siae_sectors.parquet")
+    primary_only = secrecy.decide(ind, quality, siae, sectors, "publique", secondary=False)
+    found = audit(documents(hard, primary_only), documents(hard, secrecy.Decision("publique")))
+    got = {(r.document, r.path): round(r.truth, 6) for r in found}
+    assert got[("dep:93:2013", "salaries.by_type.EITI")] == 1  # total 11 - ACI 10
+    assert got[("dep:93:2013", "publics_by_type.EITI.women")] == 1  # the EITI person is a woman
+    assert got[("dep:93:2013", "publics_by_type.EITI.rsa")] == 1  # ... on the RSA
+    assert got[("dep:94:2013", "salaries.total")] == 2  # region - 75 - 93
+
+
+def test_publique_without_contributions_fails_loudly(hard):
+    ind = load_indicators(hard)
+    with pytest.raises(Exception, match="siae_sectors.parquet"):
+        secrecy.decide(ind, diffusion="publique")
+    with pytest.raises(Exception, match="'restreinte' is not a diffusion level"):
+        secrecy.decide(ind, diffusion="restreinte")
