@@ -6,12 +6,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
-from iae_diag import secrecy
-from iae_diag.figures import folder_decision, key_figures
-from iae_diag.indicators import load_indicators, write_tables
-from iae_diag.secrecy.audit import audit
-from iae_diag.territories import Territory
 from tests.indicators_helpers import (
     Dataset,
     af,
@@ -22,6 +16,12 @@ from tests.indicators_helpers import (
     salarie,
     structure,
 )
+
+from iae_diag import secrecy
+from iae_diag.figures import folder_decision, key_figures
+from iae_diag.indicators import load_indicators, write_tables
+from iae_diag.secrecy.audit import audit
+from iae_diag.territories import Territory
 
 TERRITORIES = [Territory("region", "11"), Territory("dep", "75"), Territory("dep", "93")]
 TERRITORIES.append(Territory("dep", "94"))
