@@ -25,12 +25,15 @@ from iae_diag.territories import Territory
 
 TERRITORIES = [Territory("region", "11"), Territory("dep", "75"), Territory("dep", "93")]
 TERRITORIES.append(Territory("dep", "94"))
+#: persons living in a QPV (numbered in the order of the sites below): the woman of dep 94 (12)
+QPV_RESIDENTS = {1, 5, 12, 14, 18, 22, 24}
 
 
 def hard_dataset() -> Dataset:
     """2013. Dep 93: 3 ACI (10 salariés, 2 women, none on RSA; ACI 3 alone in cleaning, a
     sector with one structure) and 1 EITI with 1 salariée, a woman on RSA. Dep 94: 1 AI with 2
-    salariés (a woman on RSA, a man). Dep 75: 3 EI with 12 salariés (6 women, 3 on RSA)."""
+    salariés (a woman on RSA living in a QPV, a man). Dep 75: 3 EI with 12 salariés (6 women, 3
+    on RSA). Every QPV status is known (the quality check ``unknown_qpv_status`` is 0)."""
     ds = Dataset()
     sites = [  # sid, mesure, dep, insee, persons: (woman, rsa, rome)
         (1, "ACI_DC", "093", "93066", [(True, False, "F1701")] + [(False, False, "F1701")] * 3),
@@ -48,8 +51,9 @@ def hard_dataset() -> Dataset:
         ds.AnnexeFinanciere.append(af(sid * 10, sid, mesure=mesure, dep=dep, etp=4.0))
         for i, (woman, rsa, rome) in enumerate(persons):
             pph += 1
+            qpv = "QP" if pph in QPV_RESIDENTS else "NQP"
             ds.Salarie.append(
-                salarie(pph, nir(pph, woman), civ="MME" if woman else "M.", insee=insee)
+                salarie(pph, nir(pph, woman), civ="MME" if woman else "M.", qpv=qpv, insee=insee)
             )
             ds.ContratMission.append(
                 contract(pph, pph, sid, mesure=mesure, rome=rome, rsa="OUI-M" if rsa else "NON")
@@ -135,6 +139,39 @@ def test_the_audit_finds_what_primary_suppression_alone_lets_through(hard):
     assert got[("dep:93:2013", "publics_by_type.EITI.women")] == 1  # the EITI person is a woman
     assert got[("dep:93:2013", "publics_by_type.EITI.rsa")] == 1  # ... on the RSA
     assert got[("dep:94:2013", "salaries.total")] == 2  # region - 75 - 93
+
+
+def quality_values(proc, decision) -> tuple[dict, dict]:
+    """``unknown_qpv_status`` as the run prints it (None when hidden) and as it is."""
+    q = pd.read_parquet(proc / "quality.parquet")
+    q = q.loc[(q["check"] == "unknown_qpv_status") & (q["year"] == 2013)]
+    shown, true = {}, {}
+    for r in q.itertuples():
+        key = f"{r.territory_level}:{r.territory_code}:2013"
+        true[key] = float(r.value)
+        hidden = decision.quality_hidden(r.territory_level, r.territory_code, 2013, r.check)
+        shown[key] = None if hidden else float(r.value)
+    return shown, true
+
+
+def test_the_quality_table_does_not_reopen_a_qpv_share(hard):
+    """F1: the quality table gives the QPV denominators (salariés minus unknown status); dep 94's
+    QPV resident then comes back as region - 75 - 93 unless the secondary suppression holds."""
+    truth = documents(hard, secrecy.Decision("publique"))
+    ind = load_indicators(hard)
+    quality = pd.read_parquet(hard / "quality.parquet")
+    siae = pd.read_parquet(hard / "siae.parquet")
+    sectors = pd.read_parquet(hard / "siae_sectors.parquet")
+    primary_only = secrecy.decide(ind, quality, siae, sectors, "publique", secondary=False)
+    shown, true = quality_values(hard, primary_only)
+    assert true["dep:94:2013"] == 0.0 and shown["dep:94:2013"] == 0.0  # zero is published
+    found = audit(documents(hard, primary_only), truth, shown, true)
+    got = {(r.document, r.path): round(r.truth, 6) for r in found}
+    assert got[("dep:94:2013", "publics.qpv")] == 1  # the woman of 94 lives in a QPV
+    decision = folder_decision(hard)
+    shown, true = quality_values(hard, decision)
+    assert audit(documents(hard, decision), truth, shown, true) == []
+    assert decision.hidden[("public_share", "dep", "94", 2013, "ALL", "qpv")] == "primary"
 
 
 def test_publique_without_contributions_fails_loudly(hard):

@@ -7,8 +7,9 @@ The documents' values are the unknowns or the knowns of linear equations; a hidd
 recovered when the equations determine it (it lies in the row space of the unknowns' matrix)
 and the value they determine equals the true one (from the same documents computed without
 secrecy). Shares of a public enter as their number of persons (share x salariés of the cell):
-the audit works on what a reader can compute. The QPV share, whose denominator (salariés of
-known status) the documents do not give, is left to the decision's groups.
+the audit works on what a reader can compute. The QPV share's denominator (salariés of known
+status) is the salariés minus the data-quality check ``unknown_qpv_status`` of the territory,
+which the report prints: given the quality values, the audit uses them (all types only).
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ class Recovery:
     truth: float
 
 
-def _leaves(doc: dict) -> dict[str, float | None]:
+def _leaves(
+    doc: dict, unknown_qpv: float | None = None, with_quality: bool = False
+) -> dict[str, float | None]:
     """The values of the additive paths of a document, plus the persons of each public
     (``publics_n.<type|ALL>.<key>``: None unless the share and the count are published)."""
     out: dict[str, float | None] = {}
@@ -41,6 +44,12 @@ def _leaves(doc: dict) -> dict[str, float | None]:
         out[f"{b}.total"] = doc[b]["total"]
         for t in TYPES:
             out[f"{b}.by_type.{t}"] = doc[b]["by_type"][t]
+    qpv, n = doc["publics"].get("qpv"), doc["salaries"]["total"]
+    if with_quality and "qpv" in doc["publics"]:
+        known = None if n is None or unknown_qpv is None else n - unknown_qpv
+        out["publics_n.ALL.qpv"] = (
+            0.0 if known == 0 else (None if qpv is None or known is None else qpv * known)
+        )
     out["hours.total"] = doc["hours"]["total"]
     for s, v in doc["hours"]["by_sector"].items():
         out[f"hours.by_sector.{s}"] = v
@@ -73,7 +82,8 @@ def _equations(paths: list[str]) -> list[tuple[str, list[str]]]:
     keys = {p.split(".")[2] for p in paths if p.startswith("publics_n.ALL.")}
     for k in sorted(keys):
         eqs.append((f"publics_n.ALL.{k}", [f"publics_n.{t}.{k}" for t in TYPES]))
-    return [(m, [x for x in ms if x in have]) for m, ms in eqs if m in have]
+    # an equation holds only when every term is a value of the document
+    return [(m, ms) for m, ms in eqs if m in have and all(x in have for x in ms)]
 
 
 def _doc_id(doc: dict) -> str:
@@ -90,12 +100,20 @@ def _origin(path: str) -> str:
     return path
 
 
-def audit(published: list[dict], truth: list[dict]) -> list[Recovery]:
+def audit(
+    published: list[dict],
+    truth: list[dict],
+    quality: dict[str, float | None] | None = None,
+    quality_truth: dict[str, float | None] | None = None,
+) -> list[Recovery]:
     """Hidden values of ``published`` (documents of one run) that the published values give
     back exactly; ``truth``: the same documents without secrecy (same order). Equations:
-    within each document, and each region against its départements of the same year."""
-    pub = {_doc_id(d): _leaves(d) for d in published}
-    tru = {_doc_id(d): _leaves(d) for d in truth}
+    within each document, and each region against its départements of the same year.
+    ``quality``: the ``unknown_qpv_status`` value the run prints for each document
+    (``"dep:93:2013"`` -> value, None when hidden), ``quality_truth`` the true ones."""
+    q, qt = quality or {}, quality_truth or {}
+    pub = {_doc_id(d): _leaves(d, q.get(_doc_id(d)), quality is not None) for d in published}
+    tru = {_doc_id(d): _leaves(d, qt.get(_doc_id(d)), quality is not None) for d in truth}
     eqs: list[tuple[tuple[str, str], list[tuple[str, str]]]] = []
     for did, leaves in pub.items():
         for m, ms in _equations(list(leaves)):
@@ -114,7 +132,8 @@ def audit(published: list[dict], truth: list[dict]) -> list[Recovery]:
         ]
         if deps:
             for p in pub[rid]:
-                eqs.append(((rid, p), [(dd, p) for dd in deps if p in pub[dd]]))
+                if all(p in pub[dd] for dd in deps):
+                    eqs.append(((rid, p), [(dd, p) for dd in deps]))
     unknown = sorted({(did, p) for did, lv in pub.items() for p, v in lv.items() if v is None})
     if not unknown:
         return []
