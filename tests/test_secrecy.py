@@ -180,3 +180,75 @@ def test_publique_without_contributions_fails_loudly(hard):
         secrecy.decide(ind, diffusion="publique")
     with pytest.raises(Exception, match="'restreinte' is not a diffusion level"):
         secrecy.decide(ind, diffusion="restreinte")
+
+
+# ------------------------------------------------------------------ the report's sections
+
+
+@pytest.fixture(scope="module")
+def ctx93(hard):
+    from iae_diag import context
+
+    return context.build_context("dep:93", 2013, str(hard), "")
+
+
+def _row(html: str, label: str) -> list[str]:
+    import re
+
+    m = re.search(rf'<th scope="row"[^>]*>{re.escape(label)}</th>', html)
+    return re.findall(r"<td[^>]*>(.*?)</td>", html[m.start() :].split("</tr>")[0])
+
+
+def test_offer_and_etp_tables_print_s_and_leave_hidden_bars_out(ctx93):
+    from iae_diag import context
+
+    offer = context.show_offer(ctx93).data
+    # type, structures, salariés, share, ETP, share of the ETP
+    assert _row(offer, "EITI") == ["1", "s", "s", "s", "s"]  # 1 salariée, 1 SIAE
+    assert _row(offer, "ACI")[:3] == ["3", "s", "s"]  # secondary: 10 = 11 - 1 otherwise
+    assert "secret statistique" in offer
+    etp = context.show_etp(ctx93).data
+    assert _row(etp, "EITI") == ["s", "s", "s"]
+    # ACI's ETP are hidden to protect EITI's; its taux (3 SIAE, none dominant) stays: with
+    # the ACI and EITI ETP unknown, the totals give two equations for four values
+    assert _row(etp, "ACI")[:2] == ["s", "s"] and _row(etp, "ACI")[2].endswith("%")
+    assert "Les ETP par type de SIAE ne sont pas publiés (secret statistique)" in etp
+    assert "<img" not in etp  # both bars hidden: no chart
+
+
+def test_sentences_neither_quote_nor_rank_a_hidden_value(hard, ctx93):
+    from iae_diag import context, narrative
+
+    d94 = context.build_context("dep:94", 2013, str(hard), "")
+    kf = d94.key_figures
+    assert kf["salaries"]["total"] is None and kf["etp"]["total"] is None
+    assert narrative.key_figures_paragraph(kf, d94.territory) == (
+        "En 2013, le département Val-de-Marne (94) comptait 1 structure d'insertion par "
+        "l'activité économique ; le nombre de leurs salariés n'est pas publié (secret "
+        "statistique)."
+    )
+    assert narrative.realisation_sentence(kf) == (
+        "En 2013, les ETP réalisés et conventionnés de ce territoire ne sont pas publiés "
+        "(secret statistique)."
+    )
+    # 93: the types are hidden, so no sentence compares them
+    text = narrative.offer_contrast_paragraph(ctx93.key_figures)
+    assert "%" not in text and "secret statistique" in text
+    assert "EITI" not in narrative.publics_paragraph(ctx93.key_figures)
+    # the methodology page gives this run's counts
+    counts = ctx93.decision.counts("dep", "93", 2013)
+    page = context.show_methodology(ctx93).data
+    assert (
+        f"Cellules non publiées pour Seine-Saint-Denis (93) en 2013 : {counts['primary']} par "
+        f"secret primaire et {counts['secondary']} par secret secondaire"
+    ) in page
+    assert counts["primary"] > 0 and counts["secondary"] > 0
+
+
+def test_sector_table_and_chart_hide_the_one_structure_sector(ctx93):
+    from iae_diag import context
+
+    html = context.show_sectors(ctx93).data
+    assert _row(html, "Nettoyage hors services aux personnes")[1] == "s"  # the ACI column
+    assert "Parts non publiées, absentes du graphique" in html
+    assert "les secteurs ne sont pas classés" in html  # 93's own sector shares are hidden

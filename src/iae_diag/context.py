@@ -745,6 +745,13 @@ def show_etp(ctx: ReportContext) -> HTML:
             )
         )
         parts += _absent_from_chart_note(left_out)
+    elif left_out:
+        parts.append(
+            note(
+                "Les ETP par type de SIAE ne sont pas publiés (secret statistique) : pas de "
+                "graphique."
+            )
+        )
     else:
         parts.append(note(f"Aucun ETP conventionné ni réalisé n'est recensé en {y}."))
     parts.append(para(narrative.realisation_sentence(ctx.key_figures)))

@@ -113,7 +113,7 @@ def key_figures_paragraph(
     if _hidden(kf, "salaries.total"):
         n = int(kf["structures"]["total"] or 0)
         return (
-            f"En {year}, {territory_noun(territory).lower()} comptait {fmt_int(n)} "
+            f"En {year}, {lower_first(territory_noun(territory))} comptait {fmt_int(n)} "
             f"structure{'s' if n > 1 else ''} d'insertion par l'activité économique ; le "
             f"nombre de leurs salariés n'est pas publié (secret statistique)."
         )
