@@ -239,8 +239,8 @@ def test_sentences_neither_quote_nor_rank_a_hidden_value(hard, ctx93):
     counts = ctx93.decision.counts("dep", "93", 2013)
     page = context.show_methodology(ctx93).data
     assert (
-        f"Cellules non publiées pour Seine-Saint-Denis (93) en 2013 : {counts['primary']} par "
-        f"secret primaire et {counts['secondary']} par secret secondaire"
+        "Cellules non publiées pour le département Seine-Saint-Denis (93) en 2013 : "
+        f"{counts['primary']} par secret primaire et {counts['secondary']} par secret secondaire"
     ) in page
     assert counts["primary"] > 0 and counts["secondary"] > 0
 

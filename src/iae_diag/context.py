@@ -1271,6 +1271,7 @@ def secrecy_summary(ctx: ReportContext) -> str:
     """The methodology's paragraph on this run's statistical secrecy: level and cells hidden
     (primary, secondary), over the run and for the report's territory and year."""
     c = ctx.secret_counts()
+    where = narrative.lower_first(narrative.territory_noun(ctx.territory))
     level = (
         "publique (document publiable)"
         if ctx.diffusion == secrecy.PUBLIQUE
@@ -1278,7 +1279,7 @@ def secrecy_summary(ctx: ReportContext) -> str:
     )
     return (
         f"**Secret statistique de ce document.** Niveau de diffusion : {level}. Cellules "
-        f"non publiées pour {ctx.territory.label()} en {ctx.year} : {fmt_int(c['primary'])} "
+        f"non publiées pour {where} en {ctx.year} : {fmt_int(c['primary'])} "
         f"par secret primaire et {fmt_int(c['secondary'])} par secret secondaire. Sur "
         f"l'ensemble des territoires et des années calculés : {fmt_int(c['run_primary'])} "
         f"et {fmt_int(c['run_secondary'])}."

@@ -168,9 +168,16 @@ def offer_contrast_paragraph(kf: Mapping) -> str:
     """Shares of salariés and of ETP by type: the type employing most people, and how its
     weight changes when counted in ETP (the published diagnostic's AI contrast)."""
     if _hidden(kf, "salaries.by_type", "etp.by_type"):
+        what = (
+            "des effectifs et des ETP"
+            if _hidden(kf, "salaries.by_type") and _hidden(kf, "etp.by_type")
+            else "des effectifs"
+            if _hidden(kf, "salaries.by_type")
+            else "des ETP"
+        )
         return (
-            f"En {kf['year']}, une partie des effectifs et des ETP par type de SIAE n'est pas "
-            "publiée (secret statistique) : les parts par type ne sont pas commentées."
+            f"En {kf['year']}, une partie {what} par type de SIAE n'est pas publiée (secret "
+            "statistique) : la répartition par type n'est pas commentée."
         )
     sal = _shares(kf["salaries"]["by_type"], persons=True)
     etp = _shares(kf["etp"]["by_type"])
