@@ -168,3 +168,72 @@ def audit(
         if abs(float(x[i]) - float(truth_v)) < tol:
             out.append(Recovery(u[0], _origin(u[1]), float(x[i]), float(truth_v)))
     return sorted(out, key=lambda r: (r.document, r.path))
+
+
+def territory_documents(processed_dir, territories, years, decision) -> list[dict]:
+    """The key-figures documents of ``territories`` (``Territory``) and ``years`` of a
+    processed folder under ``decision`` (a :class:`~iae_diag.secrecy.Decision`; one hiding
+    nothing gives the truth)."""
+    from iae_diag.figures import key_figures
+    from iae_diag.indicators.io import load_indicators
+
+    ind = load_indicators(processed_dir)
+    return [key_figures(ind, t, y, decision) for y in years for t in territories]
+
+
+def quality_of(processed_dir, documents: list[dict], decision) -> tuple[dict, dict]:
+    """``unknown_qpv_status`` of each document as a run prints it (None when the decision hides
+    it) and as it is, keyed like the documents (``dep:93:2013``)."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    path = Path(processed_dir) / "quality.parquet"
+    shown: dict[str, float | None] = {}
+    true: dict[str, float | None] = {}
+    if not path.is_file():
+        return shown, true
+    q = pd.read_parquet(path)
+    q = q.loc[q["check"] == "unknown_qpv_status"]
+    wanted = {_doc_id(d) for d in documents}
+    for r in q.itertuples(index=False):
+        key = f"{r.territory_level}:{r.territory_code}:{int(r.year)}"
+        if key not in wanted:
+            continue
+        true[key] = float(r.value)
+        hidden = decision.quality_hidden(r.territory_level, r.territory_code, int(r.year), r.check)
+        shown[key] = None if hidden else float(r.value)
+    return shown, true
+
+
+def audit_run(run_dir, processed_dir) -> list[Recovery]:
+    """The audit of what a ``publique`` report run wrote: every key-figures JSON of ``run_dir``
+    (``reports/<year>``) and the data-quality values its reports print, against the truth
+    recomputed from ``processed_dir``."""
+    import json
+    from pathlib import Path
+
+    from iae_diag.figures import folder_decision
+    from iae_diag.territories import Territory
+
+    from .decide import Decision
+
+    docs = []
+    for p in sorted(Path(run_dir).glob("*.json")):
+        doc = json.loads(p.read_text(encoding="utf-8"))
+        if isinstance(doc, dict) and doc.get("diffusion") == "publique":
+            docs.append(doc)
+    if not docs:
+        return []
+    decision = folder_decision(processed_dir)
+    ind_docs = []
+    for d in docs:
+        t = d["territory"]
+        ind_docs.append((Territory(t["level"], t["code"]), int(d["year"])))
+    from iae_diag.figures import key_figures
+    from iae_diag.indicators.io import load_indicators
+
+    ind = load_indicators(processed_dir)
+    truth = [key_figures(ind, t, y, Decision("publique")) for t, y in ind_docs]
+    shown, true = quality_of(processed_dir, docs, decision)
+    return audit(docs, truth, shown, true)
