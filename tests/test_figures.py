@@ -192,9 +192,14 @@ def test_cli_table_in_french(folder, capsys):
     assert "Chiffres clés 2013 : Île-de-France" in out
     assert f"Heures travaillées : 11{NBSP}235" in out  # 7000 + 1820 + 910.02 + 1505
     women = next(line for line in out.splitlines() if line.startswith("Femmes"))
-    # 2 women among the 4 salariés of the region: secret (fewer than 5 persons)
-    assert f"50{NBSP}%" not in women and "n.d." in women
-    assert "secret statistique (part calculée sur moins de 5 salariés)" in out
+    # 2 women among the 4 salariés of the region: secret (fewer than 5 persons), printed s;
+    # the types without salarié have no share (n.d.)
+    assert f"50{NBSP}%" not in women
+    assert women.split() == ["Femmes", "s", "s", "s", "s", "n.d.", "n.d."]
+    salaries = next(line for line in out.splitlines() if line.startswith("Salariés"))
+    assert salaries.split()[3:] == ["s", "s", "s", "s", "0", "0"]  # 4; ACI 2, AI 1, EI 1
+    assert "s : secret statistique (moins de 5 salariés" in out
+    assert "Diffusion : publique." in out
     assert "Taux de réalisation" in out and "n.d." in out
 
 

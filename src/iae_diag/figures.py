@@ -22,7 +22,9 @@ from iae_diag.vocabulary import (
     INDICATOR_KEYS,
     PUBLIC_KEYS,
     PUBLIC_LABELS,
+    SECRET_MARK,
     SECRET_MIN_PERSONS,
+    SECRET_NOTE,
     TYPE_ALL,
     TYPES,
 )
@@ -208,15 +210,23 @@ def to_json(figures: dict) -> str:
 
 
 def format_key_figures(figures: dict) -> str:
-    """A readable French table of the key figures (French number formats)."""
+    """A readable French table of the key figures (French number formats; ``s`` for a value
+    under statistical secrecy, a path of the document's ``secret`` list)."""
     ter = figures["territory"]
     name = ter["name"] if ter["level"] != "dep" else f"{ter['name']} ({ter['code']})"
     cols = ["Total", *TYPES]
     width = 44
     lines = [f"Chiffres clés {figures['year']} : {name}", ""]
+    hidden = set(figures.get("secret", []))
+
+    def cell(path: str, value, fmt) -> str:
+        return SECRET_MARK if path in hidden else fmt(value)
 
     def row(label: str, values: list[str]) -> str:
         return label.ljust(width) + "".join(v.rjust(10) for v in values)
+
+    def paths(key: str) -> list[str]:
+        return [f"{key}.total"] + [f"{key}.by_type.{t}" for t in TYPES]
 
     lines.append(row("", cols))
     for key, label, fmt in (
@@ -226,38 +236,53 @@ def format_key_figures(figures: dict) -> str:
         ("etp_conventionnes", "ETP conventionnés", fmt_int),
     ):
         block = figures[key]
-        lines.append(row(label, [fmt(block["total"])] + [fmt(block["by_type"][t]) for t in TYPES]))
-    taux = [
-        None if not c else (e or 0) / c
-        for e, c in zip(
-            [figures["etp"]["total"]] + [figures["etp"]["by_type"][t] for t in TYPES],
-            [figures["etp_conventionnes"]["total"]]
-            + [figures["etp_conventionnes"]["by_type"][t] for t in TYPES],
-            strict=True,
+        values = [block["total"]] + [block["by_type"][t] for t in TYPES]
+        lines.append(
+            row(label, [cell(p, v, fmt) for p, v in zip(paths(key), values, strict=True)])
         )
-    ]
-    lines.append(row("Taux de réalisation", [fmt_pct(x) for x in taux]))
+    taux = []
+    for pe, pc in zip(paths("etp"), paths("etp_conventionnes"), strict=True):
+        if pe in hidden or pc in hidden:
+            taux.append(SECRET_MARK)
+            continue
+        e = (
+            figures["etp"]["total"]
+            if pe.endswith("total")
+            else figures["etp"]["by_type"][pe.split(".")[-1]]
+        )
+        c = (
+            figures["etp_conventionnes"]["total"]
+            if pc.endswith("total")
+            else figures["etp_conventionnes"]["by_type"][pc.split(".")[-1]]
+        )
+        taux.append(fmt_pct(None if not c else (e or 0) / c))
+    lines.append(row("Taux de réalisation", taux))
     ch = figures["structures_change"]
     lines += [
         "",
         f"Structures créées : {fmt_int(ch['created'])}, fermées : {fmt_int(ch['closed'])}, "
         f"solde : {fmt_signed(ch['net'])}",
         "",
-        f"Heures travaillées : {fmt_int(figures['hours']['total'])}",
+        f"Heures travaillées : {cell('hours.total', figures['hours']['total'], fmt_int)}",
     ]
     total_h = figures["hours"]["total"] or 0
     for label, h in figures["hours"]["by_sector"].items():
+        path = f"hours.by_sector.{label}"
         share = (h or 0) / total_h if total_h else None
-        lines.append(f"  {label.ljust(width - 2)}{fmt_int(h).rjust(12)}{fmt_pct(share).rjust(8)}")
+        shown = [cell(path, h, fmt_int), cell(path, share, fmt_pct)]
+        lines.append(f"  {label.ljust(width - 2)}{shown[0].rjust(12)}{shown[1].rjust(8)}")
     lines += ["", row("Publics (part des salariés)", cols)]
     for k in PUBLIC_KEYS:
+        ps = [f"publics.{k}"] + [f"publics_by_type.{t}.{k}" for t in TYPES]
         values = [figures["publics"][k]] + [figures["publics_by_type"][t][k] for t in TYPES]
-        lines.append(row(PUBLIC_LABELS[k], [fmt_pct(v) for v in values]))
+        lines.append(
+            row(PUBLIC_LABELS[k], [cell(p, v, fmt_pct) for p, v in zip(ps, values, strict=True)])
+        )
     lines.append("")
     lines.append(
-        "n.d. : non disponible (aucune donnée ou année précédente absente) ; pour une part "
-        f"des salariés, aussi le secret statistique (part calculée sur moins de "
-        f"{SECRET_MIN_PERSONS} salariés)."
+        "n.d. : non disponible (aucune donnée ou année précédente absente). "
+        + SECRET_NOTE
+        + f" Diffusion : {figures.get('diffusion', 'n.d.')}."
     )
     return "\n".join(lines) + "\n"
 
