@@ -252,3 +252,22 @@ def test_sector_table_and_chart_hide_the_one_structure_sector(ctx93):
     assert _row(html, "Nettoyage hors services aux personnes")[1] == "s"  # the ACI column
     assert "Parts non publiées, absentes du graphique" in html
     assert "les secteurs ne sont pas classés" in html  # 93's own sector shares are hidden
+
+
+def test_the_interne_annex_keeps_the_person_rule(hard):
+    """Interne: the magnitudes of each SIAE are printed, a count of 1 to 4 salariés is not, nor
+    the count that would give it back against the total of its type or département."""
+    from iae_diag import context
+
+    ctx = context.build_context("dep:93", 2013, str(hard), "", "interne")
+    table = context.siae_annex_table(ctx.siae, "93", 2013)
+    assert list(table["type_siae"]) == ["ACI", "ACI", "ACI", "EITI"]
+    assert list(table["salaries"]) == [4, 3, 3, 1]
+    # SIAE 1-3 (ACI: 4, 3 and 3) and 4 (EITI: 1): all under 5 persons
+    assert context.annex_hidden_salaries(table) == {0, 1, 2, 3}
+    html = context.show_siae_annex(ctx).data
+    assert html.count("<td>s</td>") == 4 and "SIAE 4" in html
+    one = pd.DataFrame({"type_siae": ["ACI", "ACI", "ACI", "EI"], "salaries": [12, 7, 3, 9]})
+    # ACI 3 (primary), then ACI 7 (its type), none left alone in the département
+    assert context.annex_hidden_salaries(one) == {1, 2}
+    assert context.show_siae_annex(context.build_context("dep:93", 2013, str(hard), "")).data == ""

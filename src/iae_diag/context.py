@@ -1289,8 +1289,9 @@ def secrecy_summary(ctx: ReportContext) -> str:
 def show_siae_annex(ctx: ReportContext) -> HTML:
     """``interne`` documents only: an annex per département with one row per SIAE (type,
     commune, salariés, ETP conventionnés and réalisés, taux de réalisation, hours, created or
-    closed in the year). The person rule still applies: 1 to 4 salariés print ``s``. Nothing
-    in a ``publique`` document."""
+    closed in the year). The person rule still applies: 1 to 4 salariés print ``s``, with
+    the secondary cells of :func:`annex_hidden_salaries`. Nothing in a ``publique``
+    document."""
     if ctx.diffusion != secrecy.INTERNE:
         return HTML("")
     y = ctx.year
@@ -1305,19 +1306,20 @@ def show_siae_annex(ctx: ReportContext) -> HTML:
         if table.empty:
             parts.append(note(f"Aucune SIAE active en {y - 1} ou en {y}."))
             continue
+        hidden = annex_hidden_salaries(table)
         rows = [
             [
                 str(r.denomination),
                 r.type_siae,
                 str(r.code_commune),
-                SECRET_MARK if 0 < r.salaries < secrecy.MIN_PERSONS else fmt_int(r.salaries),
+                SECRET_MARK if i in hidden else fmt_int(r.salaries),
                 fmt_number(r.etp_conventionnes, 1),
                 fmt_number(r.etp_realises, 1),
                 fmt_pct(r.taux_realisation),
                 fmt_int(r.hours),
                 r.mouvement,
             ]
-            for r in table.itertuples(index=False)
+            for i, r in enumerate(table.itertuples(index=False))
         ]
         parts.append(
             table_html(
@@ -1344,6 +1346,29 @@ def show_siae_annex(ctx: ReportContext) -> HTML:
         )
     )
     return _out(parts)
+
+
+def annex_hidden_salaries(table: pd.DataFrame) -> set[int]:
+    """Rows (positions) of an annex table whose salariés are not printed: 1 to 4 persons
+    (primary), then, in the département and in each type (whose totals the report prints),
+    while exactly one row is hidden, the smallest other non-zero count (ties: the first row)."""
+    n = table["salaries"].to_numpy()
+    hidden = {i for i, v in enumerate(n) if 0 < v < secrecy.MIN_PERSONS}
+    groups = [list(range(len(n)))]
+    groups += [
+        [i for i, t in enumerate(table["type_siae"]) if t == typ]
+        for typ in dict.fromkeys(table["type_siae"])
+    ]
+    changed = True
+    while changed:
+        changed = False
+        for g in groups:
+            if len([i for i in g if i in hidden]) == 1:
+                others = [i for i in g if i not in hidden and n[i] > 0]
+                if others:
+                    hidden.add(min(others, key=lambda i: (n[i], i)))
+                    changed = True
+    return hidden
 
 
 def siae_annex_table(siae: pd.DataFrame, dep: str, year: int) -> pd.DataFrame:
