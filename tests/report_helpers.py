@@ -205,6 +205,27 @@ def build_tables(
 TYPES_INDEX = {t: i for i, t in enumerate(TYPES)}
 
 
+def siae_sectors(siae: pd.DataFrame) -> pd.DataFrame:
+    """siae_sectors.parquet of the SIAE table: each SIAE's hours split by SECTOR_BASE."""
+    rows = [
+        (r.structure_id_siae, r.type_siae, r.year, r.code_departement, c, r.hours * w)
+        for r in siae.itertuples(index=False)
+        for c, w in SECTOR_BASE.items()
+        if r.hours * w > 0
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "structure_id_siae",
+            "type_siae",
+            "year",
+            "code_departement",
+            "sector_code",
+            "hours",
+        ],
+    )
+
+
 def write_processed(
     out: Path,
     region: str = "11",
@@ -219,6 +240,7 @@ def write_processed(
     ind.to_parquet(out / "indicators.parquet", index=False)
     quality.to_parquet(out / "quality.parquet", index=False)
     siae.to_parquet(out / "siae.parquet", index=False)
+    siae_sectors(siae).to_parquet(out / "siae_sectors.parquet", index=False)
     tables = {}
     for i, name in enumerate(
         ["AnnexeFinanciere", "ContratMission", "EtatMensuelIndiv", "Salarie", "Structure"]

@@ -79,6 +79,8 @@ def test_json_shape_and_values(indicators):
         "schema",
         "territory",
         "year",
+        "diffusion",
+        "secret",
         "structures",
         "structures_change",
         "salaries",
@@ -96,7 +98,14 @@ def test_json_shape_and_values(indicators):
         "by_type": {"ACI": 1, "AI": 1, "EI": 0, "ETTI": 0, "EITI": 0},
     }
     assert kf["structures_change"] == {"created": 1, "closed": 0, "net": 1}
-    assert kf["salaries"]["total"] == 3 and kf["salaries"]["by_type"]["ACI"] == 2
+    # 3 salariés (ACI 2, AI 1): counts of 1 to 4 persons are secret, zero is published
+    assert kf["diffusion"] == "interne"  # no decision given: the person rules only
+    assert kf["salaries"] == {
+        "total": None,
+        "by_type": {"ACI": None, "AI": None, "EI": 0, "ETTI": 0, "EITI": 0},
+    }
+    assert {"salaries.total", "salaries.by_type.ACI", "salaries.by_type.AI"} <= set(kf["secret"])
+    assert "publics_by_type.ACI.women" in kf["secret"] and kf["secret"] == sorted(kf["secret"])
     assert kf["etp"]["by_type"]["ACI"] == pytest.approx((7000 + 1820) / 1820)
     assert kf["etp"]["by_type"]["AI"] == pytest.approx(910.02 / 1820)  # the AF carries 1820 h
     assert kf["etp_conventionnes"] == {
@@ -152,7 +161,9 @@ def test_first_year_has_no_structure_change_and_region_and_france(indicators):
     assert kf["structures_change"] == {"created": None, "closed": None, "net": None}
     assert kf["territory"]["name"] == "Île-de-France"
     fr = key_figures(indicators, Territory("france", "FR"), 2013)
-    assert fr["salaries"]["total"] == 4 and fr["structures"]["by_type"]["EI"] == 1
+    # 4 salariés in France: secret; counts of SIAE are never hidden
+    assert fr["salaries"]["total"] is None and fr["structures"]["by_type"]["EI"] == 1
+    assert "salaries.total" in fr["secret"]
 
 
 def test_unknown_territory_or_year_is_an_input_error(indicators):
@@ -181,9 +192,14 @@ def test_cli_table_in_french(folder, capsys):
     assert "Chiffres clés 2013 : Île-de-France" in out
     assert f"Heures travaillées : 11{NBSP}235" in out  # 7000 + 1820 + 910.02 + 1505
     women = next(line for line in out.splitlines() if line.startswith("Femmes"))
-    # 2 women among the 4 salariés of the region: secret (fewer than 5 persons)
-    assert f"50{NBSP}%" not in women and "n.d." in women
-    assert "secret statistique (part calculée sur moins de 5 salariés)" in out
+    # 2 women among the 4 salariés of the region: secret (fewer than 5 persons), printed s;
+    # the types without salarié have no share (n.d.)
+    assert f"50{NBSP}%" not in women
+    assert women.split() == ["Femmes", "s", "s", "s", "s", "n.d.", "n.d."]
+    salaries = next(line for line in out.splitlines() if line.startswith("Salariés"))
+    assert salaries.split()[3:] == ["s", "s", "s", "s", "0", "0"]  # 4; ACI 2, AI 1, EI 1
+    assert "s : secret statistique (moins de 5 salariés" in out
+    assert "Diffusion : publique." in out
     assert "Taux de réalisation" in out and "n.d." in out
 
 

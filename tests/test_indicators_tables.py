@@ -219,10 +219,21 @@ def test_write_and_load_round_trip_keeps_codes_as_text(tmp_path):
         "quality.csv",
         "quality.parquet",
         "siae.parquet",
+        "siae_sectors.parquet",
     ]
     ind = load_indicators(out)
     ref, quality, siae = build_tables(p)
     pd.testing.assert_frame_equal(ind, ref)
+    # each SIAE's hours by sector (statistical secrecy) add up to the département figures
+    sec = pd.read_parquet(out / "siae_sectors.parquet")
+    assert sec["code_departement"].map(type).eq(str).all()
+    dep = ref.loc[(ref["indicator"] == "hours_by_sector") & (ref["territory_level"] == "dep")]
+    dep = dep.loc[dep["value"] > 0]
+    sums = sec.groupby(["code_departement", "year", "type_siae", "sector_code"])["hours"].sum()
+    for r in dep.loc[dep["type_siae"] != "ALL"].itertuples():
+        key = (r.territory_code, r.year, r.type_siae, r.breakdown)
+        assert sums[key] == pytest.approx(r.value)
+    assert len(sums) == (dep["type_siae"] != "ALL").sum()
     assert {"2A", "971", "60"} <= set(ind["territory_code"])
     assert set(load_siae(out)["code_departement"]) >= {"2A", "971"}
     assert len(load_quality(out)) == len(quality)
@@ -378,6 +389,7 @@ def test_cli_indicators_writes_the_tables(tmp_path, monkeypatch, capsys):
         "quality.csv",
         "siae.parquet",
         "indicators-inputs.json",  # what they were computed from (iae_diag.freshness)
+        "siae_sectors.parquet",
     }
     assert "indicators.parquet" in capsys.readouterr().out
     assert main(["indicators", "--processed", str(tmp_path / "nowhere")]) == 2

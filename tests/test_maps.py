@@ -446,7 +446,7 @@ def test_qpv_share_of_fewer_than_5_salaries_is_not_drawn():
     assert f"33{NBSP}%" not in texts and f"40{NBSP}%" in texts
     row = texts.index("Seine-Saint-Denis (93)")
     assert texts[row + 1] == "s"
-    assert any("secret statistique, part calculée sur moins de 5 salariés" in t for t in texts)
+    assert any("secret statistique (moins de 5 salariés" in t for t in texts)
     # 7 coloured départements, 93 hatched
     assert len(_collection(fig, "departements").get_paths()) == 7
     assert len(_collection(fig, "departements_nd").get_paths()) == 1

@@ -3,6 +3,8 @@ index. Runs on a small indicator table built to the contract (tests/report_helpe
 
 import argparse
 import json
+import re
+from html import escape
 from pathlib import Path
 
 import nbformat
@@ -13,7 +15,8 @@ import yaml
 from iae_diag import report
 from iae_diag.context import KeyFiguresOutput, note, para, table_html
 from iae_diag.errors import ParameterError
-from iae_diag.figures import key_figures, to_json
+from iae_diag.figures import folder_decision, key_figures, to_json
+from iae_diag.formatting import fmt_int, fmt_number, fmt_pct
 from iae_diag.territories import Territory
 from report_helpers import write_processed
 
@@ -198,7 +201,8 @@ def test_report_content_on_the_contract_table(contract_run):
     # the JSON is the key-figures document the report used (computed once, in the kernel),
     # the same as iae-diag figures on the whole table, in the contract's key order
     ind = pd.read_parquet(_proc / "indicators.parquet")
-    assert text == to_json(key_figures(ind, Territory("region", "11"), 2013))
+    decision = folder_decision(_proc)  # publique, the default level
+    assert text == to_json(key_figures(ind, Territory("region", "11"), 2013, decision))
     executed = nbformat.read(str(out / "notebooks" / "region-11.ipynb"), as_version=4)
     assert report.notebook_key_figures(executed) == text
     assert "iae-diag/key-figures/1" not in html  # the hidden cell is not in the report
@@ -254,3 +258,83 @@ def test_cli_exits_non_zero_when_a_territory_fails(contract_run, tmp_path, capsy
     assert report.cli_main(args) == 1
     assert "FAILED dep:93: RuntimeError: panne simulée" in capsys.readouterr().out
     assert "échec" in (tmp_path / "out" / "2013" / "index.html").read_text(encoding="utf-8")
+
+
+def _page_texts(html_text: str) -> list[str]:
+    """The texts of each page of the PDF WeasyPrint makes of a report (margin boxes too)."""
+    from weasyprint import HTML
+
+    pages = []
+    for page in HTML(string=html_text).render().pages:
+        texts, stack = [], [page._page_box]
+        while stack:
+            box = stack.pop()
+            if getattr(box, "text", None):
+                texts.append(box.text)
+            stack.extend(getattr(box, "children", None) or [])
+        pages.append(" ".join(texts))
+    return pages
+
+
+def test_interne_documents_are_named_marked_and_list_the_siae(contract_run, tmp_path):
+    _base, proc, _results = contract_run
+    res = report.run_reports(
+        ["dep:93"], 2013, proc, tmp_path, jobs=1, pdf=False, diffusion="interne"
+    )
+    assert res[0].ok and res[0].slug == "dep-93-interne"
+    out = tmp_path / "2013"
+    assert sorted(p.name for p in out.glob("dep-93*")) == [
+        "dep-93-interne.html",
+        "dep-93-interne.json",
+    ]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="dep-93-interne.html"' in index and 'href="dep-93.html"' not in index
+    kf = json.loads((out / "dep-93-interne.json").read_text(encoding="utf-8"))
+    assert kf["diffusion"] == "interne"
+    html = (out / "dep-93-interne.html").read_text(encoding="utf-8")
+    mark = "Diffusion restreinte — document de travail"
+    assert html.index(mark) < html.index("<h1>Diagnostic de l'insertion")  # at the top
+    pages = _page_texts(html)
+    assert len(pages) >= 5 and all(mark in texts for texts in pages)  # every page's footer
+    # the annex: one row per SIAE of 93 in 2013, with its figures
+    annex = html[html.index("Annexe : les SIAE par département") :]
+    siae = pd.read_parquet(proc / "siae.parquet")
+    s93 = siae.loc[(siae["code_departement"] == "93") & (siae["year"] == 2013)]
+    assert annex.count("Structure ") == len(s93) > 0
+    first = s93.loc[s93["type_siae"] == "ACI"].sort_values("denomination").iloc[0]
+    row = annex[annex.index(escape(first["denomination"])) :]
+    row = row[: row.index("</tr>")]
+    assert f"<td>{fmt_int(first['hours'])}</td>" in row
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+    assert cells == [
+        "ACI",
+        first["code_commune"],
+        fmt_int(first["salaries"]),
+        fmt_number(first["etp_conventionnes"], 1),
+        fmt_number(first["etp_realises"], 1),
+        fmt_pct(first["etp_realises"] / first["etp_conventionnes"]),
+        fmt_int(first["hours"]),
+        "",  # active in 2012 too: neither created nor closed
+    ]
+    # the publique document of the same run has none of it
+    pub = (_base / "reports" / "2013" / "dep-93.html").read_text(encoding="utf-8")
+    assert mark not in pub and "Annexe : les SIAE" not in pub
+    assert all(mark not in texts for texts in _page_texts(pub)[:2])
+
+
+def test_params_file_sets_the_diffusion_level(tmp_path):
+    path = tmp_path / "region-11.yml"
+    path.write_text(report._dump_params(report.region_params("11")), encoding="utf-8")
+    assert 'diffusion: "publique"' in path.read_text(encoding="utf-8")
+    assert report.region_territories("11", tmp_path)[0] == "region:11"
+    assert report.params_diffusion(path) == "publique"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('"publique"', '"interne"'), encoding="utf-8"
+    )
+    assert report.params_diffusion(path) == "interne"
+    assert report.load_params(path, "11")[0] == "region:11"  # the territories are unchanged
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('"interne"', '"restreinte"'), encoding="utf-8"
+    )
+    with pytest.raises(ParameterError, match=r"region-11.yml: diffusion 'restreinte' is not"):
+        report.params_diffusion(path)

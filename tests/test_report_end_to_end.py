@@ -84,3 +84,38 @@ def test_region_and_departement_render(rendered):
     assert "En 2013, les SIAE franciliennes ont salarié" in region
     dep = (out / "dep-93.html").read_text(encoding="utf-8")
     assert "les SIAE du département Seine-Saint-Denis (93) ont salarié" in dep
+
+
+@pytest.mark.slow
+def test_no_hidden_value_comes_back_from_the_default_run(rendered):
+    """The recovery audit on what the publique run wrote (its JSON files and the quality
+    values its reports print), then on every territory of the region and every year of the
+    default data; with primary suppression only, the same audit recovers hidden values."""
+    import pandas as pd
+
+    from iae_diag import secrecy
+    from iae_diag.figures import folder_decision
+    from iae_diag.indicators import load_indicators, load_quality, load_siae
+    from iae_diag.secrecy.audit import audit, audit_run, quality_of, territory_documents
+    from iae_diag.territories import Territory
+
+    reports, _results = rendered
+    proc = reports.parent / "processed"
+    assert audit_run(reports / "2013", proc) == []
+    terrs = [Territory("region", "11")]
+    terrs += [Territory("dep", d) for d in ("75", "77", "78", "91", "92", "93", "94", "95")]
+    years = range(2007, 2014)
+    truth = territory_documents(proc, terrs, years, secrecy.Decision("publique"))
+    decision = folder_decision(proc)
+    docs = territory_documents(proc, terrs, years, decision)
+    assert sum(len(d["secret"]) for d in docs) > 500
+    assert audit(docs, truth, *quality_of(proc, docs, decision)) == []
+    primary = secrecy.decide(
+        load_indicators(proc),
+        load_quality(proc),
+        load_siae(proc),
+        pd.read_parquet(proc / "siae_sectors.parquet"),
+        secondary=False,
+    )
+    weak = territory_documents(proc, terrs, years, primary)
+    assert len(audit(weak, truth, *quality_of(proc, weak, primary))) > 100

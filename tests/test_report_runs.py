@@ -297,7 +297,8 @@ def test_report_from_another_folder_uses_that_folder(tmp_path, monkeypatch, caps
     assert main(["report", "--territory", "dep:93", "--no-pdf", "--jobs", "1"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(
-        "iae-diag report: 1 territories, year 2013, data data/processed (manifest "
+        "iae-diag report: 1 territories, year 2013, diffusion publique, data data/processed "
+        "(manifest "
     )
     assert "rendered into reports/2013 (index.html)" in out
     html = (tmp_path / "reports" / "2013" / "dep-93.html").read_text(encoding="utf-8")

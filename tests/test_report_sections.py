@@ -136,18 +136,25 @@ def test_a_type_with_3_salaries_is_secret_and_one_with_5_is_published(small):
     ctx = context.build_context("dep:93", 2013, str(proc), "")
     html = context.show_publics(ctx).data
     assert _header(html)[-2:] == ["ETTI", "EITI"]
-    assert _cells(html, "Femmes")[-2:] == [f"40{NB}%", "s"]  # ETTI 2/5 published, EITI 1/3 not
-    assert _cells(html, "Bénéficiaires du RSA")[-2:] == [f"20{NB}%", "s"]  # ETTI 1/5, EITI 2/3
-    assert "s : secret statistique, part calculée sur moins de 5 salariés." in html
+    # EITI 1/3 is secret (primary); ETTI 2/5 would give it away against the total, and is the
+    # smallest other type with women: hidden too (secondary)
+    assert _cells(html, "Femmes")[-2:] == ["s", "s"]
+    assert ctx.decision.hidden[("public_share", "dep", "93", 2013, "EITI", "women")] == "primary"
+    assert ctx.decision.hidden[("public_share", "dep", "93", 2013, "ETTI", "women")] == (
+        "secondary"
+    )
+    assert _cells(html, "Bénéficiaires du RSA")[-1] == "s"  # EITI 2/3
+    assert "s : secret statistique (moins de 5 salariés" in html
     assert f"67{NB}%" not in html and f"33{NB}%" not in html.split("<p>")[-1]
     assert "EITI" not in narrative.publics_paragraph(ctx.key_figures)
 
     kf = key_figures(ind, Territory("dep", "93"), 2013)
     assert kf["publics_by_type"]["EITI"] == {k: None for k in kf["publics"]}
-    assert kf["publics_by_type"]["ETTI"]["women"] == 0.4
-    assert kf["publics_by_type"]["ETTI"]["rsa"] == 0.2
-    assert kf["salaries"]["by_type"]["EITI"] == 3  # counts stay published
-    assert ctx.key_figures == kf
+    assert kf["publics_by_type"]["ETTI"]["women"] is None
+    # a count of 3 persons is secret too (else share x count gives the EITI women away)
+    assert kf["salaries"]["by_type"]["EITI"] is None and "salaries.by_type.EITI" in kf["secret"]
+    assert ctx.key_figures["publics_by_type"] == kf["publics_by_type"]
+    assert ctx.key_figures["diffusion"] == "publique" and kf["diffusion"] == "interne"
     # the indicator table keeps the raw value (internal)
     raw = ind.loc[
         (ind["indicator"] == "public_share")
@@ -257,3 +264,18 @@ def test_types_absent_from_every_year_are_left_out_of_the_tables(tmp_path):
     evo = context.show_structures_evolution(ctx).data
     assert _header(evo)[1 : 1 + len(present)] == present
     assert set(ctx.key_figures["structures"]["by_type"]) == set(TYPES)
+
+
+def test_sector_section_without_any_publishable_share_says_so(proc):
+    """When every share of the hours by sector is hidden (a département with few SIAE at the
+    publique level), the section has no chart and says why (it used to fail on an empty
+    chart)."""
+    ctx = context.build_context("dep:93", 2013, str(proc), "")
+    real_secret = ctx.secret
+    ctx.secret = lambda indicator, *a, **k: (
+        indicator == "hours_share_by_sector" or real_secret(indicator, *a, **k)
+    )
+    html = context.show_sectors(ctx).data
+    assert "<img" not in html
+    assert "est publiable (secret statistique) : pas de graphique." in html
+    assert "absentes du graphique" not in html

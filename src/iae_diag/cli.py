@@ -114,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="render again the reports whose inputs did not change",
     )
+    s.add_argument(
+        "--diffusion",
+        choices=("publique", "interne"),
+        help="statistical secrecy level (default: the params file's, else publique)",
+    )
     return p
 
 

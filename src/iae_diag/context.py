@@ -21,9 +21,9 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, Markdown
 
-from iae_diag import __version__, config, narrative, plots
+from iae_diag import __version__, config, narrative, plots, secrecy
 from iae_diag.errors import InputError, ParameterError, require_columns
-from iae_diag.figures import key_figures, publishable, secret_keys, to_json, value_index
+from iae_diag.figures import key_figures, publishable, to_json, value_index
 from iae_diag.formatting import NBSP, fmt_int, fmt_number, fmt_pct, fmt_points, fmt_signed
 from iae_diag.indicators.sectors import load_sectors, sector_labels
 from iae_diag.territories import Territory, parse_territory, region_of_dep
@@ -45,6 +45,8 @@ PUBLICS_OVER_TIME = ("women", "under_26", "age_50_plus", "rsa", "job_seeker_24m_
 #: sectors left out of the rankings of the sentences ("Autres", "Non renseigné")
 UNRANKED_SECTORS = (SECTOR_OTHER, SECTOR_MISSING)
 LOW_COVERAGE_ROWS = 15
+#: the mark of every page of an ``interne`` document (HTML top, PDF footer of every page)
+RESTRICTED_MARK = "Diffusion restreinte — document de travail"
 QUALITY_LABELS = {
     "af_address_fallback": (
         "Annexes financières rattachées au département par l'adresse de la structure "
@@ -85,7 +87,11 @@ def load_tables(
                 f"The processed folder {processed_dir} has no {p.name}: run `{what}` "
                 "(or `make data`) first."
             )
-    opt = [processed_dir / "quality.parquet", processed_dir / "siae.parquet"]
+    opt = [
+        processed_dir / "quality.parquet",
+        processed_dir / "siae.parquet",
+        processed_dir / "siae_sectors.parquet",
+    ]
     key = tuple(_stamp(p) for p in [ind_path, man_path, *[p for p in opt if p.is_file()]])
     if key in _CACHE:
         return _CACHE[key]
@@ -98,10 +104,30 @@ def load_tables(
     ind["year"] = ind["year"].astype("int64")
     quality = load_quality(processed_dir) if opt[0].is_file() else None
     siae = load_siae(processed_dir) if opt[1].is_file() else None
+    sectors = pd.read_parquet(opt[2]) if opt[2].is_file() else None
     manifest = json.loads(man_path.read_text(encoding="utf-8"))
     _CACHE.clear()
     _CACHE[key] = (ind, quality, siae, manifest)
+    _DECISIONS.clear()
+    _DECISIONS[key] = (ind, quality, siae, sectors)
     return _CACHE[key]
+
+
+_DECISIONS: dict[tuple, tuple] = {}
+
+
+def run_decision(processed_dir: Path, diffusion: str) -> secrecy.Decision:
+    """The statistical-secrecy decision of the whole processed folder at ``diffusion``
+    (:func:`iae_diag.secrecy.decide`), computed once per process and level."""
+    load_tables(processed_dir)
+    ((key, tables),) = _DECISIONS.items()
+    if (key, diffusion) not in _DECISION_CACHE:
+        _DECISION_CACHE.clear()
+        _DECISION_CACHE[(key, diffusion)] = secrecy.decide(*tables, diffusion=diffusion)
+    return _DECISION_CACHE[(key, diffusion)]
+
+
+_DECISION_CACHE: dict[tuple, secrecy.Decision] = {}
 
 
 def code_version() -> str:
@@ -159,8 +185,11 @@ class ReportContext:
     previous_key_figures: dict | None
     source: str
     _values: dict = field(default_factory=dict, repr=False)
-    #: keys of the shares of salariés under statistical secrecy (figures.secret_keys)
+    #: keys of the cells the run's statistical-secrecy decision hides (iae_diag.secrecy)
     _secret: set = field(default_factory=set, repr=False)
+    #: ``publique`` or ``interne``
+    diffusion: str = secrecy.PUBLIQUE
+    decision: secrecy.Decision | None = field(default=None, repr=False)
 
     def value(
         self,
@@ -188,7 +217,7 @@ class ReportContext:
         breakdown: str = "",
         terr: Territory | None = None,
     ) -> bool:
-        """True when the value is a share of salariés under statistical secrecy."""
+        """True when the run's statistical-secrecy decision hides the value."""
         t = terr or self.territory
         return (indicator, t.level, t.code, year or self.year, type_siae, breakdown) in (
             self._secret
@@ -206,6 +235,37 @@ class ReportContext:
         if self.secret(indicator, year, type_siae, breakdown, terr):
             return SECRET_MARK
         return fmt_pct(self.value(indicator, year, type_siae, breakdown, terr))
+
+    def cell(
+        self,
+        indicator: str,
+        fmt=fmt_int,
+        year: int | None = None,
+        type_siae: str = "ALL",
+        breakdown: str = "",
+        terr: Territory | None = None,
+        zero: bool = True,
+    ) -> str:
+        """A value as a table cell: ``s`` under statistical secrecy, else ``fmt(value)``
+        (a missing value as 0 when ``zero``)."""
+        if self.secret(indicator, year, type_siae, breakdown, terr):
+            return SECRET_MARK
+        v = self.value(indicator, year, type_siae, breakdown, terr)
+        return fmt(v or 0.0) if zero else fmt(v)
+
+    def secret_counts(self) -> dict[str, int]:
+        """Cells hidden by the run's decision: over the run, and for the report's territory
+        and year (``primary``, ``secondary``)."""
+        d = self.decision
+        if d is None:
+            return {"run_primary": 0, "run_secondary": 0, "primary": 0, "secondary": 0}
+        run, own = d.counts(), d.counts(self.territory.level, self.territory.code, self.year)
+        return {
+            "run_primary": run["primary"],
+            "run_secondary": run["secondary"],
+            "primary": own["primary"],
+            "secondary": own["secondary"],
+        }
 
     @property
     def report_types(self) -> list[str]:
@@ -254,14 +314,19 @@ class ReportContext:
 
 
 def build_context(
-    territory: str, year: int, processed_dir: str = "", geo_dir: str = ""
+    territory: str,
+    year: int,
+    processed_dir: str = "",
+    geo_dir: str = "",
+    diffusion: str = secrecy.PUBLIQUE,
 ) -> ReportContext:
     """Validate the notebook parameters and load the data of the report.
 
     ``territory``: ``region:11`` or ``dep:93``; ``year``: a year of the data or 0 for the
     latest; ``processed_dir``: the folder written by ``iae-diag indicators`` (empty: the
     project's ``data/processed``); ``geo_dir``: the geography folder (empty: the configured
-    one, if any)."""
+    one, if any); ``diffusion``: ``publique`` or ``interne`` (statistical secrecy)."""
+    secrecy.check_diffusion(diffusion)
     terr = parse_territory(territory)
     if terr.level == "france":
         raise ParameterError("The diagnostic is rendered for a region or a département.")
@@ -305,15 +370,17 @@ def build_context(
     pairs = pd.MultiIndex.from_arrays([ind["territory_level"], ind["territory_code"]])
     rows = ind[pairs.isin(sorted(codes))].reset_index(drop=True)
     sectors = load_sectors()
-    kf = key_figures(rows, terr, y)  # rows hold every row of the territory
-    prev = key_figures(rows, terr, y - 1) if (y - 1) in years else None
+    decision = run_decision(proc, diffusion)  # one decision for the whole run
+    kf = key_figures(rows, terr, y, decision)  # rows hold every row of the territory
+    prev = key_figures(rows, terr, y - 1, decision) if (y - 1) in years else None
+    shown = secrecy.published(rows, decision)
     return ReportContext(
         territory=terr,
         year=y,
         years=years,
         processed_dir=proc,
         geo_dir=geo,
-        indicators=rows,
+        indicators=shown,
         quality=quality,
         siae=siae,
         manifest=manifest,
@@ -323,12 +390,15 @@ def build_context(
             "year": year,
             "processed_dir": processed_dir,
             "geo_dir": geo_dir,
+            "diffusion": diffusion,
         },
         key_figures=kf,
         previous_key_figures=prev,
         source=plots.source_line(extract_date(manifest)),
         _values=value_index(rows),
-        _secret=secret_keys(rows),
+        _secret=set(value_index(shown.loc[shown["secret"]])),
+        diffusion=diffusion,
+        decision=decision,
     )
 
 
@@ -453,8 +523,22 @@ def _share(num: float | None, den: float | None) -> float | None:
 
 
 def _secret_notes(any_secret: bool) -> list[str]:
-    """The statistical-secrecy note under a table or a chart that left a share out."""
+    """The statistical-secrecy note under a table or a chart that left a value out."""
     return [note(SECRET_NOTE)] if any_secret else []
+
+
+def _absent_from_chart_note(left_out: list[str]) -> list[str]:
+    """The note under a chart from which hidden bars were left out (statistical secrecy)."""
+    if not left_out:
+        return []
+    which = narrative.join_fr(left_out)
+    return [
+        note(
+            f"Absent du graphique (secret statistique) : {which}."
+            if len(left_out) == 1
+            else f"Absents du graphique (secret statistique) : {which}."
+        )
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -467,8 +551,17 @@ def show_title(ctx: ReportContext) -> HTML:
     t = ctx.territory
     name = t.label() if t.level == "dep" else f"Région {t.name}"
     stamp = extract_date(ctx.manifest)
+    restricted = (
+        [
+            f'<p class="diffusion-banner">{esc(RESTRICTED_MARK)}</p>',
+            f'<p class="diffusion-footer">{esc(RESTRICTED_MARK)}</p>',
+        ]
+        if ctx.diffusion == secrecy.INTERNE
+        else []
+    )
     return _out(
         [
+            *restricted,
             '<div class="title-block">',
             "<h1>Diagnostic de l'insertion par l'activité économique</h1>",
             f'<p class="subtitle">{esc(name)} — année {ctx.year}</p>',
@@ -500,10 +593,12 @@ def show_key_figures(ctx: ReportContext) -> HTML:
     rows = []
     for label, ind, f, kind in specs:
         cur = ctx.value(ind, y)
-        row = [label, f(cur)]
+        row = [label, ctx.cell(ind, f, y, zero=False)]
         if has_prev:
             prev = ctx.value(ind, p)
-            if cur is None or prev is None:
+            if ctx.secret(ind, y) or ctx.secret(ind, p):
+                ch = SECRET_MARK
+            elif cur is None or prev is None:
                 ch = "n.d."
             elif kind == "pts":
                 ch = fmt_points(cur - prev)
@@ -512,13 +607,14 @@ def show_key_figures(ctx: ReportContext) -> HTML:
             else:
                 ch = fmt_pct(cur / prev - 1) if prev else "n.d."
                 ch = ch if ch.startswith("-") or ch == "n.d." else "+" + ch
-            row = [label, f(prev), f(cur), ch]
+            row = [label, ctx.cell(ind, f, p, zero=False), row[1], ch]
         rows.append(row)
     header = ["Indicateur", str(p), str(y), "Évolution"] if has_prev else ["Indicateur", str(y)]
     parts = []
     if ctx.value("salaries", y) is None and ctx.value("structures", y) is None:
         parts.append(note(f"Aucune donnée n'est disponible pour {ctx.territory.label()} en {y}."))
     parts.append(table_html(header, rows, caption=f"Chiffres clés {y}", cls="key"))
+    parts += _secret_notes(any(SECRET_MARK in r for r in rows))
     if not has_prev:
         parts.append(
             note(f"L'année {p} n'est pas couverte par les données : pas d'évolution calculée.")
@@ -538,25 +634,25 @@ def show_offer(ctx: ReportContext) -> HTML:
     y = ctx.year
     rows, chart = [], []
     types = ctx.report_types
-    secret = any(ctx.secret("salaries_share", y, t) for t in types)
+    secret = any(
+        ctx.secret(i, y, t)
+        for i in ("salaries", "salaries_share", "etp_realises", "etp_share")
+        for t in (*types, "ALL")
+    )
     for t in types:
-        s, sal, etp = (
-            ctx.value("structures", y, t),
-            ctx.value("salaries", y, t),
-            ctx.value("etp_realises", y, t),
-        )
+        s, sal = ctx.value("structures", y, t), ctx.value("salaries", y, t)
         ss, es = ctx.value("salaries_share", y, t), ctx.value("etp_share", y, t)
         rows.append(
             [
                 t,
                 fmt_int(s or 0),
-                fmt_int(sal or 0),
+                ctx.cell("salaries", fmt_int, y, t),
                 ctx.pct("salaries_share", y, t),
-                fmt_int(etp or 0),
-                fmt_pct(es),
+                ctx.cell("etp_realises", fmt_int, y, t),
+                ctx.pct("etp_share", y, t),
             ]
         )
-        if sal:
+        if sal or ctx.secret("salaries", y, t):
             chart.append(
                 {
                     "type_siae": t,
@@ -564,16 +660,16 @@ def show_offer(ctx: ReportContext) -> HTML:
                     "salaries_share": math.nan
                     if ctx.secret("salaries_share", y, t)
                     else ss or 0.0,
-                    "etp_share": es or 0.0,
+                    "etp_share": math.nan if ctx.secret("etp_share", y, t) else es or 0.0,
                 }
             )
     rows.append(
         [
             "Ensemble",
             fmt_int(ctx.value("structures", y) or 0),
-            fmt_int(ctx.value("salaries", y) or 0),
+            ctx.cell("salaries", fmt_int, y),
             "100\u00a0%" if ctx.value("salaries", y) else "n.d.",
-            fmt_int(ctx.value("etp_realises", y) or 0),
+            ctx.cell("etp_realises", fmt_int, y),
             "100\u00a0%" if ctx.value("etp_realises", y) else "n.d.",
         ]
     )
@@ -615,18 +711,21 @@ def show_offer(ctx: ReportContext) -> HTML:
 def show_etp(ctx: ReportContext) -> HTML:
     """ETP conventionnés vs réalisés by type and taux de réalisation."""
     y = ctx.year
-    rows, chart = [], []
+    rows, chart, left_out = [], [], []
     for t in (*ctx.report_types, "ALL"):
         conv, real = ctx.value("etp_conventionnes", y, t), ctx.value("etp_realises", y, t)
         rows.append(
             [
                 "Ensemble" if t == "ALL" else t,
-                fmt_int(conv or 0),
-                fmt_int(real or 0),
-                fmt_pct(ctx.value("taux_realisation", y, t)),
+                ctx.cell("etp_conventionnes", fmt_int, y, t),
+                ctx.cell("etp_realises", fmt_int, y, t),
+                ctx.cell("taux_realisation", fmt_pct, y, t, zero=False),
             ]
         )
-        if t != "ALL" and (conv or real):
+        hidden = any(ctx.secret(i, y, t) for i in ("etp_conventionnes", "etp_realises"))
+        if t != "ALL" and hidden:
+            left_out.append(t)  # a hidden bar is absent from the chart
+        elif t != "ALL" and (conv or real):
             chart.append(
                 {"type_siae": t, "etp_conventionnes": conv or 0.0, "etp_realises": real or 0.0}
             )
@@ -635,13 +734,22 @@ def show_etp(ctx: ReportContext) -> HTML:
             ["Type de SIAE", "ETP conventionnés", "ETP réalisés", "Taux de réalisation"],
             rows,
             caption=f"ETP conventionnés et réalisés, {y}",
-        )
+        ),
+        *_secret_notes(any(SECRET_MARK in r for r in rows)),
     ]
     if chart:
         parts.append(
             figure_html(
                 plots.etp_conventionnes_realises(pd.DataFrame(chart), y, ctx.source),
                 f"ETP conventionnés et réalisés par type de SIAE en {y}",
+            )
+        )
+        parts += _absent_from_chart_note(left_out)
+    elif left_out:
+        parts.append(
+            note(
+                "Les ETP par type de SIAE ne sont pas publiés (secret statistique) : pas de "
+                "graphique."
             )
         )
     else:
@@ -717,7 +825,7 @@ def _public(
 def show_publics(ctx: ReportContext) -> HTML:
     """Publics of the year: overall and by type, with the sentences."""
     y = ctx.year
-    present = [t for t in TYPES if ctx.value("salaries", y, t)]
+    present = [t for t in TYPES if ctx.value("salaries", y, t) or ctx.secret("salaries", y, t)]
     rows, chart = [], []
     for k in PUBLIC_KEYS:
         rows.append(
@@ -864,20 +972,31 @@ def show_sectors(ctx: ReportContext) -> HTML:
     """Sectors of the hours worked, overall and by type."""
     y = ctx.year
     labels = ctx.sector_labels
-    present = [t for t in TYPES if ctx.value("hours", y, t)]
-    shares = {t: _sector_shares(ctx, y, t) for t in ("ALL", *present)}
-    codes = [c for c in ctx.sectors["sector_code"] if any(shares[t][c] for t in shares)]
-    if not codes or not ctx.value("hours", y):
+    present = [t for t in TYPES if ctx.value("hours", y, t) or ctx.secret("hours", y, t)]
+    cols = ("ALL", *present)
+    shares = {t: _sector_shares(ctx, y, t) for t in cols}
+
+    def hidden(t: str, c: str) -> bool:
+        return ctx.secret("hours_share_by_sector", y, t, c)
+
+    codes = [
+        c for c in ctx.sectors["sector_code"] if any(shares[t][c] or hidden(t, c) for t in shares)
+    ]
+    if not codes or not (ctx.value("hours", y) or ctx.secret("hours", y)):
         return _out([note(f"Aucune heure travaillée n'est rattachée à un secteur en {y}.")])
-    rows = [[labels[c], *[fmt_pct(shares[t][c] or 0.0) for t in ("ALL", *present)]] for c in codes]
-    rows.append(
-        ["Heures travaillées", *[fmt_int(ctx.value("hours", y, t)) for t in ("ALL", *present)]]
-    )
-    chart = [
-        {"type_siae": t, "label": labels[c], "share": shares[t][c] or 0.0}
-        for t in ("ALL", *present)
+    rows = [
+        [labels[c], *[ctx.cell("hours_share_by_sector", fmt_pct, y, t, c) for t in cols]]
         for c in codes
     ]
+    rows.append(["Heures travaillées", *[ctx.cell("hours", fmt_int, y, t) for t in cols]])
+    # a hidden share is absent from the chart (its part of the bar stays empty)
+    chart = [
+        {"type_siae": t, "label": labels[c], "share": shares[t][c] or 0.0}
+        for t in cols
+        for c in codes
+        if not hidden(t, c)
+    ]
+    left_out = ["ensemble" if t == "ALL" else t for t in cols if any(hidden(t, c) for c in codes)]
     without_hours = [
         narrative.lower_first(labels[c]) for c in ctx.sectors["sector_code"] if c not in codes
     ]
@@ -903,12 +1022,24 @@ def show_sectors(ctx: ReportContext) -> HTML:
                     pd.DataFrame(chart), y, ctx.source, plots.sector_colors(list(labels.values()))
                 ),
                 f"Heures travaillées par secteur et type de SIAE en {y}",
+            )
+            if chart
+            else note(
+                "Aucune part des heures par secteur n'est publiable (secret statistique) : "
+                "pas de graphique."
+            ),
+            *_secret_notes(any(SECRET_MARK in r for r in rows)),
+            *(
+                [note(f"Parts non publiées, absentes du graphique : {', '.join(left_out)}.")]
+                if left_out and chart
+                else []
             ),
             para(
                 narrative.sectors_paragraph(
                     y,
                     {labels[c]: shares["ALL"][c] for c in codes},
                     tuple(labels[c] for c in UNRANKED_SECTORS if c in labels),
+                    hidden=any(hidden("ALL", c) for c in codes),
                 )
             ),
         ]
@@ -929,18 +1060,33 @@ def show_sectors_change(ctx: ReportContext) -> HTML:
             ]
         )
     labels = ctx.sector_labels
-    cols = ["ALL", *[t for t in TYPES if ctx.value("hours", y, t) and ctx.value("hours", y0, t)]]
+
+    def has_hours(t: str, yr: int) -> bool:
+        return bool(ctx.value("hours", yr, t) or ctx.secret("hours", yr, t))
+
+    def hidden(t: str, c: str) -> bool:
+        return ctx.secret("hours_share_by_sector", y, t, c) or ctx.secret(
+            "hours_share_by_sector", y0, t, c
+        )
+
+    cols = ["ALL", *[t for t in TYPES if has_hours(t, y) and has_hours(t, y0)]]
     rows, sentences = [], []
     for c in ctx.sectors["sector_code"]:
         a, b = (
             ctx.value("hours_share_by_sector", y0, "ALL", c),
             ctx.value("hours_share_by_sector", y, "ALL", c),
         )
-        if not a and not b:
+        if not a and not b and not hidden("ALL", c):
             continue
-        row = [labels[c], fmt_pct(a or 0.0), fmt_pct(b or 0.0)]
+        row = [
+            labels[c],
+            ctx.cell("hours_share_by_sector", fmt_pct, y0, "ALL", c),
+            ctx.cell("hours_share_by_sector", fmt_pct, y, "ALL", c),
+        ]
         row += [
-            fmt_points(
+            SECRET_MARK
+            if hidden(t, c)
+            else fmt_points(
                 (ctx.value("hours_share_by_sector", y, t, c) or 0.0)
                 - (ctx.value("hours_share_by_sector", y0, t, c) or 0.0)
             )
@@ -952,6 +1098,8 @@ def show_sectors_change(ctx: ReportContext) -> HTML:
             [note(f"Aucune heure travaillée n'est rattachée à un secteur en {y0} ni en {y}.")]
         )
     for t in cols[1:]:
+        if any(hidden(t, c) for c in ctx.sectors["sector_code"]):
+            continue  # no sentence ranks the changes of a type with a hidden share
         best = None
         for c in ctx.sectors["sector_code"]:
             if c in UNRANKED_SECTORS:
@@ -977,6 +1125,7 @@ def show_sectors_change(ctx: ReportContext) -> HTML:
             cls="wide",
         ),
         note("Écarts en points de pourcentage entre les deux années."),
+        *_secret_notes(any(SECRET_MARK in r for r in rows)),
     ]
     if sentences:
         parts.append("<ul>" + "".join(f"<li>{esc(s)}</li>" for s in sentences) + "</ul>")
@@ -994,14 +1143,22 @@ def show_territories(ctx: ReportContext) -> HTML:
         r = [
             label,
             fmt_int(n1 or 0),
-            fmt_int(ctx.value("salaries", y, terr=terr) or 0),
-            fmt_int(ctx.value("etp_realises", y, terr=terr) or 0),
-            fmt_int(ctx.value("etp_conventionnes", y, terr=terr) or 0),
-            fmt_pct(ctx.value("taux_realisation", y, terr=terr)),
+            ctx.cell("salaries", fmt_int, y, terr=terr),
+            ctx.cell("etp_realises", fmt_int, y, terr=terr),
+            ctx.cell("etp_conventionnes", fmt_int, y, terr=terr),
+            ctx.cell("taux_realisation", fmt_pct, y, terr=terr, zero=False),
             fmt_signed((n1 or 0) - (n0 or 0)) if y0 < y else "n.d.",
         ]
         if per10k:
-            r.append(fmt_number(ctx.value("etp_per_10000_inhabitants", y, terr=terr), 1))
+            r.append(
+                ctx.cell(
+                    "etp_per_10000_inhabitants",
+                    lambda v: fmt_number(v, 1),
+                    y,
+                    terr=terr,
+                    zero=False,
+                )
+            )
         return r
 
     header = [
@@ -1022,7 +1179,8 @@ def show_territories(ctx: ReportContext) -> HTML:
         rows = [row(d, d.label()) for d in subs]
         rows.append(row(ctx.territory, "Ensemble de la région"))
         parts = [
-            table_html(header, rows, caption=f"Comparaison des départements, {y}", cls="wide")
+            table_html(header, rows, caption=f"Comparaison des départements, {y}", cls="wide"),
+            *_secret_notes(any(SECRET_MARK in r for r in rows)),
         ]
     else:
         parent = ctx.parent()
@@ -1030,7 +1188,8 @@ def show_territories(ctx: ReportContext) -> HTML:
         if parent is not None:
             rows.append(row(parent, f"Région {parent.name}"))
         parts = [
-            table_html(header, rows, caption=f"Le département dans sa région, {y}", cls="wide")
+            table_html(header, rows, caption=f"Le département dans sa région, {y}", cls="wide"),
+            *_secret_notes(any(SECRET_MARK in r for r in rows)),
         ]
         if parent is not None:
             shares = [
@@ -1110,7 +1269,143 @@ def show_methodology(ctx: ReportContext) -> Markdown:
     first, _, rest = text.partition("\n")
     if first.strip().lower() in ("## méthodologie", "# méthodologie"):
         text = rest  # the notebook already titles the section
-    return Markdown(text)
+    return Markdown(text.rstrip() + "\n\n" + secrecy_summary(ctx) + "\n")
+
+
+def secrecy_summary(ctx: ReportContext) -> str:
+    """The methodology's paragraph on this run's statistical secrecy: level and cells hidden
+    (primary, secondary), over the run and for the report's territory and year."""
+    c = ctx.secret_counts()
+    where = narrative.lower_first(narrative.territory_noun(ctx.territory))
+    level = (
+        "publique (document publiable)"
+        if ctx.diffusion == secrecy.PUBLIQUE
+        else "interne (diffusion restreinte aux services de l'État)"
+    )
+    return (
+        f"**Secret statistique de ce document.** Niveau de diffusion : {level}. Cellules "
+        f"non publiées pour {where} en {ctx.year} : {fmt_int(c['primary'])} "
+        f"par secret primaire et {fmt_int(c['secondary'])} par secret secondaire. Sur "
+        f"l'ensemble des territoires et des années calculés : {fmt_int(c['run_primary'])} "
+        f"et {fmt_int(c['run_secondary'])}."
+    )
+
+
+def show_siae_annex(ctx: ReportContext) -> HTML:
+    """``interne`` documents only: an annex per département with one row per SIAE (type,
+    commune, salariés, ETP conventionnés and réalisés, taux de réalisation, hours, created or
+    closed in the year). The person rule still applies: 1 to 4 salariés print ``s``, with
+    the secondary cells of :func:`annex_hidden_salaries`. Nothing in a ``publique``
+    document."""
+    if ctx.diffusion != secrecy.INTERNE:
+        return HTML("")
+    y = ctx.year
+    parts = [f"<h2>{esc('Annexe : les SIAE par département (diffusion restreinte)')}</h2>"]
+    if ctx.siae is None:
+        return _out([*parts, note("La table des SIAE (siae.parquet) est absente.")])
+    deps = ctx.territory.departements() if ctx.territory.level == "region" else []
+    deps = deps or [ctx.territory.code]
+    for d in deps:
+        table = siae_annex_table(ctx.siae, d, y)
+        parts.append(h3(Territory("dep", d).label()))
+        if table.empty:
+            parts.append(note(f"Aucune SIAE active en {y - 1} ou en {y}."))
+            continue
+        hidden = annex_hidden_salaries(table)
+        rows = [
+            [
+                str(r.denomination),
+                r.type_siae,
+                str(r.code_commune),
+                SECRET_MARK if i in hidden else fmt_int(r.salaries),
+                fmt_number(r.etp_conventionnes, 1),
+                fmt_number(r.etp_realises, 1),
+                fmt_pct(r.taux_realisation),
+                fmt_int(r.hours),
+                r.mouvement,
+            ]
+            for i, r in enumerate(table.itertuples(index=False))
+        ]
+        parts.append(
+            table_html(
+                [
+                    "SIAE",
+                    "Type",
+                    "Commune",
+                    "Salariés",
+                    "ETP conventionnés",
+                    "ETP réalisés",
+                    "Taux de réalisation",
+                    "Heures",
+                    f"Mouvement {y}",
+                ],
+                rows,
+                caption=f"SIAE du département {d}, {y}",
+                cls="wide",
+            )
+        )
+    parts.append(
+        note(
+            "Document de travail réservé aux services de l'État : les chiffres par structure "
+            "ne doivent pas être diffusés. « s » : moins de 5 salariés (secret statistique)."
+        )
+    )
+    return _out(parts)
+
+
+def annex_hidden_salaries(table: pd.DataFrame) -> set[int]:
+    """Rows (positions) of an annex table whose salariés are not printed: 1 to 4 persons
+    (primary), then, in the département and in each type (whose totals the report prints),
+    while exactly one row is hidden, the smallest other non-zero count (ties: the first row)."""
+    n = table["salaries"].to_numpy()
+    hidden = {i for i, v in enumerate(n) if 0 < v < secrecy.MIN_PERSONS}
+    groups = [list(range(len(n)))]
+    groups += [
+        [i for i, t in enumerate(table["type_siae"]) if t == typ]
+        for typ in dict.fromkeys(table["type_siae"])
+    ]
+    changed = True
+    while changed:
+        changed = False
+        for g in groups:
+            if len([i for i in g if i in hidden]) == 1:
+                others = [i for i in g if i not in hidden and n[i] > 0]
+                if others:
+                    hidden.add(min(others, key=lambda i: (n[i], i)))
+                    changed = True
+    return hidden
+
+
+def siae_annex_table(siae: pd.DataFrame, dep: str, year: int) -> pd.DataFrame:
+    """The SIAE of a département active in ``year`` (``mouvement`` « créée » when not active
+    the year before) and those active the year before only (« fermée », figures 0), sorted by
+    type then name. One row per SIAE (structure and type)."""
+    s = siae.loc[siae["code_departement"].astype(str) == dep]
+    keys = ["structure_id_siae", "type_siae"]
+    cur = s.loc[s["year"] == year]
+    prev_keys = set(map(tuple, s.loc[s["year"] == year - 1, keys].to_numpy().tolist()))
+    cur_keys = set(map(tuple, cur[keys].to_numpy().tolist()))
+    has_prev = bool((siae["year"] == year - 1).any())
+    cur = cur.assign(
+        mouvement=[
+            "créée" if has_prev and k not in prev_keys else ""
+            for k in map(tuple, cur[keys].to_numpy().tolist())
+        ]
+    )
+    closed = s.loc[(s["year"] == year - 1)]
+    closed = closed.loc[[tuple(k) not in cur_keys for k in closed[keys].to_numpy().tolist()]]
+    closed = closed.assign(
+        mouvement="fermée", salaries=0, etp_realises=0.0, etp_conventionnes=0.0, hours=0.0
+    )
+    out = pd.concat([cur, closed], ignore_index=True)
+    out["taux_realisation"] = [
+        r / c if c else None
+        for r, c in zip(out["etp_realises"], out["etp_conventionnes"], strict=True)
+    ]
+    order = {t: i for i, t in enumerate(TYPES)}
+    out = out.assign(_t=out["type_siae"].map(order))
+    out = out.sort_values(["_t", "denomination", "structure_id_siae"], kind="stable")
+    return out.drop(columns="_t").reset_index(drop=True)
 
 
 def show_quality(ctx: ReportContext) -> HTML:
@@ -1144,8 +1439,18 @@ def show_quality(ctx: ReportContext) -> HTML:
         if b:
             label = f"{label} ({b})"
         v = float(r.value)
+        if ctx.decision is not None and ctx.decision.quality_hidden(
+            t.level, t.code, y, r.check, b
+        ):
+            rows.append([label, SECRET_MARK])  # a count of persons under statistical secrecy
+            continue
         rows.append([label, fmt_int(v) if v == int(v) else fmt_number(v, 2)])
-    return _out([table_html(["Contrôle", "Valeur"], rows, caption=f"Qualité des données, {y}")])
+    return _out(
+        [
+            table_html(["Contrôle", "Valeur"], rows, caption=f"Qualité des données, {y}"),
+            *_secret_notes(any(SECRET_MARK in r for r in rows)),
+        ]
+    )
 
 
 def _folder_identity(manifest: Path) -> str:
@@ -1237,4 +1542,5 @@ __all__ = [
     "show_methodology",
     "show_quality",
     "show_provenance",
+    "show_siae_annex",
 ]

@@ -16,18 +16,22 @@ import pandas as pd
 from iae_diag.errors import InputError
 from iae_diag.formatting import fmt_int, fmt_pct, fmt_signed
 from iae_diag.indicators.sectors import load_sectors, sector_labels
+from iae_diag.secrecy import INTERNE, PUBLIQUE, Decision, decide
 from iae_diag.territories import Territory, parse_territory
 from iae_diag.vocabulary import (
     INDICATOR_KEYS,
-    PERSON_SHARE_INDICATORS,
     PUBLIC_KEYS,
     PUBLIC_LABELS,
+    SECRET_MARK,
     SECRET_MIN_PERSONS,
+    SECRET_NOTE,
     TYPE_ALL,
     TYPES,
 )
 
 SCHEMA = "iae-diag/key-figures/1"
+#: shares are published with at most this many decimals (as fractions)
+SHARE_DECIMALS = 3
 
 
 def value_index(indicators: pd.DataFrame) -> dict[tuple[str, str, str, int, str, str], float]:
@@ -65,12 +69,14 @@ def publishable(value: float | None, denominator: float | None) -> float | None:
 
 
 def secret_keys(indicators: pd.DataFrame) -> set[tuple[str, str, str, int, str, str]]:
-    """Keys (as in :func:`value_index`) of the rows of the indicator table that are shares of
-    salariés (``PERSON_SHARE_INDICATORS``) and secret (:func:`is_secret`). The table keeps
-    their values (internal); reports and key figures do not publish them."""
-    rows = indicators.loc[indicators["indicator"].isin(PERSON_SHARE_INDICATORS)]
-    mask = [is_secret(v, d) for v, d in zip(rows["value"], rows["denominator"], strict=True)]
-    return set(value_index(rows.loc[mask]))
+    """Keys (as in :func:`value_index`) of the rows of the indicator table that a run does not
+    publish: the rows marked in its ``secret`` column (a table from
+    :func:`iae_diag.secrecy.published`), or else the person rules and their secondary
+    suppression decided over the table alone (:func:`iae_diag.secrecy.decide`, ``interne``)."""
+    if "secret" in indicators.columns:
+        return set(value_index(indicators.loc[indicators["secret"].astype(bool)]))
+    own = set(value_index(indicators))
+    return decide(indicators, diffusion=INTERNE).keys() & own
 
 
 def _num(v: object, integer: bool = False) -> float | int | None:
@@ -114,60 +120,88 @@ def _select(indicators: pd.DataFrame, territory: Territory, year: int | None) ->
     return t.loc[t["year"] == int(year)]
 
 
-def key_figures(indicators: pd.DataFrame, territory: Territory, year: int | None) -> dict:
-    """The key-figures document (schema ``iae-diag/key-figures/1``) of a territory and year.
+def key_figures(
+    indicators: pd.DataFrame,
+    territory: Territory,
+    year: int | None,
+    decision: Decision | None = None,
+) -> dict:
+    """The key-figures document (schema ``iae-diag/key-figures/1`` with the v2 fields
+    ``diffusion`` and ``secret``) of a territory and year.
 
-    Counts are integers, ETP and hours floats, shares in [0, 1] or None; all five types are
-    always present; sector keys are the sectors' French labels (reference order). ``year``
-    None means the latest year of the territory. A share of salariés computed over fewer than
-    ``SECRET_MIN_PERSONS`` persons is None (statistical secrecy, :func:`is_secret`)."""
+    Counts are integers, ETP and hours floats, shares in [0, 1] with 3 decimals or None; all
+    five types are always present; sector keys are the sectors' French labels (reference
+    order). ``year`` None means the latest year of the territory. ``decision`` is the run's
+    statistical-secrecy decision (:func:`iae_diag.secrecy.decide`): a hidden value is None and
+    its path is listed in ``secret``. Without one, the person rules and their secondary
+    suppression are decided over ``indicators`` alone (level ``interne``)."""
     rows = _select(indicators, territory, year)
     year = int(rows["year"].iloc[0])
     val = value_index(rows)
-    for key in secret_keys(rows):
-        val[key] = None
+    if decision is None:
+        decision = decide(indicators, diffusion=INTERNE)
     level, code = territory.level, territory.code
+    secret: list[str] = []
 
-    def get(indicator: str, type_siae: str = TYPE_ALL, breakdown: str = "", integer=False):
-        return _num(val.get((indicator, level, code, year, type_siae, breakdown)), integer)
+    def get(path: str, indicator: str, type_siae=TYPE_ALL, breakdown="", integer=False, nd=6):
+        key = (indicator, level, code, year, type_siae, breakdown)
+        if key in decision:
+            secret.append(path)
+            return None
+        v = _num(val.get(key), integer)
+        return v if v is None or integer else round(v, nd) + 0.0
 
-    def by_type(indicator: str, integer: bool = False) -> dict:
+    def by_type(path: str, indicator: str, integer: bool = False) -> dict:
         return {
-            "total": get(indicator, integer=integer),
-            "by_type": {t: get(indicator, t, integer=integer) for t in TYPES},
+            "total": get(f"{path}.total", indicator, integer=integer),
+            "by_type": {
+                t: get(f"{path}.by_type.{t}", indicator, t, integer=integer) for t in TYPES
+            },
         }
 
     labels = sector_labels(load_sectors())
     table_sectors = set(rows.loc[rows["indicator"] == "hours_by_sector", "breakdown"])
     sectors = [c for c in labels if c in table_sectors] + sorted(table_sectors - set(labels))
 
-    def sector_hours(type_siae: str) -> dict:
-        return {labels.get(c, c): get("hours_by_sector", type_siae, c) for c in sectors}
+    def sector_hours(path: str, type_siae: str) -> dict:
+        return {
+            labels.get(c, c): get(f"{path}.{labels.get(c, c)}", "hours_by_sector", type_siae, c)
+            for c in sectors
+        }
 
-    def publics(type_siae: str) -> dict:
-        return {k: get("public_share", type_siae, k) for k in PUBLIC_KEYS}
+    def publics(path: str, type_siae: str) -> dict:
+        return {
+            k: get(f"{path}.{k}", "public_share", type_siae, k, nd=SHARE_DECIMALS)
+            for k in PUBLIC_KEYS
+        }
 
-    return {
+    doc = {
         "schema": SCHEMA,
         "territory": {"level": territory.level, "code": territory.code, "name": territory.name},
         "year": year,
-        "structures": by_type("structures", integer=True),
+        "diffusion": decision.diffusion,
+        "secret": secret,
+        "structures": by_type("structures", "structures", integer=True),
         "structures_change": {
-            "created": get("structures_created", integer=True),
-            "closed": get("structures_closed", integer=True),
-            "net": get("structures_net", integer=True),
+            "created": get("structures_change.created", "structures_created", integer=True),
+            "closed": get("structures_change.closed", "structures_closed", integer=True),
+            "net": get("structures_change.net", "structures_net", integer=True),
         },
-        "salaries": by_type("salaries", integer=True),
-        "etp": by_type("etp_realises"),
-        "etp_conventionnes": by_type("etp_conventionnes"),
+        "salaries": by_type("salaries", "salaries", integer=True),
+        "etp": by_type("etp", "etp_realises"),
+        "etp_conventionnes": by_type("etp_conventionnes", "etp_conventionnes"),
         "hours": {
-            "total": get("hours"),
-            "by_sector": sector_hours(TYPE_ALL),
-            "by_type_and_sector": {t: sector_hours(t) for t in TYPES},
+            "total": get("hours.total", "hours"),
+            "by_sector": sector_hours("hours.by_sector", TYPE_ALL),
+            "by_type_and_sector": {
+                t: sector_hours(f"hours.by_type_and_sector.{t}", t) for t in TYPES
+            },
         },
-        "publics": publics(TYPE_ALL),
-        "publics_by_type": {t: publics(t) for t in TYPES},
+        "publics": publics("publics", TYPE_ALL),
+        "publics_by_type": {t: publics(f"publics_by_type.{t}", t) for t in TYPES},
     }
+    doc["secret"] = sorted(secret)
+    return doc
 
 
 def to_json(figures: dict) -> str:
@@ -176,15 +210,23 @@ def to_json(figures: dict) -> str:
 
 
 def format_key_figures(figures: dict) -> str:
-    """A readable French table of the key figures (French number formats)."""
+    """A readable French table of the key figures (French number formats; ``s`` for a value
+    under statistical secrecy, a path of the document's ``secret`` list)."""
     ter = figures["territory"]
     name = ter["name"] if ter["level"] != "dep" else f"{ter['name']} ({ter['code']})"
     cols = ["Total", *TYPES]
     width = 44
     lines = [f"Chiffres clés {figures['year']} : {name}", ""]
+    hidden = set(figures.get("secret", []))
+
+    def cell(path: str, value, fmt) -> str:
+        return SECRET_MARK if path in hidden else fmt(value)
 
     def row(label: str, values: list[str]) -> str:
         return label.ljust(width) + "".join(v.rjust(10) for v in values)
+
+    def paths(key: str) -> list[str]:
+        return [f"{key}.total"] + [f"{key}.by_type.{t}" for t in TYPES]
 
     lines.append(row("", cols))
     for key, label, fmt in (
@@ -194,40 +236,75 @@ def format_key_figures(figures: dict) -> str:
         ("etp_conventionnes", "ETP conventionnés", fmt_int),
     ):
         block = figures[key]
-        lines.append(row(label, [fmt(block["total"])] + [fmt(block["by_type"][t]) for t in TYPES]))
-    taux = [
-        None if not c else (e or 0) / c
-        for e, c in zip(
-            [figures["etp"]["total"]] + [figures["etp"]["by_type"][t] for t in TYPES],
-            [figures["etp_conventionnes"]["total"]]
-            + [figures["etp_conventionnes"]["by_type"][t] for t in TYPES],
-            strict=True,
+        values = [block["total"]] + [block["by_type"][t] for t in TYPES]
+        lines.append(
+            row(label, [cell(p, v, fmt) for p, v in zip(paths(key), values, strict=True)])
         )
-    ]
-    lines.append(row("Taux de réalisation", [fmt_pct(x) for x in taux]))
+    taux = []
+    for pe, pc in zip(paths("etp"), paths("etp_conventionnes"), strict=True):
+        if pe in hidden or pc in hidden:
+            taux.append(SECRET_MARK)
+            continue
+        e = (
+            figures["etp"]["total"]
+            if pe.endswith("total")
+            else figures["etp"]["by_type"][pe.split(".")[-1]]
+        )
+        c = (
+            figures["etp_conventionnes"]["total"]
+            if pc.endswith("total")
+            else figures["etp_conventionnes"]["by_type"][pc.split(".")[-1]]
+        )
+        taux.append(fmt_pct(None if not c else (e or 0) / c))
+    lines.append(row("Taux de réalisation", taux))
     ch = figures["structures_change"]
     lines += [
         "",
         f"Structures créées : {fmt_int(ch['created'])}, fermées : {fmt_int(ch['closed'])}, "
         f"solde : {fmt_signed(ch['net'])}",
         "",
-        f"Heures travaillées : {fmt_int(figures['hours']['total'])}",
+        f"Heures travaillées : {cell('hours.total', figures['hours']['total'], fmt_int)}",
     ]
     total_h = figures["hours"]["total"] or 0
     for label, h in figures["hours"]["by_sector"].items():
+        path = f"hours.by_sector.{label}"
         share = (h or 0) / total_h if total_h else None
-        lines.append(f"  {label.ljust(width - 2)}{fmt_int(h).rjust(12)}{fmt_pct(share).rjust(8)}")
+        shown = [cell(path, h, fmt_int), cell(path, share, fmt_pct)]
+        lines.append(f"  {label.ljust(width - 2)}{shown[0].rjust(12)}{shown[1].rjust(8)}")
     lines += ["", row("Publics (part des salariés)", cols)]
     for k in PUBLIC_KEYS:
+        ps = [f"publics.{k}"] + [f"publics_by_type.{t}.{k}" for t in TYPES]
         values = [figures["publics"][k]] + [figures["publics_by_type"][t][k] for t in TYPES]
-        lines.append(row(PUBLIC_LABELS[k], [fmt_pct(v) for v in values]))
+        lines.append(
+            row(PUBLIC_LABELS[k], [cell(p, v, fmt_pct) for p, v in zip(ps, values, strict=True)])
+        )
     lines.append("")
     lines.append(
-        "n.d. : non disponible (aucune donnée ou année précédente absente) ; pour une part "
-        f"des salariés, aussi le secret statistique (part calculée sur moins de "
-        f"{SECRET_MIN_PERSONS} salariés)."
+        "n.d. : non disponible (aucune donnée ou année précédente absente). "
+        + SECRET_NOTE
+        + f" Diffusion : {figures.get('diffusion', 'n.d.')}."
     )
     return "\n".join(lines) + "\n"
+
+
+def folder_decision(processed_dir, diffusion: str = PUBLIQUE) -> Decision:
+    """The statistical-secrecy decision of a processed folder (indicator, quality and SIAE
+    tables) at ``diffusion``: the one a report run of that folder uses."""
+    from pathlib import Path
+
+    from iae_diag.indicators.io import load_indicators, load_quality, load_siae
+
+    d = Path(processed_dir)
+    quality = load_quality(d) if (d / "quality.parquet").is_file() else None
+    siae = load_siae(d) if (d / "siae.parquet").is_file() else None
+    sectors = d / "siae_sectors.parquet"
+    return decide(
+        load_indicators(d),
+        quality,
+        siae,
+        pd.read_parquet(sectors) if sectors.is_file() else None,
+        diffusion=diffusion,
+    )
 
 
 def cli_main(args: argparse.Namespace) -> int:
@@ -236,6 +313,6 @@ def cli_main(args: argparse.Namespace) -> int:
 
     territory = parse_territory(args.territory)
     indicators = load_indicators(args.processed)
-    figures = key_figures(indicators, territory, args.year)
+    figures = key_figures(indicators, territory, args.year, folder_decision(args.processed))
     print(to_json(figures) if args.json else format_key_figures(figures), end="")
     return 0

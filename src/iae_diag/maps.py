@@ -743,10 +743,26 @@ def _territory_value(
     return f"Ensemble\u00a0: {territory.name}", float(sel["value"].iloc[0])
 
 
+def secret_areas(
+    indicators: pd.DataFrame, indicator: str, year: int, breakdown: str, territory: Territory
+) -> tuple[frozenset[str], bool]:
+    """Statistical secrecy of a choropleth: the départements whose value the run hides (drawn
+    "secret", not 0) and whether the territory's total is hidden."""
+    hidden = {k for k in secret_keys(indicators) if k[0] == indicator and k[5] == breakdown}
+    deps = frozenset(
+        c for (_, lv, c, yr, t, _) in hidden if lv == "dep" and yr == year and t == "ALL"
+    )
+    key = (indicator, territory.level, territory.code, year, "ALL", breakdown)
+    return deps, key in hidden
+
+
 def _coverage_map(geo, deps, indicators, year, title, territory, partial) -> Figure | str:
     if geo.departements_layer is None:
         return _missing_layer_note(geo, "de contours des départements ni des communes")
     values = _indicator_by_dep(indicators, "etp_per_10000_inhabitants", year, deps, "")
+    secret, total_hidden = secret_areas(
+        indicators, "etp_per_10000_inhabitants", year, "", territory
+    )
     if values.empty:
         return (
             "Carte non disponible\u00a0: le tableau des indicateurs ne contient pas les ETP "
@@ -762,8 +778,11 @@ def _coverage_map(geo, deps, indicators, year, title, territory, partial) -> Fig
         lambda v: fmt_number(v, 1),
         "ETP réalisés pour 10\u00a0000 habitants",
         ("departements", "population"),
-        total=_territory_value(indicators, "etp_per_10000_inhabitants", year, "", territory),
+        total=None
+        if total_hidden
+        else _territory_value(indicators, "etp_per_10000_inhabitants", year, "", territory),
         extra_note=partial,
+        secret=secret,
     )
 
 
@@ -771,12 +790,9 @@ def _qpv_share_map(geo, deps, indicators, year, title, territory, partial) -> Fi
     if geo.departements_layer is None:
         return _missing_layer_note(geo, "de contours des départements ni des communes")
     values = _indicator_by_dep(indicators, "public_share", year, deps, "qpv")
-    hidden = {k for k in secret_keys(indicators) if k[0] == "public_share" and k[5] == "qpv"}
-    secret = frozenset(
-        c for (_, lv, c, yr, t, _) in hidden if lv == "dep" and yr == year and t == "ALL"
-    )
+    secret, total_hidden = secret_areas(indicators, "public_share", year, "qpv", territory)
     total = _territory_value(indicators, "public_share", year, "qpv", territory)
-    if ("public_share", territory.level, territory.code, year, "ALL", "qpv") in hidden:
+    if total_hidden:
         total = None
     if values.empty:
         return (

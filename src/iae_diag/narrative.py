@@ -86,6 +86,15 @@ def change_phrase(current: float | None, previous: float | None) -> str:
     return f"en {word} de {fmt_pct(abs(rel))}"
 
 
+def _hidden(kf: Mapping, *prefixes: str) -> bool:
+    """True when the key figures hide a value under one of the paths ``prefixes`` (statistical
+    secrecy: the ``secret`` list of the document)."""
+    return any(p == x or p.startswith(x + ".") for p in kf.get("secret", []) for x in prefixes)
+
+
+SECRET_WORDS = "non publié (secret statistique)"
+
+
 def _shares(by_type: Mapping[str, float], persons: bool = False) -> dict[str, float | None]:
     """Share of each type in the sum over the types; ``persons``: a share of salariés, None
     under statistical secrecy (figures.publishable)."""
@@ -101,9 +110,22 @@ def key_figures_paragraph(
     year when ``previous`` (the key figures of year - 1) is given."""
     year = kf["year"]
     sal = _num(kf["salaries"]["total"]) or 0.0
+    if _hidden(kf, "salaries.total"):
+        n = int(kf["structures"]["total"] or 0)
+        return (
+            f"En {year}, {lower_first(territory_noun(territory))} comptait {fmt_int(n)} "
+            f"structure{'s' if n > 1 else ''} d'insertion par l'activité économique ; le "
+            f"nombre de leurs salariés n'est pas publié (secret statistique)."
+        )
     if sal == 0:
         return f"En {year}, aucun salarié en insertion n'est recensé pour ce territoire."
     etp = _num(kf["etp"]["total"]) or 0.0
+    etp_words = (
+        "des équivalents temps plein d'insertion (ETP) dont le nombre n'est pas publié "
+        "(secret statistique). "
+        if _hidden(kf, "etp.total")
+        else f"{fmt_int(etp)} équivalents temps plein d'insertion (ETP). "
+    )
     structures = int(kf["structures"]["total"] or 0)
     by_type = {t: int(kf["structures"]["by_type"].get(t) or 0) for t in TYPES}
     present = sorted(
@@ -112,7 +134,7 @@ def key_figures_paragraph(
     detail = ", ".join(f"{t}{NBSP}: {fmt_int(by_type[t])}" for t in present)
     s = (
         f"En {year}, {subject(territory)} ont salarié {approx_count(sal)} personnes, "
-        f"correspondant à {fmt_int(etp)} équivalents temps plein d'insertion (ETP). "
+        f"correspondant à {etp_words}"
         f"{territory_noun(territory)} comptait {fmt_int(structures)} "
         f"structure{'s' if structures > 1 else ''} d'insertion par l'activité économique"
         + (f" ({detail})." if detail else ".")
@@ -128,9 +150,15 @@ def key_figures_paragraph(
         ps = _num(previous["salaries"]["total"])
         pe = _num(previous["etp"]["total"])
         pn = _num(previous["structures"]["total"])
+        etp_change = (
+            SECRET_WORDS
+            if _hidden(kf, "etp.total") or _hidden(previous, "etp.total")
+            else change_phrase(etp, pe)
+        )
+        sal_change = SECRET_WORDS if _hidden(previous, "salaries.total") else None
         s += (
             f" Par rapport à {previous['year']}, le nombre de salariés est "
-            f"{change_phrase(sal, ps)}, celui des ETP {change_phrase(etp, pe)} et celui des "
+            f"{sal_change or change_phrase(sal, ps)}, celui des ETP {etp_change} et celui des "
             f"structures {change_phrase(structures, pn)}."
         )
     return s
@@ -139,6 +167,18 @@ def key_figures_paragraph(
 def offer_contrast_paragraph(kf: Mapping) -> str:
     """Shares of salariés and of ETP by type: the type employing most people, and how its
     weight changes when counted in ETP (the published diagnostic's AI contrast)."""
+    if _hidden(kf, "salaries.by_type", "etp.by_type"):
+        what = (
+            "des effectifs et des ETP"
+            if _hidden(kf, "salaries.by_type") and _hidden(kf, "etp.by_type")
+            else "des effectifs"
+            if _hidden(kf, "salaries.by_type")
+            else "des ETP"
+        )
+        return (
+            f"En {kf['year']}, une partie {what} par type de SIAE n'est pas publiée (secret "
+            "statistique) : la répartition par type n'est pas commentée."
+        )
     sal = _shares(kf["salaries"]["by_type"], persons=True)
     etp = _shares(kf["etp"]["by_type"])
     present = [t for t in TYPES if sal[t]]
@@ -166,6 +206,11 @@ def offer_contrast_paragraph(kf: Mapping) -> str:
 
 def realisation_sentence(kf: Mapping) -> str:
     """ETP conventionnés, réalisés and taux de réalisation of the year."""
+    if _hidden(kf, "etp.total", "etp_conventionnes.total"):
+        return (
+            f"En {kf['year']}, les ETP réalisés et conventionnés de ce territoire ne sont pas "
+            "publiés (secret statistique)."
+        )
     conv = _num(kf["etp_conventionnes"]["total"]) or 0.0
     real = _num(kf["etp"]["total"]) or 0.0
     if conv == 0:
@@ -232,6 +277,10 @@ def publics_paragraph(kf: Mapping) -> str:
     p = kf["publics"]
     by_type = kf.get("publics_by_type", {})
     present = [t for t in TYPES if kf["salaries"]["by_type"].get(t)]
+    if _hidden(kf, "salaries.by_type"):
+        present = []  # a hidden type: no sentence ranks the types
+    if _hidden(kf, "salaries.total"):
+        return f"En {year}, les parts des publics {SECRET_SENTENCE}"
     if not (kf["salaries"]["total"] or 0):  # None or 0
         return f"{NO_DATA} : aucun salarié en insertion n'est recensé en {year}."
     parts = []
@@ -244,14 +293,18 @@ def publics_paragraph(kf: Mapping) -> str:
     v = _num(p.get("rsa"))
     if v is not None:
         s = f"Les bénéficiaires du RSA représentent {fmt_pct(v)} des effectifs d'insertion"
-        hi = _extreme(by_type, "rsa", present, True) if len(present) > 1 else None
+        ranked = len(present) > 1 and not _hidden(kf, *(f"publics_by_type.{t}.rsa" for t in TYPES))
+        hi = _extreme(by_type, "rsa", present, True) if ranked else None
         s += f" ({fmt_pct(hi[1])} dans les {hi[0]})." if hi else "."
         parts.append(s)
     v = _num(p.get("women"))
     if v is not None:
         s = f"La part des femmes s'établit à {fmt_pct(v)}"
-        hi = _extreme(by_type, "women", present, True) if len(present) > 1 else None
-        lo = _extreme(by_type, "women", present, False) if len(present) > 1 else None
+        ranked = len(present) > 1 and not _hidden(
+            kf, *(f"publics_by_type.{t}.women" for t in TYPES)
+        )
+        hi = _extreme(by_type, "women", present, True) if ranked else None
+        lo = _extreme(by_type, "women", present, False) if ranked else None
         if hi and lo and hi[0] != lo[0]:
             s += (
                 f" ; elle atteint {fmt_pct(hi[1])} dans les {hi[0]} et "
@@ -281,10 +334,16 @@ def lower_first(label: str) -> str:
 
 
 def sectors_paragraph(
-    year: int, shares: Mapping[str, float], excluded: tuple[str, ...] = ()
+    year: int, shares: Mapping[str, float], excluded: tuple[str, ...] = (), hidden: bool = False
 ) -> str:
     """The leading sectors of the hours worked: ``shares`` maps a sector label to its share of
-    the hours (in [0, 1]); labels in ``excluded`` ("Autres", "Non renseigné") are not ranked."""
+    the hours (in [0, 1]); labels in ``excluded`` ("Autres", "Non renseigné") are not ranked.
+    ``hidden``: a sector's share is under statistical secrecy, so no sector is ranked."""
+    if hidden:
+        return (
+            f"En {year}, la part d'au moins un secteur dans les heures travaillées n'est pas "
+            "publiée (secret statistique) : les secteurs ne sont pas classés."
+        )
     ranked = sorted(
         ((k, v) for k, v in shares.items() if k not in excluded and _num(v) is not None),
         key=lambda kv: (-kv[1], kv[0]),

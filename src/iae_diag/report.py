@@ -49,12 +49,13 @@ import yaml
 
 from iae_diag import config, freshness, publish
 from iae_diag.errors import InputError, ParameterError
+from iae_diag.secrecy import check_diffusion
 from iae_diag.territories import Territory, deps_of_region, parse_territory
 
 log = logging.getLogger(__name__)
 
 #: the notebook's parameters (the names of its ``parameters`` cell)
-PARAMETERS = ("territory", "year", "processed_dir", "geo_dir")
+PARAMETERS = ("territory", "year", "processed_dir", "geo_dir", "diffusion")
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 REMOVED_TAGS = ("parameters", "injected-parameters", "remove-cell")
 KERNEL_NAME = "python3"
@@ -85,6 +86,8 @@ def _dump_params(doc: dict) -> str:
         "# quoted strings. You may remove lines; any other edit is checked when `iae-diag",
         "# report` reads the file. Without this file, the region and all its départements.",
         f'region: "{doc["region"]}"',
+        "# statistical secrecy: publique (a publishable document) or interne (State services)",
+        f'diffusion: "{doc.get("diffusion", "publique")}"',
         "territories:",
         *[f'  - "{t}"' for t in doc["territories"]],
     ]
@@ -135,6 +138,16 @@ def load_params(path: Path, region: str | None = None) -> list[str]:
             raise ParameterError(f"{path}: territory #{i} {t!r} is not in region {reg}.")
         out.append(key)
     return out
+
+
+def params_diffusion(path: Path) -> str:
+    """The ``diffusion`` level of a params file (``publique`` when the key is absent)."""
+    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    value = doc.get("diffusion", "publique") if isinstance(doc, dict) else "publique"
+    try:
+        return check_diffusion(value)
+    except ParameterError as exc:
+        raise ParameterError(f"{path}: {exc}") from None
 
 
 @dataclass
@@ -242,6 +255,7 @@ class Job:
     notebook: str = ""  # the template (default: notebooks/diagnostic.ipynb)
     #: absolute path -> label, replaced in every output (no path of the machine is published)
     labels: dict[str, str] = field(default_factory=dict)
+    diffusion: str = "publique"  # statistical secrecy level (iae_diag.secrecy)
 
 
 @dataclass
@@ -463,6 +477,7 @@ class Worker:
             "year": int(job.year),
             "processed_dir": job.processed_dir,
             "geo_dir": job.geo_dir,
+            "diffusion": job.diffusion,
         }
         km = self._kernel()
         failure = None
@@ -746,14 +761,18 @@ def run_reports(
     geo_dir: Path | str | None = None,
     notebook: Path | str | None = None,
     force: bool = False,
+    diffusion: str = "publique",
 ) -> list[ReportResult]:
     """Render the diagnostic of each territory (``dep:93``, ``region:11``) for ``year``
     (None or 0: the latest year of the data) and publish it into ``reports_dir/<year>/``
     with the index (:mod:`iae_diag.publish`). Parameters are checked first
     (:func:`plan_run`: nothing is written when they are wrong). A territory whose published
     report was rendered from the same inputs is left as it is, unless ``force``. Returns one
-    result per territory, in the given order; failures are results, not exceptions."""
+    result per territory, in the given order; failures are results, not exceptions.
+    ``diffusion``: the statistical secrecy level; the file names say it (``dep-93.html`` for
+    ``publique``, ``dep-93-interne.html``)."""
     plan = plan_run(territories, year, processed_dir, geo_dir)
+    suffix = "" if check_diffusion(diffusion) == "publique" else f"-{diffusion}"
     reports = Path(reports_dir).resolve()
     template = Path(notebook).resolve() if notebook else notebook_template()
     y = plan.year
@@ -761,11 +780,11 @@ def run_reports(
         publish.recover(reports, y)
         final = reports / str(y)
         previous = publish.read_index(final)
-        common = _common_inputs(plan, template, pdf)
+        common = {**_common_inputs(plan, template, pdf), "diffusion": diffusion}
         results: dict[str, ReportResult] = {}
         todo: list[tuple[str, Territory]] = []
         for key, terr in plan.territories:
-            prev = previous.get(terr.slug)
+            prev = previous.get(terr.slug + suffix)
             digest = _inputs_digest(common, key)
             if (
                 not force
@@ -775,7 +794,12 @@ def run_reports(
                 and all((final / f).is_file() for f in prev.outputs.values())
             ):
                 results[key] = ReportResult(
-                    key, terr.slug, terr.label(), True, outputs=prev.outputs, up_to_date=True
+                    key,
+                    terr.slug + suffix,
+                    terr.label(),
+                    True,
+                    outputs=prev.outputs,
+                    up_to_date=True,
                 )
             else:
                 todo.append((key, terr))
@@ -786,7 +810,17 @@ def run_reports(
             labels = _path_labels(plan, reports, staging)
             geo = str(plan.geo_dir) if plan.geo_dir else ""
             job_list = [
-                Job(k, t.slug, y, str(plan.processed_dir), geo, str(staging), pdf, str(template))
+                Job(
+                    k,
+                    t.slug + suffix,
+                    y,
+                    str(plan.processed_dir),
+                    geo,
+                    str(staging),
+                    pdf,
+                    str(template),
+                    diffusion=diffusion,
+                )
                 for k, t in todo
             ]
             for j in job_list:
@@ -935,10 +969,15 @@ def cli_main(args: argparse.Namespace) -> int:
     here = config.ProjectPaths.from_root(Path.cwd())
     processed = Path(args.processed) if args.processed else here.processed
     reports = Path(args.reports) if args.reports else here.reports
+    diffusion = getattr(args, "diffusion", None)
     if args.territory:
         territories = list(args.territory)
     else:
         territories = region_territories(str(args.region), here.params)
+        pfile = here.params / f"region-{region_params(str(args.region))['region']}.yml"
+        if diffusion is None and pfile.is_file():
+            diffusion = params_diffusion(pfile)
+    diffusion = diffusion or "publique"
     geo = config.geo_dir()
     if geo is not None and not geo.is_dir():
         raise ParameterError(
@@ -947,7 +986,8 @@ def cli_main(args: argparse.Namespace) -> int:
         )
     plan = plan_run(territories, args.year, processed, geo)
     print(
-        f"iae-diag report: {len(plan.territories)} territories, year {plan.year}, data "
+        f"iae-diag report: {len(plan.territories)} territories, year {plan.year}, "
+        f"diffusion {diffusion}, data "
         f"{_shown(processed)} (manifest {plan.dataset[:12]}), reports into "
         f"{_shown(reports / str(plan.year))}",
         flush=True,
@@ -962,6 +1002,7 @@ def cli_main(args: argparse.Namespace) -> int:
             pdf=not args.no_pdf,
             geo_dir=geo,
             force=getattr(args, "force", False),
+            diffusion=diffusion,
         )
     except KeyboardInterrupt:
         print(

@@ -109,14 +109,16 @@ SIAE_COLUMNS: list[str] = [
     "etp_conventionnes",
 ]
 
-#: Statistical secrecy: a share of salariés computed over fewer persons than this is not
-#: published (report tables print :data:`SECRET_MARK`, charts and sentences leave it out, the
-#: key-figures JSON holds null). The rule is :func:`iae_diag.figures.is_secret`.
+#: Statistical secrecy (definitions.md; the rules and the decision: :mod:`iae_diag.secrecy`):
+#: a count of persons from 1 to 4, or a share over 1 to 4 persons, is not published; a hidden
+#: value prints :data:`SECRET_MARK` in tables, is absent from charts and sentences, and is null
+#: in the key-figures JSON.
 SECRET_MIN_PERSONS = 5
 #: Indicators whose value is a share of salariés (their denominator counts persons).
 PERSON_SHARE_INDICATORS: tuple[str, ...] = ("public_share", "salaries_share")
 SECRET_MARK = "s"
 SECRET_NOTE = (
-    f"{SECRET_MARK} : secret statistique, part calculée sur moins de {SECRET_MIN_PERSONS} "
-    "salariés."
+    f"{SECRET_MARK} : secret statistique (moins de {SECRET_MIN_PERSONS} salariés, moins de 3 "
+    "structures ou une structure prépondérante, ou valeur qui permettrait de retrouver une "
+    "valeur cachée ; voir la méthodologie)."
 )

@@ -13,6 +13,7 @@ import pandas as pd
 
 from iae_diag import freshness
 from iae_diag.errors import InputError
+from iae_diag.indicators.contributions import SIAE_SECTORS_FILE, siae_sector_hours
 from iae_diag.indicators.tables import build_tables
 from iae_diag.processed import load_processed, require_processed
 
@@ -40,9 +41,9 @@ def write_tables(
     geo_dir: Path | None = None,
 ) -> dict[str, Path]:
     """Compute the tables from a processed folder and write indicators.{parquet,csv},
-    quality.{parquet,csv} and siae.parquet into ``out_dir`` (default: the processed folder),
-    with ``indicators-inputs.json`` (what they were computed from; ``geo_dir``: the geography
-    folder the population came from). Returns the paths written."""
+    quality.{parquet,csv}, siae.parquet and siae_sectors.parquet into ``out_dir`` (default:
+    the processed folder), with ``indicators-inputs.json`` (what they were computed from;
+    ``geo_dir``: the geography folder the population came from). Returns the paths written."""
     data = load_processed(processed_dir)
     inputs = freshness.indicators_inputs(processed_dir, geo_dir)
     indicators, quality, siae = build_tables(data, population=population)
@@ -61,6 +62,10 @@ def write_tables(
             df.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
         paths[SIAE_FILE] = out / SIAE_FILE
         siae.to_parquet(tmp / SIAE_FILE, index=False)
+        paths[SIAE_SECTORS_FILE] = (
+            out / SIAE_SECTORS_FILE
+        )  # statistical secrecy (iae_diag.secrecy)
+        siae_sector_hours(data).to_parquet(tmp / SIAE_SECTORS_FILE, index=False)
         (out / freshness.INDICATORS_STAMP).unlink(missing_ok=True)
         for p in paths.values():
             os.replace(tmp / p.name, p)

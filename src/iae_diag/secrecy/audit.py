@@ -1,0 +1,239 @@
+"""The recovery audit: from the key-figures documents a ``publique`` run wrote, try to
+recover every hidden value by adding and subtracting published values (types against the
+total, sectors against the hours, départements against their region, shares times counts),
+and report each hidden value recovered exactly.
+
+The documents' values are the unknowns or the knowns of linear equations; a hidden value is
+recovered when the equations determine it (it lies in the row space of the unknowns' matrix)
+and the value they determine equals the true one (from the same documents computed without
+secrecy). Shares of a public enter as their number of persons (share x salariés of the cell):
+the audit works on what a reader can compute. The QPV share's denominator (salariés of known
+status) is the salariés minus the data-quality check ``unknown_qpv_status`` of the territory,
+which the report prints: given the quality values, the audit uses them (all types only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from iae_diag.vocabulary import TYPES
+
+#: blocks ``{"total": x, "by_type": {...}}`` whose types add up to the total
+ADDITIVE_BLOCKS: tuple[str, ...] = ("salaries", "etp", "etp_conventionnes")
+#: publics whose denominator is the count of salariés of the cell
+COUNTED_PUBLIC_EXCLUDED: tuple[str, ...] = ("qpv",)
+
+
+@dataclass(frozen=True)
+class Recovery:
+    document: str  # "dep:93"
+    path: str  # "publics_by_type.EITI.women"
+    value: float  # what the published values give
+    truth: float
+
+
+def _leaves(
+    doc: dict, unknown_qpv: float | None = None, with_quality: bool = False
+) -> dict[str, float | None]:
+    """The values of the additive paths of a document, plus the persons of each public
+    (``publics_n.<type|ALL>.<key>``: None unless the share and the count are published)."""
+    out: dict[str, float | None] = {}
+    for b in ADDITIVE_BLOCKS:
+        out[f"{b}.total"] = doc[b]["total"]
+        for t in TYPES:
+            out[f"{b}.by_type.{t}"] = doc[b]["by_type"][t]
+    qpv, n = doc["publics"].get("qpv"), doc["salaries"]["total"]
+    if with_quality and "qpv" in doc["publics"]:
+        known = None if n is None or unknown_qpv is None else n - unknown_qpv
+        out["publics_n.ALL.qpv"] = (
+            0.0 if known == 0 else (None if qpv is None or known is None else qpv * known)
+        )
+    out["hours.total"] = doc["hours"]["total"]
+    for s, v in doc["hours"]["by_sector"].items():
+        out[f"hours.by_sector.{s}"] = v
+    for t in TYPES:
+        for s, v in doc["hours"]["by_type_and_sector"][t].items():
+            out[f"hours.by_type_and_sector.{t}.{s}"] = v
+    for t in ("ALL", *TYPES):
+        n = doc["salaries"]["total"] if t == "ALL" else doc["salaries"]["by_type"][t]
+        shares = doc["publics"] if t == "ALL" else doc["publics_by_type"][t]
+        for k, v in shares.items():
+            if k in COUNTED_PUBLIC_EXCLUDED:
+                continue
+            if n == 0:  # no salarié: no person of the public either
+                out[f"publics_n.{t}.{k}"] = 0.0
+            else:
+                out[f"publics_n.{t}.{k}"] = None if v is None or n is None else v * n
+    return out
+
+
+def _equations(paths: list[str]) -> list[tuple[str, list[str]]]:
+    """(margin path, member paths) of one document."""
+    have = set(paths)
+    eqs = []
+    for b in ADDITIVE_BLOCKS:
+        eqs.append((f"{b}.total", [f"{b}.by_type.{t}" for t in TYPES]))
+    sectors = [p[len("hours.by_sector.") :] for p in paths if p.startswith("hours.by_sector.")]
+    eqs.append(("hours.total", [f"hours.by_sector.{s}" for s in sectors]))
+    for s in sectors:
+        eqs.append((f"hours.by_sector.{s}", [f"hours.by_type_and_sector.{t}.{s}" for t in TYPES]))
+    keys = {p.split(".")[2] for p in paths if p.startswith("publics_n.ALL.")}
+    for k in sorted(keys):
+        eqs.append((f"publics_n.ALL.{k}", [f"publics_n.{t}.{k}" for t in TYPES]))
+    # an equation holds only when every term is a value of the document
+    return [(m, ms) for m, ms in eqs if m in have and all(x in have for x in ms)]
+
+
+def _doc_id(doc: dict) -> str:
+    t = doc["territory"]
+    return f"{t['level']}:{t['code']}:{doc['year']}"
+
+
+def _origin(path: str) -> str:
+    """The published path a derived unknown comes from (``publics_n.EITI.women`` ->
+    ``publics_by_type.EITI.women``)."""
+    if path.startswith("publics_n."):
+        _, t, k = path.split(".")
+        return f"publics.{k}" if t == "ALL" else f"publics_by_type.{t}.{k}"
+    return path
+
+
+def audit(
+    published: list[dict],
+    truth: list[dict],
+    quality: dict[str, float | None] | None = None,
+    quality_truth: dict[str, float | None] | None = None,
+) -> list[Recovery]:
+    """Hidden values of ``published`` (documents of one run) that the published values give
+    back exactly; ``truth``: the same documents without secrecy (same order). Equations:
+    within each document, and each region against its départements of the same year.
+    ``quality``: the ``unknown_qpv_status`` value the run prints for each document
+    (``"dep:93:2013"`` -> value, None when hidden), ``quality_truth`` the true ones."""
+    q, qt = quality or {}, quality_truth or {}
+    pub = {_doc_id(d): _leaves(d, q.get(_doc_id(d)), quality is not None) for d in published}
+    tru = {_doc_id(d): _leaves(d, qt.get(_doc_id(d)), quality is not None) for d in truth}
+    eqs: list[tuple[tuple[str, str], list[tuple[str, str]]]] = []
+    for did, leaves in pub.items():
+        for m, ms in _equations(list(leaves)):
+            eqs.append(((did, m), [(did, x) for x in ms]))
+    for d in published:
+        t = d["territory"]
+        if t["level"] != "region":
+            continue
+        rid = _doc_id(d)
+        deps = [
+            _doc_id(x)
+            for x in published
+            if x["territory"]["level"] == "dep"
+            and x["year"] == d["year"]
+            and x["territory"].get("region", t["code"]) == t["code"]
+        ]
+        if deps:
+            for p in pub[rid]:
+                if all(p in pub[dd] for dd in deps):
+                    eqs.append(((rid, p), [(dd, p) for dd in deps]))
+    unknown = sorted({(did, p) for did, lv in pub.items() for p, v in lv.items() if v is None})
+    if not unknown:
+        return []
+    col = {u: i for i, u in enumerate(unknown)}
+    rows, rhs = [], []
+    for margin, members in eqs:
+        terms = [(margin, 1.0)] + [(m, -1.0) for m in members]
+        a = np.zeros(len(unknown))
+        b = 0.0
+        for cell, coef in terms:
+            if cell in col:
+                a[col[cell]] += coef
+            else:
+                b -= coef * pub[cell[0]][cell[1]]
+        if a.any():
+            rows.append(a)
+            rhs.append(b)
+    if not rows:
+        return []
+    a_mat, b_vec = np.vstack(rows), np.asarray(rhs)
+    x, *_ = np.linalg.lstsq(a_mat, b_vec, rcond=None)
+    _, sv, vt = np.linalg.svd(a_mat, full_matrices=True)
+    rank = int((sv > 1e-9 * max(1.0, sv.max())).sum())
+    null = vt[rank:]  # rows span the null space
+    out = []
+    for u, i in col.items():
+        determined = null.shape[0] == 0 or float(np.abs(null[:, i]).max()) < 1e-9
+        truth_v = tru[u[0]][u[1]]
+        if not determined or truth_v is None:
+            continue
+        tol = 0.5 if u[1].startswith(("publics_n.", "salaries.")) else 1e-3
+        if abs(float(x[i]) - float(truth_v)) < tol:
+            out.append(Recovery(u[0], _origin(u[1]), float(x[i]), float(truth_v)))
+    return sorted(out, key=lambda r: (r.document, r.path))
+
+
+def territory_documents(processed_dir, territories, years, decision) -> list[dict]:
+    """The key-figures documents of ``territories`` (``Territory``) and ``years`` of a
+    processed folder under ``decision`` (a :class:`~iae_diag.secrecy.Decision`; one hiding
+    nothing gives the truth)."""
+    from iae_diag.figures import key_figures
+    from iae_diag.indicators.io import load_indicators
+
+    ind = load_indicators(processed_dir)
+    return [key_figures(ind, t, y, decision) for y in years for t in territories]
+
+
+def quality_of(processed_dir, documents: list[dict], decision) -> tuple[dict, dict]:
+    """``unknown_qpv_status`` of each document as a run prints it (None when the decision hides
+    it) and as it is, keyed like the documents (``dep:93:2013``)."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    path = Path(processed_dir) / "quality.parquet"
+    shown: dict[str, float | None] = {}
+    true: dict[str, float | None] = {}
+    if not path.is_file():
+        return shown, true
+    q = pd.read_parquet(path)
+    q = q.loc[q["check"] == "unknown_qpv_status"]
+    wanted = {_doc_id(d) for d in documents}
+    for r in q.itertuples(index=False):
+        key = f"{r.territory_level}:{r.territory_code}:{int(r.year)}"
+        if key not in wanted:
+            continue
+        true[key] = float(r.value)
+        hidden = decision.quality_hidden(r.territory_level, r.territory_code, int(r.year), r.check)
+        shown[key] = None if hidden else float(r.value)
+    return shown, true
+
+
+def audit_run(run_dir, processed_dir) -> list[Recovery]:
+    """The audit of what a ``publique`` report run wrote: every key-figures JSON of ``run_dir``
+    (``reports/<year>``) and the data-quality values its reports print, against the truth
+    recomputed from ``processed_dir``."""
+    import json
+    from pathlib import Path
+
+    from iae_diag.figures import folder_decision
+    from iae_diag.territories import Territory
+
+    from .decide import Decision
+
+    docs = []
+    for p in sorted(Path(run_dir).glob("*.json")):
+        doc = json.loads(p.read_text(encoding="utf-8"))
+        if isinstance(doc, dict) and doc.get("diffusion") == "publique":
+            docs.append(doc)
+    if not docs:
+        return []
+    decision = folder_decision(processed_dir)
+    ind_docs = []
+    for d in docs:
+        t = d["territory"]
+        ind_docs.append((Territory(t["level"], t["code"]), int(d["year"])))
+    from iae_diag.figures import key_figures
+    from iae_diag.indicators.io import load_indicators
+
+    ind = load_indicators(processed_dir)
+    truth = [key_figures(ind, t, y, Decision("publique")) for t, y in ind_docs]
+    shown, true = quality_of(processed_dir, docs, decision)
+    return audit(docs, truth, shown, true)
