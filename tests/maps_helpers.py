@@ -1,5 +1,5 @@
 """Frames built to the contracts of docs/architecture.md (siae.parquet and the indicator table),
-with real Île-de-France commune codes, for the tests of geo.py and maps.py."""
+with real Île-de-France commune codes, for the tests of the geo package."""
 
 from __future__ import annotations
 

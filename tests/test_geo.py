@@ -326,7 +326,7 @@ def test_ign_style_layers_and_extra_mergers(tmp_path):
 
 def test_reference_codes_rules():
     codes = pd.Series(["75101", "75120", "75056", "13201", "69389", "91182", "93059", "93066"])
-    ref, reason = geo.reference_codes(codes, geo._merger_map(None))
+    ref, reason = geo.reference_codes(codes, geo.codes._merger_map(None))
     assert list(ref) == ["75056", "75056", "75056", "13055", "69123", "91228", "93066", "93066"]
     assert list(reason) == [
         "arrondissement",
@@ -342,7 +342,7 @@ def test_reference_codes_rules():
 
 def test_merger_chain_followed():
     extra = pd.DataFrame({"code_ancien": ["01001", "01002"], "code_nouveau": ["01002", "01003"]})
-    m = geo._merger_map(extra)
+    m = geo.codes._merger_map(extra)
     assert m["01001"] == "01003" and m["01002"] == "01003"
 
 

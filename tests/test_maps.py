@@ -1,4 +1,4 @@
-"""Tests of iae_diag.maps: notes without geography, maps on the real geography folder, partial
+"""Tests of iae_diag.geo.maps: notes without geography, maps on the real geography folder, partial
 folders, and the "territoires peu couverts" table on a hand-checkable folder."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import pytest
 from matplotlib.figure import Figure
 from shapely.geometry import box
 
-from iae_diag import geo, maps
+from iae_diag import geo
+from iae_diag.geo import maps
 from iae_diag.errors import InputError
 from iae_diag.territories import Territory
 from maps_helpers import REAL_GEO_DIR, indicators_frame, siae_frame

@@ -977,8 +977,8 @@ def show_territories(ctx: ReportContext) -> HTML:
 
 
 def show_maps(ctx: ReportContext) -> HTML:
-    """The maps and the table of the least covered territories (module :mod:`iae_diag.maps`)."""
-    from iae_diag import maps  # geopandas: imported when the section is rendered
+    """The maps and the table of the least covered territories (module :mod:`iae_diag.geo.maps`)."""
+    from iae_diag.geo import maps  # geopandas: imported when the section is rendered
 
     parts = []
     for title, item in maps.territory_maps(

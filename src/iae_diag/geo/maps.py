@@ -27,14 +27,8 @@ from pyproj import Transformer
 from iae_diag.errors import require_columns
 from iae_diag.figures import secret_keys
 from iae_diag.formatting import fmt_int, fmt_number, fmt_pct
-from iae_diag.geo import (
-    LAMBERT93,
-    WGS84,
-    Geography,
-    load_geography,
-    metric_crs,
-    reference_codes,
-)
+from iae_diag.geo.codes import LAMBERT93, WGS84, metric_crs, reference_codes
+from iae_diag.geo.layers import Geography, load_geography
 from iae_diag.plots import TYPE_COLORS, WIDTH, house_style
 from iae_diag.territories import Territory, dep_of_commune
 from iae_diag.vocabulary import INDICATOR_KEYS, SECRET_MARK, SECRET_NOTE, TYPES
