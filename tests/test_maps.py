@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 from shapely.geometry import box
 
 from iae_diag import geo
-from iae_diag.geo import maps
 from iae_diag.errors import InputError
+from iae_diag.geo import maps
 from iae_diag.territories import Territory
 from maps_helpers import REAL_GEO_DIR, indicators_frame, siae_frame
 

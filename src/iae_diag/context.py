@@ -977,7 +977,7 @@ def show_territories(ctx: ReportContext) -> HTML:
 
 
 def show_maps(ctx: ReportContext) -> HTML:
-    """The maps and the table of the least covered territories (module :mod:`iae_diag.geo.maps`)."""
+    """The maps and the table of the least covered territories (package :mod:`iae_diag.geo`)."""
     from iae_diag.geo import maps  # geopandas: imported when the section is rendered
 
     parts = []
