@@ -63,13 +63,18 @@ def _merger_map(extra: pd.DataFrame | None) -> dict[str, str]:
     return out
 
 
-def reference_codes(codes: pd.Series, mergers: dict[str, str]) -> tuple[pd.Series, pd.Series]:
+def reference_codes(
+    codes: pd.Series, mergers: dict[str, str], split_cities: frozenset[str] = frozenset()
+) -> tuple[pd.Series, pd.Series]:
     """Map commune codes to reference codes. Returns (reference code, reason) where the reason
-    is ``""`` (unchanged), ``"arrondissement"`` or ``"fusion"``."""
+    is ``""`` (unchanged), ``"arrondissement"`` or ``"fusion"``. The arrondissements of a city
+    of ``split_cities`` (its arrondissement contours are in the folder) are kept as they are:
+    the reference unit is then the arrondissement."""
     s = codes.astype("string").str.strip().str.upper()
     ref = s.copy()
     reason = pd.Series("", index=s.index, dtype="string")
     arr = s.map(lambda c: arrondissement_city(c) if isinstance(c, str) else None)
+    arr = arr.where(~arr.isin(split_cities))
     is_arr = arr.notna()
     ref[is_arr] = arr[is_arr]
     reason[is_arr] = "arrondissement"

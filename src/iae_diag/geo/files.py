@@ -30,7 +30,26 @@ _NAME_COLS = (
 )
 _POP_COLS = ("pmun", "population")
 
-LAYERS = ("departements", "communes", "region", "qpv", "qpv_communes", "population")
+_RSA_COUNT_COLS = ("nombre foyers rsa_ppa", "nombre foyers rsa", "nb_foyers_rsa", "foyers_rsa")
+_RSA_COMMUNE_COLS = ("numéro commune", "numero commune", *_COMMUNE_COLS)
+_ZE_COLS = ("code_ze2020", "code_ze", "ze2020")
+_SERIES_COL = re.compile(r"^popmun((?:19|20)\d{2})$")
+
+LAYERS = (
+    "departements",
+    "communes",
+    "arrondissements",
+    "region",
+    "qpv",
+    "qpv_communes",
+    "population",
+    "population_series",
+    "rsa",
+    "unemployment",
+    "ze_communes",
+    "cog_departements",
+    "cog_regions",
+)
 
 
 def _lower_map(columns) -> dict[str, str]:
@@ -60,10 +79,10 @@ def _year_in_name(path: Path) -> str | None:
     return m.group(1) if m else None
 
 
-#: code columns of the other ADMIN EXPRESS layers (arrondissements, cantons, communes
-#: associées, EPCI, collectivités, chefs-lieux), so that the whole archive can be dropped in
+#: code columns of the other ADMIN EXPRESS layers (arrondissements départementaux, cantons,
+#: communes associées, EPCI, collectivités, chefs-lieux), so that the whole archive can be
+#: dropped in (municipal arrondissements, ``INSEE_ARM``, are read)
 _OTHER_LAYER_COLS = (
-    "insee_arm",
     "insee_arr",
     "insee_can",
     "insee_cad",
@@ -82,6 +101,8 @@ def _classify_vector(path: Path) -> str | None:
         return None
     if _pick(fields, _QPV_COLS):
         return "qpv"
+    if "insee_arm" in fields:
+        return "arrondissements"
     if _pick(fields, ("insee_com", "code_commune", "codgeo", "code_insee")):
         return "communes"
     if _pick(fields, ("insee_dep", "code_departement", "code_dep")):
@@ -109,12 +130,24 @@ def _classify_csv(path: Path) -> str | None:
         return "qpv_communes"
     if _pick(cols, _POP_COLS) and _pick(cols, _COMMUNE_COLS):
         return "population"
+    if any(_SERIES_COL.match(c) for c in cols) and _pick(cols, ("insee", *_COMMUNE_COLS)):
+        return "population_series"
+    if _pick(cols, _RSA_COUNT_COLS) and _pick(cols, _RSA_COMMUNE_COLS):
+        return "rsa"
+    if _pick(cols, _ZE_COLS) and "taux_chomage_pct" in cols and "trimestre" in cols:
+        return "unemployment"
+    if _pick(cols, _ZE_COLS) and _pick(cols, _COMMUNE_COLS):
+        return "ze_communes"
+    if "tncc" in cols and "dep" in cols:
+        return "cog_departements"
+    if "tncc" in cols and "reg" in cols:
+        return "cog_regions"
     return None
 
 
 def discover_files(geo_dir: Path) -> dict[str, list[Path]]:
-    """Files of the folder by layer (``departements``, ``communes``, ``region``, ``qpv``,
-    ``qpv_communes``, ``population``, ``mergers``, ``ignored``), each list sorted by name."""
+    """Files of the folder by layer (:data:`LAYERS`, ``mergers``, ``ignored``), each list
+    sorted by name."""
     out: dict[str, list[Path]] = {k: [] for k in (*LAYERS, "mergers", "ignored")}
     for p in sorted(geo_dir.iterdir()):
         if not p.is_file() or p.name.startswith("."):

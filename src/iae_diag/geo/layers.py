@@ -52,13 +52,19 @@ from iae_diag.geo.codes import (
 from iae_diag.geo.files import LAYERS, _year_in_name, discover_files
 from iae_diag.geo.readers import (
     _explode_qpv_communes,
+    _read_arrondissements,
+    _read_cog_list,
     _read_communes,
     _read_csv_str,
     _read_departements,
     _read_population,
+    _read_population_series,
     _read_qpv,
     _read_qpv_communes,
     _read_region,
+    _read_rsa,
+    _read_unemployment,
+    _read_ze_communes,
     repair_geometries,
 )
 from iae_diag.territories import departements
@@ -74,7 +80,14 @@ class Geography:
     geometry. ``qpv``: code_qp, lib_qp, code_departement, geometry (repaired).
     ``qpv_communes``: one row per (QPV, commune) pair: code_qp, lib_qp, code_commune,
     code_commune_ref, code_departement. ``populations``: vintage -> per-commune table
-    (code_commune, nom, code_departement, population = population municipale).
+    (code_commune, nom, code_departement, population = population municipale), from the
+    legal-population files and the historical series (``population_sources``: vintage -> file).
+    ``arrondissements``: municipal arrondissements (code_commune, code_ville, nom,
+    code_departement, geometry). ``rsa``: households receiving the RSA (code_commune,
+    code_departement, foyers_rsa) of ``rsa_vintage`` (``2020-12``). ``unemployment``:
+    quarterly rates by zone d'emploi (code_ze, lib_ze, trimestre, annee, taux);
+    ``ze_communes``: code_commune, code_ze. ``cog_departements``, ``cog_regions``: INSEE lists
+    (code, cheflieu, tncc, nom).
     """
 
     folder: Path
@@ -90,6 +103,14 @@ class Geography:
     invalid_repaired: dict[str, tuple[int, int]] = field(default_factory=dict)
     code_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     vintages: dict[str, str] = field(default_factory=dict)
+    arrondissements: gpd.GeoDataFrame | None = None
+    population_sources: dict[str, str] = field(default_factory=dict)
+    rsa: pd.DataFrame | None = None
+    rsa_vintage: str | None = None
+    unemployment: pd.DataFrame | None = None
+    ze_communes: pd.DataFrame | None = None
+    cog_departements: pd.DataFrame | None = None
+    cog_regions: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         return f"Geography({str(self.folder)!r}, layers={self.layers!r})"
@@ -100,20 +121,48 @@ class Geography:
         the same denominator for every year)."""
         return min(self.populations) if self.populations else None
 
+    def population_vintage_for(self, year: int) -> str | None:
+        """The vintage of population closest to ``year`` (the earlier one on a tie), or None
+        without population. The legal population of year Y describes 1 January Y."""
+        if not self.populations:
+            return None
+        return min(self.populations, key=lambda v: (abs(int(v) - int(year)), int(v)))
+
+    @property
+    def split_cities(self) -> frozenset[str]:
+        """Cities (``75056``, ``69123``, ``13055``) whose arrondissement contours are in the
+        folder: they are analysed by arrondissement."""
+        if self.arrondissements is None:
+            return frozenset()
+        return frozenset(self.arrondissements["code_ville"])
+
+    def unit_codes(self, codes: pd.Series) -> pd.Series:
+        """The analysis unit of commune codes: the reference commune, or the arrondissement in
+        a city of :attr:`split_cities`."""
+        ref, _ = reference_codes(codes, self.mergers, self.split_cities)
+        return ref
+
     @property
     def layers(self) -> tuple[str, ...]:
         """Names of the layers present."""
         present = []
-        for name in ("departements", "communes", "region", "qpv", "qpv_communes"):
+        for name in ("departements", "communes", "arrondissements", "region", "qpv"):
             if getattr(self, name) is not None:
                 present.append(name)
+        if self.qpv_communes is not None:
+            present.append("qpv_communes")
         if self.populations:
             present.append("population")
+        for name in ("rsa", "unemployment", "ze_communes", "cog_departements", "cog_regions"):
+            if getattr(self, name) is not None:
+                present.append(name)
         return tuple(present)
 
-    def population(self, vintage: str | None = None) -> pd.DataFrame | None:
+    def population(self, vintage: str | None = None, units: bool = False) -> pd.DataFrame | None:
         """Population by reference commune (arrondissements summed, merged communes summed
-        into the absorbing one): code_commune_ref, nom, code_departement, population, vintage."""
+        into the absorbing one): code_commune_ref, nom, code_departement, population, vintage.
+        ``units``: by analysis unit (:meth:`unit_codes`: the arrondissements of a city whose
+        contours are in the folder stay apart). Rounded to whole inhabitants once summed."""
         vintage = vintage or self.population_vintage
         if vintage is None:
             return None
@@ -123,7 +172,8 @@ class Geography:
                 f"available: {', '.join(sorted(self.populations))}."
             )
         p = self.populations[vintage]
-        ref, _ = reference_codes(p["code_commune"], self.mergers)
+        split = self.split_cities if units else frozenset()
+        ref, _ = reference_codes(p["code_commune"], self.mergers, split)
         p = p.assign(code_commune_ref=ref)
         names = p.loc[p["code_commune"] == p["code_commune_ref"]].set_index("code_commune_ref")[
             "nom"
@@ -138,7 +188,10 @@ class Geography:
         out.loc[missing, "nom"] = out.loc[missing, "code_commune_ref"].map(
             lambda c: ARRONDISSEMENT_CITY_NAMES.get(c, self._merged_name(c))
         )
-        out["population"] = out["population"].astype("int64")
+        if units and self.arrondissements is not None:
+            arm_names = self.arrondissements.set_index("code_commune")["nom"]
+            out["nom"] = out["code_commune_ref"].map(arm_names).fillna(out["nom"])
+        out["population"] = out["population"].round().astype("int64")
         out["vintage"] = vintage
         return out[["code_commune_ref", "nom", "code_departement", "population", "vintage"]]
 
@@ -167,6 +220,24 @@ class Geography:
         else:
             g["population"] = np.nan
         return gpd.GeoDataFrame(g, geometry="geometry", crs=self.communes.crs)
+
+    @cached_property
+    def units(self) -> gpd.GeoDataFrame | None:
+        """Analysis units (WGS84): the reference communes, each city of :attr:`split_cities`
+        replaced by its arrondissements. Columns code_unit, nom, code_departement, geometry."""
+        if self.communes is None:
+            return None
+        c = self.communes_ref
+        c = c.loc[~c["code_commune_ref"].isin(self.split_cities)]
+        c = c[["code_commune_ref", "nom", "code_departement", "geometry"]].rename(
+            columns={"code_commune_ref": "code_unit"}
+        )
+        if self.arrondissements is not None:
+            a = self.arrondissements.rename(columns={"code_commune": "code_unit"})
+            a = a[["code_unit", "nom", "code_departement", "geometry"]]
+            c = pd.concat([c, a], ignore_index=True)
+        c = c.sort_values("code_unit").reset_index(drop=True)
+        return gpd.GeoDataFrame(c, geometry="geometry", crs=self.communes.crs)
 
     @cached_property
     def qpv_commune_pairs(self) -> pd.DataFrame | None:
@@ -235,7 +306,7 @@ def _load_cached(folder_str: str, signature: tuple) -> Geography | None:
         log.warning("geography folder %s holds no recognised file", folder)
         return None
     for k in LAYERS:
-        if k != "population" and len(found[k]) > 1:
+        if k not in ("population", "population_series") and len(found[k]) > 1:
             log.warning(
                 "geography folder %s: several %s files (%s); using %s",
                 folder,
@@ -266,6 +337,7 @@ def _load_cached(folder_str: str, signature: tuple) -> Geography | None:
         ("region", _read_region),
         ("communes", lambda p: _read_communes(p, mergers)),
         ("qpv", _read_qpv),
+        ("arrondissements", _read_arrondissements),
     ):
         p = first(kind)
         if p is None:
@@ -290,6 +362,22 @@ def _load_cached(folder_str: str, signature: tuple) -> Geography | None:
             )
         populations[vintage] = table
         files["population_" + vintage] = p.name
+    sources = {v: files["population_" + v] for v in populations}
+    for p in found["population_series"]:
+        for vintage, table in _read_population_series(p).items():
+            if vintage not in populations:  # a legal-population file of the vintage wins
+                populations[vintage] = table
+                sources[vintage] = p.name
+        files["population_series"] = p.name
+    rsa_vintage, rsa = None, None
+    if first("rsa"):
+        rsa_vintage, rsa = _read_rsa(found["rsa"][0])
+    unemployment = _read_unemployment(found["unemployment"][0]) if first("unemployment") else None
+    ze_communes = _read_ze_communes(found["ze_communes"][0]) if first("ze_communes") else None
+    cog_deps = (
+        _read_cog_list(found["cog_departements"][0], "dep") if first("cog_departements") else None
+    )
+    cog_regs = _read_cog_list(found["cog_regions"][0], "reg") if first("cog_regions") else None
     if layers["communes"] is not None and "communes" not in vintages:
         v = infer_cog_vintage(set(layers["communes"]["code_commune"]))
         if v:
@@ -324,6 +412,14 @@ def _load_cached(folder_str: str, signature: tuple) -> Geography | None:
         invalid_repaired=invalid,
         code_changes=changes,
         vintages=vintages,
+        arrondissements=layers["arrondissements"],
+        population_sources=dict(sorted(sources.items())),
+        rsa=rsa,
+        rsa_vintage=rsa_vintage,
+        unemployment=unemployment,
+        ze_communes=ze_communes,
+        cog_departements=cog_deps,
+        cog_regions=cog_regs,
     )
 
 

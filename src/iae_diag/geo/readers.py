@@ -12,13 +12,17 @@ import pandas as pd
 import shapely
 
 from iae_diag.errors import InputError
-from iae_diag.geo.codes import WGS84, reference_codes
+from iae_diag.geo.codes import WGS84, arrondissement_city, reference_codes
 from iae_diag.geo.files import (
     _COMMUNE_COLS,
     _NAME_COLS,
     _POP_COLS,
     _QPV_COLS,
     _QPV_LABEL_COLS,
+    _RSA_COMMUNE_COLS,
+    _RSA_COUNT_COLS,
+    _SERIES_COL,
+    _ZE_COLS,
     _csv_sep,
     _lower_map,
     _pick,
@@ -243,3 +247,225 @@ def _read_population(path: Path) -> tuple[str, pd.DataFrame]:
             "département (expected an INSEE commune code)."
         )
     return vintage, out
+
+
+def _first_bad(mask: pd.Series) -> int:
+    return int(np.flatnonzero(mask.to_numpy())[0])
+
+
+def _read_arrondissements(path: Path) -> gpd.GeoDataFrame:
+    """Municipal arrondissements (IGN ADMIN EXPRESS ``ARRONDISSEMENT_MUNICIPAL``: ``INSEE_ARM``,
+    ``INSEE_COM``, ``NOM``): code_commune (the arrondissement, ``75113``), code_ville (its
+    commune, ``75056``), nom, code_departement, geometry."""
+    g = _read_vector(path)
+    cols = _lower_map(g.columns)
+    arm = _as_code(g[cols["insee_arm"]])
+    city = arm.map(lambda c: arrondissement_city(c) if isinstance(c, str) else None)
+    bad = city.isna()
+    if bad.any():
+        i = _first_bad(bad)
+        raise InputError(
+            f"Geography file {path}, feature {i + 1}, column {cols['insee_arm']!r}: "
+            f"{g[cols['insee_arm']].iloc[i]!r} is not the INSEE code of a municipal "
+            "arrondissement (75101-75120, 69381-69389, 13201-13216)."
+        )
+    com = cols.get("insee_com")
+    if com is not None:
+        given = _as_code(g[com])
+        wrong = given != city
+        if wrong.any():
+            i = _first_bad(wrong)
+            raise InputError(
+                f"Geography file {path}, feature {i + 1}, column {com!r}: {g[com].iloc[i]!r} "
+                f"is not the commune of arrondissement {arm.iloc[i]} (expected {city.iloc[i]})."
+            )
+    name = _pick(cols, _NAME_COLS)
+    out = gpd.GeoDataFrame(
+        {
+            "code_commune": arm.astype(str),
+            "code_ville": city.astype(str),
+            "nom": g[name].astype(str) if name else arm.astype(str),
+            "code_departement": arm.map(dep_of_commune).astype(object),
+        },
+        geometry=g.geometry.values,
+        crs=g.crs,
+    )
+    return out.sort_values("code_commune").reset_index(drop=True)
+
+
+def _read_population_series(path: Path) -> dict[str, pd.DataFrame]:
+    """The INSEE historical series (``insee;...;popmun2006;...;popmun2017``): one population
+    table per ``popmunYYYY`` column (vintage YYYY), as :func:`_read_population`. Values may
+    carry decimals (the series is re-expressed in a later commune geography): they are kept
+    as numbers and rounded once summed by territory."""
+    t = _read_csv_str(path)
+    cols = _lower_map(t.columns)
+    com = _pick(cols, ("insee", *_COMMUNE_COLS))
+    codes = _as_code(t[com])
+    bad = codes.str.len() != 5
+    if bad.any():
+        i = _first_bad(bad)
+        raise InputError(
+            f"Population series {path}, line {i + 2}, column {com!r}: {t[com].iloc[i]!r} is "
+            "not an INSEE commune code (expected 5 characters such as 93066)."
+        )
+    deps = codes.map(dep_of_commune)
+    if deps.isna().any():
+        i = _first_bad(deps.isna())
+        raise InputError(
+            f"Population series {path}, line {i + 2}: commune {t[com].iloc[i]!r} has no known "
+            "département (expected an INSEE commune code)."
+        )
+    out: dict[str, pd.DataFrame] = {}
+    for low, col in sorted(cols.items()):
+        m = _SERIES_COL.match(low)
+        if not m:
+            continue
+        values = t[col].str.strip()
+        bad = ~values.str.fullmatch(r"\d+(\.\d+)?")
+        if bad.any():
+            i = _first_bad(bad)
+            raise InputError(
+                f"Population series {path}, line {i + 2}, column {col!r}: {t[col].iloc[i]!r} "
+                "is not a number of inhabitants."
+            )
+        out[m.group(1)] = pd.DataFrame(
+            {
+                "code_commune": codes.astype(str),
+                "nom": pd.Series(pd.NA, index=t.index, dtype="string"),
+                "population": values.astype("float64"),
+                "code_departement": deps,
+            }
+        )
+    return out
+
+
+#: CNAF modalities that count households receiving the RSA (the prime d'activité alone does not)
+RSA_MODALITIES = ("rsa seul", "rsa et ppa", "rsa + ppa", "rsa")
+
+
+def _read_rsa(path: Path) -> tuple[str | None, pd.DataFrame]:
+    """Households receiving the RSA by commune (CNAF open data: ``Date référence;Numéro
+    commune;RSA ou PPA;Nom commune;Nombre foyers RSA_PPA;...``). Returns (vintage ``YYYY-MM``
+    from ``Date référence``, else the year in the file name; table code_commune,
+    code_departement, foyers_rsa). Rows of the prime d'activité alone are left out; a
+    ``75XXX`` row (commune not identified) is kept with its département only."""
+    t = _read_csv_str(path)
+    cols = _lower_map(t.columns)
+    com, count = _pick(cols, _RSA_COMMUNE_COLS), _pick(cols, _RSA_COUNT_COLS)
+    date = _pick(cols, ("date référence", "date reference", "date_ref"))
+    modality = _pick(cols, ("rsa ou ppa", "modalite", "modalité"))
+    if modality is not None:
+        t = t.loc[t[modality].str.strip().str.lower().isin(RSA_MODALITIES)]
+    values = t[count].str.strip().str.replace("\u00a0", "").str.replace(" ", "")
+    bad = ~values.str.fullmatch(r"\d+")
+    if bad.any():
+        i = _first_bad(bad)
+        raise InputError(
+            f"RSA file {path}, line {t.index[i] + 2}, column {count!r}: "
+            f"{t[count].iloc[i]!r} is not a whole number of households."
+        )
+    codes = _as_code(t[com])
+    deps = codes.map(lambda c: dep_of_commune(c.replace("XXX", "000")) if len(c) == 5 else None)
+    if deps.isna().any():
+        i = _first_bad(deps.isna())
+        raise InputError(
+            f"RSA file {path}, line {t.index[i] + 2}, column {com!r}: {t[com].iloc[i]!r} is "
+            "not an INSEE commune code (expected 5 characters such as 93066, or 75XXX)."
+        )
+    out = pd.DataFrame(
+        {
+            "code_commune": codes.astype(str),
+            "code_departement": deps.astype(str),
+            "foyers_rsa": values.astype("int64"),
+        }
+    ).reset_index(drop=True)
+    vintage = None
+    if date is not None and len(t):
+        dates = sorted(set(t[date].str.strip()))
+        if len(dates) > 1:
+            raise InputError(
+                f"RSA file {path}, column {date!r}: several reference dates "
+                f"({', '.join(dates)}); keep one date per file."
+            )
+        vintage = dates[0]
+    vintage = vintage or _year_in_name(path)
+    out = out.groupby(["code_commune", "code_departement"], as_index=False, sort=True).sum()
+    return vintage, out
+
+
+def _read_unemployment(path: Path) -> pd.DataFrame:
+    """Quarterly unemployment rates by zone d'emploi (INSEE, taux de chômage localisés):
+    code_ze, lib_ze, trimestre (``2021-T1``), annee (int), taux (percent)."""
+    t = _read_csv_str(path)
+    cols = _lower_map(t.columns)
+    ze = _pick(cols, _ZE_COLS)
+    label = _pick(cols, ("lib_ze2020", "lib_ze", "libze2020"))
+    quarter = t[cols["trimestre"]].str.strip()
+    bad = ~quarter.str.fullmatch(r"(19|20)\d{2}-T[1-4]")
+    if bad.any():
+        i = _first_bad(bad)
+        raise InputError(
+            f"Unemployment file {path}, line {i + 2}, column {cols['trimestre']!r}: "
+            f"{quarter.iloc[i]!r} is not a quarter (expected 2021-T1)."
+        )
+    rate = t[cols["taux_chomage_pct"]].str.strip().str.replace(",", ".")
+    bad = ~rate.str.fullmatch(r"\d+(\.\d+)?")
+    if bad.any():
+        i = _first_bad(bad)
+        raise InputError(
+            f"Unemployment file {path}, line {i + 2}, column {cols['taux_chomage_pct']!r}: "
+            f"{t[cols['taux_chomage_pct']].iloc[i]!r} is not a rate in percent."
+        )
+    return pd.DataFrame(
+        {
+            "code_ze": _as_code(t[ze]).astype(str),
+            "lib_ze": t[label].astype(str) if label else _as_code(t[ze]).astype(str),
+            "trimestre": quarter,
+            "annee": quarter.str[:4].astype("int64"),
+            "taux": rate.astype("float64"),
+        }
+    )
+
+
+def _read_ze_communes(path: Path) -> pd.DataFrame:
+    """Commune -> zone d'emploi table: code_commune, code_ze."""
+    t = _read_csv_str(path)
+    cols = _lower_map(t.columns)
+    com, ze = _pick(cols, _COMMUNE_COLS), _pick(cols, _ZE_COLS)
+    codes = _as_code(t[com])
+    bad = codes.str.len() != 5
+    if bad.any():
+        i = _first_bad(bad)
+        raise InputError(
+            f"Commune-zone d'emploi table {path}, line {i + 2}, column {com!r}: "
+            f"{t[com].iloc[i]!r} is not an INSEE commune code."
+        )
+    return pd.DataFrame(
+        {"code_commune": codes.astype(str), "code_ze": _as_code(t[ze]).astype(str)}
+    )
+
+
+def _read_cog_list(path: Path, level: str) -> pd.DataFrame:
+    """INSEE COG list of départements (``DEP,REG,CHEFLIEU,TNCC,NCC,NCCENR,LIBELLE``) or regions
+    (``REG,...``): code, cheflieu, tncc (int 0-8), nom."""
+    t = _read_csv_str(path)
+    cols = _lower_map(t.columns)
+    code = cols["dep" if level == "dep" else "reg"]
+    tncc = t[cols["tncc"]].str.strip()
+    bad = ~tncc.str.fullmatch(r"[0-8]")
+    if bad.any():
+        i = _first_bad(bad)
+        raise InputError(
+            f"INSEE list {path}, line {i + 2}, column {cols['tncc']!r}: {tncc.iloc[i]!r} is "
+            "not a type of name (TNCC, 0 to 8)."
+        )
+    name = _pick(cols, ("libelle", "nccenr", "ncc"))
+    return pd.DataFrame(
+        {
+            "code": _as_code(t[code]).astype(str),
+            "cheflieu": _as_code(t[cols["cheflieu"]]).astype(str) if "cheflieu" in cols else "",
+            "tncc": tncc.astype("int64"),
+            "nom": t[name].astype(str),
+        }
+    )
