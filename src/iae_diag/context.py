@@ -14,6 +14,7 @@ import html
 import json
 import math
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -900,8 +901,10 @@ def show_sectors_change(ctx: ReportContext) -> HTML:
 def show_territories(ctx: ReportContext) -> HTML:
     """Region report: comparison of its départements; département report: its weight in the
     region."""
+    from iae_diag.geo import sections  # geopandas: imported when the section is rendered
+
     y, y0 = ctx.year, ctx.years[0]
-    per10k = ctx.value("etp_per_10000_inhabitants", y) is not None
+    geo = sections.load_geography(ctx.geo_dir)
 
     def row(terr: Territory, label: str) -> list[str]:
         n0, n1 = ctx.value("structures", y0, terr=terr), ctx.value("structures", y, terr=terr)
@@ -914,8 +917,6 @@ def show_territories(ctx: ReportContext) -> HTML:
             fmt_pct(ctx.value("taux_realisation", y, terr=terr)),
             fmt_signed((n1 or 0) - (n0 or 0)) if y0 < y else "n.d.",
         ]
-        if per10k:
-            r.append(fmt_number(ctx.value("etp_per_10000_inhabitants", y, terr=terr), 1))
         return r
 
     header = [
@@ -927,14 +928,21 @@ def show_territories(ctx: ReportContext) -> HTML:
         "Taux de réalisation",
         f"Évolution des structures depuis {y0}",
     ]
-    if per10k:
-        header.append("ETP pour 10 000 habitants")
+
+    def with_coverage(terrs: list[Territory], rows: list[list[str]]) -> list[list[str]]:
+        cov = sections.coverage_column(ctx.indicators, ctx.geo_dir, terrs, y)
+        if cov is None:
+            return rows
+        header.append(cov[0])
+        return [r + [c] for r, c in zip(rows, cov[1], strict=True)]
+
     if ctx.territory.level == "region":
         subs = ctx.sub_territories()
         if not subs:
             return _out([note(f"Aucun département de la région n'a de données en {y}.")])
         rows = [row(d, d.label()) for d in subs]
         rows.append(row(ctx.territory, "Ensemble de la région"))
+        rows = with_coverage([*subs, ctx.territory], rows)
         parts = [
             table_html(header, rows, caption=f"Comparaison des départements, {y}", cls="wide")
         ]
@@ -943,6 +951,8 @@ def show_territories(ctx: ReportContext) -> HTML:
         rows = [row(ctx.territory, ctx.territory.label())]  # a département
         if parent is not None:
             rows.append(row(parent, f"Région {parent.name}"))
+        terrs = [ctx.territory] + ([parent] if parent is not None else [])
+        rows = with_coverage(terrs, rows)
         parts = [
             table_html(header, rows, caption=f"Le département dans sa région, {y}", cls="wide")
         ]
@@ -962,58 +972,21 @@ def show_territories(ctx: ReportContext) -> HTML:
             )
             txt = ", ".join(f"{fmt_pct(v)} {lab}" for lab, v in shares if v is not None)
             if txt:
+                who = sections.the_name(geo, ctx.territory)
                 parts.append(
-                    para(f"En {y}, le département représente {txt} de la région {parent.name}.")
+                    para(f"En {y}, {who} représente {txt} {sections.of_territory(geo, parent)}.")
                 )
-    if not per10k:
-        parts.append(
-            note(
-                "Le taux de couverture (ETP pour 10 000 habitants) n'est pas calculé : les "
-                "données de population (dossier géographique) n'étaient pas disponibles lors "
-                "du calcul des indicateurs."
-            )
-        )
+    parts += [note(s) for s in sections.coverage_notes(ctx.geo_dir, y)]
+    parts += sections.needs_parts(ctx, sys.modules[__name__])
     return _out(parts)
 
 
 def show_maps(ctx: ReportContext) -> HTML:
-    """The maps and the table of the least covered territories (package :mod:`iae_diag.geo`)."""
-    from iae_diag.geo import maps  # geopandas: imported when the section is rendered
+    """The maps, the offer by commune and the table of the least covered territories (package
+    :mod:`iae_diag.geo`, module ``sections``)."""
+    from iae_diag.geo import sections  # geopandas: imported when the section is rendered
 
-    parts = []
-    for title, item in maps.territory_maps(
-        ctx.territory, ctx.year, ctx.indicators, ctx.siae, ctx.geo_dir
-    ):
-        if isinstance(item, str):
-            parts += [h3(title), note(item)]
-        else:  # the map carries its own title
-            parts.append(figure_html(item, title))
-    low = maps.low_coverage_table(ctx.territory, ctx.year, ctx.siae, ctx.geo_dir)
-    parts.append(h3("Territoires peu couverts"))
-    if isinstance(low, str):
-        parts.append(note(low))
-    elif low.empty:
-        parts.append(
-            note("Aucune commune avec un quartier prioritaire sans SIAE n'est identifiée.")
-        )
-    else:
-        shown = low.head(LOW_COVERAGE_ROWS)
-        parts.append(
-            table_html(
-                [str(c) for c in shown.columns],
-                [[str(v) for v in r] for r in shown.itertuples(index=False)],
-                caption=f"Communes avec un quartier prioritaire et sans SIAE, {ctx.year}",
-                cls="wide",
-            )
-        )
-        if len(low) > len(shown):
-            parts.append(
-                note(
-                    f"{fmt_int(len(low))} communes au total ; le tableau montre les "
-                    f"{len(shown)} premières (par population décroissante)."
-                )
-            )
-    return _out(parts)
+    return _out(sections.maps_parts(ctx, sys.modules[__name__]))
 
 
 def show_methodology(ctx: ReportContext) -> Markdown:

@@ -128,6 +128,23 @@ class Geography:
             return None
         return min(self.populations, key=lambda v: (abs(int(v) - int(year)), int(v)))
 
+    def name_type(self, level: str, code: str) -> int | None:
+        """INSEE type of name (TNCC) of a département (``level="dep"``) or region, from the
+        INSEE lists of the folder; None without them."""
+        t = self.cog_departements if level == "dep" else self.cog_regions
+        if t is None:
+            return None
+        hit = t.loc[t["code"] == str(code), "tncc"]
+        return int(hit.iloc[0]) if len(hit) else None
+
+    def prefecture(self, code_departement: str) -> str | None:
+        """INSEE code of the chef-lieu (préfecture) of a département, from the INSEE list."""
+        t = self.cog_departements
+        if t is None:
+            return None
+        hit = t.loc[t["code"] == str(code_departement), "cheflieu"]
+        return str(hit.iloc[0]) if len(hit) and hit.iloc[0] else None
+
     @property
     def split_cities(self) -> frozenset[str]:
         """Cities (``75056``, ``69123``, ``13055``) whose arrondissement contours are in the

@@ -28,16 +28,23 @@ from iae_diag.errors import require_columns
 from iae_diag.figures import secret_keys
 from iae_diag.formatting import fmt_int, fmt_number, fmt_pct
 from iae_diag.geo.codes import LAMBERT93, WGS84, metric_crs, reference_codes
+from iae_diag.geo.distances import (
+    SIAE_REQUIRED,
+    TABLE_NO_GEO,
+    THIN_OFFER_KM,
+    locate_siae,
+    territory_deps,
+    thin_offer_table,
+    thin_offer_units,
+)
 from iae_diag.geo.layers import Geography, load_geography
+from iae_diag.geo.populations import coverage_per_inhabitants
 from iae_diag.plots import TYPE_COLORS, WIDTH, house_style
-from iae_diag.territories import Territory, dep_of_commune
+from iae_diag.territories import Territory
 from iae_diag.vocabulary import INDICATOR_KEYS, SECRET_MARK, SECRET_NOTE, TYPES
 
 NOTE_NO_GEO = (
     "Carte non disponible\u00a0: aucun dossier de géographie n'est configuré (variable GEO_DIR)."
-)
-TABLE_NO_GEO = (
-    "Tableau non disponible\u00a0: aucun dossier de géographie n'est configuré (variable GEO_DIR)."
 )
 
 # colours of the background layers
@@ -69,7 +76,9 @@ def _missing_layer_note(geo: Geography, what: str) -> str:
     )
 
 
-def source_line(geo: Geography, layers: tuple[str, ...]) -> str:
+def source_line(
+    geo: Geography, layers: tuple[str, ...], population_vintage: str | None = None
+) -> str:
     """``Sources : ASP fluxIAE ; IGN Admin Express COG 2018 ; ANCT QPV 2024 ; INSEE populations
     légales 2021``, limited to the layers used by the map."""
     parts = ["ASP fluxIAE"]
@@ -79,92 +88,17 @@ def source_line(geo: Geography, layers: tuple[str, ...]) -> str:
     if "qpv" in layers:
         v = geo.vintages.get("qpv") or geo.vintages.get("qpv_communes")
         parts.append("ANCT QPV" + (f" {v}" if v else ""))
-    if "population" in layers and geo.population_vintage:
-        parts.append(f"INSEE populations légales {geo.population_vintage}")
+    vintage = population_vintage or geo.population_vintage
+    if "population" in layers and vintage:
+        parts.append(f"INSEE populations légales {vintage}")
+    if "arrondissements" in layers and geo.arrondissements is not None:
+        parts.append("arrondissements municipaux (Ville de Paris)")
     return "Sources\u00a0: " + "\u00a0; ".join(parts)
 
 
 # --------------------------------------------------------------------------------------------
 # geometry helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _territory_deps(geo: Geography, territory: Territory) -> list[str]:
-    """Départements of the territory that the geography covers (communes or départements)."""
-    covered: set[str] = set()
-    if geo.departements_layer is not None:
-        covered |= set(geo.departements_layer["code_departement"])
-    if geo.communes is not None:
-        covered |= set(geo.communes["code_departement"].dropna())
-    return [d for d in territory.departements() if d in covered]
-
-
-def _points_l93(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
-    """Centroids of WGS84 polygons, computed in Lambert-93 (metres)."""
-    c = geoms.to_crs(LAMBERT93).centroid
-    return c.x.to_numpy(), c.y.to_numpy()
-
-
-def locate_siae(
-    geo: Geography, siae: pd.DataFrame, year: int, deps: list[str] | None = None
-) -> tuple[pd.DataFrame, int]:
-    """SIAE of the year placed at the centroid of their commune (reference code, so Paris
-    arrondissements and merged communes are found). Returns (one row per commune and type:
-    code_commune_ref, nom, code_departement, type_siae, structures, etp_realises, x, y in
-    Lambert-93 metres; number of SIAE of the year, of ``deps`` when given, whose commune is
-    not in the geography)."""
-    cols = [
-        "code_commune_ref",
-        "nom",
-        "code_departement",
-        "type_siae",
-        "structures",
-        "etp_realises",
-        "x",
-        "y",
-    ]
-    s = siae.loc[siae["year"] == year]
-    if s.empty or geo.communes_ref is None:
-        n = int(s["code_departement"].astype(str).isin(deps).sum()) if deps else len(s)
-        return pd.DataFrame(columns=cols), n
-    ref, _ = reference_codes(s["code_commune"].astype("string"), geo.mergers)
-    s = s.assign(code_commune_ref=ref.astype(object))
-    communes = geo.communes_ref
-    known = s["code_commune_ref"].isin(set(communes["code_commune_ref"]))
-    in_deps = s["code_departement"].astype(str).isin(deps) if deps else True
-    unlocated = int((~known & in_deps).sum())
-    s = s.loc[known]
-    agg = (
-        s.groupby(["code_commune_ref", "type_siae"], sort=True)
-        .agg(structures=("structure_id_siae", "nunique"), etp_realises=("etp_realises", "sum"))
-        .reset_index()
-    )
-    x, y = _points_l93(communes.geometry)
-    pos = pd.DataFrame(
-        {
-            "code_commune_ref": communes["code_commune_ref"].to_numpy(),
-            "nom": communes["nom"].to_numpy(),
-            "code_departement": communes["code_departement"].to_numpy(),
-            "x": x,
-            "y": y,
-        }
-    )
-    out = agg.merge(pos, on="code_commune_ref", how="left")
-    return out[cols].reset_index(drop=True), unlocated
-
-
-def _uncovered_communes(geo: Geography, deps: list[str], located: pd.DataFrame) -> pd.DataFrame:
-    """Reference communes of ``deps`` holding at least one QPV and no SIAE located there:
-    code_commune_ref, qpv (count), qpv_noms."""
-    pairs = geo.qpv_commune_pairs
-    pairs = pairs.loc[pairs["code_commune_ref"].map(dep_of_commune).isin(deps)]
-    with_siae = set(located["code_commune_ref"])
-    pairs = pairs.loc[~pairs["code_commune_ref"].isin(with_siae)]
-    return (
-        pairs.groupby("code_commune_ref", sort=True)
-        .agg(qpv=("code_qp", "nunique"), qpv_noms=("lib_qp", lambda s: " ; ".join(sorted(s))))
-        .reset_index()
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -310,6 +244,7 @@ def choropleth_by_dep(
     total: tuple[str, float] | None = None,
     extra_note: str | None = None,
     secret: frozenset[str] = frozenset(),
+    population_vintage: str | None = None,
 ) -> Figure:
     """A choropleth of one value per département (``values`` indexed by code), labelled with
     the code and the formatted value; départements without a value are hatched (n.d.), or
@@ -422,7 +357,9 @@ def choropleth_by_dep(
             notes.append("Départements hachurés marqués " + SECRET_NOTE)
         if extra_note:
             notes.append(extra_note)
-        _finish(fig, ax, title, source_line(geo, layers), " ".join(notes) or None)
+        _finish(
+            fig, ax, title, source_line(geo, layers, population_vintage), " ".join(notes) or None
+        )
     return fig
 
 
@@ -435,11 +372,16 @@ def structures_map(
     highlight: set[str] | None = None,
     extra_note: str | None = None,
     spread: str = "separate",
+    etp_max: float | None = None,
+    labels: dict[str, str | None] | None = None,
 ) -> Figure:
-    """Communes of ``deps`` (outlines), QPV outlines, and one proportional symbol per commune
-    and type of SIAE (area proportional to the ETP réalisés, colour by type). ``highlight``:
-    reference codes of communes filled in yellow (QPV but no SIAE)."""
-    communes = geo.communes.loc[geo.communes["code_departement"].isin(deps)]
+    """Units of ``deps`` (communes, arrondissements where the folder has them; outlines), QPV
+    outlines, and one proportional symbol per unit and type of SIAE (area proportional to the
+    ETP réalisés on the scale of ``etp_max``, colour by type). ``highlight``: unit codes
+    hatched in blue ("territoires peu couverts"); ``labels``: unit code -> name written on the
+    map (None: the préfecture, its name in bold)."""
+    communes = geo.units.rename(columns={"code_unit": "code_commune_ref"})
+    communes = communes.loc[communes["code_departement"].isin(deps)]
     pts = located.loc[located["code_departement"].isin(deps)]
     layers: tuple[str, ...] = ("communes",)
     with house_style():
@@ -471,7 +413,7 @@ def structures_map(
                     facecolor=UNCOVERED_FILL,
                     edgecolor=UNCOVERED_EDGE,
                     hatch=UNCOVERED_HATCH,
-                    label=f"Commune avec QPV\nsans SIAE ({fmt_int(n_hl)})",
+                    label=f"Territoire peu couvert\n({fmt_int(n_hl)})",
                 )
             )
         dep_layer = geo.departements_layer
@@ -490,7 +432,9 @@ def structures_map(
         xmin, ymin, xmax, ymax = communes.total_bounds
         ax.set_xlim(xmin - 0.01 * (xmax - xmin), xmax + 0.01 * (xmax - xmin))
         ax.set_ylim(ymin - 0.01 * (ymax - ymin), ymax + 0.01 * (ymax - ymin))
-        size_handles = _draw_symbols(ax, pts, spread)
+        size_handles = _draw_symbols(ax, pts, spread, etp_max)
+        if labels:
+            _draw_labels(ax, communes, labels)
         type_handles = [
             Line2D(
                 [],
@@ -552,14 +496,36 @@ def _symbol_sizes(etp: np.ndarray, etp_max: float, smax: float) -> np.ndarray:
     return np.maximum(smax * etp / etp_max, 6.0)
 
 
-def _draw_symbols(ax, pts: pd.DataFrame, spread: str) -> list:
+def _draw_labels(ax, units: gpd.GeoDataFrame, labels: dict[str, str | None]) -> None:
+    """Names of the units of ``labels`` at their representative point (préfecture in bold)."""
+    u = units.drop_duplicates("code_commune_ref").set_index("code_commune_ref")
+    for code, name in labels.items():
+        if code not in u.index:
+            continue
+        g = u.loc[[code]]
+        pt = g.to_crs(LAMBERT93).representative_point().to_crs(WGS84).iloc[0]
+        text = name if name is not None else str(g["nom"].iloc[0])
+        ax.annotate(
+            text,
+            (pt.x, pt.y),
+            ha="center",
+            va="center",
+            fontsize=7 if name is not None else 8,
+            fontweight="normal" if name is not None else "bold",
+            path_effects=_halo(),
+            zorder=7,
+        ).set_gid("labels")
+
+
+def _draw_symbols(ax, pts: pd.DataFrame, spread: str, etp_max: float | None = None) -> list:
     """Proportional symbols, largest first, several types of one commune spread on a small
-    circle. Returns the size-legend handles."""
+    circle; ``etp_max`` (the largest value of the run, so that every map has the same scale)
+    gets the largest symbol. Returns the size-legend handles."""
     if pts.empty:
         return []
     smax = 420.0 if spread == "fixed" else 320.0
     etp = pts["etp_realises"].clip(lower=0).to_numpy(dtype=float)
-    etp_max = float(etp.max()) or 1.0
+    etp_max = float(etp_max if etp_max else etp.max()) or 1.0
     x0, x1 = ax.get_xlim()
     lx0, _ = _TO_L93.transform(x0, ax.get_ylim()[0])
     lx1, _ = _TO_L93.transform(x1, ax.get_ylim()[0])
@@ -632,14 +598,6 @@ def _round_down(v: float) -> float:
 # --------------------------------------------------------------------------------------------
 
 
-SIAE_REQUIRED = (
-    "structure_id_siae",
-    "type_siae",
-    "year",
-    "code_departement",
-    "code_commune",
-    "etp_realises",
-)
 INDICATORS_REQUIRED = (*INDICATOR_KEYS, "value")
 
 
@@ -650,7 +608,7 @@ def _titles(territory: Territory, year: int) -> dict[str, str]:
         "qpv": f"Part des salariés résidant en QPV (en\u00a0%), par département, {where}, {year}",
         "structures": f"Structures de l'IAE par commune, selon les ETP réalisés et le type, "
         f"{where}, {year}",
-        "dep": f"Structures de l'IAE, quartiers prioritaires et communes avec QPV sans SIAE, "
+        "dep": f"Structures de l'IAE, quartiers prioritaires et territoires peu couverts, "
         f"{where}, {year}",
     }
 
@@ -675,7 +633,7 @@ def territory_maps(
     geo = load_geography(geo_dir)
     if geo is None:
         return [(t[k], NOTE_NO_GEO) for k in keys]
-    deps = _territory_deps(geo, territory)
+    deps = territory_deps(geo, territory)
     if not deps:
         note = (
             f"Carte non disponible\u00a0: le dossier de géographie ({geo.folder.name}) ne "
@@ -740,24 +698,26 @@ def _territory_value(
 def _coverage_map(geo, deps, indicators, year, title, territory, partial) -> Figure | str:
     if geo.departements_layer is None:
         return _missing_layer_note(geo, "de contours des départements ni des communes")
-    values = _indicator_by_dep(indicators, "etp_per_10000_inhabitants", year, deps, "")
+    cov = coverage_per_inhabitants(indicators, geo, [Territory("dep", d) for d in deps], year)
+    values = cov.set_index("territory_code")["etp_per_10000"].dropna()
     if values.empty:
         return (
-            "Carte non disponible\u00a0: le tableau des indicateurs ne contient pas les ETP "
-            f"réalisés pour 10\u00a0000 habitants par département en {year} (indicateur "
-            "etp_per_10000_inhabitants, calculé quand la population légale est dans le dossier "
-            "de géographie au moment du calcul des indicateurs)."
+            "Carte non disponible\u00a0: la population ou les ETP réalisés des départements "
+            f"ne sont pas disponibles pour {year}."
         )
+    vintage = str(cov["vintage"].dropna().iloc[0])
+    tot = coverage_per_inhabitants(indicators, geo, [territory], year)["etp_per_10000"].iloc[0]
     return choropleth_by_dep(
         geo,
         deps,
         values,
         title,
         lambda v: fmt_number(v, 1),
-        "ETP réalisés pour 10\u00a0000 habitants",
+        f"ETP réalisés pour 10\u00a0000 habitants (population {vintage})",
         ("departements", "population"),
-        total=_territory_value(indicators, "etp_per_10000_inhabitants", year, "", territory),
+        total=None if pd.isna(tot) else (f"Ensemble\u00a0: {territory.name}", float(tot)),
         extra_note=partial,
+        population_vintage=vintage,
     )
 
 
@@ -828,9 +788,23 @@ def _offer_map(
     if geo.communes is None:
         return _missing_layer_note(geo, "de contours des communes")
     located, unlocated = locate_siae(geo, siae, year, deps)
-    highlight = None
-    if highlight_uncovered and geo.qpv_commune_pairs is not None:
-        highlight = set(_uncovered_communes(geo, deps, located)["code_commune_ref"])
+    # one symbol scale for every map of the year (every report of a run): the largest symbol
+    # of the whole SIAE table of the year
+    everywhere, _ = locate_siae(geo, siae, year)
+    etp_max = float(everywhere["etp_realises"].clip(lower=0).max()) if len(everywhere) else 1.0
+    highlight, labels = None, {}
+    if highlight_uncovered:
+        thin = thin_offer_units(geo, deps, siae, year, THIN_OFFER_KM)
+        highlight = set(thin["code"])
+        labels = dict(
+            zip(thin["code"].head(MAX_LABELS), thin["nom"].head(MAX_LABELS), strict=True)
+        )
+        for d in deps:
+            pref = geo.prefecture(d)
+            if pref is not None:
+                pref_unit = str(geo.unit_codes(pd.Series([pref])).iloc[0])
+                if pref_unit in set(geo.units["code_unit"]):
+                    labels[pref_unit] = None  # None: the préfecture, named in bold
     return structures_map(
         geo,
         deps,
@@ -840,85 +814,30 @@ def _offer_map(
         highlight,
         " ".join(n for n in (_arrondissement_note(geo, siae, year, deps), partial) if n) or None,
         spread,
+        etp_max=etp_max,
+        labels=labels,
     )
+
+
+#: communes named on a département map: the first of the "territoires peu couverts"
+MAX_LABELS = 10
 
 
 def _arrondissement_note(
     geo: Geography, siae: pd.DataFrame, year: int, deps: list[str]
 ) -> str | None:
-    """A sentence when SIAE of municipal arrondissements are placed at their city's centre."""
+    """A sentence for the reader when a city with SIAE is drawn as one commune (its
+    arrondissement contours are not available)."""
     s = siae.loc[(siae["year"] == year) & siae["code_departement"].astype(str).isin(deps)]
-    _, reason = reference_codes(s["code_commune"].astype("string"), geo.mergers)
+    _, reason = reference_codes(s["code_commune"].astype("string"), geo.mergers, geo.split_cities)
     n = int((reason == "arrondissement").sum())
     if not n:
         return None
     return (
-        f"{fmt_int(n)} structures situées dans un arrondissement municipal sont placées "
-        "au centre de leur commune (le dossier de géographie n'a pas de contours "
-        "d'arrondissements)."
+        "Paris, Lyon et Marseille sont représentés à l'échelle de la commune : l'analyse "
+        f"par arrondissement n'est pas disponible ({fmt_int(n)} structures placées au centre "
+        "de la commune)."
     )
 
 
-def low_coverage_table(
-    territory: Territory, year: int, siae: pd.DataFrame, geo_dir, formatted: bool = True
-) -> pd.DataFrame | str:
-    """ "Territoires peu couverts": communes of the territory holding a QPV and no SIAE of the
-    year located in the commune, with their legal population and the distance (km, Lambert-93,
-    centroid to centroid) to the nearest commune holding a SIAE (in any département of the
-    geography), sorted by population (descending) then code. ``formatted``: French number
-    strings for display; else numbers. A French note when it cannot be built."""
-    require_columns(siae, SIAE_REQUIRED, "siae table given to low_coverage_table")
-    geo = load_geography(geo_dir)
-    if geo is None:
-        return TABLE_NO_GEO
-    if geo.communes is None or geo.qpv_commune_pairs is None:
-        missing = "de contours des communes" if geo.communes is None else "de liste des QPV"
-        return _missing_layer_note(geo, missing).replace("Carte", "Tableau")
-    deps = _territory_deps(geo, territory)
-    if not deps:
-        return (
-            f"Tableau non disponible\u00a0: le dossier de géographie ({geo.folder.name}) ne "
-            f"couvre pas {territory.label()}."
-        )
-    located, _ = locate_siae(geo, siae, year)
-    unc = _uncovered_communes(geo, deps, located)
-    communes = geo.communes_ref.set_index("code_commune_ref")
-    unc = unc.loc[unc["code_commune_ref"].isin(communes.index)]
-    cx, cy = _points_l93(communes.loc[unc["code_commune_ref"], "geometry"].set_crs(WGS84))
-    sites = located.drop_duplicates("code_commune_ref")[["nom", "x", "y"]].to_numpy()
-    if len(sites):
-        sx = sites[:, 1].astype(float)
-        sy = sites[:, 2].astype(float)
-        d2 = (cx[:, None] - sx[None, :]) ** 2 + (cy[:, None] - sy[None, :]) ** 2
-        nearest = d2.argmin(axis=1) if len(unc) else np.array([], dtype=int)
-        dist = np.sqrt(d2[np.arange(len(unc)), nearest]) / 1000 if len(unc) else np.array([])
-        near_name = sites[nearest, 0] if len(unc) else np.array([])
-    else:
-        dist = np.full(len(unc), np.nan)
-        near_name = np.full(len(unc), None)
-    table = pd.DataFrame(
-        {
-            "Code commune": unc["code_commune_ref"].to_numpy(),
-            "Commune": communes.loc[unc["code_commune_ref"], "nom"].to_numpy(),
-            "Département": unc["code_commune_ref"].map(dep_of_commune).to_numpy(),
-            "Population": communes.loc[unc["code_commune_ref"], "population"].to_numpy(),
-            "Nombre de QPV": unc["qpv"].to_numpy(),
-            "Distance à la SIAE la plus proche (km)": np.round(dist.astype(float), 1),
-            "Commune de la SIAE la plus proche": near_name,
-        }
-    )
-    table = table.sort_values(
-        ["Population", "Code commune"], ascending=[False, True], na_position="last"
-    ).reset_index(drop=True)
-    vintage = geo.population_vintage
-    if formatted:
-        table["Population"] = table["Population"].map(fmt_int)
-        table["Distance à la SIAE la plus proche (km)"] = table[
-            "Distance à la SIAE la plus proche (km)"
-        ].map(lambda v: fmt_number(v, 1))
-        table["Commune de la SIAE la plus proche"] = table[
-            "Commune de la SIAE la plus proche"
-        ].fillna("n.d.")
-    if vintage:
-        table = table.rename(columns={"Population": f"Population ({vintage})"})
-    return table
+__all__ = ["TABLE_NO_GEO", "locate_siae", "thin_offer_table"]
