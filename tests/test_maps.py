@@ -119,7 +119,7 @@ def test_region_maps_on_real_geography():
     texts = _texts(offer)
     assert (
         f"Sources{NBSP}: ASP fluxIAE{NBSP}; IGN Admin Express COG 2018{NBSP}; ANCT QPV 2024"
-        in texts
+        f"{NBSP}; arrondissements municipaux (Ville de Paris)" in texts
     )
     assert any("2 sans commune reconnue" in t for t in texts)
     # Paris by arrondissement: no sentence about a city drawn as one commune
@@ -248,9 +248,12 @@ def test_departement_map_highlights_qpv_communes_without_siae():
     )
     assert f"Territoire peu couvert ({len(thin)})" in _texts(fig)
     named = [t for t in fig.axes[0].texts if t.get_gid() == "labels"]
-    assert [t.get_text() for t in named] == list(thin["Commune"].head(10))
-    assert "Bobigny" in list(thin["Commune"].head(10))  # also the préfecture: in bold
+    first = list(thin["Commune"].head(10))
+    assert [t.get_text() for t in named][: len(first)] == first
+    assert "Bobigny" in first  # also the préfecture: in bold
     assert [t.get_text() for t in named if t.get_fontweight() == "bold"] == ["Bobigny"]
+    # then the communes with the most ETP réalisés: Saint-Denis (75), Montreuil (15)
+    assert [t.get_text() for t in named][len(first) :] == ["Saint-Denis", "Montreuil"]
     # Saint-Denis (ACI + ETTI) and Montreuil (EI); the SIAE with commune 99999 is counted
     assert len(_collection(fig, "structures").get_offsets()) == 3
     assert any("1 sans commune reconnue" in t for t in _texts(fig))

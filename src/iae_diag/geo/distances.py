@@ -20,6 +20,8 @@ from iae_diag.territories import Territory
 #: "territoires peu couverts": no SIAE head office at less than this distance (km, from the
 #: centroid of the unit to the centroid of the unit of the SIAE's administrative address)
 THIN_OFFER_KM = 3.0
+#: ... and holding at least this many households receiving the RSA, or a QPV
+THIN_OFFER_MIN_RSA = 100
 
 SIAE_REQUIRED = (
     "structure_id_siae",
@@ -128,7 +130,8 @@ def thin_offer_table(
     distance_km: float = THIN_OFFER_KM,
 ) -> pd.DataFrame | str:
     """ "Territoires peu couverts": units of the territory (communes, arrondissements) holding
-    households receiving the RSA or a QPV, with no SIAE head office at less than
+    at least ``THIN_OFFER_MIN_RSA`` households receiving the RSA or a QPV, with no SIAE head
+    office at less than
     ``distance_km`` (centroid to centroid, Lambert-93), ranked by need: households receiving
     the RSA (descending), then number of QPV, then population. Columns: Commune, Département,
     Foyers allocataires du RSA (<vintage>), Nombre de QPV, Population (<vintage of the data
@@ -227,7 +230,7 @@ def thin_offer_units(
         t["nom"] = t["nom"].where(t["nom"].notna(), t["code"].map(pop["nom"]))
     else:
         t["pop"] = np.nan
-    need = (t["rsa"].fillna(0) > 0) | (t["qpv"] > 0)
+    need = (t["rsa"].fillna(0) >= THIN_OFFER_MIN_RSA) | (t["qpv"] > 0)
     t = t.loc[need & (t["dist"] >= distance_km)]
     t = t.sort_values(
         ["rsa", "qpv", "pop", "code"], ascending=[False, False, False, True], na_position="last"

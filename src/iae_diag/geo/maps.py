@@ -27,7 +27,13 @@ from pyproj import Transformer
 from iae_diag.errors import require_columns
 from iae_diag.figures import secret_keys
 from iae_diag.formatting import fmt_int, fmt_number, fmt_pct
-from iae_diag.geo.codes import LAMBERT93, WGS84, metric_crs, reference_codes
+from iae_diag.geo.codes import (
+    LAMBERT93,
+    WGS84,
+    arrondissement_city,
+    metric_crs,
+    reference_codes,
+)
 from iae_diag.geo.distances import (
     SIAE_REQUIRED,
     TABLE_NO_GEO,
@@ -384,6 +390,9 @@ def structures_map(
     communes = communes.loc[communes["code_departement"].isin(deps)]
     pts = located.loc[located["code_departement"].isin(deps)]
     layers: tuple[str, ...] = ("communes",)
+    split = communes["code_commune_ref"].map(arrondissement_city).notna()
+    if split.any():
+        layers += ("arrondissements",)
     with house_style():
         fig, ax = _base_axes(communes.total_bounds, OFFER_LEGEND_H)
         _draw_polygons(
@@ -434,7 +443,7 @@ def structures_map(
         ax.set_ylim(ymin - 0.01 * (ymax - ymin), ymax + 0.01 * (ymax - ymin))
         size_handles = _draw_symbols(ax, pts, spread, etp_max)
         if labels:
-            _draw_labels(ax, communes, labels)
+            _draw_labels(ax, communes, labels, set(pts["code_commune_ref"]))
         type_handles = [
             Line2D(
                 [],
@@ -446,7 +455,9 @@ def structures_map(
                 markeredgecolor="white",
                 label=t,
             )
+            # the types present on the map (an EITI legend in a year without EITI is noise)
             for t in TYPES
+            if pts.empty or t in set(pts["type_siae"])
         ]
         sections = [
             ("Type de SIAE", type_handles),
@@ -456,8 +467,13 @@ def structures_map(
         _sectioned_legend(fig, sections, _legend_top(fig, OFFER_LEGEND_H))
         add_scale_bar(ax, metric_crs(deps))
         n_struct = int(pts["structures"].sum()) if len(pts) else 0
+        where = (
+            "la commune (l'arrondissement à Paris, Lyon, Marseille)"
+            if split.any()
+            else ("la commune")
+        )
         note = (
-            f"{fmt_int(n_struct)} structures localisées à la commune de leur adresse "
+            f"{fmt_int(n_struct)} structures localisées à {where} de leur adresse "
             "administrative (un symbole par commune et par type)."
         )
         if unlocated:
@@ -496,8 +512,11 @@ def _symbol_sizes(etp: np.ndarray, etp_max: float, smax: float) -> np.ndarray:
     return np.maximum(smax * etp / etp_max, 6.0)
 
 
-def _draw_labels(ax, units: gpd.GeoDataFrame, labels: dict[str, str | None]) -> None:
-    """Names of the units of ``labels`` at their representative point (préfecture in bold)."""
+def _draw_labels(
+    ax, units: gpd.GeoDataFrame, labels: dict[str, str | None], with_symbols: set[str]
+) -> None:
+    """Names of the units of ``labels`` at their representative point (préfecture in bold);
+    below the symbols of the units of ``with_symbols``."""
     u = units.drop_duplicates("code_commune_ref").set_index("code_commune_ref")
     for code, name in labels.items():
         if code not in u.index:
@@ -505,11 +524,21 @@ def _draw_labels(ax, units: gpd.GeoDataFrame, labels: dict[str, str | None]) -> 
         g = u.loc[[code]]
         pt = g.to_crs(LAMBERT93).representative_point().to_crs(WGS84).iloc[0]
         text = name if name is not None else str(g["nom"].iloc[0])
+        if arrondissement_city(code) is not None:  # "Paris 17e Arrondissement" -> "17e"
+            n = int(code[-2:]) if not code.startswith("6938") else int(code[-1])
+            text = "1er" if n == 1 else f"{n}e"
+        if code in with_symbols:  # the symbols sit at the centroid: the name goes below
+            c = g.to_crs(LAMBERT93).centroid.to_crs(WGS84).iloc[0]
+            pt, offset, va = c, (0, -9), "top"
+        else:
+            offset, va = (0, 0), "center"
         ax.annotate(
             text,
             (pt.x, pt.y),
+            xytext=offset,
+            textcoords="offset points",
             ha="center",
-            va="center",
+            va=va,
             fontsize=7 if name is not None else 8,
             fontweight="normal" if name is not None else "bold",
             path_effects=_halo(),
@@ -799,6 +828,18 @@ def _offer_map(
         labels = dict(
             zip(thin["code"].head(MAX_LABELS), thin["nom"].head(MAX_LABELS), strict=True)
         )
+        # the units with the most ETP réalisés are named too (where the offer is)
+        here = located.loc[located["code_departement"].isin(deps)]
+        by_unit = here.groupby("code_commune_ref")["etp_realises"].sum()
+        by_unit = by_unit.sort_values(ascending=False, kind="stable")
+        for code in by_unit.index[:MAX_OFFER_LABELS]:
+            if arrondissement_city(code) is None:
+                labels.setdefault(
+                    code, str(here.loc[here["code_commune_ref"] == code, "nom"].iloc[0])
+                )
+        for code in sorted(geo.units["code_unit"]):  # every arrondissement of a split city
+            if code[:2] in deps and arrondissement_city(code) in geo.split_cities:
+                labels.setdefault(code, code)
         for d in deps:
             pref = geo.prefecture(d)
             if pref is not None:
@@ -819,8 +860,10 @@ def _offer_map(
     )
 
 
-#: communes named on a département map: the first of the "territoires peu couverts"
+#: communes named on a département map: the first of the "territoires peu couverts", and the
+#: communes with the most ETP réalisés
 MAX_LABELS = 10
+MAX_OFFER_LABELS = 5
 
 
 def _arrondissement_note(

@@ -9,7 +9,13 @@ from __future__ import annotations
 import pandas as pd
 
 from iae_diag.formatting import fmt_int, fmt_number, fmt_pct
-from iae_diag.geo.distances import THIN_OFFER_KM, rsa_label, thin_offer_table
+from iae_diag.geo.codes import arrondissement_city
+from iae_diag.geo.distances import (
+    THIN_OFFER_KM,
+    THIN_OFFER_MIN_RSA,
+    rsa_label,
+    thin_offer_table,
+)
 from iae_diag.geo.layers import Geography, load_geography
 from iae_diag.geo.maps import territory_maps
 from iae_diag.geo.needs import needs_by_departement, needs_by_unit, unemployment_year
@@ -190,7 +196,7 @@ def _needs_sentences(geo: Geography, t: pd.DataFrame, terr: Territory, year: int
         out.append(
             f"{_cap(the_name(geo, terr))} compte {fmt_number(r['salaries_per_100_rsa'], 1)} "
             f"salariés en insertion pour 100 foyers allocataires du RSA, {comp} que la région "
-            f"({fmt_number(total['salaries_per_100_rsa'], 1)})\u00a0; elle regroupe "
+            f"({fmt_number(total['salaries_per_100_rsa'], 1)})\u00a0: "
             f"{fmt_pct(r['share_rsa'], 1)} des foyers allocataires du RSA de la région et "
             f"{fmt_pct(r['share_salaries'], 1)} de ses salariés en insertion."
         )
@@ -209,6 +215,7 @@ def unit_parts(ctx, html) -> list[str]:
         return []
     split = bool(set(t["code_unit"]) - set(geo.communes_ref["code_commune_ref"]))
     what = "arrondissement" if split else "commune"
+    the_unit = "l'arrondissement" if split else "la commune"
     parts = [html.h3(f"L'offre par {what} au regard des besoins")]
     if geo.rsa is None:
         parts.append(
@@ -253,14 +260,23 @@ def unit_parts(ctx, html) -> list[str]:
     parts.append(html.table_html(header, rows, caption=caption, cls="wide"))
     parts.append(
         html.note(
-            f"Structures, salariés et ETP\u00a0: SIAE dont l'adresse administrative est dans la "
-            f"{what} (un salarié de deux structures y compte deux fois)\u00a0; leurs chantiers "
-            "et missions peuvent se trouver ailleurs. n.d.\u00a0: absent du fichier de la CNAF."
+            f"Structures, salariés et ETP\u00a0: SIAE dont l'adresse administrative est dans "
+            f"{the_unit} (un salarié de deux structures y compte deux fois)\u00a0; leurs "
+            "chantiers et missions peuvent se trouver ailleurs. n.d.\u00a0: absent du fichier "
+            "de la CNAF."
         )
     )
     if any_secret:
         parts.append(html.note(SECRET_NOTE))
     return parts
+
+
+def _all_arrondissements(geo: Geography | None, terr: Territory) -> bool:
+    """True when every unit of the territory is a municipal arrondissement (Paris)."""
+    if geo is None or geo.units is None or terr.level != "dep":
+        return False
+    codes = geo.units.loc[geo.units["code_departement"] == terr.code, "code_unit"]
+    return bool(len(codes)) and codes.map(arrondissement_city).notna().all()
 
 
 def maps_parts(ctx, html) -> list[str]:
@@ -291,23 +307,25 @@ def maps_parts(ctx, html) -> list[str]:
     split = geo is not None and bool(geo.split_cities)
     unit = "communes (arrondissements à Paris)" if split else "communes"
     rule = (
-        f"Sélection\u00a0: les {unit} ayant des foyers allocataires du RSA ou un quartier "
-        f"prioritaire, sans aucune SIAE à moins de {km}\u00a0km, classées par nombre de foyers "
-        "allocataires du RSA, puis par nombre de QPV. Distance\u00a0: à vol d'oiseau, du centre "
-        "de la commune au centre de la commune où se trouve l'adresse administrative de la "
-        "SIAE la plus proche (Lambert-93). Une SIAE est placée à son adresse "
-        "administrative\u00a0: ses chantiers et ses missions peuvent couvrir des communes plus "
-        "éloignées."
+        f"Sélection\u00a0: les {unit} ayant au moins {THIN_OFFER_MIN_RSA} foyers allocataires "
+        f"du RSA ou un quartier prioritaire, sans aucune SIAE à moins de {km}\u00a0km, "
+        "classées par nombre de foyers allocataires du RSA, puis par nombre de QPV. "
+        "Distance\u00a0: à vol d'oiseau, du centre de la commune au centre de la commune où "
+        "se trouve l'adresse administrative de la SIAE la plus proche (Lambert-93). Une SIAE "
+        "est placée à son adresse administrative\u00a0: ses chantiers et ses missions peuvent "
+        "couvrir des communes plus éloignées."
     )
     if isinstance(low, str):
         parts.append(html.note(low))
         return parts
     if low.empty:
+        all_arr = _all_arrondissements(geo, terr)
+        who = "Tous les arrondissements" if all_arr else f"Toutes les {unit}"
+        where = f" {of_territory(geo, terr)}" if terr.level != "france" else ""
         parts.append(
             html.para(
-                f"Toutes les {unit} {of_territory(geo, terr) if terr.level != 'france' else ''}"
-                f" ayant des foyers allocataires du RSA ou un QPV ont une SIAE à moins de "
-                f"{km}\u00a0km."
+                f"{who}{where} ayant au moins {THIN_OFFER_MIN_RSA} foyers allocataires du RSA "
+                f"ou un QPV ont une SIAE à moins de {km}\u00a0km."
             )
         )
         parts.append(html.note(rule))
