@@ -359,3 +359,13 @@ def test_sections_without_geography(proc, monkeypatch):
     terr = context.show_territories(ctx).data
     assert "n&#x27;est pas calculé" in terr
     assert "foyers allocataires du RSA n&#x27;est pas disponible" in terr
+
+
+def test_methodology_states_the_thin_offer_rule():
+    from iae_diag.config import REFERENCE_DIR
+    from iae_diag.geo.distances import THIN_OFFER_KM, THIN_OFFER_MIN_RSA
+
+    text = (REFERENCE_DIR / "methodology.md").read_text(encoding="utf-8")
+    assert f"au moins {THIN_OFFER_MIN_RSA} foyers allocataires du RSA" in text
+    assert f"à moins de {THIN_OFFER_KM:.0f} km" in text
+    assert "adresse administrative" in text and "ZUS et des CUCS" in text
