@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
@@ -26,6 +27,12 @@ REGION = Territory("region", "11")
 DEP93 = Territory("dep", "93")
 NBSP = "\u00a0"
 RSA_FILE = "rsa-foyers-communes-idf-2020-12.csv"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
 
 
 @pytest.fixture(scope="module")
