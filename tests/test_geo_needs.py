@@ -376,3 +376,27 @@ def test_methodology_states_the_thin_offer_rule():
     assert f"au moins {THIN_OFFER_MIN_RSA} foyers allocataires du RSA" in text
     assert f"à moins de {THIN_OFFER_KM:.0f} km" in text
     assert "adresse administrative" in text and "ZUS et des CUCS" in text
+
+
+@needs_real
+def test_paris_section_by_arrondissement(proc):
+    ctx = context.build_context("dep:75", 2013, str(proc), str(REAL_GEO_DIR))
+    html = context.show_maps(ctx).data
+    assert "L&#x27;offre par arrondissement au regard des besoins" in html
+    # the 20 arrondissements, by their number
+    assert all(f'<th scope="row">{n}e arrondissement</th>' in html for n in range(2, 21))
+    assert '<th scope="row">1er arrondissement</th>' in html
+    # one zone d'emploi for Paris: a sentence, (7.9 + 7.6 + 7.6 + 7.2) / 4 = 7.575
+    assert f"Taux de chômage 2021 de la zone d&#x27;emploi (Paris){NBSP}: 7,6{NBSP}%." in html
+    # Paris' rsa file: the 18e has the most households (7,875)
+    assert f"Le 18e arrondissement compte le plus de foyers allocataires du RSA (7{NBSP}875)" in (
+        html
+    )
+
+
+def test_unit_label():
+    assert sections.unit_label("75101", "Paris 1er Arrondissement") == "1er arrondissement"
+    assert sections.unit_label("75118", "Paris 18e Arrondissement") == "18e arrondissement"
+    assert sections.unit_label("69383", "Lyon 3e") == "3e arrondissement"
+    assert sections.unit_label("13216", "Marseille 16e") == "16e arrondissement"
+    assert sections.unit_label("93066", "Saint-Denis") == "Saint-Denis"

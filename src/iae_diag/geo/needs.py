@@ -164,7 +164,7 @@ def needs_by_unit(siae: pd.DataFrame, geo: Geography, deps: list[str], year: int
     """Offer against needs by analysis unit of ``deps`` (communes, arrondissements): code_unit,
     nom, code_departement, structures, salaries (sum over the SIAE whose administrative address
     is in the unit; NaN when 1 to 4, secrecy), etp_realises, foyers_rsa (NaN when the unit is
-    not in the RSA file), salaries_per_100_rsa, etp_per_100_rsa, taux_chomage."""
+    not in the RSA file), salaries_per_100_rsa, etp_per_100_rsa, lib_ze, taux_chomage."""
     units = geo.units
     u = units.loc[units["code_departement"].isin(deps), ["code_unit", "nom", "code_departement"]]
     s = siae.loc[siae["year"] == year]
@@ -185,8 +185,9 @@ def needs_by_unit(siae: pd.DataFrame, geo: Geography, deps: list[str], year: int
         out["foyers_rsa"] = np.nan
     ch = unemployment_by_unit(geo, year)
     if ch is not None:
-        out = out.merge(ch[["code_unit", "taux_chomage"]], on="code_unit", how="left")
+        out = out.merge(ch[["code_unit", "lib_ze", "taux_chomage"]], on="code_unit", how="left")
     else:
+        out["lib_ze"] = None
         out["taux_chomage"] = np.nan
     f = out["foyers_rsa"].where(out["foyers_rsa"] > 0)
     out["salaries_per_100_rsa"] = [

@@ -143,7 +143,9 @@ def needs_parts(ctx, html) -> list[str]:
             SECRET_MARK if sal_secret else _pct(r.share_salaries),
         ]
         if uy is not None:
-            row.append("n.d." if pd.isna(r.taux_chomage) else fmt_number(r.taux_chomage, 1) + " %")
+            row.append(
+                "n.d." if pd.isna(r.taux_chomage) else fmt_number(r.taux_chomage, 1) + "\u00a0%"
+            )
         rows.append(row)
     caption = f"Salariés en insertion au regard des foyers allocataires du RSA, {year}"
     parts.append(html.table_html(header, rows, caption=caption, cls="wide"))
@@ -187,8 +189,9 @@ def _needs_sentences(geo: Geography, t: pd.DataFrame, terr: Territory, year: int
         if lo["code"] != hi["code"]:
             d = Territory("dep", lo["code"])
             out.append(
-                f"Le rapport est le plus élevé pour {the_name(geo, d)} "
-                f"({fmt_number(lo['salaries_per_100_rsa'], 1)} salariés pour 100 foyers)."
+                f"{_cap(the_name(geo, d))} compte le plus de salariés en insertion rapportés aux "
+                f"foyers allocataires\u00a0: {fmt_number(lo['salaries_per_100_rsa'], 1)} pour "
+                "100 foyers."
             )
     elif terr.level == "dep" and len(deps):
         r = deps.iloc[0]
@@ -196,9 +199,10 @@ def _needs_sentences(geo: Geography, t: pd.DataFrame, terr: Territory, year: int
         out.append(
             f"{_cap(the_name(geo, terr))} compte {fmt_number(r['salaries_per_100_rsa'], 1)} "
             f"salariés en insertion pour 100 foyers allocataires du RSA, {comp} que la région "
-            f"({fmt_number(total['salaries_per_100_rsa'], 1)})\u00a0: "
-            f"{fmt_pct(r['share_rsa'], 1)} des foyers allocataires du RSA de la région et "
-            f"{fmt_pct(r['share_salaries'], 1)} de ses salariés en insertion."
+            f"({fmt_number(total['salaries_per_100_rsa'], 1)})\u00a0; "
+            f"{the_name(geo, terr)} regroupe {fmt_pct(r['share_rsa'], 1)} des foyers "
+            f"allocataires du RSA de la région et {fmt_pct(r['share_salaries'], 1)} de ses "
+            "salariés en insertion."
         )
     return out
 
@@ -237,27 +241,40 @@ def unit_parts(ctx, html) -> list[str]:
         f"Foyers RSA ({rsa_v})",
         "Salariés pour 100 foyers RSA",
     ]
-    if uy is not None:
+    # one zone d'emploi for every unit (Paris): a sentence rather than a constant column
+    rates = set(shown["taux_chomage"].dropna().round(3))
+    one_zone = uy is not None and len(rates) == 1 and shown["taux_chomage"].notna().all()
+    if uy is not None and not one_zone:
         header.append(f"Chômage {uy} (zone d'emploi)")
     rows, any_secret = [], False
     for r in shown.itertuples():
         secret = pd.isna(r.salaries)
         any_secret |= secret
         row = [
-            str(r.nom),
+            unit_label(r.code_unit, r.nom),
             fmt_int(r.structures),
             SECRET_MARK if secret else fmt_int(r.salaries),
             _num(r.etp_realises),
             _num(r.foyers_rsa, 0),
             SECRET_MARK if secret else _num(r.salaries_per_100_rsa),
         ]
-        if uy is not None:
-            row.append("n.d." if pd.isna(r.taux_chomage) else fmt_number(r.taux_chomage, 1) + " %")
+        if uy is not None and not one_zone:
+            row.append(
+                "n.d." if pd.isna(r.taux_chomage) else fmt_number(r.taux_chomage, 1) + "\u00a0%"
+            )
         rows.append(row)
     caption = f"Structures, salariés et foyers allocataires du RSA par {what}, {year}" + (
         "" if split else f" ({len(shown)} communes ayant le plus de foyers allocataires)"
     )
     parts.append(html.table_html(header, rows, caption=caption, cls="wide"))
+    parts += [html.para(x) for x in _unit_sentences(shown, what, year)]
+    if one_zone:
+        parts.append(
+            html.para(
+                f"Taux de chômage {uy} de la zone d'emploi ({shown['lib_ze'].iloc[0]})\u00a0: "
+                f"{fmt_number(next(iter(rates)), 1)}\u00a0%."
+            )
+        )
     parts.append(
         html.note(
             f"Structures, salariés et ETP\u00a0: SIAE dont l'adresse administrative est dans "
@@ -277,6 +294,43 @@ def _all_arrondissements(geo: Geography | None, terr: Territory) -> bool:
         return False
     codes = geo.units.loc[geo.units["code_departement"] == terr.code, "code_unit"]
     return bool(len(codes)) and codes.map(arrondissement_city).notna().all()
+
+
+def unit_label(code: str, nom: str) -> str:
+    """The name of a unit for a table: ``18e arrondissement``, ``1er arrondissement``, else the
+    commune's name."""
+    if arrondissement_city(code) is None:
+        return str(nom)
+    n = int(code[-1]) if code.startswith("6938") else int(code[-2:])
+    return ("1er" if n == 1 else f"{n}e") + " arrondissement"
+
+
+def _unit_sentences(t: pd.DataFrame, what: str, year: int) -> list[str]:
+    """The unit with the most RSA households, and among the five with the most, the one with
+    the fewest salariés per 100 households (when published)."""
+    t = t.dropna(subset=["foyers_rsa"])
+    if t.empty:
+        return []
+    first = t.iloc[0]
+    out = [
+        f"{_cap(_the_unit(first, what))} compte le plus de foyers allocataires du RSA "
+        f"({fmt_int(first['foyers_rsa'])})."
+    ]
+    top = t.head(5).dropna(subset=["salaries_per_100_rsa"])
+    if len(top) >= 2:
+        low = top.loc[top["salaries_per_100_rsa"].idxmin()]
+        out.append(
+            f"Parmi les cinq {what}s qui en comptent le plus, {_the_unit(low, what)} a le moins "
+            f"de salariés en insertion rapportés aux foyers allocataires\u00a0: "
+            f"{fmt_number(low['salaries_per_100_rsa'], 1)} pour 100 foyers en {year} (salariés "
+            "des structures dont l'adresse administrative y est située)."
+        )
+    return out
+
+
+def _the_unit(r, what: str) -> str:
+    label = unit_label(r["code_unit"], r["nom"])
+    return f"le {label}" if what == "arrondissement" else label
 
 
 def maps_parts(ctx, html) -> list[str]:
