@@ -976,7 +976,8 @@ def show_territories(ctx: ReportContext) -> HTML:
                 parts.append(
                     para(f"En {y}, {who} représente {txt} {sections.of_territory(geo, parent)}.")
                 )
-    parts += [note(s) for s in sections.coverage_notes(ctx.geo_dir, y)]
+    shown = any(h.startswith("ETP pour 10") for h in header)
+    parts += [note(s) for s in sections.coverage_notes(ctx.geo_dir, y, shown)]
     parts += sections.needs_parts(ctx, sys.modules[__name__])
     return _out(parts)
 

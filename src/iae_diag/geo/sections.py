@@ -70,13 +70,14 @@ def coverage_column(
     return header, [_num(v) for v in cov["etp_per_10000"]]
 
 
-def coverage_notes(geo_dir, year: int) -> list[str]:
-    """Sentences on the population used (French)."""
+def coverage_notes(geo_dir, year: int, shown: bool = True) -> list[str]:
+    """Sentences on the population used (French); ``shown``: whether the table has the
+    coverage column (else it is said to be missing)."""
     geo = load_geography(geo_dir)
-    if geo is None or not geo.populations:
+    if geo is None or not geo.populations or not shown:
         return [
             "Le taux de couverture (ETP pour 10\u00a0000 habitants) n'est pas calculé\u00a0: la "
-            "population légale n'est pas disponible."
+            "population légale n'est pas disponible pour tout le territoire."
         ]
     v = geo.population_vintage_for(year)
     if v == str(year):
