@@ -384,8 +384,8 @@ def test_paris_section_by_arrondissement(proc):
     html = context.show_maps(ctx).data
     assert "L&#x27;offre par arrondissement au regard des besoins" in html
     # the 20 arrondissements, by their number
-    assert all(f'<th scope="row">{n}e arrondissement</th>' in html for n in range(2, 21))
-    assert '<th scope="row">1er arrondissement</th>' in html
+    assert all(f'<th scope="row">{n}e</th>' in html for n in range(2, 21))
+    assert '<th scope="row">1er</th>' in html
     # one zone d'emploi for Paris: a sentence, (7.9 + 7.6 + 7.6 + 7.2) / 4 = 7.575
     assert f"Taux de chômage 2021 de la zone d&#x27;emploi (Paris){NBSP}: 7,6{NBSP}%." in html
     # Paris' rsa file: the 18e has the most households (7,875)
@@ -400,3 +400,4 @@ def test_unit_label():
     assert sections.unit_label("69383", "Lyon 3e") == "3e arrondissement"
     assert sections.unit_label("13216", "Marseille 16e") == "16e arrondissement"
     assert sections.unit_label("93066", "Saint-Denis") == "Saint-Denis"
+    assert sections.unit_label("75118", "Paris 18e Arrondissement", short=True) == "18e"

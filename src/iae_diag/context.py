@@ -44,7 +44,6 @@ KEY_FIGURES_MIME = "text/vnd.iae-diag.key-figures"
 PUBLICS_OVER_TIME = ("women", "under_26", "age_50_plus", "rsa", "job_seeker_24m_plus", "qpv")
 #: sectors left out of the rankings of the sentences ("Autres", "Non renseigné")
 UNRANKED_SECTORS = (SECTOR_OTHER, SECTOR_MISSING)
-LOW_COVERAGE_ROWS = 15
 QUALITY_LABELS = {
     "af_address_fallback": (
         "Annexes financières rattachées au département par l'adresse de la structure "

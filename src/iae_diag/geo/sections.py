@@ -252,7 +252,7 @@ def unit_parts(ctx, html) -> list[str]:
         secret = pd.isna(r.salaries)
         any_secret |= secret
         row = [
-            unit_label(r.code_unit, r.nom),
+            unit_label(r.code_unit, r.nom, short=True),
             fmt_int(r.structures),
             SECRET_MARK if secret else fmt_int(r.salaries),
             _num(r.etp_realises),
@@ -297,13 +297,13 @@ def _all_arrondissements(geo: Geography | None, terr: Territory) -> bool:
     return bool(len(codes)) and codes.map(arrondissement_city).notna().all()
 
 
-def unit_label(code: str, nom: str) -> str:
-    """The name of a unit for a table: ``18e arrondissement``, ``1er arrondissement``, else the
-    commune's name."""
+def unit_label(code: str, nom: str, short: bool = False) -> str:
+    """The name of a unit: ``18e arrondissement``, ``1er arrondissement`` (``short``: ``18e``,
+    under a column headed "Arrondissement"), else the commune's name."""
     if arrondissement_city(code) is None:
         return str(nom)
     n = int(code[-1]) if code.startswith("6938") else int(code[-2:])
-    return ("1er" if n == 1 else f"{n}e") + " arrondissement"
+    return ("1er" if n == 1 else f"{n}e") + ("" if short else " arrondissement")
 
 
 def _unit_sentences(t: pd.DataFrame, what: str, year: int) -> list[str]:
