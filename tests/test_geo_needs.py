@@ -401,3 +401,19 @@ def test_unit_label():
     assert sections.unit_label("13216", "Marseille 16e") == "16e arrondissement"
     assert sections.unit_label("93066", "Saint-Denis") == "Saint-Denis"
     assert sections.unit_label("75118", "Paris 18e Arrondissement", short=True) == "18e"
+
+
+@needs_real
+def test_needs_map_hides_a_rate_on_fewer_than_5_salaries():
+    from iae_diag.geo import maps
+
+    ind = indicators_frame()
+    ind.loc[(ind["indicator"] == "salaries") & (ind["territory_code"] == "93"), "value"] = 3.0
+    out = maps.territory_maps(REGION, 2016, ind, siae_frame(), REAL_GEO_DIR)
+    title, fig = out[1]
+    assert title.startswith("Salariés en insertion pour 100 foyers allocataires du RSA")
+    texts = [t.get_text() for t in fig.texts]
+    row = texts.index("Seine-Saint-Denis (93)")
+    assert texts[row + 1] == "s"  # 3 / 78 735 * 100 = 0.004 is not drawn
+    assert "0,0" not in texts
+    assert "3,3" in texts  # Paris: 2000 / 59 940 * 100

@@ -69,12 +69,14 @@ def test_no_geography_gives_notes(tmp_path, monkeypatch):
         assert [t for t, _ in region] == [
             f"ETP réalisés pour 10{NBSP}000 habitants, par département, région Île-de-France, "
             "2016",
+            "Salariés en insertion pour 100 foyers allocataires du RSA, par département, "
+            "région Île-de-France, 2016",
             f"Part des salariés résidant en QPV (en{NBSP}%), par département, région "
             "Île-de-France, 2016",
             "Structures de l'IAE par commune, selon les ETP réalisés et le type, région "
             "Île-de-France, 2016",
         ]
-        assert [n for _, n in region] == [maps.NOTE_NO_GEO] * 3
+        assert [n for _, n in region] == [maps.NOTE_NO_GEO] * 4
         dep = maps.territory_maps(DEP93, 2016, indicators_frame(), siae_frame(), geo_dir)
         assert len(dep) == 1 and dep[0][1] == maps.NOTE_NO_GEO
         assert "Seine-Saint-Denis (93)" in dep[0][0]
@@ -96,10 +98,17 @@ def test_region_maps_on_real_geography():
     out = maps.territory_maps(REGION, 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR)
     print(f"region maps drawn in {time.perf_counter() - t0:.2f} s")
     assert all(isinstance(f, Figure) for _, f in out)
-    etp, qpv_share, offer, zoom = (f for _, f in out)
+    etp, rsa_map, qpv_share, offer, zoom = (f for _, f in out)
+    # salariés per 100 RSA households: 2,000 salariés each; rsa file 75: 59,940, 93: 78,735,
+    # region 15,000 / 319,320
+    rsa_texts = _texts(rsa_map)
+    assert "3,3" in rsa_texts  # 2000 / 59 940 * 100 = 3.34
+    assert "2,5" in rsa_texts  # 2000 / 78 735 * 100 = 2.54
+    assert "4,7" in rsa_texts  # 15 000 / 319 320 * 100 = 4.70
+    assert any(t.endswith("CNAF foyers allocataires du RSA décembre 2020") for t in rsa_texts)
     # the zoom on Paris and the petite couronne: the 20 arrondissements of Paris + 36 + 40 + 47
     # communes (Pierrefitte drawn with Saint-Denis: 39), 21 + 19 + 75 + 47 QPV
-    assert out[3][0] == (
+    assert out[4][0] == (
         "Structures de l'IAE par commune, zoom sur les départements 75, 92, 93 et 94, 2016"
     )
     assert len(_collection(zoom, "communes").get_paths()) == 20 + 36 + 39 + 47
@@ -119,7 +128,7 @@ def test_region_maps_on_real_geography():
     texts = _texts(offer)
     assert (
         f"Sources{NBSP}: ASP fluxIAE{NBSP}; IGN Admin Express COG 2018{NBSP}; ANCT QPV 2024"
-        f"{NBSP}; arrondissements municipaux (Ville de Paris)" in texts
+        f"{NBSP}; contours des arrondissements municipaux" in texts
     )
     assert any("2 sans commune reconnue" in t for t in texts)
     # Paris by arrondissement: no sentence about a city drawn as one commune
@@ -269,13 +278,15 @@ def test_missing_coverage_indicator_gives_note():
         f"Carte non disponible{NBSP}: la population ou les ETP réalisés des départements ne "
         "sont pas disponibles pour 2016."
     )
-    assert isinstance(out[1][1], Figure) and isinstance(out[2][1], Figure)
+    # no salariés in the table either: the needs map is a note too
+    assert out[1][1].startswith(f"Carte non disponible{NBSP}: le nombre de salariés")
+    assert isinstance(out[2][1], Figure) and isinstance(out[3][1], Figure)
     # another year: no indicator at all -> two notes, the structures map says what it has
     out17 = maps.territory_maps(REGION, 2017, indicators_frame(), siae_frame(), REAL_GEO_DIR)
-    assert isinstance(out17[0][1], str) and isinstance(out17[1][1], str)
-    assert "public_share" in out17[1][1]
-    assert isinstance(out17[2][1], Figure)
-    assert any(t.startswith("0 structures localisées") for t in _texts(out17[2][1]))
+    assert all(isinstance(out17[i][1], str) for i in range(3))
+    assert "public_share" in out17[2][1]
+    assert isinstance(out17[3][1], Figure)
+    assert any(t.startswith("0 structures localisées") for t in _texts(out17[3][1]))
 
 
 @needs_real
@@ -284,8 +295,12 @@ def test_partial_folder_draws_what_it_can(tmp_path):
     out = maps.territory_maps(REGION, 2016, indicators_frame(), siae_frame(), tmp_path)
     # no population in the folder: no rate per inhabitants, said so
     assert out[0][1].startswith(f"Carte non disponible{NBSP}: la population")
-    assert isinstance(out[1][1], Figure)
-    assert out[2][1] == (
+    assert out[1][1] == (
+        f"Carte non disponible{NBSP}: le nombre de foyers allocataires du RSA n'est pas "
+        "disponible pour ce territoire."
+    )
+    assert isinstance(out[2][1], Figure)
+    assert out[3][1] == (
         f"Carte non disponible{NBSP}: le dossier de géographie "
         f"({tmp_path.name}) ne contient pas de contours des communes (voir "
         "docs/geography.md)."
@@ -500,7 +515,7 @@ def test_region_total_and_partial_coverage_notes():
     assert f"Ensemble{NBSP}: Île-de-France" in texts and "6,6" in texts
     assert not any("couvre" in t for t in texts)
     # no region row for the QPV share: no total line
-    assert not any(t.startswith("Ensemble") for t in _texts(out[1][1]))
+    assert not any(t.startswith("Ensemble") for t in _texts(out[2][1]))
     france = maps.territory_maps(
         Territory("france", "FR"), 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR
     )
@@ -520,7 +535,7 @@ def test_qpv_share_of_fewer_than_5_salaries_is_not_drawn():
         sel = (ind["territory_code"] == dep) & (ind["breakdown"] == "qpv")
         ind.loc[sel, ["value", "numerator", "denominator"]] = [num / den, num, den]
     out = maps.territory_maps(REGION, 2016, ind, siae_frame(), REAL_GEO_DIR)
-    fig = out[1][1]
+    fig = out[2][1]
     texts = _texts(fig)
     assert f"33{NBSP}%" not in texts and f"40{NBSP}%" in texts
     row = texts.index("Seine-Saint-Denis (93)")

@@ -39,11 +39,13 @@ from iae_diag.geo.distances import (
     TABLE_NO_GEO,
     THIN_OFFER_KM,
     locate_siae,
+    rsa_label,
     territory_deps,
     thin_offer_table,
     thin_offer_units,
 )
 from iae_diag.geo.layers import Geography, load_geography
+from iae_diag.geo.needs import needs_by_departement
 from iae_diag.geo.populations import coverage_per_inhabitants
 from iae_diag.plots import TYPE_COLORS, WIDTH, house_style
 from iae_diag.territories import Territory
@@ -98,7 +100,9 @@ def source_line(
     if "population" in layers and vintage:
         parts.append(f"INSEE populations légales {vintage}")
     if "arrondissements" in layers and geo.arrondissements is not None:
-        parts.append("arrondissements municipaux (Ville de Paris)")
+        parts.append("contours des arrondissements municipaux")
+    if "rsa" in layers and geo.rsa_vintage:
+        parts.append(f"CNAF foyers allocataires du RSA {rsa_label(geo.rsa_vintage)}")
     return "Sources\u00a0: " + "\u00a0; ".join(parts)
 
 
@@ -634,6 +638,8 @@ def _titles(territory: Territory, year: int) -> dict[str, str]:
     where = territory.label()
     return {
         "etp": f"ETP réalisés pour 10\u00a0000 habitants, par département, {where}, {year}",
+        "rsa": f"Salariés en insertion pour 100 foyers allocataires du RSA, par département, "
+        f"{where}, {year}",
         "qpv": f"Part des salariés résidant en QPV (en\u00a0%), par département, {where}, {year}",
         "structures": f"Structures de l'IAE par commune, selon les ETP réalisés et le type, "
         f"{where}, {year}",
@@ -658,7 +664,7 @@ def territory_maps(
     require_columns(siae, SIAE_REQUIRED, "siae table given to territory_maps")
     require_columns(indicators, INDICATORS_REQUIRED, "indicator table given to territory_maps")
     t = _titles(territory, year)
-    keys = ["dep"] if territory.level == "dep" else ["etp", "qpv", "structures"]
+    keys = ["dep"] if territory.level == "dep" else ["etp", "rsa", "qpv", "structures"]
     geo = load_geography(geo_dir)
     if geo is None:
         return [(t[k], NOTE_NO_GEO) for k in keys]
@@ -674,6 +680,9 @@ def territory_maps(
         partial = _partial_coverage_note(territory, deps)
         out.append(
             (t["etp"], _coverage_map(geo, deps, indicators, year, t["etp"], territory, partial))
+        )
+        out.append(
+            (t["rsa"], _needs_map(geo, deps, indicators, year, t["rsa"], territory, partial))
         )
         out.append(
             (t["qpv"], _qpv_share_map(geo, deps, indicators, year, t["qpv"], territory, partial))
@@ -747,6 +756,42 @@ def _coverage_map(geo, deps, indicators, year, title, territory, partial) -> Fig
         total=None if pd.isna(tot) else (f"Ensemble\u00a0: {territory.name}", float(tot)),
         extra_note=partial,
         population_vintage=vintage,
+    )
+
+
+def _needs_map(geo, deps, indicators, year, title, territory, partial) -> Figure | str:
+    """Salariés per 100 households receiving the RSA by département (:mod:`.needs`); a
+    département whose rate rests on 1 to 4 salariés is marked ``s``."""
+    if geo.departements_layer is None:
+        return _missing_layer_note(geo, "de contours des départements ni des communes")
+    if geo.rsa is None:
+        return (
+            "Carte non disponible\u00a0: le nombre de foyers allocataires du RSA n'est pas "
+            "disponible pour ce territoire."
+        )
+    t = needs_by_departement(indicators, geo, territory, year)
+    d = t.loc[t["level"] == "dep"].set_index("code")
+    values = d["salaries_per_100_rsa"]
+    secret = frozenset(d.index[(d["salaries"] > 0) & (d["salaries"] < 5)])
+    if values.drop(index=list(secret), errors="ignore").dropna().empty:
+        return (
+            "Carte non disponible\u00a0: le nombre de salariés ou de foyers allocataires du RSA "
+            f"des départements n'est pas disponible pour {year}."
+        )
+    tot = t.iloc[-1]["salaries_per_100_rsa"]
+    return choropleth_by_dep(
+        geo,
+        deps,
+        values.dropna(),
+        title,
+        lambda v: fmt_number(v, 1),
+        f"Salariés {year} pour 100 foyers allocataires du RSA "
+        f"({rsa_label(geo.rsa_vintage or '')})",
+        ("departements", "rsa"),
+        cmap="BuGn",
+        total=None if pd.isna(tot) else (f"Ensemble\u00a0: {territory.name}", float(tot)),
+        extra_note=partial,
+        secret=secret,
     )
 
 
