@@ -1,4 +1,5 @@
-"""Geography: boundaries, QPV and legal population read from the configured folder.
+"""The geography folder loaded: :class:`Geography` and :func:`load_geography` (boundaries,
+QPV, populations, needs), read from the configured folder.
 
 The folder (``IAE_DIAG_GEO_DIR``, Makefile variable ``GEO_DIR``) holds official files that the
 user downloads (see ``docs/geography.md``). Files are recognised by their columns, not by a
@@ -16,7 +17,15 @@ fixed name, so that a user of any region can drop the equivalent files of their 
   (``qpv2024-ile-de-france-communes.csv``);
 - legal population: a CSV with ``PMUN`` (or ``population``) and ``COM``/``CODGEO``/``DEPCOM``,
   the vintage being the year in the file name (``population-legale-2021-communes-idf.csv``);
+- population series: a CSV with ``popmunYYYY`` columns and ``insee`` (INSEE historical series);
+- municipal arrondissements: a vector file with ``INSEE_ARM`` (``arrondissements-paris.geojson``);
+- RSA households: a CSV with ``Nombre foyers RSA_PPA`` and ``Numéro commune`` (CNAF);
+- unemployment by zone d'emploi: a CSV with ``code_ze2020``, ``trimestre``,
+  ``taux_chomage_pct``; the commune -> zone table: ``code_ze2020`` and a commune column;
+- INSEE lists of départements and regions: a CSV with ``TNCC`` and ``DEP`` (or ``REG``);
 - extra commune mergers: a CSV with ``code_ancien`` and ``code_nouveau``.
+
+(Recognition: :mod:`iae_diag.geo.files`; readers: :mod:`iae_diag.geo.readers`.)
 
 Every layer is optional: a partial folder loads what is there; an empty or missing folder gives
 ``None``. Geometries are kept in WGS84 (EPSG:4326) for display; areas and distances are
@@ -25,9 +34,11 @@ overseas départements).
 
 Commune codes are joined through a *reference code* (``code_commune_ref``): municipal
 arrondissements of Paris, Lyon and Marseille are folded into their commune (``751xx`` ->
-``75056``), and communes merged after a file's vintage are mapped to the commune that absorbed
-them (``reference/communes_fusionnees.csv``, plus any merger CSV found in the folder). Every
-code changed that way is listed in :attr:`Geography.code_changes` and logged.
+``75056``) unless their contours are in the folder (then they are the analysis units:
+:attr:`Geography.units`), and communes merged after a file's vintage are mapped to the
+commune that absorbed them (``reference/communes_fusionnees.csv``, plus any merger CSV found in
+the folder). Every code changed that way is listed in :attr:`Geography.code_changes` and
+logged.
 """
 
 from __future__ import annotations
@@ -117,8 +128,8 @@ class Geography:
 
     @property
     def population_vintage(self) -> str | None:
-        """The vintage used for rates: the oldest available (closest to the diagnostic years;
-        the same denominator for every year)."""
+        """The default vintage when no data year is given: the oldest available (the reports
+        use :meth:`population_vintage_for` the data year)."""
         return min(self.populations) if self.populations else None
 
     def population_vintage_for(self, year: int) -> str | None:

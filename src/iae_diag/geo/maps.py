@@ -1,11 +1,13 @@
-"""Maps of the offer of insertion, the QPV and the coverage, for the reports.
+"""Maps of the offer of insertion, the QPV, the coverage and the needs, for the reports.
 
-The report notebook calls :func:`territory_maps` (a list of (French title, Figure or French
-note)) and :func:`low_coverage_table` ("territoires peu couverts"). Maps are drawn in WGS84
-(longitude/latitude, corrected aspect); distances and the scale bar are computed in Lambert-93
-(EPSG:2154). Without a geography folder, or when a layer or an indicator is missing, a map is
-replaced by a note saying why: nothing is computed twice here (coverage rates come from the
-indicator table) and nothing is drawn empty.
+The territory sections (:mod:`iae_diag.geo.sections`) call :func:`territory_maps` (a list of
+(French title, Figure or French note)); the "territoires peu couverts" table is
+:func:`iae_diag.geo.distances.thin_offer_table` (importable from here too). Maps are drawn in
+WGS84 (longitude/latitude, corrected aspect); distances and the scale bar are computed in
+Lambert-93 (EPSG:2154). Without a geography folder, or when a layer, an indicator or a source
+is missing, a map is replaced by a note saying why, and nothing is drawn empty. The coverage
+per inhabitants uses the population of the data year (:mod:`iae_diag.geo.populations`), the
+needs map :mod:`iae_diag.geo.needs`.
 """
 
 from __future__ import annotations
