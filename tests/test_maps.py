@@ -16,7 +16,7 @@ from shapely.geometry import box
 
 from iae_diag import geo
 from iae_diag.errors import InputError
-from iae_diag.geo import maps
+from iae_diag.geo import drawing, maps
 from iae_diag.territories import Territory
 from maps_helpers import NEW_GEO_FILES, REAL_GEO_DIR, geo_subset, indicators_frame, siae_frame
 
@@ -169,7 +169,7 @@ def test_maps_fill_the_text_width_and_one_page_legend_below():
     out += maps.territory_maps(DEP93, 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR)
     for title, f in out:
         # one A4 page of the report at most (text height 10.35 in, the PNG scaled ~0.97)
-        assert 7.5 <= f.get_figheight() <= maps.MAP_MAX_HEIGHT, title
+        assert 7.5 <= f.get_figheight() <= drawing.MAP_MAX_HEIGHT, title
         f.canvas.draw()
         ax = f.axes[0].get_window_extent()
         # the drawn map (its aspect kept) spans most of the 7-inch width
@@ -465,20 +465,20 @@ def test_scale_bar_measured_in_lambert93(tiny_geo):
     g = geo.load_geography(tiny_geo)
     fig, ax = plt.subplots()
     g.communes.plot(ax=ax)
-    length = maps.add_scale_bar(ax)
+    length = drawing.add_scale_bar(ax)
     line = ax.lines[0]
     (lon0, lon1), (lat0, _) = line.get_xdata(), line.get_ydata()
-    x0, y0 = maps._TO_L93.transform(lon0, lat0)
-    x1, _ = maps._TO_L93.transform(lon1, lat0)
+    x0, y0 = drawing._TO_L93.transform(lon0, lat0)
+    x1, _ = drawing._TO_L93.transform(lon1, lat0)
     assert (x1 - x0) / 1000 == pytest.approx(length, rel=1e-3)
     assert length == 1.0  # the map is ~4.4 km wide: the round length above a fifth is 1 km
     assert f"1{NBSP}km" in [t.get_text() for t in ax.texts]
 
 
 def test_round_steps():
-    assert maps._round_steps(55.0) == [50.0, 10.0, 2.0]
-    assert maps._round_steps(430.0) == [200.0, 50.0, 10.0]
-    assert maps._nice_length_km(48.0) == 10.0
+    assert drawing._round_steps(55.0) == [50.0, 10.0, 2.0]
+    assert drawing._round_steps(430.0) == [200.0, 50.0, 10.0]
+    assert drawing._nice_length_km(48.0) == 10.0
 
 
 def test_bad_inputs_named(tiny_geo):

@@ -1,8 +1,9 @@
 """Geography of the diagnostic: the layers of the geography folder and their recognition
 (:mod:`.files`, :mod:`.readers`, :mod:`.layers`), commune codes and projections
 (:mod:`.codes`), populations (:mod:`.populations`), needs (:mod:`.needs`), distances and the
-thin-offer table (:mod:`.distances`), maps (:mod:`.maps`) and the territory sections of the
-report (:mod:`.sections`). See ``docs/geography.md``.
+thin-offer table (:mod:`.distances`), drawing (:mod:`.drawing`), the maps of a report
+(:mod:`.maps`) and the territory sections of the report (:mod:`.sections`). See
+``docs/geography.md``.
 
 The names most used are importable from the package: ``geo.load_geography``,
 ``geo.Geography``, ``geo.population_by_departement``, ``geo.reference_codes``,
