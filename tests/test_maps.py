@@ -81,8 +81,10 @@ def test_no_geography_gives_notes(tmp_path, monkeypatch):
         assert len(dep) == 1 and dep[0][1] == maps.NOTE_NO_GEO
         assert "Seine-Saint-Denis (93)" in dep[0][0]
         assert maps.thin_offer_table(DEP93, 2016, siae_frame(), geo_dir) == maps.TABLE_NO_GEO
-    assert maps.NOTE_NO_GEO.startswith(f"Carte non disponible{NBSP}: aucun dossier")
-    assert "GEO_DIR" in maps.NOTE_NO_GEO
+    # a sentence for the reader: no folder name, no variable
+    assert maps.NOTE_NO_GEO == (
+        f"Carte non disponible{NBSP}: les fonds de carte n'ont pas été fournis pour ce rapport."
+    )
     assert plt.get_fignums() == []  # no figure was opened
 
 
@@ -301,9 +303,8 @@ def test_partial_folder_draws_what_it_can(tmp_path):
     )
     assert isinstance(out[2][1], Figure)
     assert out[3][1] == (
-        f"Carte non disponible{NBSP}: le dossier de géographie "
-        f"({tmp_path.name}) ne contient pas de contours des communes (voir "
-        "docs/geography.md)."
+        f"Carte non disponible{NBSP}: les fonds de carte fournis ne contiennent pas de "
+        "contours des communes."
     )
     table = maps.thin_offer_table(DEP93, 2016, siae_frame(), tmp_path)
     assert isinstance(table, str) and table.startswith("Tableau non disponible")
@@ -323,7 +324,10 @@ def test_territory_outside_geography():
     out = maps.territory_maps(
         Territory("dep", "13"), 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR
     )
-    assert out[0][1].endswith("ne couvre pas Bouches-du-Rhône (13).")
+    assert out[0][1] == (
+        f"Carte non disponible{NBSP}: les fonds de carte fournis ne couvrent pas "
+        "Bouches-du-Rhône (13)."
+    )
 
 
 @needs_real
@@ -520,7 +524,7 @@ def test_region_total_and_partial_coverage_notes():
         Territory("france", "FR"), 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR
     )
     note = (
-        f"Le dossier de géographie couvre 8 des 101 départements du territoire{NBSP}: "
+        f"Les fonds de carte fournis couvrent 8 des 101 départements du territoire{NBSP}: "
         "seuls ceux-ci sont représentés."
     )
     for _, fig in france[:3]:

@@ -32,7 +32,8 @@ SIAE_REQUIRED = (
     "etp_realises",
 )
 TABLE_NO_GEO = (
-    "Tableau non disponible\u00a0: aucun dossier de géographie n'est configuré (variable GEO_DIR)."
+    "Tableau non disponible\u00a0: les données géographiques n'ont pas été fournies pour ce "
+    "rapport."
 )
 
 

@@ -35,7 +35,7 @@ from iae_diag.plots import TYPE_COLORS, WIDTH, house_style
 from iae_diag.vocabulary import SECRET_MARK, SECRET_NOTE, TYPES
 
 NOTE_NO_GEO = (
-    "Carte non disponible\u00a0: aucun dossier de géographie n'est configuré (variable GEO_DIR)."
+    "Carte non disponible\u00a0: les fonds de carte n'ont pas été fournis pour ce rapport."
 )
 
 # colours of the background layers
@@ -61,10 +61,7 @@ _TO_WGS84 = Transformer.from_crs(LAMBERT93, WGS84, always_xy=True)
 
 
 def _missing_layer_note(geo: Geography, what: str) -> str:
-    return (
-        f"Carte non disponible\u00a0: le dossier de géographie ({geo.folder.name}) ne contient "
-        f"pas {what} (voir docs/geography.md)."
-    )
+    return f"Carte non disponible\u00a0: les fonds de carte fournis ne contiennent pas {what}."
 
 
 def source_line(

@@ -10,6 +10,8 @@ map :mod:`iae_diag.geo.needs`. Nothing is drawn empty.
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -42,6 +44,8 @@ from iae_diag.geo.needs import needs_by_departement
 from iae_diag.geo.populations import coverage_per_inhabitants
 from iae_diag.territories import Territory
 from iae_diag.vocabulary import INDICATOR_KEYS, SECRET_NOTE
+
+log = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------------------------
 # public API
@@ -99,12 +103,13 @@ def territory_maps(
     keys = ["dep"] if territory.level == "dep" else ["etp", "rsa", "qpv", "structures"]
     geo = load_geography(geo_dir)
     if geo is None:
+        log.warning("no geography folder (GEO_DIR): the maps of %s are notes", territory.label())
         return [(t[k], NOTE_NO_GEO) for k in keys]
     deps = territory_deps(geo, territory)
     if not deps:
         note = (
-            f"Carte non disponible\u00a0: le dossier de géographie ({geo.folder.name}) ne "
-            f"couvre pas {territory.label()}."
+            f"Carte non disponible\u00a0: les fonds de carte fournis ne couvrent pas "
+            f"{territory.label()}."
         )
         return [(t[k], note) for k in keys]
     out: list[tuple[str, Figure | str]] = []
@@ -142,7 +147,7 @@ def _partial_coverage_note(territory: Territory, deps: list[str]) -> str | None:
     if len(deps) >= n_all:
         return None
     return (
-        f"Le dossier de géographie couvre {fmt_int(len(deps))} des {fmt_int(n_all)} "
+        f"Les fonds de carte fournis couvrent {fmt_int(len(deps))} des {fmt_int(n_all)} "
         "départements du territoire\u00a0: seuls ceux-ci sont représentés."
     )
 
