@@ -417,3 +417,12 @@ def test_needs_map_hides_a_rate_on_fewer_than_5_salaries():
     assert texts[row + 1] == "s"  # 3 / 78 735 * 100 = 0.004 is not drawn
     assert "0,0" not in texts
     assert "3,3" in texts  # Paris: 2000 / 59 940 * 100
+
+
+@needs_real
+def test_unit_names_from_the_most_recent_population_file(real):
+    # the 2018 commune layer names 93027 "Courneuve"; INSEE's 2023 file "La Courneuve"
+    units = real.units.set_index("code_unit")["nom"]
+    assert units["93027"] == "La Courneuve"
+    assert units["75113"] == "Paris 13e Arrondissement"
+    assert units["91228"] == "Évry-Courcouronnes"  # merged in 2019, absent from the layer

@@ -230,23 +230,26 @@ class Geography:
 
     @cached_property
     def communes_ref(self) -> gpd.GeoDataFrame | None:
-        """Communes dissolved by reference code (WGS84), with the current name and the
-        population of the selected vintage (NaN when unknown)."""
+        """Communes dissolved by reference code (WGS84), with the current name (of the most
+        recent population file that has names, else the layer's) and the population of
+        :attr:`population_vintage` (NaN when unknown)."""
         if self.communes is None:
             return None
         g = self.communes.dissolve(by="code_commune_ref", as_index=False, sort=True)
         g = g[["code_commune_ref", "nom", "code_departement", "geometry"]]
         pop = self.population()
         if pop is not None:
-            g = g.merge(
-                pop[["code_commune_ref", "nom", "population"]].rename(columns={"nom": "nom_ref"}),
-                on="code_commune_ref",
-                how="left",
-            )
-            g["nom"] = g["nom_ref"].fillna(g["nom"])
-            g = g.drop(columns="nom_ref")
+            g = g.merge(pop[["code_commune_ref", "population"]], on="code_commune_ref", how="left")
         else:
             g["population"] = np.nan
+        named = [
+            v
+            for v in sorted(self.populations, reverse=True)
+            if self.populations[v]["nom"].notna().any()
+        ]
+        if named:
+            names = self.population(named[0]).set_index("code_commune_ref")["nom"]
+            g["nom"] = g["code_commune_ref"].map(names).fillna(g["nom"])
         return gpd.GeoDataFrame(g, geometry="geometry", crs=self.communes.crs)
 
     @cached_property
