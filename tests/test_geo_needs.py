@@ -426,3 +426,56 @@ def test_unit_names_from_the_most_recent_population_file(real):
     assert units["93027"] == "La Courneuve"
     assert units["75113"] == "Paris 13e Arrondissement"
     assert units["91228"] == "Évry-Courcouronnes"  # merged in 2019, absent from the layer
+
+
+def test_lyon_by_arrondissement_same_code_path(tmp_path):
+    """Lyon (69123) with the contours of two of its arrondissements (69381, 69382): the SIAE of
+    69381 is placed there, populations are by arrondissement, the RSA rows too."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from iae_diag.geo.distances import locate_siae
+
+    # Lambert-93 squares: Lyon 69123 = two 1 km squares, Villeurbanne 69266 next to it
+    lyon_w, lyon_e = (
+        box(842_000, 6_519_000, 843_000, 6_520_000),
+        box(843_000, 6_519_000, 844_000, 6_520_000),
+    )
+    gpd.GeoDataFrame(
+        {"INSEE_COM": ["69123", "69266"], "NOM": ["Lyon", "Villeurbanne"]},
+        geometry=[lyon_w.union(lyon_e), box(844_000, 6_519_000, 845_000, 6_520_000)],
+        crs="EPSG:2154",
+    ).to_file(tmp_path / "COMMUNE.gpkg")
+    gpd.GeoDataFrame(
+        {
+            "INSEE_ARM": ["69381", "69382"],
+            "INSEE_COM": ["69123", "69123"],
+            "NOM": ["Lyon 1er Arrondissement", "Lyon 2e Arrondissement"],
+        },
+        geometry=[lyon_w, lyon_e],
+        crs="EPSG:2154",
+    ).to_file(tmp_path / "ARRONDISSEMENT_MUNICIPAL.gpkg")
+    (tmp_path / "population-2016.csv").write_text(
+        "COM;Commune;PMUN\n69381;Lyon 1er;30000\n69382;Lyon 2e;31000\n69266;Villeurbanne;150000\n"
+    )
+    (tmp_path / "rsa-2020-12.csv").write_text(
+        "Date référence;Numéro commune;RSA ou PPA;Nom commune;Nombre foyers RSA_PPA\n"
+        "2020-12;69381;RSA seul;LYON 1ER;400\n2020-12;69382;RSA seul;LYON 2E;300\n"
+    )
+    g = geo.load_geography(tmp_path)
+    assert g.split_cities == frozenset({"69123"})
+    assert list(g.units["code_unit"]) == ["69266", "69381", "69382"]
+    pop = g.population("2016", units=True).set_index("code_commune_ref")["population"]
+    assert pop.to_dict() == {"69266": 150_000, "69381": 30_000, "69382": 31_000}
+    assert needs.rsa_by_unit(g).set_index("code_unit")["foyers_rsa"].to_dict() == {
+        "69381": 400,
+        "69382": 300,
+    }
+    siae = siae_frame().iloc[0:0].copy()
+    siae.loc[0] = [1, "ACI", 2016, "69", "69381", "S", 10.0, 16070.0, 20, 11.0]
+    siae.loc[1] = [2, "EI", 2016, "69", "69123", "T", 5.0, 8035.0, 10, 5.5]
+    siae = siae.astype({"structure_id_siae": "int64", "year": "int64"})
+    located, unlocated = locate_siae(g, siae, 2016)
+    assert list(located["code_commune_ref"]) == ["69381"]
+    assert unlocated == 1  # coded 69123 without its arrondissement
+    assert sections.unit_label("69381", "Lyon 1er Arrondissement") == "1er arrondissement"
