@@ -1,5 +1,5 @@
 """Frames built to the contracts of docs/architecture.md (siae.parquet and the indicator table),
-with real Île-de-France commune codes, for the tests of geo.py and maps.py."""
+with real Île-de-France commune codes, for the tests of the geo package."""
 
 from __future__ import annotations
 
@@ -60,7 +60,9 @@ def siae_frame(year: int = 2016) -> pd.DataFrame:
 
 
 def indicators_frame(year: int = 2016, coverage: bool = True) -> pd.DataFrame:
-    """Indicator rows by département: etp_per_10000_inhabitants (when ``coverage``) and
+    """Indicator rows by département: etp_realises (1,000 each, 8,000 for the region) and
+    salaries (2,000 each, 15,000 for the region) when ``coverage``, etp_per_10000_inhabitants
+    (5 + i, not read by the maps: the population of the data year is the geography's) and
     public_share/qpv, type ALL, values chosen by hand."""
     rows = []
     for i, dep in enumerate(IDF_DEPS):
@@ -68,10 +70,39 @@ def indicators_frame(year: int = 2016, coverage: bool = True) -> pd.DataFrame:
             rows.append(
                 ("etp_per_10000_inhabitants", "dep", dep, year, "ALL", "", 5.0 + i, None, None)
             )
+            rows.append(("etp_realises", "dep", dep, year, "ALL", "", 1000.0, None, None))
+            rows.append(("salaries", "dep", dep, year, "ALL", "", 2000.0, None, None))
         share = 0.10 + 0.05 * i
         rows.append(("public_share", "dep", dep, year, "ALL", "qpv", share, share * 100, 100.0))
         rows.append(("public_share", "dep", dep, year, "ALL", "women", 0.4, 40.0, 100.0))
     rows.append(("etp_per_10000_inhabitants", "region", "11", year, "ALL", "", 9.0, None, None))
+    if coverage:
+        rows.append(("etp_realises", "region", "11", year, "ALL", "", 8000.0, None, None))
+        rows.append(("salaries", "region", "11", year, "ALL", "", 15000.0, None, None))
     df = pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
     df["year"] = df["year"].astype("int64")
     return df
+
+
+#: the files of the shared geography folder added for issue 13 (needs, population series, Paris
+#: by arrondissement, INSEE lists)
+NEW_GEO_FILES = (
+    "arrondissements-paris.geojson",
+    "chomage-ze2020-idf-trimestriel.csv",
+    "communes-ze2020-idf.csv",
+    "departements-france-cog2024.csv",
+    "population-municipale-historique-communes-idf.csv",
+    "regions-france-cog2024.csv",
+    "rsa-foyers-communes-idf-2020-12.csv",
+)
+
+
+def geo_subset(dest, without: tuple[str, ...]):
+    """A copy of the shared geography folder in ``dest`` (a tmp_path) without the files
+    ``without``; returns ``dest``."""
+    import shutil
+
+    for f in sorted(REAL_GEO_DIR.iterdir()):
+        if f.is_file() and f.name not in without and f.name != "PROVENANCE.md":
+            shutil.copy(f, dest / f.name)
+    return dest

@@ -41,6 +41,10 @@ def real() -> geo.Geography:
     return g
 
 
+def _p21(g: geo.Geography) -> pd.DataFrame:
+    return g.population("2021").set_index("code_commune_ref")
+
+
 def _pop_file(year: str) -> pd.DataFrame:
     return pd.read_csv(
         REAL_GEO_DIR / f"population-legale-{year}-communes-idf.csv", sep=";", dtype=str
@@ -57,10 +61,16 @@ def test_real_folder_layers_and_counts(real):
     assert real.layers == (
         "departements",
         "communes",
+        "arrondissements",
         "region",
         "qpv",
         "qpv_communes",
         "population",
+        "rsa",
+        "unemployment",
+        "ze_communes",
+        "cog_departements",
+        "cog_regions",
     )
     assert len(real.departements) == 8
     assert list(real.departements["code_departement"]) == [
@@ -77,20 +87,18 @@ def test_real_folder_layers_and_counts(real):
     assert len(real.qpv) == 298
     assert len(real.qpv_communes) == 345
     assert len(real.region) == 1 and real.region["code_region"].iloc[0] == "11"
-    assert sorted(real.populations) == ["2021", "2023"]
-    # Files of the folder that no layer reads yet (the needs-based coverage, Paris by
-    # arrondissement and the population series are not used by the loader): listed here so
-    # that a new file of the folder is noticed, not silently skipped.
-    assert set(real.ignored) == {
-        "PROVENANCE.md",
-        "arrondissements-paris.geojson",
-        "chomage-ze2020-idf-trimestriel.csv",
-        "communes-ze2020-idf.csv",
-        "departements-france-cog2024.csv",
-        "population-municipale-historique-communes-idf.csv",
-        "regions-france-cog2024.csv",
-        "rsa-foyers-communes-idf-2020-12.csv",
-    }
+    # 2006-2017 from the historical series, 2021 and 2023 from the legal-population files
+    assert sorted(real.populations) == [str(y) for y in range(2006, 2018)] + ["2021", "2023"]
+    assert real.population_sources["2013"] == "population-municipale-historique-communes-idf.csv"
+    assert real.population_sources["2021"] == "population-legale-2021-communes-idf.csv"
+    assert len(real.arrondissements) == 20
+    assert real.split_cities == frozenset({"75056"})
+    assert real.rsa_vintage == "2020-12"
+    assert len(real.unemployment) == 300 and len(real.ze_communes) == 1266
+    assert len(real.cog_departements) == 101 and len(real.cog_regions) == 18
+    # Files of the folder that no layer reads: listed here so that a new file of the folder
+    # is noticed, not silently skipped.
+    assert set(real.ignored) == {"PROVENANCE.md"}
     assert str(real.communes.crs) == "EPSG:4326"
     assert real.communes["code_commune"].map(type).eq(str).all()
 
@@ -122,12 +130,12 @@ def test_paris_arrondissements_summed(real):
     raw = _pop_file("2021")
     arr = raw.loc[raw["COM"].str.startswith("751"), "PMUN"].astype(int)
     assert len(arr) == 20 and "75056" not in set(raw["COM"])
-    pop = real.population().set_index("code_commune_ref")
+    pop = real.population("2021").set_index("code_commune_ref")
     assert pop.loc["75056", "population"] == arr.sum() == 2_133_111
     assert pop.loc["75056", "nom"] == "Paris"
     # the commune layer has Paris as one commune, joined to that population
-    cr = real.communes_ref.set_index("code_commune_ref")
-    assert cr.loc["75056", "population"] == 2_133_111
+    assert "75056" in set(real.communes_ref["code_commune_ref"])
+    assert _p21(real).loc["75056", "population"] == 2_133_111
     assert (
         real.code_changes.query("raison == 'arrondissement'")["code_commune_ref"] == "75056"
     ).all()
@@ -136,11 +144,11 @@ def test_paris_arrondissements_summed(real):
 @needs_real
 def test_known_communes_joined(real):
     cr = real.communes_ref.set_index("code_commune_ref")
-    assert cr.loc["93048", "population"] == 111_455  # Montreuil, PMUN 2021
+    assert _p21(real).loc["93048", "population"] == 111_455  # Montreuil, PMUN 2021
     assert cr.loc["93048", "nom"] == "Montreuil"
     # Saint-Denis absorbed Pierrefitte-sur-Seine (93059) on 2025-01-01: 113 942 + 32 379
-    assert cr.loc["93066", "population"] == 113_942 + 32_379
-    assert real.population_vintage == "2021"
+    assert _p21(real).loc["93066", "population"] == 113_942 + 32_379
+    assert real.population_vintage == "2006"  # the oldest; reports use the data year's
 
 
 @needs_real
@@ -150,7 +158,7 @@ def test_merged_communes_mapped(real):
     assert c.loc["91182", "nom"] == "Courcouronnes"
     cr = real.communes_ref.set_index("code_commune_ref")
     assert cr.loc["91228", "nom"] == "Évry-Courcouronnes"
-    assert cr.loc["91228", "population"] == 66_177
+    assert _p21(real).loc["91228", "population"] == 66_177
     assert "91182" not in cr.index
     changed = real.code_changes.query("couche == 'communes'")
     assert sorted(changed["code_commune"]) == MERGED_10
@@ -197,8 +205,32 @@ def test_qpv_spanning_several_communes(real):
 
 
 @needs_real
+def test_population_vintage_of_the_data_year(real):
+    # PROVENANCE section 11: 2013, Île-de-France 11,959,807, Paris 2,229,621
+    p13 = geo.population_by_departement(REAL_GEO_DIR, year=2013)
+    assert (p13["vintage"] == "2013").all()
+    assert p13["population"].sum() == 11_959_807
+    assert p13.set_index("code_departement").loc["75", "population"] == 2_229_621
+    # closest vintage: 2019 is 2 years from 2017 and from 2021: the earlier; 2030 -> 2023
+    assert real.population_vintage_for(2019) == "2017"
+    assert real.population_vintage_for(2022) == "2021"
+    assert real.population_vintage_for(2030) == "2023"
+    assert real.population_vintage_for(2001) == "2006"
+    # a legal-population file wins over the series for the same vintage; the series' decimals
+    # (2007: 75101 has 17,915.36) are rounded once summed
+    p07 = real.population("2007", units=True).set_index("code_commune_ref")
+    assert p07.loc["75101", "population"] == 17_915
+    assert p07.loc["75101", "nom"] == "Paris 1er Arrondissement"
+    assert real.population("2013").set_index("code_commune_ref").loc["75056", "population"] == (
+        2_229_621
+    )
+
+
+@needs_real
 def test_population_by_departement(real):
-    p = geo.population_by_departement(REAL_GEO_DIR)
+    # without a year nor a vintage: the oldest vintage available
+    assert (geo.population_by_departement(REAL_GEO_DIR)["vintage"] == "2006").all()
+    p = geo.population_by_departement(REAL_GEO_DIR, vintage="2021")
     assert list(p.columns) == ["code_departement", "population", "vintage"]
     assert list(p["code_departement"]) == ["75", "77", "78", "91", "92", "93", "94", "95"]
     assert p["population"].dtype == "int64"
@@ -326,7 +358,7 @@ def test_ign_style_layers_and_extra_mergers(tmp_path):
 
 def test_reference_codes_rules():
     codes = pd.Series(["75101", "75120", "75056", "13201", "69389", "91182", "93059", "93066"])
-    ref, reason = geo.reference_codes(codes, geo._merger_map(None))
+    ref, reason = geo.reference_codes(codes, geo.codes._merger_map(None))
     assert list(ref) == ["75056", "75056", "75056", "13055", "69123", "91228", "93066", "93066"]
     assert list(reason) == [
         "arrondissement",
@@ -342,7 +374,7 @@ def test_reference_codes_rules():
 
 def test_merger_chain_followed():
     extra = pd.DataFrame({"code_ancien": ["01001", "01002"], "code_nouveau": ["01002", "01003"]})
-    m = geo._merger_map(extra)
+    m = geo.codes._merger_map(extra)
     assert m["01001"] == "01003" and m["01002"] == "01003"
 
 
@@ -385,10 +417,11 @@ def test_whole_admin_express_archive(tmp_path):
         "departements": "DEPARTEMENT.gpkg",
         "region": "REGION.gpkg",
         "communes": "COMMUNE.gpkg",
+        # municipal arrondissements are read (Paris, Lyon, Marseille by arrondissement)
+        "arrondissements": "ARRONDISSEMENT_MUNICIPAL.gpkg",
     }
     assert sorted(g.ignored) == [
         "ARRONDISSEMENT.gpkg",
-        "ARRONDISSEMENT_MUNICIPAL.gpkg",
         "CANTON.gpkg",
         "CHEF_LIEU.gpkg",
         "EPCI.gpkg",

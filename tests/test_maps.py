@@ -1,4 +1,4 @@
-"""Tests of iae_diag.maps: notes without geography, maps on the real geography folder, partial
+"""Tests of iae_diag.geo.maps: notes without geography, maps on the real geography folder, partial
 folders, and the "territoires peu couverts" table on a hand-checkable folder."""
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ import pytest
 from matplotlib.figure import Figure
 from shapely.geometry import box
 
-from iae_diag import geo, maps
+from iae_diag import geo
 from iae_diag.errors import InputError
+from iae_diag.geo import drawing, maps
 from iae_diag.territories import Territory
-from maps_helpers import REAL_GEO_DIR, indicators_frame, siae_frame
+from maps_helpers import NEW_GEO_FILES, REAL_GEO_DIR, geo_subset, indicators_frame, siae_frame
 
 needs_real = pytest.mark.skipif(
     not REAL_GEO_DIR.is_dir(),
@@ -68,18 +69,22 @@ def test_no_geography_gives_notes(tmp_path, monkeypatch):
         assert [t for t, _ in region] == [
             f"ETP réalisés pour 10{NBSP}000 habitants, par département, région Île-de-France, "
             "2016",
+            "Salariés en insertion pour 100 foyers allocataires du RSA, par département, "
+            "région Île-de-France, 2016",
             f"Part des salariés résidant en QPV (en{NBSP}%), par département, région "
             "Île-de-France, 2016",
             "Structures de l'IAE par commune, selon les ETP réalisés et le type, région "
             "Île-de-France, 2016",
         ]
-        assert [n for _, n in region] == [maps.NOTE_NO_GEO] * 3
+        assert [n for _, n in region] == [maps.NOTE_NO_GEO] * 4
         dep = maps.territory_maps(DEP93, 2016, indicators_frame(), siae_frame(), geo_dir)
         assert len(dep) == 1 and dep[0][1] == maps.NOTE_NO_GEO
         assert "Seine-Saint-Denis (93)" in dep[0][0]
-        assert maps.low_coverage_table(DEP93, 2016, siae_frame(), geo_dir) == maps.TABLE_NO_GEO
-    assert maps.NOTE_NO_GEO.startswith(f"Carte non disponible{NBSP}: aucun dossier")
-    assert "GEO_DIR" in maps.NOTE_NO_GEO
+        assert maps.thin_offer_table(DEP93, 2016, siae_frame(), geo_dir) == maps.TABLE_NO_GEO
+    # a sentence for the reader: no folder name, no variable
+    assert maps.NOTE_NO_GEO == (
+        f"Carte non disponible{NBSP}: les fonds de carte n'ont pas été fournis pour ce rapport."
+    )
     assert plt.get_fignums() == []  # no figure was opened
 
 
@@ -95,32 +100,41 @@ def test_region_maps_on_real_geography():
     out = maps.territory_maps(REGION, 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR)
     print(f"region maps drawn in {time.perf_counter() - t0:.2f} s")
     assert all(isinstance(f, Figure) for _, f in out)
-    etp, qpv_share, offer, zoom = (f for _, f in out)
-    # the zoom on Paris and the petite couronne: 1 + 36 + 40 + 47 communes, 21 + 19 + 75 + 47 QPV
-    assert out[3][0] == (
+    etp, rsa_map, qpv_share, offer, zoom = (f for _, f in out)
+    # salariés per 100 RSA households: 2,000 salariés each; rsa file 75: 59,940, 93: 78,735,
+    # region 15,000 / 319,320
+    rsa_texts = _texts(rsa_map)
+    assert "3,3" in rsa_texts  # 2000 / 59 940 * 100 = 3.34
+    assert "2,5" in rsa_texts  # 2000 / 78 735 * 100 = 2.54
+    assert "4,7" in rsa_texts  # 15 000 / 319 320 * 100 = 4.70
+    assert any(t.endswith("CNAF foyers allocataires du RSA décembre 2020") for t in rsa_texts)
+    # the zoom on Paris and the petite couronne: the 20 arrondissements of Paris + 36 + 40 + 47
+    # communes (Pierrefitte drawn with Saint-Denis: 39), 21 + 19 + 75 + 47 QPV
+    assert out[4][0] == (
         "Structures de l'IAE par commune, zoom sur les départements 75, 92, 93 et 94, 2016"
     )
-    assert len(_collection(zoom, "communes").get_paths()) == 124
+    assert len(_collection(zoom, "communes").get_paths()) == 20 + 36 + 39 + 47
     assert len(_collection(zoom, "qpv").get_paths()) == 162
-    # Paris (3 types), Saint-Denis (2), Montreuil, Nanterre, Créteil
-    assert len(_collection(zoom, "structures").get_offsets()) == 8
+    # Paris 18e (ACI), Paris 11e (AI), Saint-Denis (2), Montreuil, Nanterre, Créteil; the EI
+    # coded 75056 (Paris without arrondissement) cannot be placed in an arrondissement
+    assert len(_collection(zoom, "structures").get_offsets()) == 7
     # 8 départements in each choropleth
     assert len(_collection(etp, "departements").get_paths()) == 8 == _parts(g.departements)
     assert len(_collection(qpv_share, "departements").get_paths()) == 8
-    # 1,276 communes and 298 QPV drawn under the structures
+    # 1,266 current communes (10 merged since 2018), Paris as its 20 arrondissements
     assert len(g.communes) == 1276 and len(g.qpv) == 298
-    assert len(_collection(offer, "communes").get_paths()) == 1276
+    assert len(_collection(offer, "communes").get_paths()) == 1266 - 1 + 20
     assert len(_collection(offer, "qpv").get_paths()) == 298
-    # one symbol per (commune, type): 12 located, the unknown commune 99999 is not drawn
-    assert len(_collection(offer, "structures").get_offsets()) == 12
+    # one symbol per (unit, type): 11 located; 99999 and the EI coded 75056 are not drawn
+    assert len(_collection(offer, "structures").get_offsets()) == 11
     texts = _texts(offer)
     assert (
         f"Sources{NBSP}: ASP fluxIAE{NBSP}; IGN Admin Express COG 2018{NBSP}; ANCT QPV 2024"
-        in texts
+        f"{NBSP}; contours des arrondissements municipaux" in texts
     )
-    assert any("1 sans commune reconnue" in t for t in texts)
-    # 75118 and 75111 placed at the centre of Paris, and said so
-    assert any("2 structures situées dans un arrondissement municipal" in t for t in texts)
+    assert any("2 sans commune reconnue" in t for t in texts)
+    # Paris by arrondissement: no sentence about a city drawn as one commune
+    assert not any("à l'échelle de la commune" in t for t in texts)
     assert {
         "ACI",
         "AI",
@@ -131,12 +145,16 @@ def test_region_maps_on_real_geography():
         "ETP réalisés",
         f"QPV ({298})",
     } <= set(texts)
-    # French formats in the choropleth legends
+    # French formats in the choropleth legends; population of the data year 2016 (popmun2016
+    # of the series): Paris 2,190,327, 93 1,606,660, region 12,117,132; 1,000 ETP each
     etp_texts = _texts(etp)
-    assert "12,0" in etp_texts and "5,0" in etp_texts  # 5 + i for i = 0..7
+    assert "4,6" in etp_texts  # 1000 / 2 190 327 * 10 000 = 4.57
+    assert "6,2" in etp_texts  # 1000 / 1 606 660 * 10 000 = 6.22
+    assert "6,6" in etp_texts  # region: 8000 / 12 117 132 * 10 000 = 6.60
+    assert f"ETP réalisés pour 10{NBSP}000 habitants (population 2016)" in etp_texts
     assert (
         f"Sources{NBSP}: ASP fluxIAE{NBSP}; IGN Admin Express COG 2018{NBSP}; INSEE "
-        "populations légales 2021" in etp_texts
+        "populations légales 2016" in etp_texts
     )
     assert "Paris (75)" in etp_texts
     share_texts = _texts(qpv_share)
@@ -153,7 +171,7 @@ def test_maps_fill_the_text_width_and_one_page_legend_below():
     out += maps.territory_maps(DEP93, 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR)
     for title, f in out:
         # one A4 page of the report at most (text height 10.35 in, the PNG scaled ~0.97)
-        assert 7.5 <= f.get_figheight() <= maps.MAP_MAX_HEIGHT, title
+        assert 7.5 <= f.get_figheight() <= drawing.MAP_MAX_HEIGHT, title
         f.canvas.draw()
         ax = f.axes[0].get_window_extent()
         # the drawn map (its aspect kept) spans most of the 7-inch width
@@ -178,8 +196,23 @@ def test_dense_departements():
 
 
 @needs_real
-def test_located_structures():
+def test_located_structures_by_arrondissement():
     g = geo.load_geography(REAL_GEO_DIR)
+    located, unlocated = maps.locate_siae(g, siae_frame(), 2016)
+    # 99999 and the EI coded 75056 (no arrondissement) are not placed
+    assert unlocated == 2
+    loc = located.set_index(["code_commune_ref", "type_siae"])["etp_realises"]
+    assert loc.loc[("75118", "ACI")] == 40.0 and loc.loc[("75111", "AI")] == 12.5
+    assert loc.loc[("91228", "ACI")] == 30.0
+    assert len(located) == 11
+    located15, unlocated15 = maps.locate_siae(g, siae_frame(), 2015)
+    assert set(located15["code_commune_ref"]) == {"75111", "75118"} and unlocated15 == 1
+
+
+@needs_real
+def test_located_structures(tmp_path):
+    """Without the arrondissement contours, Paris is one commune."""
+    g = geo.load_geography(geo_subset(tmp_path, NEW_GEO_FILES))
     located, unlocated = maps.locate_siae(g, siae_frame(), 2016)
     assert unlocated == 1
     loc = located.set_index(["code_commune_ref", "type_siae"])["etp_realises"]
@@ -212,18 +245,26 @@ def test_departement_map_highlights_qpv_communes_without_siae():
     assert len(out) == 1
     title, fig = out[0]
     assert title == (
-        "Structures de l'IAE, quartiers prioritaires et communes avec QPV sans "
-        "SIAE, Seine-Saint-Denis (93), 2016"
+        "Structures de l'IAE, quartiers prioritaires et territoires peu couverts, "
+        "Seine-Saint-Denis (93), 2016"
     )
-    expected = _uncovered_93_by_hand()
-    assert len(expected) == 32
-    hl = g.communes[g.communes["code_commune_ref"].isin(expected)]
-    assert len(_collection(fig, "communes_sans_siae").get_paths()) == _parts(hl)
-    assert len(_collection(fig, "communes").get_paths()) == 40
+    # the "territoires peu couverts" of the table are hatched, the first ten named, and the
+    # préfecture (Bobigny, 93008 in the INSEE list) named
+    thin = maps.thin_offer_table(DEP93, 2016, siae_frame(), REAL_GEO_DIR, formatted=False)
+    assert len(thin) > 10
+    assert len(_collection(fig, "communes_sans_siae").get_paths()) == len(thin)
+    assert len(_collection(fig, "communes").get_paths()) == 39  # 40 in 2018, Pierrefitte merged
     assert len(_collection(fig, "qpv").get_paths()) == _parts(
         g.qpv[g.qpv.code_departement == "93"]
     )
-    assert "Commune avec QPV sans SIAE (32)" in _texts(fig)
+    assert f"Territoire peu couvert ({len(thin)})" in _texts(fig)
+    named = [t for t in fig.axes[0].texts if t.get_gid() == "labels"]
+    first = list(thin["Commune"].head(10))
+    assert [t.get_text() for t in named][: len(first)] == first
+    assert "Bobigny" in first  # also the préfecture: in bold
+    assert [t.get_text() for t in named if t.get_fontweight() == "bold"] == ["Bobigny"]
+    # then the communes with the most ETP réalisés: Saint-Denis (75), Montreuil (15)
+    assert [t.get_text() for t in named][len(first) :] == ["Saint-Denis", "Montreuil"]
     # Saint-Denis (ACI + ETTI) and Montreuil (EI); the SIAE with commune 99999 is counted
     assert len(_collection(fig, "structures").get_offsets()) == 3
     assert any("1 sans commune reconnue" in t for t in _texts(fig))
@@ -235,28 +276,37 @@ def test_missing_coverage_indicator_gives_note():
         REGION, 2016, indicators_frame(coverage=False), siae_frame(), REAL_GEO_DIR
     )
     note = out[0][1]
-    assert isinstance(note, str) and "etp_per_10000_inhabitants" in note
-    assert note.startswith(f"Carte non disponible{NBSP}: le tableau des indicateurs")
-    assert isinstance(out[1][1], Figure) and isinstance(out[2][1], Figure)
+    assert note == (
+        f"Carte non disponible{NBSP}: la population ou les ETP réalisés des départements ne "
+        "sont pas disponibles pour 2016."
+    )
+    # no salariés in the table either: the needs map is a note too
+    assert out[1][1].startswith(f"Carte non disponible{NBSP}: le nombre de salariés")
+    assert isinstance(out[2][1], Figure) and isinstance(out[3][1], Figure)
     # another year: no indicator at all -> two notes, the structures map says what it has
     out17 = maps.territory_maps(REGION, 2017, indicators_frame(), siae_frame(), REAL_GEO_DIR)
-    assert isinstance(out17[0][1], str) and isinstance(out17[1][1], str)
-    assert "public_share" in out17[1][1]
-    assert isinstance(out17[2][1], Figure)
-    assert any(t.startswith("0 structures localisées") for t in _texts(out17[2][1]))
+    assert all(isinstance(out17[i][1], str) for i in range(3))
+    assert "public_share" in out17[2][1]
+    assert isinstance(out17[3][1], Figure)
+    assert any(t.startswith("0 structures localisées") for t in _texts(out17[3][1]))
 
 
 @needs_real
 def test_partial_folder_draws_what_it_can(tmp_path):
     shutil.copy(REAL_GEO_DIR / "departements-ile-de-france.geojson", tmp_path / "dep.geojson")
     out = maps.territory_maps(REGION, 2016, indicators_frame(), siae_frame(), tmp_path)
-    assert isinstance(out[0][1], Figure) and isinstance(out[1][1], Figure)
-    assert out[2][1] == (
-        f"Carte non disponible{NBSP}: le dossier de géographie "
-        f"({tmp_path.name}) ne contient pas de contours des communes (voir "
-        "docs/geography.md)."
+    # no population in the folder: no rate per inhabitants, said so
+    assert out[0][1].startswith(f"Carte non disponible{NBSP}: la population")
+    assert out[1][1] == (
+        f"Carte non disponible{NBSP}: le nombre de foyers allocataires du RSA n'est pas "
+        "disponible pour ce territoire."
     )
-    table = maps.low_coverage_table(DEP93, 2016, siae_frame(), tmp_path)
+    assert isinstance(out[2][1], Figure)
+    assert out[3][1] == (
+        f"Carte non disponible{NBSP}: les fonds de carte fournis ne contiennent pas de "
+        "contours des communes."
+    )
+    table = maps.thin_offer_table(DEP93, 2016, siae_frame(), tmp_path)
     assert isinstance(table, str) and table.startswith("Tableau non disponible")
     # communes only: the départements are the communes dissolved; no QPV outlines
     part = tmp_path / "communes"
@@ -274,36 +324,65 @@ def test_territory_outside_geography():
     out = maps.territory_maps(
         Territory("dep", "13"), 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR
     )
-    assert out[0][1].endswith("ne couvre pas Bouches-du-Rhône (13).")
+    assert out[0][1] == (
+        f"Carte non disponible{NBSP}: les fonds de carte fournis ne couvrent pas "
+        "Bouches-du-Rhône (13)."
+    )
 
 
 @needs_real
-def test_low_coverage_table_real():
-    table = maps.low_coverage_table(DEP93, 2016, siae_frame(), REAL_GEO_DIR, formatted=False)
+def test_thin_offer_table_real():
+    table = maps.thin_offer_table(DEP93, 2016, siae_frame(), REAL_GEO_DIR, formatted=False)
     assert list(table.columns) == [
         "Code commune",
         "Commune",
         "Département",
-        "Population (2021)",
+        "Foyers allocataires du RSA (décembre 2020)",
         "Nombre de QPV",
+        "Population (2016)",
         "Distance à la SIAE la plus proche (km)",
         "Commune de la SIAE la plus proche",
     ]
-    assert set(table["Code commune"]) == _uncovered_93_by_hand()
-    pops = table["Population (2021)"].to_numpy()
-    assert (np.diff(pops) <= 0).all()  # sorted by population, descending
+    rsa = table["Foyers allocataires du RSA (décembre 2020)"].to_numpy()
+    assert (np.diff(rsa) <= 0).all()  # ranked by need: RSA households, descending
+    assert (table["Distance à la SIAE la plus proche (km)"] >= maps.THIN_OFFER_KM).all()
+    # Saint-Denis and Montreuil hold a SIAE: never in the table
+    assert not {"93066", "93048"} & set(table["Code commune"])
     first = table.iloc[0]
-    assert (first["Code commune"], first["Commune"], first["Population (2021)"]) == (
-        "93001",
-        "Aubervilliers",
-        90_071,
-    )
+    # rsa-foyers-communes-idf-2020-12.csv: "2020-12;93001;RSA seul;AUBERVILLIERS;6765;12820";
+    # popmun2016 of 93001: 86,061; Saint-Denis' centre is 3.2 km away
+    assert (first["Code commune"], first["Commune"]) == ("93001", "Aubervilliers")
+    assert first["Foyers allocataires du RSA (décembre 2020)"] == 6765
+    assert first["Population (2016)"] == 86_061
     assert first["Commune de la SIAE la plus proche"] == "Saint-Denis"
-    assert 0 < first["Distance à la SIAE la plus proche (km)"] < 6
-    assert (table["Département"] == "93").all()
-    shown = maps.low_coverage_table(DEP93, 2016, siae_frame(), REAL_GEO_DIR)
-    assert shown.iloc[0]["Population (2021)"] == f"90{NBSP}071"
-    assert "," in shown.iloc[0]["Distance à la SIAE la plus proche (km)"]
+    assert first["Distance à la SIAE la plus proche (km)"] == pytest.approx(3.2, abs=0.05)
+    shown = maps.thin_offer_table(DEP93, 2016, siae_frame(), REAL_GEO_DIR)
+    assert shown.iloc[0]["Foyers allocataires du RSA (décembre 2020)"] == f"6{NBSP}765"
+    assert shown.iloc[0]["Distance à la SIAE la plus proche (km)"] == "3,2"
+
+
+@needs_real
+def test_thin_offer_by_arrondissement_in_paris():
+    table = maps.thin_offer_table(
+        Territory("dep", "75"), 2016, siae_frame(), REAL_GEO_DIR, formatted=False
+    )
+    assert table["Code commune"].str.match(r"^751\d\d$").all()
+    # rsa file: "2020-12;75117;RSA seul;PARIS 17E ARRONDISSEMENT;5325;..." the most in need
+    # among the arrondissements 3 km or more from the SIAE of the 18e and the 11e
+    assert table.iloc[0]["Commune"] == "Paris 17e Arrondissement"
+    assert table.iloc[0]["Foyers allocataires du RSA (décembre 2020)"] == 5325
+    # the 18e and the 11e hold a SIAE
+    assert not {"75118", "75111"} & set(table["Code commune"])
+
+
+@needs_real
+def test_thin_offer_without_rsa_ranks_by_qpv(tmp_path):
+    folder = geo_subset(tmp_path, ("rsa-foyers-communes-idf-2020-12.csv",))
+    table = maps.thin_offer_table(DEP93, 2016, siae_frame(), folder, formatted=False)
+    assert "Foyers allocataires du RSA" in table.columns
+    assert table["Foyers allocataires du RSA"].isna().all()
+    assert (table["Nombre de QPV"] >= 1).all()
+    assert (np.diff(table["Nombre de QPV"].to_numpy()) <= 0).all()
 
 
 # ------------------------------------------------------------------------------------------
@@ -350,42 +429,60 @@ def _siae(rows):
 
 def test_distance_lambert93_hand_checked(tiny_geo):
     siae = _siae([("93", "93066")])
-    table = maps.low_coverage_table(DEP93, 2016, siae, tiny_geo, formatted=False)
-    assert list(table["Code commune"]) == ["93048", "93001"]  # population 2 000, then 1 000
+    # SIAE in B: A (5 km) and C (6.7 km) have no SIAE within 3 km; no RSA file: ranked by QPV
+    table = maps.thin_offer_table(DEP93, 2016, siae, tiny_geo, formatted=False)
+    assert list(table["Code commune"]) == ["93048", "93001"]  # 2 QPV, then 1
     assert list(table["Nombre de QPV"]) == [2, 1]
     d = table.set_index("Code commune")["Distance à la SIAE la plus proche (km)"]
     assert d["93001"] == pytest.approx(5.0, abs=0.05)
     assert d["93048"] == pytest.approx(6.7, abs=0.05)
     assert list(table["Commune de la SIAE la plus proche"]) == ["Saint-Denis"] * 2
+    # the stated distance: at 6 km, A (5 km from B) is no longer thin
+    t6 = maps.thin_offer_table(DEP93, 2016, siae, tiny_geo, formatted=False, distance_km=6.0)
+    assert list(t6["Code commune"]) == ["93048"]
     # a SIAE in C: A's nearest is still B (5 km < 10 km); C leaves the table
     siae2 = _siae([("93", "93066"), ("93", "93048")])
-    t2 = maps.low_coverage_table(DEP93, 2016, siae2, tiny_geo, formatted=False)
+    t2 = maps.thin_offer_table(DEP93, 2016, siae2, tiny_geo, formatted=False)
     assert list(t2["Code commune"]) == ["93001"]
     assert t2.iloc[0]["Distance à la SIAE la plus proche (km)"] == pytest.approx(5.0, abs=0.05)
-    # no SIAE at all: distances not available
-    t3 = maps.low_coverage_table(DEP93, 2016, _siae([]), tiny_geo)
-    assert list(t3["Code commune"]) == ["93066", "93048", "93001"]
+    # no SIAE at all: every commune, distances not available
+    t3 = maps.thin_offer_table(DEP93, 2016, _siae([]), tiny_geo)
+    # 2 QPV, then 1 QPV each: B (3,000 inhabitants) before A (1,000)
+    assert list(t3["Code commune"]) == ["93048", "93066", "93001"]
     assert (t3["Distance à la SIAE la plus proche (km)"] == "n.d.").all()
+    assert (t3["Commune de la SIAE la plus proche"] == "aucune").all()
+
+
+def test_thin_offer_ranked_by_rsa_households(tiny_geo):
+    (tiny_geo / "rsa-communes-2020-12.csv").write_text(
+        "Date référence;Numéro commune;RSA ou PPA;Nom commune;Nombre foyers RSA_PPA\n"
+        "2020-12;93001;RSA seul;A;500\n2020-12;93048;RSA seul;C;100\n"
+        "2020-12;93048;PPA seule;C;900\n2020-12;93XXX;RSA seul;;0\n"
+    )
+    table = maps.thin_offer_table(DEP93, 2016, _siae([("93", "93066")]), tiny_geo, False)
+    # A: 500 households before C: 100 (the 900 of the prime d'activité alone do not count)
+    assert list(table["Code commune"]) == ["93001", "93048"]
+    assert list(table["Foyers allocataires du RSA (décembre 2020)"]) == [500, 100]
 
 
 def test_scale_bar_measured_in_lambert93(tiny_geo):
     g = geo.load_geography(tiny_geo)
     fig, ax = plt.subplots()
     g.communes.plot(ax=ax)
-    length = maps.add_scale_bar(ax)
+    length = drawing.add_scale_bar(ax)
     line = ax.lines[0]
     (lon0, lon1), (lat0, _) = line.get_xdata(), line.get_ydata()
-    x0, y0 = maps._TO_L93.transform(lon0, lat0)
-    x1, _ = maps._TO_L93.transform(lon1, lat0)
+    x0, y0 = drawing._TO_L93.transform(lon0, lat0)
+    x1, _ = drawing._TO_L93.transform(lon1, lat0)
     assert (x1 - x0) / 1000 == pytest.approx(length, rel=1e-3)
     assert length == 1.0  # the map is ~4.4 km wide: the round length above a fifth is 1 km
     assert f"1{NBSP}km" in [t.get_text() for t in ax.texts]
 
 
 def test_round_steps():
-    assert maps._round_steps(55.0) == [50.0, 10.0, 2.0]
-    assert maps._round_steps(430.0) == [200.0, 50.0, 10.0]
-    assert maps._nice_length_km(48.0) == 10.0
+    assert drawing._round_steps(55.0) == [50.0, 10.0, 2.0]
+    assert drawing._round_steps(430.0) == [200.0, 50.0, 10.0]
+    assert drawing._nice_length_km(48.0) == 10.0
 
 
 def test_bad_inputs_named(tiny_geo):
@@ -400,8 +497,8 @@ def test_bad_inputs_named(tiny_geo):
         maps.territory_maps(
             REGION, 2016, indicators_frame().drop(columns="breakdown"), siae_frame(), None
         )
-    with pytest.raises(InputError, match="low_coverage_table: missing column"):
-        maps.low_coverage_table(DEP93, 2016, siae, None)
+    with pytest.raises(InputError, match="thin_offer_table: missing column"):
+        maps.thin_offer_table(DEP93, 2016, siae, None)
 
 
 def test_missing_commune_codes_counted_not_drawn(tiny_geo):
@@ -418,15 +515,16 @@ def test_missing_commune_codes_counted_not_drawn(tiny_geo):
 def test_region_total_and_partial_coverage_notes():
     out = maps.territory_maps(REGION, 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR)
     texts = _texts(out[0][1])
-    assert f"Ensemble{NBSP}: Île-de-France" in texts and "9,0" in texts  # region row of 9.0
+    # region: 8000 / 12 117 132 * 10 000 = 6.60
+    assert f"Ensemble{NBSP}: Île-de-France" in texts and "6,6" in texts
     assert not any("couvre" in t for t in texts)
     # no region row for the QPV share: no total line
-    assert not any(t.startswith("Ensemble") for t in _texts(out[1][1]))
+    assert not any(t.startswith("Ensemble") for t in _texts(out[2][1]))
     france = maps.territory_maps(
         Territory("france", "FR"), 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR
     )
     note = (
-        f"Le dossier de géographie couvre 8 des 101 départements du territoire{NBSP}: "
+        f"Les fonds de carte fournis couvrent 8 des 101 départements du territoire{NBSP}: "
         "seuls ceux-ci sont représentés."
     )
     for _, fig in france[:3]:
@@ -441,7 +539,7 @@ def test_qpv_share_of_fewer_than_5_salaries_is_not_drawn():
         sel = (ind["territory_code"] == dep) & (ind["breakdown"] == "qpv")
         ind.loc[sel, ["value", "numerator", "denominator"]] = [num / den, num, den]
     out = maps.territory_maps(REGION, 2016, ind, siae_frame(), REAL_GEO_DIR)
-    fig = out[1][1]
+    fig = out[2][1]
     texts = _texts(fig)
     assert f"33{NBSP}%" not in texts and f"40{NBSP}%" in texts
     row = texts.index("Seine-Saint-Denis (93)")

@@ -58,3 +58,22 @@ def test_parse_territory():
         parse_territory("93")
     with pytest.raises(ParameterError, match="Unknown département code '20'"):
         parse_territory("dep:20")
+
+
+def test_names_with_their_article():
+    from iae_diag.territories import of_name, with_article
+
+    # INSEE TNCC of the COG 2024 lists (departements-france-cog2024.csv)
+    assert of_name("Seine-Saint-Denis", 3) == "de la Seine-Saint-Denis"
+    assert of_name("Val-de-Marne", 2) == "du Val-de-Marne"
+    assert of_name("Paris", 0) == "de Paris"
+    assert of_name("Hauts-de-Seine", 4) == "des Hauts-de-Seine"
+    assert of_name("Essonne", 5) == "de l'Essonne"
+    assert of_name("Île-de-France", 1, "region") == "d'Île-de-France"
+    assert of_name("Orne", 0) == "d'Orne"  # a vowel after "de" takes "d'"
+    assert with_article("Seine-Saint-Denis", 3) == "la Seine-Saint-Denis"
+    assert with_article("Paris", 0) == "Paris"
+    # without the INSEE list: a phrase that needs no article
+    assert of_name("Yvelines", None) == "du département Yvelines"
+    assert of_name("Bretagne", None, "region") == "de la région Bretagne"
+    assert with_article("Yvelines", None) == "Yvelines"

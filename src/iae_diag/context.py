@@ -15,6 +15,7 @@ import json
 import math
 import re
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +45,6 @@ KEY_FIGURES_MIME = "text/vnd.iae-diag.key-figures"
 PUBLICS_OVER_TIME = ("women", "under_26", "age_50_plus", "rsa", "job_seeker_24m_plus", "qpv")
 #: sectors left out of the rankings of the sentences ("Autres", "Non renseigné")
 UNRANKED_SECTORS = (SECTOR_OTHER, SECTOR_MISSING)
-LOW_COVERAGE_ROWS = 15
 #: the mark of every page of an ``interne`` document (HTML top, PDF footer of every page)
 RESTRICTED_MARK = "Diffusion restreinte — document de travail"
 QUALITY_LABELS = {
@@ -1135,8 +1135,10 @@ def show_sectors_change(ctx: ReportContext) -> HTML:
 def show_territories(ctx: ReportContext) -> HTML:
     """Region report: comparison of its départements; département report: its weight in the
     region."""
+    from iae_diag.geo import sections  # geopandas: imported when the section is rendered
+
     y, y0 = ctx.year, ctx.years[0]
-    per10k = ctx.value("etp_per_10000_inhabitants", y) is not None
+    geo = sections.load_geography(ctx.geo_dir)
 
     def row(terr: Territory, label: str) -> list[str]:
         n0, n1 = ctx.value("structures", y0, terr=terr), ctx.value("structures", y, terr=terr)
@@ -1149,16 +1151,6 @@ def show_territories(ctx: ReportContext) -> HTML:
             ctx.cell("taux_realisation", fmt_pct, y, terr=terr, zero=False),
             fmt_signed((n1 or 0) - (n0 or 0)) if y0 < y else "n.d.",
         ]
-        if per10k:
-            r.append(
-                ctx.cell(
-                    "etp_per_10000_inhabitants",
-                    lambda v: fmt_number(v, 1),
-                    y,
-                    terr=terr,
-                    zero=False,
-                )
-            )
         return r
 
     header = [
@@ -1170,14 +1162,26 @@ def show_territories(ctx: ReportContext) -> HTML:
         "Taux de réalisation",
         f"Évolution des structures depuis {y0}",
     ]
-    if per10k:
-        header.append("ETP pour 10 000 habitants")
+
+    def with_coverage(terrs: list[Territory], rows: list[list[str]]) -> list[list[str]]:
+        cov = sections.coverage_column(ctx.indicators, ctx.geo_dir, terrs, y)
+        if cov is None:
+            return rows
+        header.append(cov[0])
+        # a rate computed from hidden ETP réalisés would give them back: hidden too
+        cells = [
+            SECRET_MARK if ctx.secret("etp_realises", y, terr=t) else c
+            for t, c in zip(terrs, cov[1], strict=True)
+        ]
+        return [r + [c] for r, c in zip(rows, cells, strict=True)]
+
     if ctx.territory.level == "region":
         subs = ctx.sub_territories()
         if not subs:
             return _out([note(f"Aucun département de la région n'a de données en {y}.")])
         rows = [row(d, d.label()) for d in subs]
         rows.append(row(ctx.territory, "Ensemble de la région"))
+        rows = with_coverage([*subs, ctx.territory], rows)
         parts = [
             table_html(header, rows, caption=f"Comparaison des départements, {y}", cls="wide"),
             *_secret_notes(any(SECRET_MARK in r for r in rows)),
@@ -1187,6 +1191,8 @@ def show_territories(ctx: ReportContext) -> HTML:
         rows = [row(ctx.territory, ctx.territory.label())]  # a département
         if parent is not None:
             rows.append(row(parent, f"Région {parent.name}"))
+        terrs = [ctx.territory] + ([parent] if parent is not None else [])
+        rows = with_coverage(terrs, rows)
         parts = [
             table_html(header, rows, caption=f"Le département dans sa région, {y}", cls="wide"),
             *_secret_notes(any(SECRET_MARK in r for r in rows)),
@@ -1207,58 +1213,22 @@ def show_territories(ctx: ReportContext) -> HTML:
             )
             txt = ", ".join(f"{fmt_pct(v)} {lab}" for lab, v in shares if v is not None)
             if txt:
+                who = sections.the_name(geo, ctx.territory)
                 parts.append(
-                    para(f"En {y}, le département représente {txt} de la région {parent.name}.")
+                    para(f"En {y}, {who} représente {txt} {sections.of_territory(geo, parent)}.")
                 )
-    if not per10k:
-        parts.append(
-            note(
-                "Le taux de couverture (ETP pour 10 000 habitants) n'est pas calculé : les "
-                "données de population (dossier géographique) n'étaient pas disponibles lors "
-                "du calcul des indicateurs."
-            )
-        )
+    shown = any(h.startswith("ETP pour 10") for h in header)
+    parts += [note(s) for s in sections.coverage_notes(ctx.geo_dir, y, shown)]
+    parts += sections.needs_parts(ctx, sys.modules[__name__])
     return _out(parts)
 
 
 def show_maps(ctx: ReportContext) -> HTML:
-    """The maps and the table of the least covered territories (module :mod:`iae_diag.maps`)."""
-    from iae_diag import maps  # geopandas: imported when the section is rendered
+    """The maps, the offer by commune and the table of the least covered territories (package
+    :mod:`iae_diag.geo`, module ``sections``)."""
+    from iae_diag.geo import sections  # geopandas: imported when the section is rendered
 
-    parts = []
-    for title, item in maps.territory_maps(
-        ctx.territory, ctx.year, ctx.indicators, ctx.siae, ctx.geo_dir
-    ):
-        if isinstance(item, str):
-            parts += [h3(title), note(item)]
-        else:  # the map carries its own title
-            parts.append(figure_html(item, title))
-    low = maps.low_coverage_table(ctx.territory, ctx.year, ctx.siae, ctx.geo_dir)
-    parts.append(h3("Territoires peu couverts"))
-    if isinstance(low, str):
-        parts.append(note(low))
-    elif low.empty:
-        parts.append(
-            note("Aucune commune avec un quartier prioritaire sans SIAE n'est identifiée.")
-        )
-    else:
-        shown = low.head(LOW_COVERAGE_ROWS)
-        parts.append(
-            table_html(
-                [str(c) for c in shown.columns],
-                [[str(v) for v in r] for r in shown.itertuples(index=False)],
-                caption=f"Communes avec un quartier prioritaire et sans SIAE, {ctx.year}",
-                cls="wide",
-            )
-        )
-        if len(low) > len(shown):
-            parts.append(
-                note(
-                    f"{fmt_int(len(low))} communes au total ; le tableau montre les "
-                    f"{len(shown)} premières (par population décroissante)."
-                )
-            )
-    return _out(parts)
+    return _out(sections.maps_parts(ctx, sys.modules[__name__]))
 
 
 def show_methodology(ctx: ReportContext) -> Markdown:

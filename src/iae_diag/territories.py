@@ -148,3 +148,41 @@ def parse_territory(spec: str) -> Territory:
             f"{', '.join(regions()['code_region'])}."
         )
     return Territory("region", code)
+
+
+# --------------------------------------------------------------------------------------------
+# names with their article (INSEE "type de nom en clair", TNCC)
+# --------------------------------------------------------------------------------------------
+
+#: TNCC -> (article, "de" form): INSEE COG documentation
+_TNCC = {
+    0: ("", "de "),
+    1: ("", "d'"),
+    2: ("le ", "du "),
+    3: ("la ", "de la "),
+    4: ("les ", "des "),
+    5: ("l'", "de l'"),
+    6: ("aux ", "des "),
+    7: ("las ", "de las "),
+    8: ("los ", "de los "),
+}
+
+
+def with_article(name: str, tncc: int | None) -> str:
+    """The name with its article: ``la Seine-Saint-Denis``, ``le Val-de-Marne``, ``Paris``,
+    ``l'Essonne``. Without a type of name (``None``), the name alone."""
+    if tncc is None:
+        return name
+    return _TNCC[int(tncc)][0] + name
+
+
+def of_name(name: str, tncc: int | None, level: str = "dep") -> str:
+    """``de`` and the name: ``de la Seine-Saint-Denis``, ``du Val-de-Marne``, ``des
+    Hauts-de-Seine``, ``de Paris``, ``d'Île-de-France``. Without a type of name (``None``), a
+    phrase that needs no article: ``du département Seine-Saint-Denis``, ``de la région X``."""
+    if tncc is None:
+        return f"du département {name}" if level == "dep" else f"de la région {name}"
+    tncc = int(tncc)
+    if tncc == 0 and name[:1].upper() in "AEIOUYÀÂÉÈÊÎÏÔÛ":
+        tncc = 1
+    return _TNCC[tncc][1] + name
