@@ -342,8 +342,12 @@ def test_publics_flags_on_hand_computed_people(tmp_path):
     # unknown QPV status: excluded from the denominator and reported
     assert val(ind, "public_share", breakdown="qpv") == pytest.approx(2 / 3)
     assert val(ind, "public_share", breakdown="qpv", what="denominator") == 3.0
-    assert qual(q, "unknown_qpv_status") == 1.0
-    assert qual(q, "unknown_qpv_status", "93") == 1.0
+    assert qual(q, "public_unknown_value", breakdown="qpv") == 1.0
+    assert qual(q, "public_unknown_value", "93", breakdown="qpv") == 1.0
+    assert qual(q, "public_unknown_value", breakdown="women") == 0.0
+    assert qual(q, "persons_without_contract") == 0.0
+    # qpv_all: over all salariés, the unknown status included
+    assert val(ind, "public_share", breakdown="qpv_all") == pytest.approx(2 / 4)
 
 
 # ----------------------------------------------------------------------------- territories

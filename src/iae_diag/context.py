@@ -35,6 +35,7 @@ from iae_diag.vocabulary import (
     SECTOR_MISSING,
     SECTOR_OTHER,
     TYPES,
+    quality_label,
 )
 
 #: MIME type of the hidden output carrying the key-figures document (JSON text) in the executed
@@ -44,19 +45,6 @@ PUBLICS_OVER_TIME = ("women", "under_26", "age_50_plus", "rsa", "job_seeker_24m_
 #: sectors left out of the rankings of the sentences ("Autres", "Non renseigné")
 UNRANKED_SECTORS = (SECTOR_OTHER, SECTOR_MISSING)
 LOW_COVERAGE_ROWS = 15
-QUALITY_LABELS = {
-    "af_address_fallback": (
-        "Annexes financières rattachées au département par l'adresse de la structure "
-        "(numéro d'annexe mal formé)"
-    ),
-    "etp_type_default": (
-        "Lignes d'heures converties en ETP avec la durée annuelle par défaut du type de SIAE"
-    ),
-    "unknown_rome": "Heures dont le code ROME n'est pas classé dans un secteur",
-    "persons_without_nir": "Salariés sans NIR valide (comptés par structure et identifiant ASP)",
-    "unknown_qpv_status": "Salariés dont le statut QPV est inconnu",
-    "rows_quarantined": "Lignes rejetées à l'import",
-}
 
 
 # --------------------------------------------------------------------------------------------
@@ -1053,10 +1041,7 @@ def show_quality(ctx: ReportContext) -> HTML:
     for r in sel.sort_values(
         ["check", "breakdown"] if "breakdown" in sel.columns else ["check"]
     ).itertuples(index=False):
-        label = QUALITY_LABELS.get(r.check, r.check)
-        b = str(getattr(r, "breakdown", "") or "")
-        if b:
-            label = f"{label} ({b})"
+        label = quality_label(r.check, str(getattr(r, "breakdown", "") or ""))
         v = float(r.value)
         rows.append([label, fmt_int(v) if v == int(v) else fmt_number(v, 2)])
     return _out([table_html(["Contrôle", "Valeur"], rows, caption=f"Qualité des données, {y}")])

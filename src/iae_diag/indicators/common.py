@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,16 @@ DEFAULT_ANNUAL_HOURS: dict[str, float] = {
 
 #: Education codes below the baccalauréat.
 LOW_QUALIFICATION_CODES = frozenset({"00", "01", "50", "51", "60", "70"})
+#: Education codes of the detailed publics keys (definitions v2, "Publics").
+EDUCATION_KEYS: dict[str, frozenset[str]] = {
+    "education_non_certifiante": frozenset({"00"}),
+    "education_infra_cap": frozenset({"70", "01"}),
+    "education_cap_bep": frozenset({"50", "51"}),
+}
+#: A known education code (ASP ``contrat_niveau_de_formation_code``, two digits once padded by
+#: the ingest): anything else, or an empty value, is unknown and leaves the education keys'
+#: denominators.
+EDUCATION_CODE_PATTERN = r"^[0-9]{2}$"
 
 
 def require_columns(df: pd.DataFrame, table: str, columns: list[str]) -> None:
@@ -46,7 +57,19 @@ def text_in(values: pd.Series, accepted: frozenset[str] | set[str]) -> np.ndarra
     return hit[codes]  # code -1 (missing) reads the trailing False
 
 
+def text_matches(values: pd.Series, pattern: str) -> np.ndarray:
+    """True where the value, stripped and upper-cased, matches the regular expression
+    ``pattern``; missing is False (computed once per distinct value)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    rx = re.compile(pattern)
+    hit = np.array(
+        [bool(rx.match(str(u).strip().upper())) for u in uniques] + [False], dtype=bool
+    )
+    return hit[codes]
+
+
 TRUE_TEXT = frozenset({"TRUE", "OUI", "1", "O", "VRAI", "1.0", "T", "Y", "YES"})
+FALSE_TEXT = frozenset({"FALSE", "NON", "0", "N", "FAUX", "0.0", "F", "NO"})
 
 
 def as_bool(values: pd.Series) -> np.ndarray:

@@ -20,15 +20,17 @@ from iae_diag.errors import InputError
 from iae_diag.indicators.activity import counted_emi, etp_of_rows, person_ids
 from iae_diag.indicators.common import Geography, require_columns
 from iae_diag.indicators.eligibility import eligible_af
-from iae_diag.indicators.keys import dense_codes, distinct_pairs, first_of_each, positions
+from iae_diag.indicators.keys import dense_codes, distinct_pairs, positions
 from iae_diag.indicators.offer import af_year_table
 from iae_diag.indicators.publics import (
     CONTRACT_COLUMNS,
     SALARIE_COLUMNS,
+    SALARIE_KEYS,
     characteristics,
     latest_contract,
 )
-from iae_diag.indicators.quality import quarantine_counts
+from iae_diag.indicators.quality import quarantine_counts, unknown_value_counts
+from iae_diag.indicators.records import EMI_CHECKS, resolve_ids
 from iae_diag.indicators.sectors import MISSING, SectorReference, load_sector_reference
 from iae_diag.processed import ProcessedData
 from iae_diag.territories import LEVELS
@@ -44,6 +46,9 @@ from iae_diag.vocabulary import (
 )
 
 log = logging.getLogger(__name__)
+
+#: Columns of ``characteristics`` telling that a key's value is known (its denominator).
+KNOWN_COLUMNS = [f"{k}_known" for k in PUBLIC_KEYS if k != "qpv_all"]
 
 N_TYPES = len(TYPES)
 ALL_I = N_TYPES  # index of the ALL slot on the type axis of a cube
@@ -244,9 +249,19 @@ def build_tables(
     require_columns(
         data.contrat_mission, "contrat_mission", ["contrat_id_ctr", "contrat_code_rome"]
     )
+    require_columns(data.salarie, "salarie", ["salarie_id"])
+    require_columns(data.structure, "structure", ["structure_id_siae"])
+
+    # --- one row per id of the reference tables, chosen by content (records.resolve_ids)
+    resolved = {
+        "Structure": resolve_ids(data.structure, "structure_id_siae"),
+        "ContratMission": resolve_ids(data.contrat_mission, "contrat_id_ctr"),
+        "Salarie": resolve_ids(data.salarie, "salarie_id"),
+    }
+    structure = resolved["Structure"][0]
 
     # --- eligible AF and their attributes
-    af = eligible_af(data.annexe_financiere, data.structure)
+    af = eligible_af(data.annexe_financiere, structure)
     af_dep = geo.dep_index(af["code_departement"])
     af_type = pd.Index(TYPES).get_indexer(af["type_siae"]).astype(np.int64)
     if af.empty:
@@ -280,8 +295,8 @@ def build_tables(
 
     clock.lap("emi")
     # sector of each row through its contract's ROME code
-    contrat = _first_rows(
-        data.contrat_mission, "contrat_id_ctr", [*CONTRACT_COLUMNS, "contrat_code_rome"]
+    contrat = _columns(
+        resolved["ContratMission"][0], "contrat_mission", [*CONTRACT_COLUMNS, "contrat_code_rome"]
     )
     sector_codes = ref.codes
     ctr_pos = positions(contrat["contrat_id_ctr"].to_numpy(), emi.ctr_id)
@@ -295,19 +310,26 @@ def build_tables(
 
     clock.lap("sectors")
     # persons, person-years and their characteristics
-    person, has_nir = person_ids(emi.pph_id, af["structure_id"].to_numpy()[row_af], data.salarie)
+    salarie = _columns(resolved["Salarie"][0], "salarie", ["person_key", *SALARIE_COLUMNS])
+    person, has_nir = person_ids(emi.pph_id, af["structure_id"].to_numpy()[row_af], salarie)
     py, py_uniques = dense_codes(person * max(n_y, 1) + row_year)
     n_py = len(py_uniques)
     py_year = years_arr[py_uniques % max(n_y, 1)] if n_y else years_arr
     contract_of_py = latest_contract(py, emi.ctr_id, contrat)
-    salarie = _first_rows(data.salarie, "salarie_id", SALARIE_COLUMNS)
     chars = characteristics(contract_of_py, py_year, contrat, salarie)
     py_nir = np.zeros(len(py_uniques), dtype=bool)
     py_nir[py] = has_nir
-    person_flags = np.column_stack(
-        [chars[k].to_numpy(dtype=bool) for k in PUBLIC_KEYS]
-        + [chars["qpv_known"].to_numpy(dtype=bool), ~py_nir]
-    )  # columns: 10 publics, qpv_known, without NIR
+    person_columns = [
+        *PUBLIC_KEYS,
+        *KNOWN_COLUMNS,
+        "without_contract",
+        "without_salarie",
+        "without_nir",
+    ]
+    chars["without_contract"] = ~chars["has_contract"]
+    chars["without_salarie"] = chars["has_contract"] & ~chars["has_salarie"]
+    chars["without_nir"] = ~py_nir
+    person_flags = np.column_stack([chars[k].to_numpy(dtype=bool) for k in person_columns])
     packed = person_flags.astype(np.int64) @ (1 << np.arange(person_flags.shape[1]))
     py_profile, profiles = pd.factorize(packed)
     py_profile = py_profile.astype(np.int64)
@@ -343,6 +365,22 @@ def build_tables(
     quality_dep[("af_address_fallback", "")] = _additive_cube(
         geo, n_y, afy_dep, afy_year, afy_type, fallback_w
     )[..., ALL_I, 0]
+    tie_w = af["duplicate_tie"].to_numpy()[afy_pos].astype(float)
+    quality_dep[("af_duplicate_tie", "")] = _additive_cube(
+        geo, n_y, afy_dep, afy_year, afy_type, tie_w
+    )[..., ALL_I, 0]
+    reason, aside_af, aside_year = emi.set_aside
+    in_years = np.isin(aside_year, years_arr)
+    for code, check in EMI_CHECKS.items():
+        m = in_years & (reason == code)
+        quality_dep[(check, "")] = _additive_cube(
+            geo,
+            n_y,
+            af_dep[aside_af[m]],
+            np.searchsorted(years_arr, aside_year[m]).astype(np.int64),
+            af_type[aside_af[m]],
+            None,
+        )[..., ALL_I, 0]
     clock.lap("additive")
     # distinct units: (person-year, SIAE-département) and (SIAE-year, département, type)
     n_dep1 = geo.n_territories("dep")
@@ -428,10 +466,11 @@ def build_tables(
             h_den,
             breakdown=sector_codes,
         )
-        pub_num = sal[..., 1 : 1 + len(PUBLIC_KEYS)]
-        pub_den = np.broadcast_to(n_sal[..., None], pub_num.shape).copy()
-        qi = PUBLIC_KEYS.index("qpv")
-        pub_den[..., qi] = sal[..., 1 + len(PUBLIC_KEYS)]
+        flag = {k: sal[..., 1 + i] for i, k in enumerate(person_columns)}
+        pub_num = np.stack([flag[k] for k in PUBLIC_KEYS], axis=-1)
+        pub_den = np.stack(
+            [n_sal if k == "qpv_all" else flag[f"{k}_known"] for k in PUBLIC_KEYS], axis=-1
+        )
         out.add(
             "public_share",
             level,
@@ -460,8 +499,16 @@ def build_tables(
                     )
         # quality
         q = {k: geo.roll_up(level, v)[sl] for k, v in quality_dep.items()}
-        q[("persons_without_nir", "")] = sal[..., ALL_I, -1]
-        q[("unknown_qpv_status", "")] = sal[..., ALL_I, 0] - sal[..., ALL_I, -2]
+        q[("persons_without_nir", "")] = flag["without_nir"][..., ALL_I]
+        q[("persons_without_contract", "")] = flag["without_contract"][..., ALL_I]
+        q[("persons_without_salarie_row", "")] = flag["without_salarie"][..., ALL_I]
+        for k in PUBLIC_KEYS:
+            if k == "qpv_all":
+                continue
+            out_of_den = flag["without_contract"] + (
+                flag["without_salarie"] if k in SALARIE_KEYS else 0.0
+            )
+            q[("public_unknown_value", k)] = (n_sal - out_of_den - flag[f"{k}_known"])[..., ALL_I]
         for (check, breakdown), arr in q.items():
             quality_parts.append(_quality_block(level, codes, years_arr, check, breakdown, arr))
         if level == "france":
@@ -469,17 +516,23 @@ def build_tables(
             quality_parts.append(
                 _quality_block(level, codes, years_arr, "af_without_departement", "", arr)
             )
-        for table, count in quarantine_counts(data).items():
+        extract_wide = [
+            *(("rows_quarantined", t, c) for t, c in quarantine_counts(data).items()),
+            *(("duplicate_rows", t, r.rows_set_aside) for t, (_, r) in resolved.items()),
+            *(("duplicate_content_rule", t, r.ids_by_content) for t, (_, r) in resolved.items()),
+            *(("unknown_values", c, n) for c, n in unknown_value_counts(data).items()),
+        ]
+        for check, breakdown, count in extract_wide:
             arr = np.full((len(sl), n_y), float(count))
             quality_parts.append(
-                _quality_block(level, codes, years_arr, "rows_quarantined", table, arr)
+                _quality_block(level, codes, years_arr, check, breakdown, arr)
             )
 
     clock.lap("levels")
     indicators = _finish(out.parts, INDICATOR_COLUMNS, INDICATOR_KEYS)
     quality = _finish(quality_parts, QUALITY_COLUMNS, QUALITY_COLUMNS[:5])
     siae = _siae_table(
-        data,
+        structure,
         af,
         af_dep,
         geo,
@@ -510,16 +563,10 @@ def build_tables(
 # --------------------------------------------------------------------------- helpers
 
 
-def _first_rows(df: pd.DataFrame, id_column: str, columns: list[str]) -> pd.DataFrame:
-    """The first row of each id, restricted to ``columns`` (no copy of unused columns)."""
-    table = {"contrat_id_ctr": "contrat_mission", "salarie_id": "salarie"}[id_column]
+def _columns(df: pd.DataFrame, table: str, columns: list[str]) -> pd.DataFrame:
+    """``df`` (one row per id, see ``records.resolve_ids``) restricted to ``columns``."""
     require_columns(df, table, columns)
-    ids = df[id_column].to_numpy(dtype=np.int64)
-    first = first_of_each(ids)
-    cols = list(dict.fromkeys([id_column, *columns]))
-    if first.all():
-        return df[cols]
-    return df.loc[first, cols].reset_index(drop=True)
+    return df[list(dict.fromkeys(columns))]
 
 
 def _sectors_of_contracts(rome: pd.Series, ref: SectorReference) -> np.ndarray:
@@ -577,7 +624,7 @@ def _finish(parts: list[pd.DataFrame], columns: list[str], keys: list[str]) -> p
 
 
 def _siae_table(
-    data,
+    structure,
     af,
     af_dep,
     geo,
@@ -614,7 +661,7 @@ def _siae_table(
     sd_code = np.asarray(sd_uniques, dtype=np.int64)[sd]
     siae = sd_code // geo.n_territories("dep")
     dep = sd_code % geo.n_territories("dep")
-    st = data.structure.drop_duplicates("structure_id_siae").set_index("structure_id_siae")
+    st = structure.set_index("structure_id_siae")
     sid = siae_structure[siae]
     dep_codes = np.asarray(geo.codes("dep"), dtype=object)[dep]
     commune = pd.Series(sid).map(st["structure_adresse_admin_code_insee"]) if len(st) else None
