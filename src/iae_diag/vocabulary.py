@@ -126,8 +126,7 @@ QUALITY_LABELS: dict[str, str | dict[str, str]] = {
     },
     "unknown_rome": {
         "hours": (
-            "Heures sans secteur (« Non renseigné » : sans contrat, code ROME absent ou mal "
-            "formé)"
+            "Heures sans secteur (« Non renseigné » : sans contrat, code ROME absent ou mal formé)"
         ),
         "rows": (
             "Lignes d'heures sans secteur (« Non renseigné » : sans contrat, code ROME absent "

@@ -112,9 +112,7 @@ def counted_emi(emi: pd.DataFrame, af_ids: np.ndarray) -> EmiRows:
     af_pos = positions(af_ids, afi)
     eligible = af_pos >= 0
     aside = np.flatnonzero(eligible & (status != EMI_KEPT))
-    sel = np.flatnonzero(
-        eligible & (status == EMI_KEPT) & (np.nan_to_num(hours, nan=0.0) > 0)
-    )
+    sel = np.flatnonzero(eligible & (status == EMI_KEPT) & (np.nan_to_num(hours, nan=0.0) > 0))
     return EmiRows(
         af_pos=af_pos[sel],
         year=year[sel],

@@ -62,9 +62,7 @@ def text_matches(values: pd.Series, pattern: str) -> np.ndarray:
     ``pattern``; missing is False (computed once per distinct value)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     rx = re.compile(pattern)
-    hit = np.array(
-        [bool(rx.match(str(u).strip().upper())) for u in uniques] + [False], dtype=bool
-    )
+    hit = np.array([bool(rx.match(str(u).strip().upper())) for u in uniques] + [False], dtype=bool)
     return hit[codes]
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 
 from iae_diag.errors import InputError
 from iae_diag.indicators.common import DEFAULT_ANNUAL_HOURS, ELIGIBLE_STATES, require_columns
+from iae_diag.indicators.keys import has_duplicates
 from iae_diag.indicators.records import (
     AF_MODIFICATION_DATE,
     content_codes,
@@ -14,7 +15,6 @@ from iae_diag.indicators.records import (
     date_rank,
     resolve_ids,
 )
-from iae_diag.indicators.keys import has_duplicates
 from iae_diag.territories import dep_of_commune, normalize_dep_code
 from iae_diag.vocabulary import MESURE_TYPES
 

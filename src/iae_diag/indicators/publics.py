@@ -132,7 +132,9 @@ def characteristics(
     for key, codes in EDUCATION_KEYS.items():
         put(key, text_in(edu, codes), edu_known)
 
-    spos = positions(salarie["salarie_id"].to_numpy(dtype=np.int64), c["contrat_id_pph"].to_numpy())
+    spos = positions(
+        salarie["salarie_id"].to_numpy(dtype=np.int64), c["contrat_id_pph"].to_numpy()
+    )
     found = spos >= 0
     s = salarie.iloc[spos[found]]
     idx = at[found]

@@ -205,7 +205,9 @@ def resolve_emi(
         kept_at = np.maximum.accumulate(np.where(start, np.arange(len(order)), 0))
         rank = np.column_stack([v, date, h])[order]
         tie = (rank == rank[kept_at]).all(axis=1)
-        reason = np.where(exact, EMI_EXACT_DUPLICATE, np.where(tie, EMI_DSM_TIE, EMI_DSM_SUPERSEDED))
+        reason = np.where(
+            exact, EMI_EXACT_DUPLICATE, np.where(tie, EMI_DSM_TIE, EMI_DSM_SUPERSEDED)
+        )
         status[rows[order[~start]]] = reason[~start]
     alive = np.flatnonzero(status == EMI_KEPT)
     same = duplicated_any_order(statement[alive])

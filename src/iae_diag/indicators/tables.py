@@ -524,9 +524,7 @@ def build_tables(
         ]
         for check, breakdown, count in extract_wide:
             arr = np.full((len(sl), n_y), float(count))
-            quality_parts.append(
-                _quality_block(level, codes, years_arr, check, breakdown, arr)
-            )
+            quality_parts.append(_quality_block(level, codes, years_arr, check, breakdown, arr))
 
     clock.lap("levels")
     indicators = _finish(out.parts, INDICATOR_COLUMNS, INDICATOR_KEYS)
