@@ -305,3 +305,23 @@ def test_emi_modification_date_settles_a_dsm_at_equal_version():
     for order in ([0, 1, 2], [2, 1, 0]):
         out = counted_emi(e.iloc[order].reset_index(drop=True), np.array([10]))
         assert sorted(out.hours.tolist()) == [10.0, 30.0]  # the later modification: 30 h
+
+
+def test_unknown_values_of_the_manifest_are_in_the_quality_table(tmp_path):
+    ds = Dataset(Structure=[structure(1)], AnnexeFinanciere=[af(10, 1)])
+    ds.Salarie.append(salarie(1, nir(1)))
+    ds.ContratMission.append(contract(1, 1, 1))
+    ds.EtatMensuelIndiv.append(emi(1, 10, 1, 1, 2013, 1, 10.0))
+    data = processed(ds, tmp_path)
+    _, q, _ = build_tables(data)
+    assert not (q["check"] == "unknown_values").any()  # a manifest without the field
+    data.manifest["tables"]["Salarie"]["unknown_values"] = {"salarie_adr_qpv_type": 3}
+    data.manifest["tables"]["ContratMission"]["unknown_values"] = {
+        "contrat_salarie_ass": 1,
+        "contrat_code_rome": 2,
+    }
+    _, q, _ = build_tables(data)
+    for code in ("FR", "93", "r11"):
+        assert qual(q, "unknown_values", code, breakdown="Salarie.salarie_adr_qpv_type") == 3.0
+        assert qual(q, "unknown_values", code, breakdown="ContratMission.contrat_code_rome") == 2
+    assert (q["check"] == "unknown_values").sum() == 3 * 3  # 3 columns x 3 territories

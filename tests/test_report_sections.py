@@ -182,3 +182,38 @@ def test_secret_overall_share_in_tables_charts_and_text(small):
     )
     gap = context.show_publics_by_territory(d95).data
     assert _cells(gap, "Femmes")[0] == "s" and _cells(gap, "Femmes")[2] == "s"  # and the gap
+
+
+def test_quality_section_labels_are_french_for_every_check(tmp_path):
+    """Every check of the real quality table (indicators on a real-format export) gets a
+    French label: no check name and no English breakdown such as "(rows)" in the section."""
+    import pandas as pd
+
+    from iae_diag.indicators import build_tables as real_tables
+    from iae_diag.vocabulary import PUBLIC_LABELS
+    from indicators_helpers import processed
+    from test_indicators_records import messy
+
+    ind, quality, siae = build_tables()
+    _, real_q, _ = real_tables(processed(messy(), tmp_path))
+    real_q = real_q.loc[real_q["territory_code"] == "93"].assign(territory_code="93")
+    quality = pd.concat([quality.loc[quality["territory_code"] != "93"], real_q])
+    out = write_processed(tmp_path / "proc", tables=(ind, quality, siae))
+    html = context.show_quality(context.build_context("dep:93", 2013, str(out), "")).data
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>", html)
+    assert len(rows) == len(real_q.loc[real_q["year"] == 2013])
+    for word in ("(rows)", "(hours)", "(etp)", "rows", "public_unknown", "duplicate_", "emi_"):
+        assert word not in html, word
+    assert "Lignes d&#x27;heures sans secteur" in html
+    label = PUBLIC_LABELS["job_seeker_24m_plus"].replace("'", "&#x27;")
+    assert f"valeur inconnue dans la fiche : {label}" in html
+    assert "Lignes de contrat en double (une seule ligne retenue par contrat)" in html
+
+
+def test_publics_table_lists_the_v2_keys(proc):
+    from iae_diag.vocabulary import PUBLIC_LABELS
+
+    html = context.show_publics(context.build_context("dep:93", 2013, str(proc), "")).data
+    for key in ("qpv_all", "job_seeker_12_23m", "zrr", "education_cap_bep"):
+        assert PUBLIC_LABELS[key].replace("'", "&#x27;") in html, key
+    assert "très longue durée" in html

@@ -653,8 +653,10 @@ def show_publics(ctx: ReportContext) -> HTML:
             caption=f"Publics des SIAE, en % des salariés en insertion, {y}",
         ),
         note(
-            "QPV : part parmi les salariés dont le statut (QPV ou hors QPV) est connu. "
-            "« n.d. » : aucun salarié concerné ou information absente."
+            "Chaque part est calculée parmi les salariés dont la caractéristique est connue "
+            "(QPV : statut en QPV ou hors QPV connu) ; la part des résidents d'un QPV parmi "
+            "tous les salariés compte aussi les statuts inconnus. « n.d. » : aucun salarié "
+            "concerné ou information absente."
         ),
         *_secret_notes(in_table),
     ]

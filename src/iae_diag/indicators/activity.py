@@ -101,13 +101,13 @@ def counted_emi(emi: pd.DataFrame, af_ids: np.ndarray) -> EmiRows:
     )
     status = np.zeros(len(emi), dtype=np.int8)
     if len(emi):
-        statement = combine_keys(pph, afi, ctr, year * 12 + month)
         status = resolve_emi(
             emi,
             int_values(emi["emi_dsm_id"]),
             int_values(emi["emi_sme_version"]),
             hours,
-            statement,
+            combine_keys(pph, afi, year * 12 + month),
+            ctr,
         )
     af_pos = positions(af_ids, afi)
     eligible = af_pos >= 0

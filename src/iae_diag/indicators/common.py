@@ -57,13 +57,31 @@ def text_in(values: pd.Series, accepted: frozenset[str] | set[str]) -> np.ndarra
     return hit[codes]  # code -1 (missing) reads the trailing False
 
 
-def text_matches(values: pd.Series, pattern: str) -> np.ndarray:
-    """True where the value, stripped and upper-cased, matches the regular expression
-    ``pattern``; missing is False (computed once per distinct value)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    rx = re.compile(pattern)
-    hit = np.array([bool(rx.match(str(u).strip().upper())) for u in uniques] + [False], dtype=bool)
-    return hit[codes]
+@dataclass(frozen=True)
+class TextColumn:
+    """A text column coded once (``pd.factorize``): membership tests then look at its distinct
+    values only, so several tests of one column cost one pass over the rows."""
+
+    codes: np.ndarray  # -1 for a missing value
+    uniques: tuple[str, ...]  # the distinct values, stripped and upper-cased
+
+    @classmethod
+    def of(cls, values: pd.Series) -> TextColumn:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return cls(codes, tuple(str(u).strip().upper() for u in uniques))
+
+    def _select(self, hit: list[bool]) -> np.ndarray:
+        return np.array([*hit, False], dtype=bool)[self.codes]  # -1 reads the trailing False
+
+    def isin(self, accepted: frozenset[str] | set[str]) -> np.ndarray:
+        """True where the value is in ``accepted``; missing is False."""
+        return self._select([u in accepted for u in self.uniques])
+
+    def matches(self, pattern: str) -> np.ndarray:
+        """True where the value matches the regular expression ``pattern``; missing is
+        False."""
+        rx = re.compile(pattern)
+        return self._select([bool(rx.match(u)) for u in self.uniques])
 
 
 TRUE_TEXT = frozenset({"TRUE", "OUI", "1", "O", "VRAI", "1.0", "T", "Y", "YES"})

@@ -11,10 +11,10 @@ from iae_diag.indicators.common import (
     FALSE_TEXT,
     LOW_QUALIFICATION_CODES,
     TRUE_TEXT,
+    TextColumn,
     as_bool,
     require_columns,
     text_in,
-    text_matches,
 )
 from iae_diag.indicators.keys import positions
 from iae_diag.vocabulary import PUBLIC_KEYS
@@ -117,20 +117,20 @@ def characteristics(
         flags[key][idx] = value & is_known
         flags[f"{key}_known"][idx] = is_known
 
-    rsa = c["contrat_salarie_rsa"]
-    put("rsa", text_in(rsa, RSA_YES), text_in(rsa, RSA_CODES))
+    rsa = TextColumn.of(c["contrat_salarie_rsa"])
+    put("rsa", rsa.isin(RSA_YES), rsa.isin(RSA_CODES))
     for key in ("ass", "aah", "rqth"):
         col = c[f"contrat_salarie_{key}"]
         put(key, as_bool(col), _known_bool(col))
-    pe = c["contrat_salarie_pe_duree_code"]
-    pe_known = text_in(pe, PE_DUREE_KNOWN)
-    put("job_seeker_24m_plus", text_in(pe, JOB_SEEKER_24M), pe_known)
-    put("job_seeker_12_23m", text_in(pe, JOB_SEEKER_12_23M), pe_known)
-    edu = c["contrat_niveau_de_formation_code"]
-    edu_known = text_matches(edu, EDUCATION_CODE_PATTERN)
-    put("low_qualification", text_in(edu, LOW_QUALIFICATION_CODES), edu_known)
+    pe = TextColumn.of(c["contrat_salarie_pe_duree_code"])
+    pe_known = pe.isin(PE_DUREE_KNOWN)
+    put("job_seeker_24m_plus", pe.isin(JOB_SEEKER_24M), pe_known)
+    put("job_seeker_12_23m", pe.isin(JOB_SEEKER_12_23M), pe_known)
+    edu = TextColumn.of(c["contrat_niveau_de_formation_code"])
+    edu_known = edu.matches(EDUCATION_CODE_PATTERN)
+    put("low_qualification", edu.isin(LOW_QUALIFICATION_CODES), edu_known)
     for key, codes in EDUCATION_KEYS.items():
-        put(key, text_in(edu, codes), edu_known)
+        put(key, edu.isin(codes), edu_known)
 
     spos = positions(
         salarie["salarie_id"].to_numpy(dtype=np.int64), c["contrat_id_pph"].to_numpy()
@@ -139,15 +139,15 @@ def characteristics(
     s = salarie.iloc[spos[found]]
     idx = at[found]
     flags["has_salarie"][idx] = True
-    civ = s["salarie_rci_libelle"]
-    put("women", text_in(civ, {"MME"}), text_in(civ, CIVILITIES), idx)
+    civ = TextColumn.of(s["salarie_rci_libelle"])
+    put("women", civ.isin({"MME"}), civ.isin(CIVILITIES), idx)
     born = pd.to_numeric(s["salarie_annee_naissance"], errors="coerce").to_numpy(dtype=float)
     age = py_year[idx] - born
     age_known = ~np.isnan(age)
     put("under_26", np.nan_to_num(age, nan=999) < 26, age_known, idx)
     put("age_50_plus", np.nan_to_num(age, nan=-1) >= 50, age_known, idx)
-    qpv = s["salarie_adr_qpv_type"]
-    put("qpv", text_in(qpv, {"QP"}), text_in(qpv, {"QP", "NQP"}), idx)
+    qpv = TextColumn.of(s["salarie_adr_qpv_type"])
+    put("qpv", qpv.isin({"QP"}), qpv.isin({"QP", "NQP"}), idx)
     flags["qpv_all"][idx] = flags["qpv"][idx]
     zrr = s["salarie_adr_is_zrr"]
     put("zrr", as_bool(zrr), _known_bool(zrr), idx)

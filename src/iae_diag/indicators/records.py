@@ -167,13 +167,15 @@ def resolve_emi(
     dsm: np.ndarray,
     version: np.ndarray,
     hours: np.ndarray,
-    statement: np.ndarray,
+    month_key: np.ndarray,
+    ctr: np.ndarray,
 ) -> np.ndarray:
     """Steps 1-3 of the counted EMI rows (definitions v2), by content only.
 
-    ``dsm``, ``version`` (-1 when missing), ``hours`` (NaN when missing) and ``statement`` (one
-    int64 per statement key: ``emi_pph_id``, ``emi_afi_id``, ``emi_ctr_id``, ``emi_sme_annee``,
-    ``emi_sme_mois``) are the arrays of the rows of ``emi``. Returns one status per row:
+    ``dsm``, ``version`` (-1 when missing), ``hours`` (NaN when missing), ``month_key`` (one
+    int64 per (``emi_pph_id``, ``emi_afi_id``, ``emi_sme_annee``, ``emi_sme_mois``)) and ``ctr``
+    (``emi_ctr_id``, -1 when missing) are the arrays of the rows of ``emi``; the statement key
+    is (``month_key``, ``ctr``). Returns one status per row:
     :data:`EMI_KEPT`, or why the row is set aside:
 
     1. :data:`EMI_EXACT_DUPLICATE`: a copy of another row (every column but ``source_line``);
@@ -210,13 +212,16 @@ def resolve_emi(
         )
         status[rows[order[~start]]] = reason[~start]
     alive = np.flatnonzero(status == EMI_KEPT)
-    same = duplicated_any_order(statement[alive])
+    # rows alone on their person-AF-month are alone on their statement key: only the others
+    # (a small share of an export) are sorted
+    same = duplicated_any_order(month_key[alive])
     if same.any():
         rows = alive[same]
-        key, v = statement[rows], version[rows]
-        order = np.lexsort([-v, key])
-        start = _group_starts(key[order])
+        v = version[rows]
+        order = np.lexsort([-v, ctr[rows], month_key[rows]])
+        key = np.column_stack([month_key[rows], ctr[rows]])[order]
+        start = np.ones(len(order), dtype=bool)
+        start[1:] = (key[1:] != key[:-1]).any(axis=1)
         top = v[order][np.maximum.accumulate(np.where(start, np.arange(len(order)), 0))]
-        lower = v[order] < top
-        status[rows[order[lower]]] = EMI_STATEMENT_SUPERSEDED
+        status[rows[order[v[order] < top]]] = EMI_STATEMENT_SUPERSEDED
     return status
