@@ -96,21 +96,22 @@ def _distinct_cube(
     year_i: np.ndarray,
     dep_i: np.ndarray,
     type_i: np.ndarray,
-    profile: np.ndarray,
-    bits: np.ndarray,
+    profiles: list[np.ndarray],
+    bits: list[np.ndarray],
 ) -> np.ndarray:
     """Distinct entities by (territory slot of ``level``, year, type) with an ALL slot, plus
     the number of those entities having each flag.
 
     ``entity`` must already be specific to a year (e.g. a person-year code); its flags are
-    the row ``profile`` of the 0/1 matrix ``bits`` (one column per flag), constant per
-    entity; entity codes are below ``n_entity``. Shape (n_t, n_y, 6, 1 + n_flags):
-    [..., 0] is the count."""
+    given in groups: for each group, the row ``profiles[g]`` of the 0/1 matrix ``bits[g]``
+    (one column per flag), constant per entity (groups keep the number of distinct profiles,
+    hence the count arrays, small); entity codes are below ``n_entity``. Shape
+    (n_t, n_y, 6, 1 + n_flags), flags in group order: [..., 0] is the count."""
     n_t = geo.n_territories(level)
     t = geo.territory_of(level, dep_i)
-    n_p, k = bits.shape
     size = n_t * n_y * (N_TYPES + 1)
-    counts = np.zeros(size * n_p)
+    counts = [np.zeros(size * b.shape[0]) for b in bits]
+    total = np.zeros(size)
     for by_type in (True, False):
         if by_type:
             slot = type_i
@@ -119,9 +120,15 @@ def _distinct_cube(
             slot = np.full(len(t), ALL_I, dtype=np.int64)
             first = distinct_pairs(entity, n_entity, t)
         cell = ((t * n_y + year_i) * (N_TYPES + 1) + slot)[first]
-        counts += np.bincount(cell * n_p + profile[first], minlength=size * n_p)
-    by_profile = counts.reshape(size, n_p)
-    out = np.concatenate([by_profile.sum(axis=1, keepdims=True), by_profile @ bits], axis=1)
+        total += np.bincount(cell, minlength=size)
+        for g, b in enumerate(bits):
+            n_p = b.shape[0]
+            counts[g] += np.bincount(cell * n_p + profiles[g][first], minlength=size * n_p)
+    parts = [total[:, None]] + [
+        c.reshape(size, b.shape[0]) @ b for c, b in zip(counts, bits, strict=True)
+    ]
+    k = sum(b.shape[1] for b in bits)
+    out = np.concatenate(parts, axis=1)
     return out.reshape(n_t, n_y, N_TYPES + 1, 1 + k)
 
 
@@ -329,13 +336,19 @@ def build_tables(
     chars["without_contract"] = ~chars["has_contract"]
     chars["without_salarie"] = chars["has_contract"] & ~chars["has_salarie"]
     chars["without_nir"] = ~py_nir
-    person_flags = np.column_stack([chars[k].to_numpy(dtype=bool) for k in person_columns])
-    packed = person_flags.astype(np.int64) @ (1 << np.arange(person_flags.shape[1]))
-    py_profile, profiles = pd.factorize(packed)
-    py_profile = py_profile.astype(np.int64)
-    bits = (
-        (np.asarray(profiles, dtype=np.int64)[:, None] >> np.arange(person_flags.shape[1])) & 1
-    ).astype(float)
+    # two groups of flags (the publics; what is known): each has few distinct profiles
+    flag_groups = [list(PUBLIC_KEYS), person_columns[len(PUBLIC_KEYS) :]]
+    py_profiles, bits = [], []
+    for group in flag_groups:
+        flags = np.column_stack([chars[k].to_numpy(dtype=bool) for k in group])
+        packed = flags.astype(np.int64) @ (1 << np.arange(flags.shape[1]))
+        codes, uniques = pd.factorize(packed)
+        py_profiles.append(codes.astype(np.int64))
+        bits.append(
+            ((np.asarray(uniques, dtype=np.int64)[:, None] >> np.arange(len(group))) & 1).astype(
+                float
+            )
+        )
 
     clock.lap("persons")
     # --- additive cubes at département level (n_dep + 1, n_y, 6, ...)
@@ -389,7 +402,7 @@ def build_tables(
     ufirst = distinct_pairs(py, n_py, row_sd)
     u_py, u_sd = py[ufirst], row_sd[ufirst]
     u_dep, u_type, u_year = row_dep[ufirst], row_type[ufirst], row_year[ufirst]
-    u_profile = py_profile[u_py]
+    u_profiles = [p[u_py] for p in py_profiles]
     n_siae = len(siae_type)
     s_entity = siae_of_af[afy_pos] * max(n_y, 1) + afy_year
 
@@ -407,7 +420,7 @@ def build_tables(
     for level in LEVELS:
         sl = slots[level]
         codes = [geo.codes(level)[i] for i in sl]
-        sal = _distinct_cube(geo, level, n_y, u_py, n_py, u_year, u_dep, u_type, u_profile, bits)[
+        sal = _distinct_cube(geo, level, n_y, u_py, n_py, u_year, u_dep, u_type, u_profiles, bits)[
             sl
         ]
         st = _distinct_cube(
@@ -419,8 +432,8 @@ def build_tables(
             afy_year,
             afy_dep,
             afy_type,
-            np.zeros(len(afy), dtype=np.int64),
-            np.zeros((1, 0)),
+            [],
+            [],
         )[sl, ..., 0]
         created, closed = _changes(
             geo, level, years, siae_of_af[afy_pos], siae_type, afy_year, afy_dep
@@ -562,9 +575,10 @@ def build_tables(
 
 
 def _columns(df: pd.DataFrame, table: str, columns: list[str]) -> pd.DataFrame:
-    """``df`` (one row per id, see ``records.resolve_ids``) restricted to ``columns``."""
+    """``df`` (one row per id, see ``records.resolve_ids``) once it is checked to hold
+    ``columns`` (not copied: the callers read columns by name)."""
     require_columns(df, table, columns)
-    return df[list(dict.fromkeys(columns))]
+    return df
 
 
 def _sectors_of_contracts(rome: pd.Series, ref: SectorReference) -> np.ndarray:
