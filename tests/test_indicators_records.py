@@ -325,3 +325,48 @@ def test_unknown_values_of_the_manifest_are_in_the_quality_table(tmp_path):
         assert qual(q, "unknown_values", code, breakdown="Salarie.salarie_adr_qpv_type") == 3.0
         assert qual(q, "unknown_values", code, breakdown="ContratMission.contrat_code_rome") == 2
     assert (q["check"] == "unknown_values").sum() == 3 * 3  # 3 columns x 3 territories
+
+
+def test_key_figures_publish_the_v2_keys_over_their_own_denominators(messy_tables):
+    from iae_diag.figures import key_figures
+    from iae_diag.territories import parse_territory
+
+    ind, _, _ = messy_tables
+    kf = key_figures(ind, parse_territory("dep:93"), 2013)
+    p = kf["publics"]
+    assert p["qpv_all"] == round(1 / 9, 6)  # over the 9 salariés
+    assert p["women"] == round(4 / 7, 6)  # over the 7 with a usable contract
+    assert p["job_seeker_12_23m"] == round(1 / 6, 6)  # 508's duration is unknown
+    assert p["zrr"] == round(1 / 7, 6)
+    assert p["education_cap_bep"] == round(1 / 7, 6)
+    # ACI: 5 salariés but only 3 with a usable contract: every share over 3 persons is secret,
+    # qpv_all (over the 5) is published
+    aci = kf["publics_by_type"]["ACI"]
+    assert aci["women"] is None and aci["education_infra_cap"] is None
+    assert aci["qpv_all"] == round(1 / 5, 6)
+
+
+def test_every_emi_row_is_counted_or_accounted_for(tmp_path):
+    """16 rows in: 10 counted, 4 set aside by steps 1-3 (one of each reason), 2 with 0 h."""
+    from iae_diag.indicators.records import EMI_CHECKS
+
+    data = processed(messy(), tmp_path)
+    out = counted_emi(data.etat_mensuel_indiv, np.array([10, 20, 30, 40]))
+    reasons, _, _ = out.set_aside
+    assert len(data.etat_mensuel_indiv) == 16
+    assert len(out) == 10
+    assert sorted(EMI_CHECKS[r] for r in reasons) == sorted(EMI_CHECKS.values())
+    zero = data.etat_mensuel_indiv["emi_nb_heures_travail"].eq(0).sum()
+    assert len(out) + len(reasons) + zero == 16
+    assert sorted(out.hours.tolist()) == [
+        5.0,
+        10.0,
+        15.0,
+        20.0,
+        25.0,
+        30.0,
+        40.0,
+        60.0,
+        70.0,
+        80.0,
+    ]
