@@ -58,7 +58,7 @@ PUBLIC_LABELS: dict[str, str] = {
     "job_seeker_24m_plus": "Demandeurs d'emploi de très longue durée (24 mois ou plus)",
     "low_qualification": "Niveau inférieur au baccalauréat",
     "qpv": "Résidents d'un quartier prioritaire (QPV)",
-    "qpv_all": "Résidents d'un QPV, parmi tous les salariés (statut inconnu compris)",
+    "qpv_all": "Résidents d'un QPV, parmi tous les salariés",
     "job_seeker_12_23m": "Demandeurs d'emploi de longue durée (12 à 23 mois)",
     "zrr": "Résidents d'une zone de revitalisation rurale (ZRR)",
     "education_non_certifiante": "Formation non certifiante (niveau 00)",
