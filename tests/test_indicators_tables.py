@@ -175,6 +175,7 @@ def test_layout_every_territory_year_type_and_breakdown(tables):
     assert set(quality["check"]) == {
         "af_address_fallback",
         "af_duplicate_tie",
+        "af_partial_month",
         "etp_type_default",
         "unknown_rome",
         "persons_without_nir",

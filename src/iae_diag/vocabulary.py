@@ -120,6 +120,10 @@ QUALITY_LABELS: dict[str, str | dict[str, str]] = {
         "Annexes financières à plusieurs lignes éligibles à égalité (date de fin, avenant), "
         "départagées par le nombre de postes puis le contenu"
     ),
+    "af_partial_month": (
+        "Annexes financières dont la période d'effet commence ou finit en cours de mois (le "
+        "mois entamé compte en entier dans les ETP conventionnés)"
+    ),
     "etp_type_default": {
         "etp": "ETP calculés avec la durée annuelle par défaut du type de SIAE",
         "rows": "Lignes d'heures converties en ETP avec la durée annuelle par défaut du type",

@@ -90,6 +90,17 @@ def deduplicate_af(af: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return kept.iloc[by_id], tie_of_kept[keep][by_id]
 
 
+def partial_months(debut: pd.Series, fin: pd.Series) -> np.ndarray:
+    """True for an effect period that starts on another day than the 1st of a month or ends on
+    another day than the last of a month: its first or last month counts whole in the ETP
+    conventionnés and in the years the AF is active (audit F8), so such AF are counted."""
+    d = pd.to_datetime(debut)
+    f = pd.to_datetime(fin)
+    starts_mid = (d.dt.day != 1).fillna(False)
+    ends_mid = (f.dt.day != f.dt.days_in_month).fillna(False)
+    return (starts_mid | ends_mid).to_numpy(dtype=bool)
+
+
 def siae_type(mesure: pd.Series) -> pd.Series:
     """SIAE type of each mesure code (``ACI_MP`` -> ``ACI``...); NaN for an unknown code."""
     return mesure.astype("string").str.strip().str.upper().map(MESURE_TYPES)
@@ -157,6 +168,9 @@ def eligible_af(af: pd.DataFrame, structure: pd.DataFrame) -> pd.DataFrame:
             "annual_hours": np.where(use_default, defaults.to_numpy(), hours.to_numpy()),
             "annual_hours_default": use_default,
             "duplicate_tie": tie,
+            "partial_month": partial_months(
+                kept["af_date_debut_effet"], kept["af_date_fin_effet"]
+            ),
         }
     )
     return out.reset_index(drop=True)

@@ -378,10 +378,14 @@ def build_tables(
     quality_dep[("af_address_fallback", "")] = _additive_cube(
         geo, n_y, afy_dep, afy_year, afy_type, fallback_w
     )[..., ALL_I, 0]
-    tie_w = af["duplicate_tie"].to_numpy()[afy_pos].astype(float)
-    quality_dep[("af_duplicate_tie", "")] = _additive_cube(
-        geo, n_y, afy_dep, afy_year, afy_type, tie_w
-    )[..., ALL_I, 0]
+    for check, column in (
+        ("af_duplicate_tie", "duplicate_tie"),
+        ("af_partial_month", "partial_month"),
+    ):
+        w = af[column].to_numpy()[afy_pos].astype(float)
+        quality_dep[(check, "")] = _additive_cube(geo, n_y, afy_dep, afy_year, afy_type, w)[
+            ..., ALL_I, 0
+        ]
     reason, aside_af, aside_year = emi.set_aside
     in_years = np.isin(aside_year, years_arr)
     for code, check in EMI_CHECKS.items():
