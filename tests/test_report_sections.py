@@ -208,6 +208,13 @@ def test_quality_section_labels_are_french_for_every_check(tmp_path):
     label = PUBLIC_LABELS["job_seeker_24m_plus"].replace("'", "&#x27;")
     assert f"valeur inconnue dans la fiche : {label}" in html
     assert "Lignes de contrat en double (une seule ligne retenue par contrat)" in html
+    # rows in the order of the vocabulary (annexes, hours, EMI rows, persons, extract), not
+    # by check name
+    assert rows[0].startswith("Annexes financières rattachées")
+    assert rows.index("États mensuels en double exact (comptés une fois)") < rows.index(
+        "Salariés sans NIR valide (comptés par structure et identifiant ASP)"
+    )
+    assert rows[-1].startswith("Lignes rejetées à l&#x27;import")
 
 
 def test_publics_table_lists_the_v2_keys(proc):

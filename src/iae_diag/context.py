@@ -36,6 +36,7 @@ from iae_diag.vocabulary import (
     SECTOR_OTHER,
     TYPES,
     quality_label,
+    quality_order,
 )
 
 #: MIME type of the hidden output carrying the key-figures document (JSON text) in the executed
@@ -1040,10 +1041,12 @@ def show_quality(ctx: ReportContext) -> HTML:
             [note(f"Aucun contrôle de qualité n'est enregistré pour ce territoire en {y}.")]
         )
     rows = []
-    for r in sel.sort_values(
-        ["check", "breakdown"] if "breakdown" in sel.columns else ["check"]
-    ).itertuples(index=False):
-        label = quality_label(r.check, str(getattr(r, "breakdown", "") or ""))
+    if "breakdown" not in sel.columns:
+        sel = sel.assign(breakdown="")
+    sel = sel.assign(breakdown=sel["breakdown"].fillna("").astype(str))
+    order = [quality_order(c, b) for c, b in zip(sel["check"], sel["breakdown"], strict=True)]
+    for _, r in sorted(zip(order, sel.itertuples(index=False), strict=True)):
+        label = quality_label(r.check, r.breakdown)
         v = float(r.value)
         rows.append([label, fmt_int(v) if v == int(v) else fmt_number(v, 2)])
     return _out([table_html(["Contrôle", "Valeur"], rows, caption=f"Qualité des données, {y}")])

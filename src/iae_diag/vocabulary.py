@@ -187,6 +187,17 @@ def quality_label(check: str, breakdown: str = "") -> str:
     return f"{label} : {breakdown}" if breakdown else label
 
 
+def quality_order(check: str, breakdown: str = "") -> tuple[int, int, str, str]:
+    """Sort key of a data-quality row: the order of :data:`QUALITY_LABELS`, then of its
+    breakdowns (unknown checks and breakdowns last, by name)."""
+    checks = list(QUALITY_LABELS)
+    i = checks.index(check) if check in checks else len(checks)
+    label = QUALITY_LABELS.get(check)
+    subs = list(label) if isinstance(label, dict) else []
+    j = subs.index(breakdown) if breakdown in subs else len(subs)
+    return (i, j, check, breakdown)
+
+
 #: Columns of siae.parquet (one row per SIAE, year and département), in order.
 SIAE_COLUMNS: list[str] = [
     "structure_id_siae",
