@@ -370,3 +370,67 @@ def test_every_emi_row_is_counted_or_accounted_for(tmp_path):
         70.0,
         80.0,
     ]
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_f2_statements_of_one_month_at_one_version_all_count(tmp_path, reverse):
+    """Audit F2: 502 has two statements (contracts 602, 603) in one month; 503 a 0 h and a
+    70 h statement of one contract at one version: 60 + 40 + 70 h, whatever the order."""
+    ds = Dataset(Structure=[structure(1)], AnnexeFinanciere=[af(10, 1)])
+    ds.Salarie += [salarie(502, nir(502)), salarie(503, nir(503))]
+    ds.ContratMission += [contract(602, 502, 1), contract(603, 502, 1), contract(604, 503, 1)]
+    rows = [
+        emi(200, 10, 502, 602, 2013, 3, 60.0),
+        emi(201, 10, 502, 603, 2013, 3, 40.0),
+        emi(300, 10, 503, 604, 2013, 3, 0.0),
+        emi(301, 10, 503, 604, 2013, 3, 70.0),
+    ]
+    ds.EtatMensuelIndiv += rows[::-1] if reverse else rows
+    ind, q, _ = build_tables(processed(ds, tmp_path))
+    assert val(ind, "hours") == 170.0
+    assert val(ind, "salaries") == 2.0
+    assert qual(q, "emi_statement_superseded") == 0.0
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_f3_repeated_dsm_keeps_its_highest_version(tmp_path, reverse):
+    """Audit F3: dsm 100 at 50 h (version 1) then 80 h (version 2): 80 h in either order."""
+    ds = Dataset(Structure=[structure(1)], AnnexeFinanciere=[af(10, 1)])
+    ds.Salarie.append(salarie(501, nir(501)))
+    ds.ContratMission.append(contract(601, 501, 1))
+    rows = [
+        emi(100, 10, 501, 601, 2013, 1, 50.0, version=1),
+        emi(100, 10, 501, 601, 2013, 1, 80.0, version=2),
+    ]
+    ds.EtatMensuelIndiv += rows[::-1] if reverse else rows
+    data = processed(ds, tmp_path)
+    assert len(data.etat_mensuel_indiv) == 2  # the ingest keeps both rows
+    ind, q, _ = build_tables(data)
+    assert val(ind, "hours") == 80.0
+    assert qual(q, "emi_dsm_superseded") == 1.0
+    assert qual(q, "emi_dsm_tie") == 0.0
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_f7_annex_rows_of_one_modification_settled_among_eligible_rows(tmp_path, reverse):
+    """Audit F7: AF 10 has two VALIDE rows of modification 7001 (ends 30/06 and 31/12, 12
+    posts); AF 20 a HISTORISE and a VALIDE row of modification 7002. Expected 24 ETP
+    conventionnés, 2 structures, 200 h."""
+    ds = Dataset(Structure=[structure(1), structure(2)])
+    rows = [
+        af(10, 1, avenant_id=7001, fin="30/06/2013"),
+        af(10, 1, avenant_id=7001, fin="31/12/2013"),
+        af(20, 2, avenant_id=7002, etat="HISTORISE"),
+        af(20, 2, avenant_id=7002, etat="VALIDE"),
+    ]
+    ds.AnnexeFinanciere += rows[::-1] if reverse else rows
+    one_person_rows = [(1, 1, 10), (2, 2, 20)]
+    for pph, sid, afi in one_person_rows:
+        ds.Salarie.append(salarie(pph, nir(pph)))
+        ds.ContratMission.append(contract(pph, pph, sid))
+        ds.EtatMensuelIndiv.append(emi(pph, afi, pph, pph, 2013, 7, 100.0))
+    ind, q, _ = build_tables(processed(ds, tmp_path))
+    assert val(ind, "etp_conventionnes") == 24.0
+    assert val(ind, "structures") == 2.0
+    assert val(ind, "hours") == 200.0
+    assert qual(q, "af_duplicate_tie") == 0.0
