@@ -79,6 +79,12 @@ def latest_contract(py: np.ndarray, ctr_id: np.ndarray, contrat: pd.DataFrame) -
     return np.where(best >= 0, order[np.maximum(best, 0)], -1)
 
 
+def _take(df: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """Rows ``rows`` (positions) of the ``columns`` of ``df`` only (the tables carry many
+    more columns than the publics read)."""
+    return df.iloc[rows, [df.columns.get_loc(c) for c in columns]]
+
+
 def _known_bool(values: pd.Series) -> np.ndarray:
     """True where a boolean column holds a value (true or false, in any accepted spelling)."""
     if pd.api.types.is_bool_dtype(values.dtype):
@@ -110,7 +116,7 @@ def characteristics(
     flags["has_salarie"] = np.zeros(n, dtype=bool)
     if not has.any():
         return pd.DataFrame(flags)
-    c = contrat.iloc[contract_pos[has]]
+    c = _take(contrat, contract_pos[has], CONTRACT_COLUMNS)
     at = np.flatnonzero(has)
 
     def put(key: str, value: np.ndarray, is_known: np.ndarray, idx: np.ndarray = at) -> None:
@@ -136,7 +142,7 @@ def characteristics(
         salarie["salarie_id"].to_numpy(dtype=np.int64), c["contrat_id_pph"].to_numpy()
     )
     found = spos >= 0
-    s = salarie.iloc[spos[found]]
+    s = _take(salarie, spos[found], SALARIE_COLUMNS)
     idx = at[found]
     flags["has_salarie"][idx] = True
     civ = TextColumn.of(s["salarie_rci_libelle"])
