@@ -46,6 +46,12 @@ PUBLIC_BASE = {
     "job_seeker_24m_plus": 0.42,
     "low_qualification": 0.7,
     "qpv": 0.37,
+    "qpv_all": 0.36,
+    "job_seeker_12_23m": 0.2,
+    "zrr": 0.01,
+    "education_non_certifiante": 0.12,
+    "education_infra_cap": 0.25,
+    "education_cap_bep": 0.33,
 }
 SECTOR_BASE = {
     "batiment_tp": 0.25,
@@ -172,7 +178,7 @@ def build_tables(
                 ("af_address_fallback", "etp_type_default", "unknown_rome", "persons_without_nir")
             ):
                 qrows.append((level, code, y, check, "", float((ci + y) % 4)))
-            qrows.append((level, code, y, "unknown_qpv_status", "", 12.0))
+            qrows.append((level, code, y, "public_unknown_value", "qpv", 12.0))
     quality = pd.DataFrame(
         qrows,
         columns=QUALITY_COLUMNS,

@@ -26,7 +26,13 @@ PUBLICS = [
     "job_seeker_24m_plus",
     "low_qualification",
     "qpv",
-]
+    "qpv_all",
+    "job_seeker_12_23m",
+    "zrr",
+    "education_non_certifiante",
+    "education_infra_cap",
+    "education_cap_bep",
+]  # the publics block of the key figures, schema 2 (definitions v2), in this order
 
 
 def dataset() -> Dataset:

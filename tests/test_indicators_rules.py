@@ -260,6 +260,25 @@ def test_etp_conventionnes_by_calendar_months_and_realisation_rate(tmp_path):
     assert math.isnan(val(ind, "taux_realisation", type_siae="AI"))
 
 
+def test_annexes_starting_or_ending_within_a_month_are_counted(tmp_path):
+    """Audit F8: a period 15/01/2013-14/01/2014 counts 12 + 1 months; such AF are reported."""
+    ds = Dataset(Structure=[structure(1), structure(2), structure(3)])
+    ds.AnnexeFinanciere += [
+        af(10, 1, etp=12.0, debut="15/01/2013", fin="14/01/2014"),
+        af(20, 2, etp=12.0, debut="01/03/2013", fin="31/05/2013"),  # whole months
+        af(30, 3, etp=12.0, debut="01/02/2013", fin="28/02/2013"),  # whole February
+    ]
+    one_person(ds, 1, 1, 10, 1)
+    one_person(ds, 2, 2, 20, 2)
+    ds.EtatMensuelIndiv.append(emi(9, 10, 1, 1, 2014, 1, 5.0))
+    ind, q, _ = run(ds, tmp_path)
+    assert val(ind, "etp_conventionnes") == 12.0 + 3.0 + 1.0
+    assert val(ind, "etp_conventionnes", year=2014) == 1.0
+    assert qual(q, "af_partial_month") == 1.0
+    assert qual(q, "af_partial_month", year=2014) == 1.0
+    assert qual(q, "af_partial_month", "93") == 1.0
+
+
 def test_structures_created_and_closed(tmp_path):
     ds = Dataset(Structure=[structure(1), structure(2), structure(3)])
     y12 = {"debut": "01/01/2012", "fin": "31/12/2012"}
@@ -342,8 +361,12 @@ def test_publics_flags_on_hand_computed_people(tmp_path):
     # unknown QPV status: excluded from the denominator and reported
     assert val(ind, "public_share", breakdown="qpv") == pytest.approx(2 / 3)
     assert val(ind, "public_share", breakdown="qpv", what="denominator") == 3.0
-    assert qual(q, "unknown_qpv_status") == 1.0
-    assert qual(q, "unknown_qpv_status", "93") == 1.0
+    assert qual(q, "public_unknown_value", breakdown="qpv") == 1.0
+    assert qual(q, "public_unknown_value", "93", breakdown="qpv") == 1.0
+    assert qual(q, "public_unknown_value", breakdown="women") == 0.0
+    assert qual(q, "persons_without_contract") == 0.0
+    # qpv_all: over all salariés, the unknown status included
+    assert val(ind, "public_share", breakdown="qpv_all") == pytest.approx(2 / 4)
 
 
 # ----------------------------------------------------------------------------- territories

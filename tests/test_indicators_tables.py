@@ -19,6 +19,7 @@ from iae_diag.indicators import (
 )
 from iae_diag.indicators.activity import counted_emi
 from iae_diag.territories import region_of_dep
+from iae_diag.vocabulary import PUBLIC_KEYS, QUALITY_LABELS
 from indicators_helpers import (
     Dataset,
     af,
@@ -151,7 +152,7 @@ def test_layout_every_territory_year_type_and_breakdown(tables):
         "salaries_share": 5,
         "etp_share": 5,
         "hours_by_sector": 6 * n_sectors,
-        "public_share": 6 * 10,
+        "public_share": 6 * len(PUBLIC_KEYS),
         "taux_realisation": 6,
         "structures_created": 6,
     }
@@ -173,13 +174,24 @@ def test_layout_every_territory_year_type_and_breakdown(tables):
     ]
     assert set(quality["check"]) == {
         "af_address_fallback",
+        "af_duplicate_tie",
+        "af_partial_month",
         "etp_type_default",
         "unknown_rome",
         "persons_without_nir",
-        "unknown_qpv_status",
+        "persons_without_contract",
+        "persons_without_salarie_row",
+        "public_unknown_value",
+        "emi_exact_duplicate",
+        "emi_dsm_superseded",
+        "emi_dsm_tie",
+        "emi_statement_superseded",
+        "duplicate_rows",
+        "duplicate_content_rule",
         "rows_quarantined",
         "af_without_departement",
     }
+    assert set(quality["check"]) <= set(QUALITY_LABELS)
     assert (
         siae["salaries"].ge(0).all()
         and not siae.duplicated(

@@ -153,8 +153,9 @@ def test_structures_evolution_sentences():
 
 def test_publics_paragraph():
     assert n.publics_paragraph(kf_2013()) == (
-        f"En 2013, 42{NB}% des salariés en insertion étaient inscrits comme demandeurs "
-        "d'emploi depuis 24 mois ou plus avant leur embauche par une SIAE. Les bénéficiaires "
+        f"En 2013, 42{NB}% des salariés en insertion étaient demandeurs d'emploi de très "
+        "longue durée (inscrits depuis 24 mois ou plus) avant leur embauche par une SIAE. Les "
+        "bénéficiaires "
         f"du RSA représentent 33{NB}% des effectifs d'insertion (53{NB}% dans les ACI). La "
         f"part des femmes s'établit à 42{NB}% ; elle atteint 56{NB}% dans les AI et 10{NB}% "
         "dans les ETTI. Les personnes résidant dans un quartier prioritaire de la politique "

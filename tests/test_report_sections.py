@@ -279,3 +279,45 @@ def test_sector_section_without_any_publishable_share_says_so(proc):
     assert "<img" not in html
     assert "est publiable (secret statistique) : pas de graphique." in html
     assert "absentes du graphique" not in html
+
+
+def test_quality_section_labels_are_french_for_every_check(tmp_path):
+    """Every check of the real quality table (indicators on a real-format export) gets a
+    French label: no check name and no English breakdown such as "(rows)" in the section."""
+    import pandas as pd
+
+    from iae_diag.indicators import build_tables as real_tables
+    from iae_diag.vocabulary import PUBLIC_LABELS
+    from indicators_helpers import processed
+    from test_indicators_records import messy
+
+    ind, quality, siae = build_tables()
+    _, real_q, _ = real_tables(processed(messy(), tmp_path))
+    real_q = real_q.loc[real_q["territory_code"] == "93"].assign(territory_code="93")
+    quality = pd.concat([quality.loc[quality["territory_code"] != "93"], real_q])
+    out = write_processed(tmp_path / "proc", tables=(ind, quality, siae))
+    html = context.show_quality(context.build_context("dep:93", 2013, str(out), "")).data
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>", html)
+    assert len(rows) == len(real_q.loc[real_q["year"] == 2013])
+    for word in ("(rows)", "(hours)", "(etp)", "rows", "public_unknown", "duplicate_", "emi_"):
+        assert word not in html, word
+    assert "Lignes d&#x27;heures sans secteur" in html
+    label = PUBLIC_LABELS["job_seeker_24m_plus"].replace("'", "&#x27;")
+    assert f"valeur inconnue dans la fiche : {label}" in html
+    assert "Lignes de contrat en double (une seule ligne retenue par contrat)" in html
+    # rows in the order of the vocabulary (annexes, hours, EMI rows, persons, extract), not
+    # by check name
+    assert rows[0].startswith("Annexes financières rattachées")
+    assert rows.index("États mensuels en double exact (comptés une fois)") < rows.index(
+        "Salariés sans NIR valide (comptés par structure et identifiant ASP)"
+    )
+    assert rows[-1].startswith("Lignes rejetées à l&#x27;import")
+
+
+def test_publics_table_lists_the_v2_keys(proc):
+    from iae_diag.vocabulary import PUBLIC_LABELS
+
+    html = context.show_publics(context.build_context("dep:93", 2013, str(proc), "")).data
+    for key in ("qpv_all", "job_seeker_12_23m", "zrr", "education_cap_bep"):
+        assert PUBLIC_LABELS[key].replace("'", "&#x27;") in html, key
+    assert "très longue durée" in html

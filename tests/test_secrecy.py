@@ -33,7 +33,7 @@ def hard_dataset() -> Dataset:
     """2013. Dep 93: 3 ACI (10 salariés, 2 women, none on RSA; ACI 3 alone in cleaning, a
     sector with one structure) and 1 EITI with 1 salariée, a woman on RSA. Dep 94: 1 AI with 2
     salariés (a woman on RSA living in a QPV, a man). Dep 75: 3 EI with 12 salariés (6 women, 3
-    on RSA). Every QPV status is known (the quality check ``unknown_qpv_status`` is 0)."""
+    on RSA). Every QPV status is known (no person out of the QPV denominator)."""
     ds = Dataset()
     sites = [  # sid, mesure, dep, insee, persons: (woman, rsa, rome)
         (1, "ACI_DC", "093", "93066", [(True, False, "F1701")] + [(False, False, "F1701")] * 3),
@@ -142,21 +142,18 @@ def test_the_audit_finds_what_primary_suppression_alone_lets_through(hard):
 
 
 def quality_values(proc, decision) -> tuple[dict, dict]:
-    """``unknown_qpv_status`` as the run prints it (None when hidden) and as it is."""
-    q = pd.read_parquet(proc / "quality.parquet")
-    q = q.loc[(q["check"] == "unknown_qpv_status") & (q["year"] == 2013)]
-    shown, true = {}, {}
-    for r in q.itertuples():
-        key = f"{r.territory_level}:{r.territory_code}:2013"
-        true[key] = float(r.value)
-        hidden = decision.quality_hidden(r.territory_level, r.territory_code, 2013, r.check)
-        shown[key] = None if hidden else float(r.value)
-    return shown, true
+    """The person counts of the quality table as the run prints them (None when hidden) and
+    as they are, per document of 2013."""
+    from iae_diag.secrecy.audit import quality_of
+
+    docs = documents(proc, secrecy.Decision("publique"))
+    return quality_of(proc, [d for d in docs if d["year"] == 2013], decision)
 
 
 def test_the_quality_table_does_not_reopen_a_qpv_share(hard):
-    """F1: the quality table gives the QPV denominators (salariés minus unknown status); dep 94's
-    QPV resident then comes back as region - 75 - 93 unless the secondary suppression holds."""
+    """F1: the quality table gives the public denominators (salariés minus the persons without
+    contract, without Salarie row or with an unknown value); dep 94's QPV resident then comes
+    back as region - 75 - 93 unless the secondary suppression holds."""
     truth = documents(hard, secrecy.Decision("publique"))
     ind = load_indicators(hard)
     quality = pd.read_parquet(hard / "quality.parquet")
@@ -164,7 +161,8 @@ def test_the_quality_table_does_not_reopen_a_qpv_share(hard):
     sectors = pd.read_parquet(hard / "siae_sectors.parquet")
     primary_only = secrecy.decide(ind, quality, siae, sectors, "publique", secondary=False)
     shown, true = quality_values(hard, primary_only)
-    assert true["dep:94:2013"] == 0.0 and shown["dep:94:2013"] == 0.0  # zero is published
+    # every QPV status of dep 94 is known: no exclusion, and zero is published
+    assert not any(true["dep:94:2013"].values()) and None not in shown["dep:94:2013"].values()
     found = audit(documents(hard, primary_only), truth, shown, true)
     got = {(r.document, r.path): round(r.truth, 6) for r in found}
     assert got[("dep:94:2013", "publics.qpv")] == 1  # the woman of 94 lives in a QPV

@@ -37,6 +37,8 @@ from iae_diag.vocabulary import (
     SECTOR_MISSING,
     SECTOR_OTHER,
     TYPES,
+    quality_label,
+    quality_order,
 )
 
 #: MIME type of the hidden output carrying the key-figures document (JSON text) in the executed
@@ -47,19 +49,6 @@ PUBLICS_OVER_TIME = ("women", "under_26", "age_50_plus", "rsa", "job_seeker_24m_
 UNRANKED_SECTORS = (SECTOR_OTHER, SECTOR_MISSING)
 #: the mark of every page of an ``interne`` document (HTML top, PDF footer of every page)
 RESTRICTED_MARK = "Diffusion restreinte — document de travail"
-QUALITY_LABELS = {
-    "af_address_fallback": (
-        "Annexes financières rattachées au département par l'adresse de la structure "
-        "(numéro d'annexe mal formé)"
-    ),
-    "etp_type_default": (
-        "Lignes d'heures converties en ETP avec la durée annuelle par défaut du type de SIAE"
-    ),
-    "unknown_rome": "Heures dont le code ROME n'est pas classé dans un secteur",
-    "persons_without_nir": "Salariés sans NIR valide (comptés par structure et identifiant ASP)",
-    "unknown_qpv_status": "Salariés dont le statut QPV est inconnu",
-    "rows_quarantined": "Lignes rejetées à l'import",
-}
 
 
 # --------------------------------------------------------------------------------------------
@@ -846,8 +835,10 @@ def show_publics(ctx: ReportContext) -> HTML:
             caption=f"Publics des SIAE, en % des salariés en insertion, {y}",
         ),
         note(
-            "QPV : part parmi les salariés dont le statut (QPV ou hors QPV) est connu. "
-            "« n.d. » : aucun salarié concerné ou information absente."
+            "Chaque part est calculée parmi les salariés dont la caractéristique est connue "
+            "(QPV : statut en QPV ou hors QPV connu) ; la part des résidents d'un QPV parmi "
+            "tous les salariés compte aussi les statuts inconnus. « n.d. » : aucun salarié "
+            "concerné ou information absente."
         ),
         *_secret_notes(in_table),
     ]
@@ -1401,16 +1392,15 @@ def show_quality(ctx: ReportContext) -> HTML:
             [note(f"Aucun contrôle de qualité n'est enregistré pour ce territoire en {y}.")]
         )
     rows = []
-    for r in sel.sort_values(
-        ["check", "breakdown"] if "breakdown" in sel.columns else ["check"]
-    ).itertuples(index=False):
-        label = QUALITY_LABELS.get(r.check, r.check)
-        b = str(getattr(r, "breakdown", "") or "")
-        if b:
-            label = f"{label} ({b})"
+    if "breakdown" not in sel.columns:
+        sel = sel.assign(breakdown="")
+    sel = sel.assign(breakdown=sel["breakdown"].fillna("").astype(str))
+    order = [quality_order(c, b) for c, b in zip(sel["check"], sel["breakdown"], strict=True)]
+    for _, r in sorted(zip(order, sel.itertuples(index=False), strict=True)):
+        label = quality_label(r.check, r.breakdown)
         v = float(r.value)
         if ctx.decision is not None and ctx.decision.quality_hidden(
-            t.level, t.code, y, r.check, b
+            t.level, t.code, y, r.check, r.breakdown
         ):
             rows.append([label, SECRET_MARK])  # a count of persons under statistical secrecy
             continue

@@ -215,7 +215,7 @@ def format_key_figures(figures: dict) -> str:
     ter = figures["territory"]
     name = ter["name"] if ter["level"] != "dep" else f"{ter['name']} ({ter['code']})"
     cols = ["Total", *TYPES]
-    width = 44
+    width = max(44, *(len(label) + 2 for label in PUBLIC_LABELS.values()))
     lines = [f"Chiffres clés {figures['year']} : {name}", ""]
     hidden = set(figures.get("secret", []))
 

@@ -287,8 +287,9 @@ def publics_paragraph(kf: Mapping) -> str:
     v = _num(p.get("job_seeker_24m_plus"))
     if v is not None:
         parts.append(
-            f"En {year}, {fmt_pct(v)} des salariés en insertion étaient inscrits comme "
-            "demandeurs d'emploi depuis 24 mois ou plus avant leur embauche par une SIAE."
+            f"En {year}, {fmt_pct(v)} des salariés en insertion étaient demandeurs d'emploi "
+            "de très longue durée (inscrits depuis 24 mois ou plus) avant leur embauche par une "
+            "SIAE."
         )
     v = _num(p.get("rsa"))
     if v is not None:

@@ -297,7 +297,7 @@ def publics_shares(df: pd.DataFrame, year: int, source: str) -> Figure:
     if d.empty:
         raise ValueError("publics_shares: no data to draw")
     with house_style():
-        fig, ax = plt.subplots(figsize=(WIDTH, 3.4))
+        fig, ax = plt.subplots(figsize=(WIDTH, max(3.4, 0.24 * len(d) + 1.0)))
         y = np.arange(len(d))
         vals = d["share"].astype(float).to_numpy()
         bars = ax.barh(y, vals, color=TYPE_COLORS["ALL"], height=0.6)

@@ -38,6 +38,12 @@ PUBLIC_KEYS: tuple[str, ...] = (
     "job_seeker_24m_plus",
     "low_qualification",
     "qpv",
+    "qpv_all",
+    "job_seeker_12_23m",
+    "zrr",
+    "education_non_certifiante",
+    "education_infra_cap",
+    "education_cap_bep",
 )
 
 #: French label of each public key: the report, the CLI table and the charts say the same.
@@ -49,9 +55,15 @@ PUBLIC_LABELS: dict[str, str] = {
     "ass": "Bénéficiaires de l'ASS",
     "aah": "Bénéficiaires de l'AAH",
     "rqth": "Travailleurs handicapés (RQTH)",
-    "job_seeker_24m_plus": "Demandeurs d'emploi depuis 24 mois ou plus",
+    "job_seeker_24m_plus": "Demandeurs d'emploi de très longue durée (24 mois ou plus)",
     "low_qualification": "Niveau inférieur au baccalauréat",
     "qpv": "Résidents d'un quartier prioritaire (QPV)",
+    "qpv_all": "Résidents d'un QPV, parmi tous les salariés",
+    "job_seeker_12_23m": "Demandeurs d'emploi de longue durée (12 à 23 mois)",
+    "zrr": "Résidents d'une zone de revitalisation rurale (ZRR)",
+    "education_non_certifiante": "Formation non certifiante (niveau 00)",
+    "education_infra_cap": "Niveau infra CAP (70, ou jamais scolarisé 01)",
+    "education_cap_bep": "Niveau CAP-BEP (50, 51)",
 }
 
 #: Sector of the hours whose valid ROME code no prefix of the reference covers.
@@ -94,6 +106,97 @@ QUALITY_COLUMNS: list[str] = [
     "breakdown",
     "value",
 ]
+
+#: French label of each data-quality check (quality table, ``docs/architecture.md``), as the
+#: report's quality section shows it: a str, or a dict breakdown -> label for the checks whose
+#: breakdown is a unit (``etp``, ``rows``, ``hours``), a public key or a fluxIAE table.
+QUALITY_LABELS: dict[str, str | dict[str, str]] = {
+    "af_address_fallback": (
+        "Annexes financières rattachées au département par l'adresse de la structure "
+        "(numéro d'annexe mal formé)"
+    ),
+    "af_without_departement": "Annexes financières sans département (ni numéro ni adresse)",
+    "af_duplicate_tie": (
+        "Annexes financières à plusieurs lignes éligibles à égalité (date de fin, avenant), "
+        "départagées par le nombre de postes puis le contenu"
+    ),
+    "af_partial_month": (
+        "Annexes financières dont la période d'effet commence ou finit en cours de mois (le "
+        "mois entamé compte en entier dans les ETP conventionnés)"
+    ),
+    "etp_type_default": {
+        "etp": "ETP calculés avec la durée annuelle par défaut du type de SIAE",
+        "rows": "Lignes d'heures converties en ETP avec la durée annuelle par défaut du type",
+    },
+    "unknown_rome": {
+        "hours": (
+            "Heures sans secteur (« Non renseigné » : sans contrat, code ROME absent ou mal formé)"
+        ),
+        "rows": (
+            "Lignes d'heures sans secteur (« Non renseigné » : sans contrat, code ROME absent "
+            "ou mal formé)"
+        ),
+    },
+    "emi_exact_duplicate": "États mensuels en double exact (comptés une fois)",
+    "emi_dsm_superseded": (
+        "États mensuels remplacés par une autre ligne du même identifiant (version, date de "
+        "modification ou heures supérieures)"
+    ),
+    "emi_dsm_tie": (
+        "États mensuels d'un même identifiant à égalité de version, de date et d'heures "
+        "(départagés par le contenu)"
+    ),
+    "emi_statement_superseded": (
+        "États mensuels d'une version antérieure (même salarié, annexe, contrat et mois)"
+    ),
+    "persons_without_nir": "Salariés sans NIR valide (comptés par structure et identifiant ASP)",
+    "persons_without_contract": (
+        "Salariés sans contrat exploitable (hors dénominateurs de tous les publics sauf QPV "
+        "parmi tous les salariés)"
+    ),
+    "persons_without_salarie_row": (
+        "Salariés dont le contrat ne renvoie à aucune fiche salarié (hors dénominateurs du "
+        "sexe, de l'âge, du QPV et de la ZRR)"
+    ),
+    "public_unknown_value": {
+        k: f"Salariés hors dénominateur, valeur inconnue dans la fiche : {label}"
+        for k, label in PUBLIC_LABELS.items()
+        if k != "qpv_all"
+    },
+    "duplicate_rows": {
+        "Structure": "Lignes de structure en double (une seule ligne retenue par structure)",
+        "ContratMission": "Lignes de contrat en double (une seule ligne retenue par contrat)",
+        "Salarie": "Lignes de salarié en double (une seule ligne retenue par salarié)",
+    },
+    "duplicate_content_rule": {
+        "Structure": "Structures en double départagées par le contenu des lignes",
+        "ContratMission": "Contrats en double départagés par le contenu des lignes",
+        "Salarie": "Salariés en double départagés par le contenu des lignes",
+    },
+    "rows_quarantined": "Lignes rejetées à l'import",
+    "unknown_values": "Valeurs illisibles mises à « inconnu » à l'import",
+}
+
+
+def quality_label(check: str, breakdown: str = "") -> str:
+    """French label of a data-quality row (:data:`QUALITY_LABELS`); an unknown check or
+    breakdown is shown as it is."""
+    label = QUALITY_LABELS.get(check, check)
+    if isinstance(label, dict):
+        return label.get(breakdown, f"{check} : {breakdown}")
+    return f"{label} : {breakdown}" if breakdown else label
+
+
+def quality_order(check: str, breakdown: str = "") -> tuple[int, int, str, str]:
+    """Sort key of a data-quality row: the order of :data:`QUALITY_LABELS`, then of its
+    breakdowns (unknown checks and breakdowns last, by name)."""
+    checks = list(QUALITY_LABELS)
+    i = checks.index(check) if check in checks else len(checks)
+    label = QUALITY_LABELS.get(check)
+    subs = list(label) if isinstance(label, dict) else []
+    j = subs.index(breakdown) if breakdown in subs else len(subs)
+    return (i, j, check, breakdown)
+
 
 #: Columns of siae.parquet (one row per SIAE, year and département), in order.
 SIAE_COLUMNS: list[str] = [

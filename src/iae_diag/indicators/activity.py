@@ -8,13 +8,8 @@ import numpy as np
 import pandas as pd
 
 from iae_diag.indicators.common import require_columns
-from iae_diag.indicators.keys import (
-    duplicated_any_order,
-    first_of_each,
-    has_duplicates,
-    hash_key_codes,
-    positions,
-)
+from iae_diag.indicators.keys import first_of_each, hash_key_codes, positions
+from iae_diag.indicators.records import EMI_KEPT, resolve_emi
 
 EMI_COLUMNS = [
     "emi_dsm_id",
@@ -64,7 +59,10 @@ def combine_keys(*columns: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class EmiRows:
-    """Counted EMI rows as parallel numpy arrays (no per-row Python objects)."""
+    """Counted EMI rows as parallel numpy arrays (no per-row Python objects).
+
+    ``set_aside`` holds, for the rows of an eligible AF that steps 1-3 of the definitions set
+    aside, their reason (``records.EMI_*``), AF position and year (for the quality table)."""
 
     af_pos: np.ndarray  # position of the row's AF among the eligible AF
     year: np.ndarray
@@ -72,52 +70,57 @@ class EmiRows:
     hours: np.ndarray  # float
     pph_id: np.ndarray
     ctr_id: np.ndarray  # -1 when missing
+    set_aside: tuple[np.ndarray, np.ndarray, np.ndarray] = (
+        np.zeros(0, dtype=np.int8),
+        np.zeros(0, dtype=np.int64),
+        np.zeros(0, dtype=np.int64),
+    )  # (reason, af_pos, year)
 
     def __len__(self) -> int:
         return len(self.af_pos)
 
 
 def counted_emi(emi: pd.DataFrame, af_ids: np.ndarray) -> EmiRows:
-    """Counted EMI rows (definitions.md): rows of an eligible AF, one per ``emi_dsm_id``,
-    the highest ``emi_sme_version`` per (person id, AF, year, month), then hours > 0.
+    """Counted EMI rows (definitions v2, "Counted EMI row"): exact duplicate rows count once;
+    one row per ``emi_dsm_id`` (highest ``emi_sme_version``, then latest
+    ``emi_date_modification``, then most hours, then the content rule); per statement key
+    (person, AF, contract, year, month) the rows of the highest version only; then the row's AF
+    is eligible and its hours are > 0 (:func:`iae_diag.indicators.records.resolve_emi`).
 
     ``af_ids`` are the ids of the eligible AF; ``af_pos`` is the position of the row's AF in
-    it.
-    The version de-duplication happens before the hours filter: a later version with zero
-    hours supersedes an earlier one with hours."""
+    it. The version rules come before the hours test: a later version with zero hours
+    supersedes an earlier one with hours. Nothing depends on the order of the rows."""
     require_columns(emi, "etat_mensuel_indiv", EMI_COLUMNS)
-    af_pos = positions(af_ids, int_values(emi["emi_afi_id"]))
-    keep = np.flatnonzero(af_pos >= 0)
-    af_pos = af_pos[keep].astype(np.int64)
-    year = int_values(emi["emi_sme_annee"])[keep]
-    month = int_values(emi["emi_sme_mois"])[keep]
-    pph = int_values(emi["emi_pph_id"])[keep]
-    dsm = int_values(emi["emi_dsm_id"])[keep]
+    year = int_values(emi["emi_sme_annee"])
+    month = int_values(emi["emi_sme_mois"])
+    pph = int_values(emi["emi_pph_id"])
+    afi = int_values(emi["emi_afi_id"])
+    ctr = int_values(emi["emi_ctr_id"])
     hours = pd.to_numeric(emi["emi_nb_heures_travail"], errors="coerce").to_numpy(
         dtype=float, na_value=np.nan
-    )[keep]
-    alive = np.ones(len(keep), dtype=bool)
-    if len(keep):
-        month_key = combine_keys(pph, af_pos, year * 12 + month)
-        dup = duplicated_any_order(month_key) | has_duplicates(dsm)
-        if dup.any():
-            rows = np.flatnonzero(dup)
-            version = int_values(emi["emi_sme_version"])[keep][rows]
-            rows = rows[np.lexsort((rows, -version))]  # highest version first, then file order
-            first_dsm = ~pd.Series(dsm[rows]).duplicated().to_numpy()
-            rows = rows[first_dsm]
-            first_month = ~pd.Series(month_key[rows]).duplicated().to_numpy()
-            alive[dup] = False
-            alive[rows[first_month]] = True
-    alive &= np.nan_to_num(hours, nan=0.0) > 0
-    sel = np.flatnonzero(alive)
+    )
+    status = np.zeros(len(emi), dtype=np.int8)
+    if len(emi):
+        status = resolve_emi(
+            emi,
+            int_values(emi["emi_dsm_id"]),
+            int_values(emi["emi_sme_version"]),
+            hours,
+            combine_keys(pph, afi, year * 12 + month),
+            ctr,
+        )
+    af_pos = positions(af_ids, afi)
+    eligible = af_pos >= 0
+    aside = np.flatnonzero(eligible & (status != EMI_KEPT))
+    sel = np.flatnonzero(eligible & (status == EMI_KEPT) & (np.nan_to_num(hours, nan=0.0) > 0))
     return EmiRows(
         af_pos=af_pos[sel],
         year=year[sel],
         month=month[sel],
         hours=hours[sel],
         pph_id=pph[sel],
-        ctr_id=int_values(emi["emi_ctr_id"])[keep][sel],
+        ctr_id=ctr[sel],
+        set_aside=(status[aside], af_pos[aside], year[aside]),
     )
 
 

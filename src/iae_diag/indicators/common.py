@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,16 @@ DEFAULT_ANNUAL_HOURS: dict[str, float] = {
 
 #: Education codes below the baccalauréat.
 LOW_QUALIFICATION_CODES = frozenset({"00", "01", "50", "51", "60", "70"})
+#: Education codes of the detailed publics keys (definitions v2, "Publics").
+EDUCATION_KEYS: dict[str, frozenset[str]] = {
+    "education_non_certifiante": frozenset({"00"}),
+    "education_infra_cap": frozenset({"70", "01"}),
+    "education_cap_bep": frozenset({"50", "51"}),
+}
+#: A known education code (ASP ``contrat_niveau_de_formation_code``, two digits once padded by
+#: the ingest): anything else, or an empty value, is unknown and leaves the education keys'
+#: denominators.
+EDUCATION_CODE_PATTERN = r"^[0-9]{2}$"
 
 
 def require_columns(df: pd.DataFrame, table: str, columns: list[str]) -> None:
@@ -46,7 +57,35 @@ def text_in(values: pd.Series, accepted: frozenset[str] | set[str]) -> np.ndarra
     return hit[codes]  # code -1 (missing) reads the trailing False
 
 
+@dataclass(frozen=True)
+class TextColumn:
+    """A text column coded once (``pd.factorize``): membership tests then look at its distinct
+    values only, so several tests of one column cost one pass over the rows."""
+
+    codes: np.ndarray  # -1 for a missing value
+    uniques: tuple[str, ...]  # the distinct values, stripped and upper-cased
+
+    @classmethod
+    def of(cls, values: pd.Series) -> TextColumn:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return cls(codes, tuple(str(u).strip().upper() for u in uniques))
+
+    def _select(self, hit: list[bool]) -> np.ndarray:
+        return np.array([*hit, False], dtype=bool)[self.codes]  # -1 reads the trailing False
+
+    def isin(self, accepted: frozenset[str] | set[str]) -> np.ndarray:
+        """True where the value is in ``accepted``; missing is False."""
+        return self._select([u in accepted for u in self.uniques])
+
+    def matches(self, pattern: str) -> np.ndarray:
+        """True where the value matches the regular expression ``pattern``; missing is
+        False."""
+        rx = re.compile(pattern)
+        return self._select([bool(rx.match(u)) for u in self.uniques])
+
+
 TRUE_TEXT = frozenset({"TRUE", "OUI", "1", "O", "VRAI", "1.0", "T", "Y", "YES"})
+FALSE_TEXT = frozenset({"FALSE", "NON", "0", "N", "FAUX", "0.0", "F", "NO"})
 
 
 def as_bool(values: pd.Series) -> np.ndarray:

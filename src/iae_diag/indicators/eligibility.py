@@ -7,6 +7,14 @@ import pandas as pd
 
 from iae_diag.errors import InputError
 from iae_diag.indicators.common import DEFAULT_ANNUAL_HOURS, ELIGIBLE_STATES, require_columns
+from iae_diag.indicators.keys import has_duplicates
+from iae_diag.indicators.records import (
+    AF_MODIFICATION_DATE,
+    content_codes,
+    content_columns,
+    date_rank,
+    resolve_ids,
+)
 from iae_diag.territories import dep_of_commune, normalize_dep_code
 from iae_diag.vocabulary import MESURE_TYPES
 
@@ -32,18 +40,65 @@ def is_eligible(af: pd.DataFrame) -> pd.Series:
     return ok.fillna(False).astype(bool)
 
 
-def deduplicate_af(af: pd.DataFrame) -> pd.DataFrame:
-    """One row per ``af_id_annexe_financiere``: the latest ``af_date_fin_effet``, then the
-    highest ``af_numero_avenant_modification`` (then the first row in file order)."""
-    order = ["af_id_annexe_financiere", "af_date_fin_effet", "af_numero_avenant_modification"]
-    tie = ["source_line"] if "source_line" in af.columns else []
-    s = af.sort_values(
-        order + tie,
-        ascending=[True, False, False] + [True] * len(tie),
-        na_position="last",
-        kind="stable",
-    )
-    return s.drop_duplicates("af_id_annexe_financiere", keep="first")
+#: AF columns the indicators read: two eligible rows of one annex that agree on these give
+#: the same figures, whichever is kept (a remaining tie is counted only when they differ).
+AF_USED_COLUMNS = [c for c in AF_COLUMNS if c != "af_numero_avenant_modification"]
+
+
+def deduplicate_af(af: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """One row per ``af_id_annexe_financiere`` (definitions v2, "Eligible AF"): the latest
+    ``af_date_fin_effet``, then the highest ``af_numero_avenant_modification``, then the latest
+    ``af_date_modification`` (when the table has it: the real layout does not), then the
+    largest ``af_etp_postes_insertion``, then the row first in
+    :func:`~iae_diag.indicators.records.content_codes` order. Never the file order.
+
+    Returns (kept rows sorted by annex id, tie flag per kept row): True when another row of
+    the annex equals the kept one on the three dates/numbers but differs in a column the
+    indicators read (:data:`AF_USED_COLUMNS`)."""
+    ids = af["af_id_annexe_financiere"].to_numpy(dtype=np.int64)
+    dup = has_duplicates(ids)
+    tie_of_kept = np.zeros(len(af), dtype=bool)
+    keep = ~dup
+    if dup.any():
+        rows = np.flatnonzero(dup)
+        sub = af.iloc[rows]
+        n = len(rows)
+        fin = date_rank(sub["af_date_fin_effet"])
+        modif = pd.to_numeric(sub["af_numero_avenant_modification"], errors="coerce")
+        modif = modif.fillna(-1).to_numpy(dtype=np.int64)
+        date_mod = (
+            date_rank(sub[AF_MODIFICATION_DATE])
+            if AF_MODIFICATION_DATE in sub.columns
+            else np.zeros(n, dtype=np.int64)
+        )
+        etp = pd.to_numeric(sub["af_etp_postes_insertion"], errors="coerce")
+        etp = etp.fillna(-1.0).to_numpy(dtype=float)
+        codes = content_codes(sub, content_columns(sub))
+        keys = [codes[:, j] for j in range(codes.shape[1] - 1, -1, -1)]
+        order = np.lexsort([*keys, -etp, -date_mod, -modif, -fin, ids[rows]])
+        s_ids = ids[rows][order]
+        start = np.ones(n, dtype=bool)
+        start[1:] = s_ids[1:] != s_ids[:-1]
+        kept_at = np.maximum.accumulate(np.where(start, np.arange(n), 0))
+        rank = np.column_stack([fin, modif, date_mod])[order]
+        used = content_codes(sub, [c for c in AF_USED_COLUMNS if c in sub.columns])[order]
+        tied = ~start & (rank == rank[kept_at]).all(axis=1) & (used != used[kept_at]).any(axis=1)
+        tie_of_kept[rows[order[kept_at[tied]]]] = True
+        keep[rows[order[start]]] = True
+    kept = af.loc[keep]
+    by_id = np.argsort(ids[keep], kind="stable")
+    return kept.iloc[by_id], tie_of_kept[keep][by_id]
+
+
+def partial_months(debut: pd.Series, fin: pd.Series) -> np.ndarray:
+    """True for an effect period that starts on another day than the 1st of a month or ends on
+    another day than the last of a month: its first or last month counts whole in the ETP
+    conventionnés and in the years the AF is active (audit F8), so such AF are counted."""
+    d = pd.to_datetime(debut)
+    f = pd.to_datetime(fin)
+    starts_mid = (d.dt.day != 1).fillna(False)
+    ends_mid = (f.dt.day != f.dt.days_in_month).fillna(False)
+    return (starts_mid | ends_mid).to_numpy(dtype=bool)
 
 
 def siae_type(mesure: pd.Series) -> pd.Series:
@@ -75,7 +130,7 @@ def eligible_af(af: pd.DataFrame, structure: pd.DataFrame) -> pd.DataFrame:
     require_columns(
         structure, "structure", ["structure_id_siae", "structure_adresse_admin_code_insee"]
     )
-    kept = deduplicate_af(af.loc[is_eligible(af)])
+    kept, tie = deduplicate_af(af.loc[is_eligible(af)])
     types = siae_type(kept["af_mesure_dispositif_code"])
     bad = types.isna()
     if bad.any():
@@ -89,7 +144,8 @@ def eligible_af(af: pd.DataFrame, structure: pd.DataFrame) -> pd.DataFrame:
         )
     dep = departement_from_number(kept["af_numero_annexe_financiere"])
     fallback = dep.isna().to_numpy()
-    st = structure.drop_duplicates("structure_id_siae").set_index("structure_id_siae")
+    st, _ = resolve_ids(structure, "structure_id_siae")
+    st = st.set_index("structure_id_siae")
     insee = kept["af_id_structure"].map(st["structure_adresse_admin_code_insee"])
     uniq = pd.unique(insee.dropna())
     insee_dep = insee.map({u: dep_of_commune(u) for u in uniq})
@@ -111,6 +167,10 @@ def eligible_af(af: pd.DataFrame, structure: pd.DataFrame) -> pd.DataFrame:
             .to_numpy(dtype=float),
             "annual_hours": np.where(use_default, defaults.to_numpy(), hours.to_numpy()),
             "annual_hours_default": use_default,
+            "duplicate_tie": tie,
+            "partial_month": partial_months(
+                kept["af_date_debut_effet"], kept["af_date_fin_effet"]
+            ),
         }
     )
-    return out.sort_values("af_id", kind="stable").reset_index(drop=True)
+    return out.reset_index(drop=True)

@@ -21,3 +21,17 @@ def quarantine_counts(data: ProcessedData) -> dict[str, int]:
         elif q is not None and "table" in q.columns:
             out[t] = int((q["table"] == t).sum())
     return out
+
+
+def unknown_value_counts(data: ProcessedData) -> dict[str, int]:
+    """Optional values the ingest could not read and set to unknown, per ``<Table>.<column>``
+    (manifest ``tables.<Table>.unknown_values``; none when the manifest has no such field).
+    Like the quarantine, these counts cover the whole extract."""
+    out: dict[str, int] = {}
+    tables = (data.manifest or {}).get("tables", {})
+    for t in sorted(tables):
+        info = tables[t]
+        counts = info.get("unknown_values", {}) if isinstance(info, dict) else {}
+        for column in sorted(counts or {}):
+            out[f"{t}.{column}"] = int(counts[column])
+    return out

@@ -20,15 +20,17 @@ from iae_diag.errors import InputError
 from iae_diag.indicators.activity import counted_emi, etp_of_rows, person_ids
 from iae_diag.indicators.common import Geography, require_columns
 from iae_diag.indicators.eligibility import eligible_af
-from iae_diag.indicators.keys import dense_codes, distinct_pairs, first_of_each, positions
+from iae_diag.indicators.keys import dense_codes, distinct_pairs, positions
 from iae_diag.indicators.offer import af_year_table
 from iae_diag.indicators.publics import (
     CONTRACT_COLUMNS,
     SALARIE_COLUMNS,
+    SALARIE_KEYS,
     characteristics,
     latest_contract,
 )
-from iae_diag.indicators.quality import quarantine_counts
+from iae_diag.indicators.quality import quarantine_counts, unknown_value_counts
+from iae_diag.indicators.records import EMI_CHECKS, resolve_ids
 from iae_diag.indicators.sectors import MISSING, SectorReference, load_sector_reference
 from iae_diag.processed import ProcessedData
 from iae_diag.territories import LEVELS
@@ -44,6 +46,9 @@ from iae_diag.vocabulary import (
 )
 
 log = logging.getLogger(__name__)
+
+#: Columns of ``characteristics`` telling that a key's value is known (its denominator).
+KNOWN_COLUMNS = [f"{k}_known" for k in PUBLIC_KEYS if k != "qpv_all"]
 
 N_TYPES = len(TYPES)
 ALL_I = N_TYPES  # index of the ALL slot on the type axis of a cube
@@ -91,21 +96,22 @@ def _distinct_cube(
     year_i: np.ndarray,
     dep_i: np.ndarray,
     type_i: np.ndarray,
-    profile: np.ndarray,
-    bits: np.ndarray,
+    profiles: list[np.ndarray],
+    bits: list[np.ndarray],
 ) -> np.ndarray:
     """Distinct entities by (territory slot of ``level``, year, type) with an ALL slot, plus
     the number of those entities having each flag.
 
     ``entity`` must already be specific to a year (e.g. a person-year code); its flags are
-    the row ``profile`` of the 0/1 matrix ``bits`` (one column per flag), constant per
-    entity; entity codes are below ``n_entity``. Shape (n_t, n_y, 6, 1 + n_flags):
-    [..., 0] is the count."""
+    given in groups: for each group, the row ``profiles[g]`` of the 0/1 matrix ``bits[g]``
+    (one column per flag), constant per entity (groups keep the number of distinct profiles,
+    hence the count arrays, small); entity codes are below ``n_entity``. Shape
+    (n_t, n_y, 6, 1 + n_flags), flags in group order: [..., 0] is the count."""
     n_t = geo.n_territories(level)
     t = geo.territory_of(level, dep_i)
-    n_p, k = bits.shape
     size = n_t * n_y * (N_TYPES + 1)
-    counts = np.zeros(size * n_p)
+    counts = [np.zeros(size * b.shape[0]) for b in bits]
+    total = np.zeros(size)
     for by_type in (True, False):
         if by_type:
             slot = type_i
@@ -114,9 +120,15 @@ def _distinct_cube(
             slot = np.full(len(t), ALL_I, dtype=np.int64)
             first = distinct_pairs(entity, n_entity, t)
         cell = ((t * n_y + year_i) * (N_TYPES + 1) + slot)[first]
-        counts += np.bincount(cell * n_p + profile[first], minlength=size * n_p)
-    by_profile = counts.reshape(size, n_p)
-    out = np.concatenate([by_profile.sum(axis=1, keepdims=True), by_profile @ bits], axis=1)
+        total += np.bincount(cell, minlength=size)
+        for g, b in enumerate(bits):
+            n_p = b.shape[0]
+            counts[g] += np.bincount(cell * n_p + profiles[g][first], minlength=size * n_p)
+    parts = [total[:, None]] + [
+        c.reshape(size, b.shape[0]) @ b for c, b in zip(counts, bits, strict=True)
+    ]
+    k = sum(b.shape[1] for b in bits)
+    out = np.concatenate(parts, axis=1)
     return out.reshape(n_t, n_y, N_TYPES + 1, 1 + k)
 
 
@@ -244,9 +256,19 @@ def build_tables(
     require_columns(
         data.contrat_mission, "contrat_mission", ["contrat_id_ctr", "contrat_code_rome"]
     )
+    require_columns(data.salarie, "salarie", ["salarie_id"])
+    require_columns(data.structure, "structure", ["structure_id_siae"])
+
+    # --- one row per id of the reference tables, chosen by content (records.resolve_ids)
+    resolved = {
+        "Structure": resolve_ids(data.structure, "structure_id_siae"),
+        "ContratMission": resolve_ids(data.contrat_mission, "contrat_id_ctr"),
+        "Salarie": resolve_ids(data.salarie, "salarie_id"),
+    }
+    structure = resolved["Structure"][0]
 
     # --- eligible AF and their attributes
-    af = eligible_af(data.annexe_financiere, data.structure)
+    af = eligible_af(data.annexe_financiere, structure)
     af_dep = geo.dep_index(af["code_departement"])
     af_type = pd.Index(TYPES).get_indexer(af["type_siae"]).astype(np.int64)
     if af.empty:
@@ -280,8 +302,8 @@ def build_tables(
 
     clock.lap("emi")
     # sector of each row through its contract's ROME code
-    contrat = _first_rows(
-        data.contrat_mission, "contrat_id_ctr", [*CONTRACT_COLUMNS, "contrat_code_rome"]
+    contrat = _columns(
+        resolved["ContratMission"][0], "contrat_mission", [*CONTRACT_COLUMNS, "contrat_code_rome"]
     )
     sector_codes = ref.codes
     ctr_pos = positions(contrat["contrat_id_ctr"].to_numpy(), emi.ctr_id)
@@ -295,25 +317,38 @@ def build_tables(
 
     clock.lap("sectors")
     # persons, person-years and their characteristics
-    person, has_nir = person_ids(emi.pph_id, af["structure_id"].to_numpy()[row_af], data.salarie)
+    salarie = _columns(resolved["Salarie"][0], "salarie", ["person_key", *SALARIE_COLUMNS])
+    person, has_nir = person_ids(emi.pph_id, af["structure_id"].to_numpy()[row_af], salarie)
     py, py_uniques = dense_codes(person * max(n_y, 1) + row_year)
     n_py = len(py_uniques)
     py_year = years_arr[py_uniques % max(n_y, 1)] if n_y else years_arr
     contract_of_py = latest_contract(py, emi.ctr_id, contrat)
-    salarie = _first_rows(data.salarie, "salarie_id", SALARIE_COLUMNS)
     chars = characteristics(contract_of_py, py_year, contrat, salarie)
     py_nir = np.zeros(len(py_uniques), dtype=bool)
     py_nir[py] = has_nir
-    person_flags = np.column_stack(
-        [chars[k].to_numpy(dtype=bool) for k in PUBLIC_KEYS]
-        + [chars["qpv_known"].to_numpy(dtype=bool), ~py_nir]
-    )  # columns: 10 publics, qpv_known, without NIR
-    packed = person_flags.astype(np.int64) @ (1 << np.arange(person_flags.shape[1]))
-    py_profile, profiles = pd.factorize(packed)
-    py_profile = py_profile.astype(np.int64)
-    bits = (
-        (np.asarray(profiles, dtype=np.int64)[:, None] >> np.arange(person_flags.shape[1])) & 1
-    ).astype(float)
+    person_columns = [
+        *PUBLIC_KEYS,
+        *KNOWN_COLUMNS,
+        "without_contract",
+        "without_salarie",
+        "without_nir",
+    ]
+    chars["without_contract"] = ~chars["has_contract"]
+    chars["without_salarie"] = chars["has_contract"] & ~chars["has_salarie"]
+    chars["without_nir"] = ~py_nir
+    # two groups of flags (the publics; what is known): each has few distinct profiles
+    flag_groups = [list(PUBLIC_KEYS), person_columns[len(PUBLIC_KEYS) :]]
+    py_profiles, bits = [], []
+    for group in flag_groups:
+        flags = np.column_stack([chars[k].to_numpy(dtype=bool) for k in group])
+        packed = flags.astype(np.int64) @ (1 << np.arange(flags.shape[1]))
+        codes, uniques = pd.factorize(packed)
+        py_profiles.append(codes.astype(np.int64))
+        bits.append(
+            ((np.asarray(uniques, dtype=np.int64)[:, None] >> np.arange(len(group))) & 1).astype(
+                float
+            )
+        )
 
     clock.lap("persons")
     # --- additive cubes at département level (n_dep + 1, n_y, 6, ...)
@@ -343,6 +378,26 @@ def build_tables(
     quality_dep[("af_address_fallback", "")] = _additive_cube(
         geo, n_y, afy_dep, afy_year, afy_type, fallback_w
     )[..., ALL_I, 0]
+    for check, column in (
+        ("af_duplicate_tie", "duplicate_tie"),
+        ("af_partial_month", "partial_month"),
+    ):
+        w = af[column].to_numpy()[afy_pos].astype(float)
+        quality_dep[(check, "")] = _additive_cube(geo, n_y, afy_dep, afy_year, afy_type, w)[
+            ..., ALL_I, 0
+        ]
+    reason, aside_af, aside_year = emi.set_aside
+    in_years = np.isin(aside_year, years_arr)
+    for code, check in EMI_CHECKS.items():
+        m = in_years & (reason == code)
+        quality_dep[(check, "")] = _additive_cube(
+            geo,
+            n_y,
+            af_dep[aside_af[m]],
+            np.searchsorted(years_arr, aside_year[m]).astype(np.int64),
+            af_type[aside_af[m]],
+            None,
+        )[..., ALL_I, 0]
     clock.lap("additive")
     # distinct units: (person-year, SIAE-département) and (SIAE-year, département, type)
     n_dep1 = geo.n_territories("dep")
@@ -351,7 +406,7 @@ def build_tables(
     ufirst = distinct_pairs(py, n_py, row_sd)
     u_py, u_sd = py[ufirst], row_sd[ufirst]
     u_dep, u_type, u_year = row_dep[ufirst], row_type[ufirst], row_year[ufirst]
-    u_profile = py_profile[u_py]
+    u_profiles = [p[u_py] for p in py_profiles]
     n_siae = len(siae_type)
     s_entity = siae_of_af[afy_pos] * max(n_y, 1) + afy_year
 
@@ -369,7 +424,7 @@ def build_tables(
     for level in LEVELS:
         sl = slots[level]
         codes = [geo.codes(level)[i] for i in sl]
-        sal = _distinct_cube(geo, level, n_y, u_py, n_py, u_year, u_dep, u_type, u_profile, bits)[
+        sal = _distinct_cube(geo, level, n_y, u_py, n_py, u_year, u_dep, u_type, u_profiles, bits)[
             sl
         ]
         st = _distinct_cube(
@@ -381,8 +436,8 @@ def build_tables(
             afy_year,
             afy_dep,
             afy_type,
-            np.zeros(len(afy), dtype=np.int64),
-            np.zeros((1, 0)),
+            [],
+            [],
         )[sl, ..., 0]
         created, closed = _changes(
             geo, level, years, siae_of_af[afy_pos], siae_type, afy_year, afy_dep
@@ -428,10 +483,11 @@ def build_tables(
             h_den,
             breakdown=sector_codes,
         )
-        pub_num = sal[..., 1 : 1 + len(PUBLIC_KEYS)]
-        pub_den = np.broadcast_to(n_sal[..., None], pub_num.shape).copy()
-        qi = PUBLIC_KEYS.index("qpv")
-        pub_den[..., qi] = sal[..., 1 + len(PUBLIC_KEYS)]
+        flag = {k: sal[..., 1 + i] for i, k in enumerate(person_columns)}
+        pub_num = np.stack([flag[k] for k in PUBLIC_KEYS], axis=-1)
+        pub_den = np.stack(
+            [n_sal if k == "qpv_all" else flag[f"{k}_known"] for k in PUBLIC_KEYS], axis=-1
+        )
         out.add(
             "public_share",
             level,
@@ -460,8 +516,16 @@ def build_tables(
                     )
         # quality
         q = {k: geo.roll_up(level, v)[sl] for k, v in quality_dep.items()}
-        q[("persons_without_nir", "")] = sal[..., ALL_I, -1]
-        q[("unknown_qpv_status", "")] = sal[..., ALL_I, 0] - sal[..., ALL_I, -2]
+        q[("persons_without_nir", "")] = flag["without_nir"][..., ALL_I]
+        q[("persons_without_contract", "")] = flag["without_contract"][..., ALL_I]
+        q[("persons_without_salarie_row", "")] = flag["without_salarie"][..., ALL_I]
+        for k in PUBLIC_KEYS:
+            if k == "qpv_all":
+                continue
+            out_of_den = flag["without_contract"] + (
+                flag["without_salarie"] if k in SALARIE_KEYS else 0.0
+            )
+            q[("public_unknown_value", k)] = (n_sal - out_of_den - flag[f"{k}_known"])[..., ALL_I]
         for (check, breakdown), arr in q.items():
             quality_parts.append(_quality_block(level, codes, years_arr, check, breakdown, arr))
         if level == "france":
@@ -469,17 +533,21 @@ def build_tables(
             quality_parts.append(
                 _quality_block(level, codes, years_arr, "af_without_departement", "", arr)
             )
-        for table, count in quarantine_counts(data).items():
+        extract_wide = [
+            *(("rows_quarantined", t, c) for t, c in quarantine_counts(data).items()),
+            *(("duplicate_rows", t, r.rows_set_aside) for t, (_, r) in resolved.items()),
+            *(("duplicate_content_rule", t, r.ids_by_content) for t, (_, r) in resolved.items()),
+            *(("unknown_values", c, n) for c, n in unknown_value_counts(data).items()),
+        ]
+        for check, breakdown, count in extract_wide:
             arr = np.full((len(sl), n_y), float(count))
-            quality_parts.append(
-                _quality_block(level, codes, years_arr, "rows_quarantined", table, arr)
-            )
+            quality_parts.append(_quality_block(level, codes, years_arr, check, breakdown, arr))
 
     clock.lap("levels")
     indicators = _finish(out.parts, INDICATOR_COLUMNS, INDICATOR_KEYS)
     quality = _finish(quality_parts, QUALITY_COLUMNS, QUALITY_COLUMNS[:5])
     siae = _siae_table(
-        data,
+        structure,
         af,
         af_dep,
         geo,
@@ -510,16 +578,11 @@ def build_tables(
 # --------------------------------------------------------------------------- helpers
 
 
-def _first_rows(df: pd.DataFrame, id_column: str, columns: list[str]) -> pd.DataFrame:
-    """The first row of each id, restricted to ``columns`` (no copy of unused columns)."""
-    table = {"contrat_id_ctr": "contrat_mission", "salarie_id": "salarie"}[id_column]
+def _columns(df: pd.DataFrame, table: str, columns: list[str]) -> pd.DataFrame:
+    """``df`` (one row per id, see ``records.resolve_ids``) once it is checked to hold
+    ``columns`` (not copied: the callers read columns by name)."""
     require_columns(df, table, columns)
-    ids = df[id_column].to_numpy(dtype=np.int64)
-    first = first_of_each(ids)
-    cols = list(dict.fromkeys([id_column, *columns]))
-    if first.all():
-        return df[cols]
-    return df.loc[first, cols].reset_index(drop=True)
+    return df
 
 
 def _sectors_of_contracts(rome: pd.Series, ref: SectorReference) -> np.ndarray:
@@ -577,7 +640,7 @@ def _finish(parts: list[pd.DataFrame], columns: list[str], keys: list[str]) -> p
 
 
 def _siae_table(
-    data,
+    structure,
     af,
     af_dep,
     geo,
@@ -614,7 +677,7 @@ def _siae_table(
     sd_code = np.asarray(sd_uniques, dtype=np.int64)[sd]
     siae = sd_code // geo.n_territories("dep")
     dep = sd_code % geo.n_territories("dep")
-    st = data.structure.drop_duplicates("structure_id_siae").set_index("structure_id_siae")
+    st = structure.set_index("structure_id_siae")
     sid = siae_structure[siae]
     dep_codes = np.asarray(geo.codes("dep"), dtype=object)[dep]
     commune = pd.Series(sid).map(st["structure_adresse_admin_code_insee"]) if len(st) else None

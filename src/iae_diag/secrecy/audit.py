@@ -6,10 +6,14 @@ and report each hidden value recovered exactly.
 The documents' values are the unknowns or the knowns of linear equations; a hidden value is
 recovered when the equations determine it (it lies in the row space of the unknowns' matrix)
 and the value they determine equals the true one (from the same documents computed without
-secrecy). Shares of a public enter as their number of persons (share x salariés of the cell):
-the audit works on what a reader can compute. The QPV share's denominator (salariés of known
-status) is the salariés minus the data-quality check ``unknown_qpv_status`` of the territory,
-which the report prints: given the quality values, the audit uses them (all types only).
+secrecy). Shares of a public enter as their number of persons (share x denominator): the
+audit works on what a reader can compute. The denominator of a public share (the salariés whose
+value of the key is known) is the salariés minus the data-quality counts the report prints
+(``persons_without_contract``, ``persons_without_salarie_row`` for the keys read from the
+Salarie row, ``public_unknown_value`` of the key; ``qpv_all``: all salariés). Those counts exist
+for all types only: a share by type enters with the type's salariés as denominator when the
+territory's counts for the key are published zeros, and as an unknown otherwise. Only hidden
+paths (the document's ``secret`` list) can be reported as recovered.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from iae_diag.vocabulary import TYPES
 
 #: blocks ``{"total": x, "by_type": {...}}`` whose types add up to the total
 ADDITIVE_BLOCKS: tuple[str, ...] = ("salaries", "etp", "etp_conventionnes")
-#: publics whose denominator is the count of salariés of the cell
-COUNTED_PUBLIC_EXCLUDED: tuple[str, ...] = ("qpv",)
+#: the public whose denominator is every salarié of the cell, unknown values included
+ALL_SALARIES_PUBLIC = "qpv_all"
+#: the publics read from the Salarie row (a person without one is out of their denominator)
+SALARIE_KEYS: tuple[str, ...] = ("women", "under_26", "age_50_plus", "qpv", "zrr")
 
 
 @dataclass(frozen=True)
@@ -34,38 +40,51 @@ class Recovery:
     truth: float
 
 
+def _excluded(quality: dict | None, key: str) -> float | None:
+    """Persons out of the denominator of ``key`` (all types) as a reader computes them from the
+    printed quality counts; None when one of them is hidden, 0 without quality values."""
+    if quality is None or key == ALL_SALARIES_PUBLIC:
+        return 0.0
+    parts = [("persons_without_contract", ""), ("public_unknown_value", key)]
+    if key in SALARIE_KEYS:
+        parts.append(("persons_without_salarie_row", ""))
+    vals = [quality.get(p, 0.0) for p in parts]
+    return None if any(v is None for v in vals) else float(sum(vals))
+
+
 def _leaves(
-    doc: dict, unknown_qpv: float | None = None, with_quality: bool = False
+    doc: dict, quality: dict | None = None, with_quality: bool = False
 ) -> dict[str, float | None]:
     """The values of the additive paths of a document, plus the persons of each public
-    (``publics_n.<type|ALL>.<key>``: None unless the share and the count are published)."""
+    (``publics_n.<type|ALL>.<key>``: None unless the share and its denominator are known).
+    ``quality``: the person counts of the data-quality table the run prints for the document
+    (``(check, breakdown)`` -> value, None when hidden)."""
     out: dict[str, float | None] = {}
     for b in ADDITIVE_BLOCKS:
         out[f"{b}.total"] = doc[b]["total"]
         for t in TYPES:
             out[f"{b}.by_type.{t}"] = doc[b]["by_type"][t]
-    qpv, n = doc["publics"].get("qpv"), doc["salaries"]["total"]
-    if with_quality and "qpv" in doc["publics"]:
-        known = None if n is None or unknown_qpv is None else n - unknown_qpv
-        out["publics_n.ALL.qpv"] = (
-            0.0 if known == 0 else (None if qpv is None or known is None else qpv * known)
-        )
     out["hours.total"] = doc["hours"]["total"]
     for s, v in doc["hours"]["by_sector"].items():
         out[f"hours.by_sector.{s}"] = v
     for t in TYPES:
         for s, v in doc["hours"]["by_type_and_sector"][t].items():
             out[f"hours.by_type_and_sector.{t}.{s}"] = v
+    q = quality if with_quality else None
     for t in ("ALL", *TYPES):
         n = doc["salaries"]["total"] if t == "ALL" else doc["salaries"]["by_type"][t]
         shares = doc["publics"] if t == "ALL" else doc["publics_by_type"][t]
         for k, v in shares.items():
-            if k in COUNTED_PUBLIC_EXCLUDED:
-                continue
             if n == 0:  # no salarié: no person of the public either
                 out[f"publics_n.{t}.{k}"] = 0.0
+                continue
+            excl = _excluded(q, k)
+            if t != "ALL" and excl != 0.0:
+                excl = None  # the exclusions of a type are not printed
+            if v is None or n is None or excl is None:
+                out[f"publics_n.{t}.{k}"] = None
             else:
-                out[f"publics_n.{t}.{k}"] = None if v is None or n is None else v * n
+                out[f"publics_n.{t}.{k}"] = 0.0 if n - excl == 0 else v * (n - excl)
     return out
 
 
@@ -109,8 +128,9 @@ def audit(
     """Hidden values of ``published`` (documents of one run) that the published values give
     back exactly; ``truth``: the same documents without secrecy (same order). Equations:
     within each document, and each region against its départements of the same year.
-    ``quality``: the ``unknown_qpv_status`` value the run prints for each document
-    (``"dep:93:2013"`` -> value, None when hidden), ``quality_truth`` the true ones."""
+    ``quality``: the person counts of the data-quality table the run prints for each document
+    (``"dep:93:2013"`` -> {(check, breakdown): value, None when hidden}), ``quality_truth`` the
+    true ones."""
     q, qt = quality or {}, quality_truth or {}
     pub = {_doc_id(d): _leaves(d, q.get(_doc_id(d)), quality is not None) for d in published}
     tru = {_doc_id(d): _leaves(d, qt.get(_doc_id(d)), quality is not None) for d in truth}
@@ -134,6 +154,7 @@ def audit(
             for p in pub[rid]:
                 if all(p in pub[dd] for dd in deps):
                     eqs.append(((rid, p), [(dd, p) for dd in deps]))
+    secret = {_doc_id(d): set(d.get("secret", [])) for d in published}
     unknown = sorted({(did, p) for did, lv in pub.items() for p, v in lv.items() if v is None})
     if not unknown:
         return []
@@ -162,8 +183,8 @@ def audit(
     for u, i in col.items():
         determined = null.shape[0] == 0 or float(np.abs(null[:, i]).max()) < 1e-9
         truth_v = tru[u[0]][u[1]]
-        if not determined or truth_v is None:
-            continue
+        if not determined or truth_v is None or _origin(u[1]) not in secret[u[0]]:
+            continue  # an unknown that was never published is not a hidden cell
         tol = 0.5 if u[1].startswith(("publics_n.", "salaries.")) else 1e-3
         if abs(float(x[i]) - float(truth_v)) < tol:
             out.append(Recovery(u[0], _origin(u[1]), float(x[i]), float(truth_v)))
@@ -182,27 +203,35 @@ def territory_documents(processed_dir, territories, years, decision) -> list[dic
 
 
 def quality_of(processed_dir, documents: list[dict], decision) -> tuple[dict, dict]:
-    """``unknown_qpv_status`` of each document as a run prints it (None when the decision hides
-    it) and as it is, keyed like the documents (``dep:93:2013``)."""
+    """The person counts of the data-quality table (:data:`QUALITY_PERSON_COUNTS`) of each
+    document as a run prints them (None when the decision hides one) and as they are, keyed like
+    the documents (``dep:93:2013`` -> {(check, breakdown): value})."""
     from pathlib import Path
 
     import pandas as pd
 
+    from .rules import QUALITY_PERSON_COUNTS
+
     path = Path(processed_dir) / "quality.parquet"
-    shown: dict[str, float | None] = {}
-    true: dict[str, float | None] = {}
+    shown: dict[str, dict] = {}
+    true: dict[str, dict] = {}
     if not path.is_file():
         return shown, true
     q = pd.read_parquet(path)
-    q = q.loc[q["check"] == "unknown_qpv_status"]
+    q = q.loc[q["check"].isin(QUALITY_PERSON_COUNTS)]
     wanted = {_doc_id(d) for d in documents}
+    for did in wanted:  # no row: the count is 0 (the report prints every check it has)
+        shown[did], true[did] = {}, {}
     for r in q.itertuples(index=False):
         key = f"{r.territory_level}:{r.territory_code}:{int(r.year)}"
         if key not in wanted:
             continue
-        true[key] = float(r.value)
-        hidden = decision.quality_hidden(r.territory_level, r.territory_code, int(r.year), r.check)
-        shown[key] = None if hidden else float(r.value)
+        b = "" if r.breakdown is None or r.breakdown != r.breakdown else str(r.breakdown)
+        true[key][(r.check, b)] = float(r.value)
+        hidden = decision.quality_hidden(
+            r.territory_level, r.territory_code, int(r.year), r.check, b
+        )
+        shown[key][(r.check, b)] = None if hidden else float(r.value)
     return shown, true
 
 

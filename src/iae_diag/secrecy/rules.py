@@ -39,8 +39,14 @@ PERSON_COUNTS: tuple[str, ...] = ("salaries",)
 #: type in the salariés (``salaries_share``) is the same cell as its count (:mod:`.groups`): it
 #: is hidden with the count, and a type with 0 salariés reads 0 %.
 PERSON_RATIOS: tuple[str, ...] = ("public_share",)
-#: data-quality checks whose value counts persons (cells ``quality:<check>``)
-QUALITY_PERSON_COUNTS: tuple[str, ...] = ("unknown_qpv_status", "persons_without_nir")
+#: data-quality checks whose value counts persons (cells ``quality:<check>``); the last three
+#: give, with the salariés, the denominator of every public share (indicators/publics.py)
+QUALITY_PERSON_COUNTS: tuple[str, ...] = (
+    "persons_without_nir",
+    "persons_without_contract",
+    "persons_without_salarie_row",
+    "public_unknown_value",
+)
 QUALITY_PREFIX = "quality:"
 #: structures' magnitudes -> the column of siae.parquet (or siae_sectors.parquet) giving each
 #: SIAE's contribution
