@@ -204,3 +204,34 @@ def test_type_legends_show_the_type_colours():
         }
         assert {plots.TYPE_COLORS["ACI"], plots.TYPE_COLORS["AI"]} <= faces
         plt.close(fig)
+
+
+def test_long_legends_sit_below_the_plot():
+    """Reader check of the 2013 region report: the ETP legend hid the tallest bars and the
+    publics legend was cut at the right edge. Both sit below the axes, inside the figure."""
+    df = pd.DataFrame(
+        {
+            "type_siae": ["ACI", "AI"],
+            "etp_conventionnes": [2040.0, 2327.0],
+            "etp_realises": [1995.0, 2280.0],
+        }
+    )
+    long = "Demandeurs d'emploi de très longue durée (24 mois ou plus)"
+    over = pd.DataFrame(
+        {
+            "year": [2012, 2013, 2012, 2013],
+            "label": ["Femmes", "Femmes", long, long],
+            "share": [0.4, 0.42, 0.4, 0.41],
+        }
+    )
+    for fig in (
+        plots.etp_conventionnes_realises(df, 2013, SRC),
+        plots.publics_over_time(over, SRC),
+    ):
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        leg = ax.get_legend().get_window_extent(r)
+        assert leg.y1 <= ax.get_window_extent(r).y0  # below the plot area
+        assert leg.x0 >= 0 and leg.x1 <= fig.bbox.x1  # not cut at either edge
+        plt.close(fig)

@@ -232,7 +232,7 @@ def etp_conventionnes_realises(df: pd.DataFrame, year: int, source: str) -> Figu
     types = _types_in(df)
     d = df.set_index("type_siae").loc[types]
     with house_style():
-        fig, ax = plt.subplots(figsize=(WIDTH, 3.0))
+        fig, ax = plt.subplots(figsize=(WIDTH, 3.4))
         x = np.arange(len(types))
         w = 0.38
         conv = d["etp_conventionnes"].astype(float).fillna(0).to_numpy()
@@ -251,7 +251,10 @@ def etp_conventionnes_realises(df: pd.DataFrame, year: int, source: str) -> Figu
                 (Patch(facecolor="#cfd8dc"), "ETP conventionnés (barre grise, à gauche)"),
                 (_type_swatch(types), "ETP réalisés (à droite ; taux de réalisation au-dessus)"),
             ],
-            loc="upper right",
+            # below the axis: above the bars it hid the tallest ones
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12),
+            ncols=2,
             fontsize=8,
         )
         return _finish(
@@ -319,7 +322,7 @@ def publics_over_time(df: pd.DataFrame, source: str) -> Figure:
         raise ValueError("publics_over_time: no data to draw")
     years = sorted(int(y) for y in d["year"].unique())
     with house_style():
-        fig, ax = plt.subplots(figsize=(WIDTH, 3.0))
+        fig, ax = plt.subplots(figsize=(WIDTH, 3.8))
         groups = list(d.groupby("label", sort=False))
         for i, (label, s) in enumerate(groups):
             s = s.sort_values("year")
@@ -335,7 +338,8 @@ def publics_over_time(df: pd.DataFrame, source: str) -> Figure:
         ax.set_xticks(years, [str(y) for y in years])
         ax.yaxis.set_major_formatter(pct_formatter())
         ax.set_ylim(0, min(1.0, float(d["share"].max()) * 1.2))
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5)
+        # below the axis in two columns: the long labels of the publics are cut at the right
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2, fontsize=7.5)
         return _finish(
             fig,
             source,
