@@ -512,3 +512,16 @@ def test_rates_built_on_hidden_counts_are_hidden(proc):
     assert cells[0] == "s" and cells[2] == "s"  # salariés, salariés per 100 RSA households
     row77n = needs_tab[needs_tab.index("Seine-et-Marne (77)") :].split("</tr>")[0]
     assert re.findall(r"<td[^>]*>(.*?)</td>", row77n)[3] == "s"  # ETP per 100 RSA households
+
+
+@needs_real
+def test_key_figures_sentence_names_the_departement_with_its_article(proc):
+    """With the INSEE list of the geography folder, the opening sentence reads "les SIAE de la
+    Seine-Saint-Denis (93)"; without a geography folder, "du département ..." (reader F9)."""
+    ctx = context.build_context("dep:93", 2013, str(proc), str(REAL_GEO_DIR))
+    assert ctx.name_type() == 3
+    html = context.show_key_figures(ctx).data
+    assert "les SIAE de la Seine-Saint-Denis (93) ont salarié" in html
+    assert "La Seine-Saint-Denis (93) comptait" in html
+    bare = context.build_context("dep:93", 2013, str(proc), "")
+    assert "les SIAE du département Seine-Saint-Denis (93)" in context.show_key_figures(bare).data

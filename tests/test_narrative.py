@@ -77,6 +77,24 @@ def test_key_figures_paragraph_other_region_and_departement():
     assert "Le département Seine-Saint-Denis (93) comptait 407 structures" in dep
 
 
+@pytest.mark.parametrize(
+    ("code", "tncc", "subject", "noun"),
+    [  # INSEE types of name (TNCC) of the Île-de-France départements
+        ("93", 3, "les SIAE de la Seine-Saint-Denis (93)", "La Seine-Saint-Denis (93)"),
+        ("92", 4, "les SIAE des Hauts-de-Seine (92)", "Les Hauts-de-Seine (92)"),
+        ("94", 2, "les SIAE du Val-de-Marne (94)", "Le Val-de-Marne (94)"),
+        ("91", 5, "les SIAE de l'Essonne (91)", "L'Essonne (91)"),
+        ("75", 0, "les SIAE de Paris (75)", "Paris (75)"),
+    ],
+)
+def test_key_figures_paragraph_names_a_departement_with_its_article(code, tncc, subject, noun):
+    """Reader review F9: "les SIAE de la Seine-Saint-Denis", not "du département
+    Seine-Saint-Denis", when the INSEE type of name is known."""
+    dep = n.key_figures_paragraph(kf_2013(), Territory("dep", code), tncc=tncc)
+    assert dep.startswith(f"En 2013, {subject} ont salarié")
+    assert f"{noun} comptait 407 structures" in dep
+
+
 def test_key_figures_paragraph_without_salaries():
     kf = kf_2013()
     kf["salaries"]["total"] = 0

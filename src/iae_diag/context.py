@@ -256,6 +256,16 @@ class ReportContext:
             "secondary": own["secondary"],
         }
 
+    def name_type(self) -> int | None:
+        """INSEE type of name (TNCC) of the territory, from the INSEE list of the geography
+        folder (which gives "la Seine-Saint-Denis", "les Hauts-de-Seine"); None without it."""
+        if not self.geo_dir:
+            return None
+        from iae_diag.geo import load_geography  # geopandas: only with a geography folder
+
+        geo = load_geography(self.geo_dir)
+        return geo.name_type(self.territory.level, self.territory.code) if geo else None
+
     @property
     def report_types(self) -> list[str]:
         """The types of SIAE with at least one structure in the territory in a year of the
@@ -611,7 +621,7 @@ def show_key_figures(ctx: ReportContext) -> HTML:
     parts.append(
         para(
             narrative.key_figures_paragraph(
-                ctx.key_figures, ctx.territory, ctx.previous_key_figures
+                ctx.key_figures, ctx.territory, ctx.previous_key_figures, ctx.name_type()
             )
         )
     )
@@ -1237,7 +1247,7 @@ def secrecy_summary(ctx: ReportContext) -> str:
     """The methodology's paragraph on this run's statistical secrecy: level and cells hidden
     (primary, secondary), over the run and for the report's territory and year."""
     c = ctx.secret_counts()
-    where = narrative.lower_first(narrative.territory_noun(ctx.territory))
+    where = narrative.lower_first(narrative.territory_noun(ctx.territory, ctx.name_type()))
     level = (
         "publique (document publiable)"
         if ctx.diffusion == secrecy.PUBLIQUE

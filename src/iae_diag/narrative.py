@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from iae_diag.figures import publishable
 from iae_diag.formatting import NBSP, fmt_int, fmt_pct, fmt_points, fmt_signed
-from iae_diag.territories import Territory
+from iae_diag.territories import Territory, of_name, with_article
 from iae_diag.vocabulary import SECRET_MIN_PERSONS, TYPES
 
 NO_DATA = "Données non disponibles"
@@ -53,23 +53,28 @@ def approx_count(n: float) -> str:
     return fmt_int(v) if floor == v else f"plus de {fmt_int(floor)}"
 
 
-def subject(territory: Territory) -> str:
+def subject(territory: Territory, tncc: int | None = None) -> str:
     """Grammatical subject for the SIAE of the territory: ``les SIAE franciliennes``,
-    ``les SIAE de la région Bretagne``, ``les SIAE du département Seine-Saint-Denis (93)``."""
+    ``les SIAE de la région Bretagne``, ``les SIAE de la Seine-Saint-Denis (93)`` (``tncc``: the
+    INSEE type of name, giving the article; without it ``du département Seine-Saint-Denis``)."""
     if territory.level == "region":
         adj = REGION_ADJECTIVES.get(territory.code)
         return f"les SIAE {adj}" if adj else f"les SIAE de la région {territory.name}"
     if territory.level == "dep":
-        return f"les SIAE du département {territory.label()}"
+        return f"les SIAE {of_name(territory.name, tncc)} ({territory.code})"
     return "les SIAE de France"
 
 
-def territory_noun(territory: Territory) -> str:
-    """``La région Île-de-France``, ``Le département Seine-Saint-Denis (93)``, ``La France``."""
+def territory_noun(territory: Territory, tncc: int | None = None) -> str:
+    """``La région Île-de-France``, ``La Seine-Saint-Denis (93)`` (``tncc``: the INSEE type of
+    name; without it ``Le département Seine-Saint-Denis (93)``), ``La France``."""
     if territory.level == "region":
         return f"La région {territory.name}"
     if territory.level == "dep":
-        return f"Le département {territory.label()}"
+        if tncc is None:
+            return f"Le département {territory.label()}"
+        named = with_article(territory.name, tncc)
+        return f"{named[:1].upper()}{named[1:]} ({territory.code})"
     return "La France"
 
 
@@ -104,7 +109,7 @@ def _shares(by_type: Mapping[str, float], persons: bool = False) -> dict[str, fl
 
 
 def key_figures_paragraph(
-    kf: Mapping, territory: Territory, previous: Mapping | None = None
+    kf: Mapping, territory: Territory, previous: Mapping | None = None, tncc: int | None = None
 ) -> str:
     """Opening paragraph: salariés, ETP, structures (by type), and change from the previous
     year when ``previous`` (the key figures of year - 1) is given."""
@@ -113,7 +118,7 @@ def key_figures_paragraph(
     if _hidden(kf, "salaries.total"):
         n = int(kf["structures"]["total"] or 0)
         return (
-            f"En {year}, {lower_first(territory_noun(territory))} comptait {fmt_int(n)} "
+            f"En {year}, {lower_first(territory_noun(territory, tncc))} comptait {fmt_int(n)} "
             f"structure{'s' if n > 1 else ''} d'insertion par l'activité économique ; le "
             f"nombre de leurs salariés n'est pas publié (secret statistique)."
         )
@@ -133,9 +138,9 @@ def key_figures_paragraph(
     )
     detail = ", ".join(f"{t}{NBSP}: {fmt_int(by_type[t])}" for t in present)
     s = (
-        f"En {year}, {subject(territory)} ont salarié {approx_count(sal)} personnes, "
+        f"En {year}, {subject(territory, tncc)} ont salarié {approx_count(sal)} personnes, "
         f"correspondant à {etp_words}"
-        f"{territory_noun(territory)} comptait {fmt_int(structures)} "
+        f"{territory_noun(territory, tncc)} comptait {fmt_int(structures)} "
         f"structure{'s' if structures > 1 else ''} d'insertion par l'activité économique"
         + (f" ({detail})." if detail else ".")
     )
