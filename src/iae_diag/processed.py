@@ -22,6 +22,11 @@ TABLE_FILES = {
     "ContratMission": "contrat_mission.parquet",
     "Salarie": "salarie.parquet",
 }
+#: Optional reference tables: written when their raw file was present, else absent.
+OPTIONAL_TABLE_FILES = {
+    "RefCategorieSort": "ref_categorie_sort.parquet",
+    "RefMotifSort": "ref_motif_sort.parquet",
+}
 MANIFEST = "manifest.json"
 QUARANTINE = "quarantine.csv"
 
@@ -37,6 +42,9 @@ class ProcessedData:
     salarie: pd.DataFrame
     manifest: dict = field(default_factory=dict)
     quarantine: pd.DataFrame | None = None
+    #: the exit reference tables (None when the extract had no such file)
+    ref_motif_sort: pd.DataFrame | None = None
+    ref_categorie_sort: pd.DataFrame | None = None
 
 
 def require_processed(processed_dir: Path | str) -> None:
@@ -67,4 +75,9 @@ def load_processed(processed_dir: Path | str) -> ProcessedData:
         salarie=frames["salarie.parquet"],
         manifest=manifest,
         quarantine=quarantine,
+        **{
+            f.removesuffix(".parquet"): pd.read_parquet(d / f)
+            for f in OPTIONAL_TABLE_FILES.values()
+            if (d / f).is_file()
+        },
     )

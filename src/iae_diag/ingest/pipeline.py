@@ -24,10 +24,10 @@ from iae_diag.ingest.files import (
 )
 from iae_diag.ingest.keys import REAL, SYNTHETIC, NirKey, fingerprint, resolve_key
 from iae_diag.ingest.quarantine import QUARANTINE_COLUMNS
-from iae_diag.ingest.schemas import TABLES, TableSpec
+from iae_diag.ingest.schemas import OPTIONAL_TABLES, TABLES, TableSpec
 from iae_diag.ingest.table import TableResult, process_table
 from iae_diag.ingest.writing import write_parquet
-from iae_diag.processed import MANIFEST, QUARANTINE, TABLE_FILES
+from iae_diag.processed import MANIFEST, OPTIONAL_TABLE_FILES, QUARANTINE, TABLE_FILES
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def _ingest_table(
         "sha256": None,
         "extract_stamp": rf.stamp.isoformat(),
         **res.info,
-        "output": TABLE_FILES[spec.table],
+        "output": ALL_FILES[spec.table],
         "candidates": sorted(f.name for f in files),
     }
     log.info(
@@ -73,6 +73,9 @@ def _ingest_table(
         res.info["rows_quarantined"],
     )
     return res
+
+
+ALL_FILES = {**TABLE_FILES, **OPTIONAL_TABLE_FILES}
 
 
 def ingest(raw_dir: Path | str, out_dir: Path | str, salt: str | None = None) -> dict:
@@ -161,6 +164,14 @@ def _ingest_into(
                 res.info["synthetic_marker"] = marked[spec.table]
                 results[spec.table] = res
                 writes.append(writer.submit(write_parquet, res, tmp / TABLE_FILES[spec.table]))
+            for spec in OPTIONAL_TABLES:
+                if spec.table not in found:
+                    log.info("%s: no file in the extract (optional table, skipped)", spec.table)
+                    continue
+                res = _ingest_table(spec, found[spec.table], key.value, results, pool)
+                res.info["synthetic_marker"] = carries_synthetic_marker(found[spec.table][0])
+                results[spec.table] = res
+                writes.append(writer.submit(write_parquet, res, tmp / ALL_FILES[spec.table]))
             for w in writes:
                 w.result()
             for res in results.values():
@@ -174,7 +185,7 @@ def _ingest_into(
             "nir_hash": "HMAC-SHA-256(key, first 13 characters of the valid NIR), hex",
             "quarantine_file": QUARANTINE,
             "ignored_files": sorted(ignored),
-            "tables": {t: results[t].info for t in (s.table for s in TABLES)},
+            "tables": {t: r.info for t, r in results.items()},
         }
         q = pd.concat([r.quarantine for r in results.values()], ignore_index=True)
         q[QUARANTINE_COLUMNS].to_csv(tmp / QUARANTINE, index=False, lineterminator="\n")
@@ -182,7 +193,11 @@ def _ingest_into(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         out_dir.mkdir(exist_ok=True)
-        for f in [*TABLE_FILES.values(), QUARANTINE, MANIFEST]:
+        for f in OPTIONAL_TABLE_FILES.values():  # no stale table of an earlier extract
+            if (out_dir / f).exists():
+                (out_dir / f).unlink()
+        written = [ALL_FILES[t] for t in results]
+        for f in [*written, QUARANTINE, MANIFEST]:
             os.replace(tmp / f, out_dir / f)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -411,7 +411,32 @@ TABLES: tuple[TableSpec, ...] = (
     CONTRAT_MISSION,
     SALARIE,
 )
-SPECS = {t.table: t for t in TABLES}
+
+#: The exit reference tables (fluxiae-format.md 3.7, 4.6): optional, read when present (their
+#: absence is logged, not an error). A category comes before the motives that point to it.
+REF_CATEGORIE_SORT = TableSpec(
+    table="RefCategorieSort",
+    output="ref_categorie_sort.parquet",
+    record_id="rcs_id",
+    columns=(
+        Col("rcs_id", "code", required=True, critical=True),
+        Col("rcs_code", "code", normalize="upper"),
+        Col("rcs_libelle", "str"),
+    ),
+)
+REF_MOTIF_SORT = TableSpec(
+    table="RefMotifSort",
+    output="ref_motif_sort.parquet",
+    record_id="rms_id",
+    columns=(
+        Col("rms_id", "code", required=True, critical=True),
+        Col("rms_code", "code", normalize="upper"),
+        Col("rms_libelle", "str"),
+        Col("rcs_id", "code"),
+    ),
+)
+OPTIONAL_TABLES: tuple[TableSpec, ...] = (REF_CATEGORIE_SORT, REF_MOTIF_SORT)
+SPECS = {t.table: t for t in (*TABLES, *OPTIONAL_TABLES)}
 
 #: Columns derived by the ingest (not in the raw files).
 DERIVED_COLUMNS = {
@@ -439,6 +464,7 @@ __all__ = [
     "Reference",
     "TableSpec",
     "TABLES",
+    "OPTIONAL_TABLES",
     "SPECS",
     "MESURE_CODES",
     "PE_DUREE_LABELS",
