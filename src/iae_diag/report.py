@@ -47,7 +47,7 @@ from pathlib import Path
 
 import yaml
 
-from iae_diag import config, freshness, publish
+from iae_diag import config, freshness, publish, tables_export
 from iae_diag.errors import InputError, ParameterError
 from iae_diag.secrecy import check_diffusion
 from iae_diag.territories import Territory, deps_of_region, parse_territory
@@ -517,6 +517,9 @@ class Worker:
         res.outputs["html"] = f"{job.slug}.html"
         (out / f"{job.slug}.json").write_text(notebook_key_figures(nb), encoding="utf-8")
         res.outputs["json"] = f"{job.slug}.json"
+        zip_name = f"{job.slug}-tableaux.zip"
+        (out / zip_name).write_bytes(tables_export.tables_zip(tables_export.notebook_tables(nb)))
+        res.outputs["csv"] = zip_name
         if job.pdf:
             self.renderer.pdf(html_text, out / f"{job.slug}.pdf")
             res.outputs["pdf"] = f"{job.slug}.pdf"
