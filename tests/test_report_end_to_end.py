@@ -4,12 +4,13 @@ JSON), asserting on content."""
 
 import json
 import re
+import zipfile
 import zlib
 from pathlib import Path
 
 import pytest
 
-from iae_diag import config, report
+from iae_diag import config, report, tables_export
 from iae_diag.formatting import fmt_int, fmt_pct
 from iae_diag.vocabulary import TYPES
 
@@ -78,6 +79,20 @@ def test_region_and_departement_render(rendered):
         if created is not None:
             assert f"<td>{fmt_int(created)}</td>" in html
         assert html.count("data:image/png;base64,") >= 6
+        # the tables to take away: the same cells as the report, as CSV (issue 14)
+        assert f'href="{slug}-tableaux.zip"' in index
+        assert f'href="{slug}-tableaux.zip"' in html
+        with zipfile.ZipFile(out / f"{slug}-tableaux.zip") as z:
+            names = z.namelist()
+            cells = {
+                c
+                for n in names
+                for line in z.read(n).decode("utf-8-sig").splitlines()
+                for c in line.split(";")
+            }
+        assert len(names) == html.count('<table class="iae')
+        for total in ("structures", "salaries", "etp"):
+            assert tables_export.csv_cell(fmt_int(kf[total]["total"])) in cells, (slug, total)
         pdf = out / f"{slug}.pdf"
         assert pdf.read_bytes()[:5] == b"%PDF-" and pdf_pages(pdf) >= 5
     region = (out / "region-11.html").read_text(encoding="utf-8")

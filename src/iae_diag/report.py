@@ -359,8 +359,9 @@ class Renderer:
         self.page = env.get_template("report.html.j2")
         self.css = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
 
-    def html(self, nb, title: str) -> str:
-        """The report page: nbconvert body (outputs only) inside the house template."""
+    def html(self, nb, title: str, downloads: list[tuple[str, str]] = ()) -> str:
+        """The report page: nbconvert body (outputs only) inside the house template, with the
+        links to the files published beside it (``downloads``: (file name, label) pairs)."""
         nb = copy.deepcopy(nb)
         for cell in nb.cells:
             if cell.cell_type == "code":
@@ -370,7 +371,7 @@ class Renderer:
                     if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
                 ]
         body, _ = self.exporter.from_notebook_node(nb)
-        return self.page.render(title=title, css=self.css, body=body)
+        return self.page.render(title=title, css=self.css, body=body, downloads=list(downloads))
 
     def pdf(self, html_text: str, target: Path) -> None:
         import weasyprint
@@ -512,12 +513,16 @@ class Worker:
         if self.renderer is None:
             self.renderer = Renderer()
         title = f"Diagnostic de l'IAE — {terr.label()} — {job.year}"
-        html_text = self.renderer.html(nb, title)
+        zip_name = f"{job.slug}-tableaux.zip"
+        downloads = [
+            (zip_name, "Tableaux du rapport (CSV : UTF-8, séparateur « ; », virgule décimale)"),
+            (f"{job.slug}.json", "Chiffres clés (JSON)"),
+        ]
+        html_text = self.renderer.html(nb, title, downloads)
         (out / f"{job.slug}.html").write_text(html_text, encoding="utf-8")
         res.outputs["html"] = f"{job.slug}.html"
         (out / f"{job.slug}.json").write_text(notebook_key_figures(nb), encoding="utf-8")
         res.outputs["json"] = f"{job.slug}.json"
-        zip_name = f"{job.slug}-tableaux.zip"
         (out / zip_name).write_bytes(tables_export.tables_zip(tables_export.notebook_tables(nb)))
         res.outputs["csv"] = zip_name
         if job.pdf:
