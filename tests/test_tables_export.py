@@ -55,3 +55,38 @@ def test_zip_every_table_in_order_and_same_bytes():
         assert z.namelist() == ["01-première-table.csv", "02-tableau.csv"]
         assert z.read("02-tableau.csv").decode("utf-8-sig") == "B;n\r\ny;s\r\n"
         assert all(i.date_time == tables_export.ZIP_DATE for i in z.infolist())
+
+
+def test_cell_values_numbers_not_text():
+    assert tables_export.cell_value("10\u00a0000") == (10000, "#,##0")
+    assert tables_export.cell_value("12,5\u00a0%") == (0.125, "0.0%")
+    assert tables_export.cell_value("+3,2 points") == (3.2, '#,##0.0 "points"')
+    assert tables_export.cell_value("\u22124") == (-4, "#,##0")
+    assert tables_export.cell_value("s") == ("s", None)
+    assert tables_export.cell_value("Paris (75)") == ("Paris (75)", None)
+
+
+def test_workbook_read_back_and_same_bytes():
+    from openpyxl import load_workbook
+
+    t = tables_export.ReportTable(
+        "Salariés par département",
+        ["Territoire", "Salariés", "Part"],
+        [["Paris (75)", "1\u00a0234", "12,5\u00a0%"], ["Essonne (91)", "s", "s"]],
+    )
+    cover = [("Titre", "Diagnostic"), ("Territoire", "Île-de-France"), ("Année", "2013")]
+    data = tables_export.report_workbook([t], cover)
+    assert data == tables_export.report_workbook([t], cover)
+    wb = load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["Couverture", "Notes", "T01"]
+    c = wb["Couverture"]
+    assert [c.cell(r, 2).value for r in (1, 2, 3)] == ["Diagnostic", "Île-de-France", "2013"]
+    assert c.cell(7, 1).value == "T01" and c.cell(7, 1).hyperlink.location == "'T01'!A1"
+    s = wb["T01"]
+    assert s.freeze_panes == "B3"
+    assert [x.value for x in s[2]] == ["Territoire", "Salariés", "Part"]
+    assert [x.value for x in s[3]] == ["Paris (75)", 1234, 0.125]
+    assert s.cell(3, 3).number_format == "0.0%"
+    assert [x.value for x in s[4]] == ["Essonne (91)", "s", "s"]
+    notes = " ".join(str(x.value) for row in wb["Notes"].iter_rows() for x in row)
+    assert "« s »" in notes and "séparateur « ; »" in notes

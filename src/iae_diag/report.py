@@ -515,6 +515,7 @@ class Worker:
         title = f"Diagnostic de l'IAE — {terr.label()} — {job.year}"
         zip_name = f"{job.slug}-tableaux.zip"
         downloads = [
+            (f"{job.slug}.xlsx", "Tableaux du rapport (classeur XLSX)"),
             (zip_name, "Tableaux du rapport (CSV : UTF-8, séparateur « ; », virgule décimale)"),
             (f"{job.slug}.json", "Chiffres clés (JSON)"),
         ]
@@ -523,8 +524,18 @@ class Worker:
         res.outputs["html"] = f"{job.slug}.html"
         (out / f"{job.slug}.json").write_text(notebook_key_figures(nb), encoding="utf-8")
         res.outputs["json"] = f"{job.slug}.json"
-        (out / zip_name).write_bytes(tables_export.tables_zip(tables_export.notebook_tables(nb)))
+        tables = tables_export.notebook_tables(nb)
+        (out / zip_name).write_bytes(tables_export.tables_zip(tables))
         res.outputs["csv"] = zip_name
+        cover = [
+            ("Titre", title),
+            ("Territoire", terr.label()),
+            ("Année", str(job.year)),
+            ("Source", "ASP, extraction fluxIAE ; traitement iae-diag"),
+            ("Niveau de diffusion", job.diffusion),
+        ]
+        (out / f"{job.slug}.xlsx").write_bytes(tables_export.report_workbook(tables, cover))
+        res.outputs["xlsx"] = f"{job.slug}.xlsx"
         if job.pdf:
             self.renderer.pdf(html_text, out / f"{job.slug}.pdf")
             res.outputs["pdf"] = f"{job.slug}.pdf"
