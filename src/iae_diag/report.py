@@ -376,7 +376,10 @@ class Renderer:
     def pdf(self, html_text: str, target: Path) -> None:
         import weasyprint
 
-        weasyprint.HTML(string=html_text, base_url=str(target.parent)).write_pdf(str(target))
+        # a tagged PDF with the PDF/UA-1 identification (WeasyPrint 70: pdf_variant)
+        weasyprint.HTML(string=html_text, base_url=str(target.parent)).write_pdf(
+            str(target), pdf_variant="pdf/ua-1"
+        )
 
 
 class Worker:
