@@ -284,8 +284,10 @@ def test_interne_documents_are_named_marked_and_list_the_siae(contract_run, tmp_
     assert res[0].ok and res[0].slug == "dep-93-interne"
     out = tmp_path / "2013"
     assert sorted(p.name for p in out.glob("dep-93*")) == [
+        "dep-93-interne-tableaux.zip",
         "dep-93-interne.html",
         "dep-93-interne.json",
+        "dep-93-interne.xlsx",
     ]
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="dep-93-interne.html"' in index and 'href="dep-93.html"' not in index

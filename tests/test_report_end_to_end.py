@@ -4,12 +4,14 @@ JSON), asserting on content."""
 
 import json
 import re
+import zipfile
 import zlib
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
-from iae_diag import config, report
+from iae_diag import config, report, tables_export
 from iae_diag.formatting import fmt_int, fmt_pct
 from iae_diag.vocabulary import TYPES
 
@@ -78,6 +80,35 @@ def test_region_and_departement_render(rendered):
         if created is not None:
             assert f"<td>{fmt_int(created)}</td>" in html
         assert html.count("data:image/png;base64,") >= 6
+        # the tables to take away: the same cells as the report, as CSV (issue 14)
+        assert f'href="{slug}-tableaux.zip"' in index
+        assert f'href="{slug}-tableaux.zip"' in html
+        with zipfile.ZipFile(out / f"{slug}-tableaux.zip") as z:
+            names = z.namelist()
+            cells = {
+                c
+                for n in names
+                for line in z.read(n).decode("utf-8-sig").splitlines()
+                for c in line.split(";")
+            }
+        assert len(names) == html.count('<table class="iae')
+        for total in ("structures", "salaries", "etp"):
+            assert tables_export.csv_cell(fmt_int(kf[total]["total"])) in cells, (slug, total)
+        assert f'href="{slug}.xlsx"' in index and f'href="{slug}.xlsx"' in html
+        wb = load_workbook(out / f"{slug}.xlsx")
+        assert wb.sheetnames[:2] == ["Couverture", "Notes"] and len(wb.sheetnames) == 2 + len(
+            names
+        )
+        numbers = {
+            x.value
+            for ws in wb.worksheets[2:]
+            for row in ws.iter_rows(min_row=3)
+            for x in row[1:]
+            if isinstance(x.value, int | float)
+        }
+        for total in ("structures", "salaries"):
+            assert kf[total]["total"] in numbers, (slug, total)
+        assert round(kf["etp"]["total"]) in numbers, slug
         pdf = out / f"{slug}.pdf"
         assert pdf.read_bytes()[:5] == b"%PDF-" and pdf_pages(pdf) >= 5
     region = (out / "region-11.html").read_text(encoding="utf-8")

@@ -159,8 +159,10 @@ def test_index_lists_every_report_and_failures_remove_old_files(tmp_path, capsys
     assert not res[0].ok
     names = sorted(files_of(out))
     assert names == [
+        "dep-75-tableaux.zip",
         "dep-75.html",
         "dep-75.json",
+        "dep-75.xlsx",
         "index.html",
         "index.json",
         "notebooks/dep-75.ipynb",
@@ -282,8 +284,9 @@ def test_no_absolute_path_in_any_output(tmp_path, monkeypatch, capsys):
             if path in data:
                 found.append((name, path))
     assert found == []
-    # 2 × (html, pdf, json, notebook), index.html, index.json, the failed dep:75 notebook
-    assert len(files_of(reports / "2013")) == 11
+    # 2 × (html, pdf, json, xlsx, zip, notebook), index.html, index.json, the failed dep:75
+    # notebook
+    assert len(files_of(reports / "2013")) == 15
     prov = (reports / "2013" / "dep-93.html").read_text(encoding="utf-8")
     sha = freshness.file_sha256(proc / "manifest.json")
     assert f"manifest.json, SHA-256\u00a0: {sha}" in prov

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from iae_diag import context, narrative
+from iae_diag import context, narrative, tables_export
 from iae_diag.errors import ParameterError
 from iae_diag.figures import is_secret, key_figures, publishable
 from iae_diag.territories import Territory
@@ -256,10 +256,13 @@ def test_types_absent_from_every_year_are_left_out_of_the_tables(tmp_path):
     absent = [t for t in TYPES if t not in present]
     assert absent == ["EITI"]
     offer = context.show_offer(ctx).data
-    rows = re.findall(r'<th scope="row"[^>]*>(.*?)</th>', offer)
+    table, chart_data = offer.split('<details class="chart-data">')
+    rows = re.findall(r'<th scope="row"[^>]*>(.*?)</th>', table)
     assert rows == [*present, "Ensemble"]
+    assert set(re.findall(r'<th scope="row"[^>]*>(.*?)</th>', chart_data)) <= set(present)
     assert f"Aucune structure de type {narrative.join_fr(absent)} dans les données" in offer
-    etp_rows = re.findall(r'<th scope="row"[^>]*>(.*?)</th>', context.show_etp(ctx).data)
+    etp_table = context.show_etp(ctx).data.split('<details class="chart-data">')[0]
+    etp_rows = re.findall(r'<th scope="row"[^>]*>(.*?)</th>', etp_table)
     assert etp_rows == [*present, "Ensemble"]
     evo = context.show_structures_evolution(ctx).data
     assert _header(evo)[1 : 1 + len(present)] == present
@@ -321,3 +324,19 @@ def test_publics_table_lists_the_v2_keys(proc):
     for key in ("qpv_all", "job_seeker_12_23m", "zrr", "education_cap_bep"):
         assert PUBLIC_LABELS[key].replace("'", "&#x27;") in html, key
     assert "très longue durée" in html
+
+
+def test_chart_data_in_closed_details_with_the_table_cells(small):
+    proc, _ = small
+    ctx = context.build_context("dep:93", 2013, str(proc), "")
+    html = context.show_offer(ctx).data
+    main, data = html.split('<details class="chart-data">')
+    assert "<summary>Données du graphique</summary>" in data
+    [table] = tables_export.tables_from_html(data)
+    assert table.header == ["Type de SIAE", "Part des salariés", "Part des ETP"]
+    [offer] = tables_export.tables_from_html(main)
+    # the chart's data are the report's cells: the same secret cells
+    by_type = {r[0]: [r[3], r[5]] for r in offer.rows}
+    assert {r[0]: r[1:] for r in table.rows} == {t: by_type[t] for t, *_ in table.rows}
+    # EITI's 3 salariés are secret (primary), ETTI's share would give them away (secondary)
+    assert table.rows[-2:] == [["ETTI", "s", f"19{NB}%"], ["EITI", "s", f"2{NB}%"]]

@@ -491,12 +491,20 @@ def table_html(header: list[str], rows: list[list[str]], caption: str = "", cls:
     return "".join(out)
 
 
-def figure_html(fig, alt: str) -> str:
-    """A figure as an embedded PNG (fixed metadata: same data, same bytes)."""
-    data = base64.b64encode(plots.figure_png(fig)).decode("ascii")
-    return (
-        f'<figure class="iae"><img alt="{esc(alt)}" src="data:image/png;base64,{data}"/></figure>'
-    )
+def figure_html(fig, alt: str, data: tuple[list[str], list[list[str]], str] | None = None) -> str:
+    """A figure as an embedded PNG (fixed metadata: same data, same bytes); with ``data``
+    (header, rows of formatted cells, caption), the chart's data as a table in a closed
+    ``<details>`` right under it (RGAA 1.6; also read into the workbook and the CSV files)."""
+    png = base64.b64encode(plots.figure_png(fig)).decode("ascii")
+    out = f'<figure class="iae"><img alt="{esc(alt)}" src="data:image/png;base64,{png}"/></figure>'
+    if data is not None:
+        header, rows, caption = data
+        out += (
+            '<details class="chart-data"><summary>Données du graphique</summary>'
+            + table_html(header, rows, caption=caption)
+            + "</details>"
+        )
+    return out
 
 
 def para(text: str) -> str:
@@ -698,6 +706,18 @@ def show_offer(ctx: ReportContext) -> HTML:
             figure_html(
                 plots.shares_by_type(pd.DataFrame(chart), y, ctx.source),
                 f"Parts des salariés et des ETP par type de SIAE en {y}",
+                (
+                    ["Type de SIAE", "Part des salariés", "Part des ETP"],
+                    [
+                        [
+                            c["type_siae"],
+                            ctx.pct("salaries_share", y, c["type_siae"]),
+                            ctx.pct("etp_share", y, c["type_siae"]),
+                        ]
+                        for c in chart
+                    ],
+                    f"Données du graphique : parts des salariés et des ETP par type de SIAE, {y}",
+                ),
             )
         )
         parts += _secret_notes(secret)
@@ -741,6 +761,18 @@ def show_etp(ctx: ReportContext) -> HTML:
             figure_html(
                 plots.etp_conventionnes_realises(pd.DataFrame(chart), y, ctx.source),
                 f"ETP conventionnés et réalisés par type de SIAE en {y}",
+                (
+                    ["Type de SIAE", "ETP conventionnés", "ETP réalisés"],
+                    [
+                        [
+                            c["type_siae"],
+                            ctx.cell("etp_conventionnes", fmt_int, y, c["type_siae"]),
+                            ctx.cell("etp_realises", fmt_int, y, c["type_siae"]),
+                        ]
+                        for c in chart
+                    ],
+                    f"Données du graphique : ETP conventionnés et réalisés par type de SIAE, {y}",
+                ),
             )
         )
         parts += _absent_from_chart_note(left_out)

@@ -165,6 +165,10 @@ def read_index(year_dir: Path) -> dict[str, ReportRecord]:
             for k in ("html", "pdf", "json")
             if (year_dir / f"{f.stem}.{k}").is_file()
         }
+        if (year_dir / f"{f.stem}.xlsx").is_file():
+            outputs["xlsx"] = f"{f.stem}.xlsx"
+        if (year_dir / f"{f.stem}-tableaux.zip").is_file():
+            outputs["csv"] = f"{f.stem}-tableaux.zip"
         if (year_dir / NOTEBOOKS / f"{f.stem}.ipynb").is_file():
             outputs["notebook"] = f"{NOTEBOOKS}/{f.stem}.ipynb"
         out[f.stem] = ReportRecord(

@@ -47,7 +47,7 @@ from pathlib import Path
 
 import yaml
 
-from iae_diag import config, freshness, publish
+from iae_diag import config, freshness, publish, tables_export
 from iae_diag.errors import InputError, ParameterError
 from iae_diag.secrecy import check_diffusion
 from iae_diag.territories import Territory, deps_of_region, parse_territory
@@ -359,8 +359,9 @@ class Renderer:
         self.page = env.get_template("report.html.j2")
         self.css = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
 
-    def html(self, nb, title: str) -> str:
-        """The report page: nbconvert body (outputs only) inside the house template."""
+    def html(self, nb, title: str, downloads: list[tuple[str, str]] = ()) -> str:
+        """The report page: nbconvert body (outputs only) inside the house template, with the
+        links to the files published beside it (``downloads``: (file name, label) pairs)."""
         nb = copy.deepcopy(nb)
         for cell in nb.cells:
             if cell.cell_type == "code":
@@ -370,12 +371,15 @@ class Renderer:
                     if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
                 ]
         body, _ = self.exporter.from_notebook_node(nb)
-        return self.page.render(title=title, css=self.css, body=body)
+        return self.page.render(title=title, css=self.css, body=body, downloads=list(downloads))
 
     def pdf(self, html_text: str, target: Path) -> None:
         import weasyprint
 
-        weasyprint.HTML(string=html_text, base_url=str(target.parent)).write_pdf(str(target))
+        # a tagged PDF with the PDF/UA-1 identification (WeasyPrint 70: pdf_variant)
+        weasyprint.HTML(string=html_text, base_url=str(target.parent)).write_pdf(
+            str(target), pdf_variant="pdf/ua-1"
+        )
 
 
 class Worker:
@@ -512,11 +516,29 @@ class Worker:
         if self.renderer is None:
             self.renderer = Renderer()
         title = f"Diagnostic de l'IAE — {terr.label()} — {job.year}"
-        html_text = self.renderer.html(nb, title)
+        zip_name = f"{job.slug}-tableaux.zip"
+        downloads = [
+            (f"{job.slug}.xlsx", "Tableaux du rapport (classeur XLSX)"),
+            (zip_name, "Tableaux du rapport (CSV : UTF-8, séparateur « ; », virgule décimale)"),
+            (f"{job.slug}.json", "Chiffres clés (JSON)"),
+        ]
+        html_text = self.renderer.html(nb, title, downloads)
         (out / f"{job.slug}.html").write_text(html_text, encoding="utf-8")
         res.outputs["html"] = f"{job.slug}.html"
         (out / f"{job.slug}.json").write_text(notebook_key_figures(nb), encoding="utf-8")
         res.outputs["json"] = f"{job.slug}.json"
+        tables = tables_export.notebook_tables(nb)
+        (out / zip_name).write_bytes(tables_export.tables_zip(tables))
+        res.outputs["csv"] = zip_name
+        cover = [
+            ("Titre", title),
+            ("Territoire", terr.label()),
+            ("Année", str(job.year)),
+            ("Source", "ASP, extraction fluxIAE ; traitement iae-diag"),
+            ("Niveau de diffusion", job.diffusion),
+        ]
+        (out / f"{job.slug}.xlsx").write_bytes(tables_export.report_workbook(tables, cover))
+        res.outputs["xlsx"] = f"{job.slug}.xlsx"
         if job.pdf:
             self.renderer.pdf(html_text, out / f"{job.slug}.pdf")
             res.outputs["pdf"] = f"{job.slug}.pdf"
