@@ -114,7 +114,7 @@ def test_region_and_departement_render(rendered):
     region = (out / "region-11.html").read_text(encoding="utf-8")
     assert "En 2013, les SIAE franciliennes ont salarié" in region
     dep = (out / "dep-93.html").read_text(encoding="utf-8")
-    assert "les SIAE du département Seine-Saint-Denis (93) ont salarié" in dep
+    assert "les SIAE de la Seine-Saint-Denis (93) ont salarié" in dep  # INSEE type of name
 
 
 @pytest.mark.slow
