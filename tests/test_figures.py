@@ -85,6 +85,7 @@ def test_json_shape_and_values(indicators):
         "schema",
         "territory",
         "year",
+        "data_status",
         "diffusion",
         "secret",
         "structures",
@@ -184,6 +185,7 @@ def test_cli_json_is_deterministic_and_defaults_to_the_latest_year(folder, capsy
     first = capsys.readouterr().out
     doc = json.loads(first)
     assert doc["year"] == 2013 and doc["territory"]["code"] == "93"
+    assert doc["data_status"] == "real"  # fixture files carry no marker of iae-diag synth
     assert "Bâtiment-travaux publics" in first  # UTF-8, not \\u escapes
     main(["figures", "--processed", str(folder), "--territory", "dep:93", "--json"])
     assert capsys.readouterr().out == first

@@ -515,7 +515,7 @@ def test_rates_built_on_hidden_counts_are_hidden(proc):
 
 
 @needs_real
-def test_key_figures_sentence_names_the_departement_with_its_article(proc):
+def test_key_figures_sentence_names_the_departement_with_its_article(proc, monkeypatch):
     """With the INSEE list of the geography folder, the opening sentence reads "les SIAE de la
     Seine-Saint-Denis (93)"; without a geography folder, "du département ..." (reader F9)."""
     ctx = context.build_context("dep:93", 2013, str(proc), str(REAL_GEO_DIR))
@@ -523,5 +523,6 @@ def test_key_figures_sentence_names_the_departement_with_its_article(proc):
     html = context.show_key_figures(ctx).data
     assert "les SIAE de la Seine-Saint-Denis (93) ont salarié" in html
     assert "La Seine-Saint-Denis (93) comptait" in html
+    monkeypatch.delenv("IAE_DIAG_GEO_DIR", raising=False)  # `make test` sets it
     bare = context.build_context("dep:93", 2013, str(proc), "")
     assert "les SIAE du département Seine-Saint-Denis (93)" in context.show_key_figures(bare).data

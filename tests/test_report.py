@@ -15,7 +15,7 @@ import yaml
 from iae_diag import report
 from iae_diag.context import KeyFiguresOutput, note, para, table_html
 from iae_diag.errors import ParameterError
-from iae_diag.figures import folder_decision, key_figures, to_json
+from iae_diag.figures import data_status_of, folder_decision, key_figures, to_json
 from iae_diag.formatting import fmt_int, fmt_number, fmt_pct
 from iae_diag.territories import Territory
 from report_helpers import write_processed
@@ -197,12 +197,15 @@ def test_report_content_on_the_contract_table(contract_run):
     html = (out / "region-11.html").read_text(encoding="utf-8")
     text = (out / "region-11.json").read_text(encoding="utf-8")
     kf = json.loads(text)
+    # the manifest's data status travels with the key figures (report_helpers: synthetic)
+    assert kf["data_status"] == "synthetic"
     assert kf["schema"] == "iae-diag/key-figures/1" and kf["year"] == 2013
     # the JSON is the key-figures document the report used (computed once, in the kernel),
     # the same as iae-diag figures on the whole table, in the contract's key order
     ind = pd.read_parquet(_proc / "indicators.parquet")
     decision = folder_decision(_proc)  # publique, the default level
-    assert text == to_json(key_figures(ind, Territory("region", "11"), 2013, decision))
+    status = data_status_of(_proc)
+    assert text == to_json(key_figures(ind, Territory("region", "11"), 2013, decision, status))
     executed = nbformat.read(str(out / "notebooks" / "region-11.ipynb"), as_version=4)
     assert report.notebook_key_figures(executed) == text
     assert "iae-diag/key-figures/1" not in html  # the hidden cell is not in the report

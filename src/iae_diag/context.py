@@ -370,8 +370,9 @@ def build_context(
     rows = ind[pairs.isin(sorted(codes))].reset_index(drop=True)
     sectors = load_sectors()
     decision = run_decision(proc, diffusion)  # one decision for the whole run
-    kf = key_figures(rows, terr, y, decision)  # rows hold every row of the territory
-    prev = key_figures(rows, terr, y - 1, decision) if (y - 1) in years else None
+    status = manifest.get("data_status")  # synthetic | real (iae_diag.ingest)
+    kf = key_figures(rows, terr, y, decision, status)  # rows hold every row of the territory
+    prev = key_figures(rows, terr, y - 1, decision, status) if (y - 1) in years else None
     shown = secrecy.published(rows, decision)
     return ReportContext(
         territory=terr,

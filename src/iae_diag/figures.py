@@ -125,9 +125,11 @@ def key_figures(
     territory: Territory,
     year: int | None,
     decision: Decision | None = None,
+    data_status: str | None = None,
 ) -> dict:
     """The key-figures document (schema ``iae-diag/key-figures/1`` with the v2 fields
-    ``diffusion`` and ``secret``) of a territory and year.
+    ``data_status``, ``diffusion`` and ``secret``) of a territory and year. ``data_status``:
+    the manifest's (``synthetic`` or ``real``; None when unknown).
 
     Counts are integers, ETP and hours floats, shares in [0, 1] with 3 decimals or None; all
     five types are always present; sector keys are the sectors' French labels (reference
@@ -179,6 +181,7 @@ def key_figures(
         "schema": SCHEMA,
         "territory": {"level": territory.level, "code": territory.code, "name": territory.name},
         "year": year,
+        "data_status": data_status,
         "diffusion": decision.diffusion,
         "secret": secret,
         "structures": by_type("structures", "structures", integer=True),
@@ -307,12 +310,29 @@ def folder_decision(processed_dir, diffusion: str = PUBLIQUE) -> Decision:
     )
 
 
+def data_status_of(processed_dir) -> str | None:
+    """``data_status`` of a processed folder's manifest (``synthetic`` when every raw file
+    carried the marker of ``iae-diag synth``, else ``real``); None without a manifest."""
+    from pathlib import Path
+
+    path = Path(processed_dir) / "manifest.json"
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8")).get("data_status")
+
+
 def cli_main(args: argparse.Namespace) -> int:
     """``iae-diag figures --processed DIR [--year Y] --territory T [--json]``."""
     from iae_diag.indicators.io import load_indicators
 
     territory = parse_territory(args.territory)
     indicators = load_indicators(args.processed)
-    figures = key_figures(indicators, territory, args.year, folder_decision(args.processed))
+    figures = key_figures(
+        indicators,
+        territory,
+        args.year,
+        folder_decision(args.processed),
+        data_status_of(args.processed),
+    )
     print(to_json(figures) if args.json else format_key_figures(figures), end="")
     return 0
