@@ -123,7 +123,7 @@ def main() -> int:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     os.environ.setdefault("MPLBACKEND", "Agg")
-    from iae_diag.report import plan_run, region_params
+    from iae_diag.report.run import plan_run, region_params
 
     proc = prepare_data()
     territories = region_params(REGION)["territories"]

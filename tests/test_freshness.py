@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from iae_diag import freshness, report
+from iae_diag import freshness
 from iae_diag.cli import main
 from iae_diag.errors import InputError
+from iae_diag.report import run as report
 from ingest_helpers import write_all
 
 #: a key of the accepted length for the fixture data (not the demonstration key)

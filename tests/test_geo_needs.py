@@ -12,10 +12,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from iae_diag import context, geo
+from iae_diag import geo
 from iae_diag.errors import InputError
 from iae_diag.geo import needs, sections
 from iae_diag.geo.populations import coverage_per_inhabitants
+from iae_diag.report import context
+from iae_diag.report import sections as report_sections
 from iae_diag.territories import Territory
 from maps_helpers import REAL_GEO_DIR, geo_subset, indicators_frame, siae_frame
 from report_helpers import write_processed
@@ -336,12 +338,12 @@ def proc(tmp_path_factory):
 @needs_real
 def test_sections_with_the_real_folder(proc):
     ctx = context.build_context("dep:93", 2013, str(proc), str(REAL_GEO_DIR))
-    terr = context.show_territories(ctx).data
+    terr = report_sections.show_territories(ctx).data
     assert "L&#x27;offre au regard des besoins" in terr
     assert "population 2013" in terr  # the vintage in the column header
     assert "Foyers allocataires du RSA (décembre 2020)" in terr
     assert "la Seine-Saint-Denis" in terr and "d&#x27;Île-de-France" in terr
-    maps_html = context.show_maps(ctx).data
+    maps_html = report_sections.show_maps(ctx).data
     # 2013 is before the QPV: said once, above the maps
     assert maps_html.count("existent depuis 2015") == 1
     assert "Territoires peu couverts" in maps_html
@@ -353,18 +355,18 @@ def test_sections_with_the_real_folder(proc):
 def test_region_without_rsa_still_renders(proc, tmp_path):
     folder = geo_subset(tmp_path, (RSA_FILE,))
     ctx = context.build_context("region:11", 2013, str(proc), str(folder))
-    terr = context.show_territories(ctx).data
+    terr = report_sections.show_territories(ctx).data
     assert (
         "Le nombre de foyers allocataires du RSA n&#x27;est pas disponible pour ce territoire"
         in terr
     )
-    assert "data:image/png" in context.show_maps(ctx).data
+    assert "data:image/png" in report_sections.show_maps(ctx).data
 
 
 def test_sections_without_geography(proc, monkeypatch):
     monkeypatch.delenv("IAE_DIAG_GEO_DIR", raising=False)
     ctx = context.build_context("region:11", 2013, str(proc), "")
-    terr = context.show_territories(ctx).data
+    terr = report_sections.show_territories(ctx).data
     assert "n&#x27;est pas calculé" in terr
     assert "foyers allocataires du RSA n&#x27;est pas disponible" in terr
 
@@ -382,7 +384,7 @@ def test_methodology_states_the_thin_offer_rule():
 @needs_real
 def test_paris_section_by_arrondissement(proc):
     ctx = context.build_context("dep:75", 2013, str(proc), str(REAL_GEO_DIR))
-    html = context.show_maps(ctx).data
+    html = report_sections.show_maps(ctx).data
     assert "L&#x27;offre par arrondissement au regard des besoins" in html
     # the 20 arrondissements, by their number
     assert all(f'<th scope="row" class="nw">{n}e</th>' in html for n in range(2, 21))
@@ -501,7 +503,7 @@ def test_rates_built_on_hidden_counts_are_hidden(proc):
         )
 
     ctx.secret = secret
-    html = context.show_territories(ctx).data
+    html = report_sections.show_territories(ctx).data
     tables = html.split("<table")
     comparison = next(t for t in tables if "ETP pour 10" in t)
     row77 = comparison[comparison.index("Seine-et-Marne (77)") :].split("</tr>")[0]
@@ -520,9 +522,12 @@ def test_key_figures_sentence_names_the_departement_with_its_article(proc, monke
     Seine-Saint-Denis (93)"; without a geography folder, "du département ..." (reader F9)."""
     ctx = context.build_context("dep:93", 2013, str(proc), str(REAL_GEO_DIR))
     assert ctx.name_type() == 3
-    html = context.show_key_figures(ctx).data
+    html = report_sections.show_key_figures(ctx).data
     assert "les SIAE de la Seine-Saint-Denis (93) ont salarié" in html
     assert "La Seine-Saint-Denis (93) comptait" in html
     monkeypatch.delenv("IAE_DIAG_GEO_DIR", raising=False)  # `make test` sets it
     bare = context.build_context("dep:93", 2013, str(proc), "")
-    assert "les SIAE du département Seine-Saint-Denis (93)" in context.show_key_figures(bare).data
+    assert (
+        "les SIAE du département Seine-Saint-Denis (93)"
+        in report_sections.show_key_figures(bare).data
+    )

@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from iae_diag import report
-from iae_diag.context import KeyFiguresOutput, note, para, table_html
 from iae_diag.errors import ParameterError
 from iae_diag.figures import data_status_of, folder_decision, key_figures, to_json
 from iae_diag.formatting import fmt_int, fmt_number, fmt_pct
+from iae_diag.report import run as report
+from iae_diag.report.context import KeyFiguresOutput
+from iae_diag.report.html import note, para, table_html
 from iae_diag.territories import Territory
 from report_helpers import write_processed
 

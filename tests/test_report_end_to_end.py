@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from iae_diag import config, report, tables_export
+from iae_diag import config, tables_export
 from iae_diag.formatting import fmt_int, fmt_pct
+from iae_diag.report import run as report
 from iae_diag.vocabulary import TYPES
 
 

@@ -14,9 +14,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from iae_diag import freshness, publish, report
+from iae_diag import freshness, publish
 from iae_diag.cli import main
 from iae_diag.errors import InputError
+from iae_diag.report import run as report
 from report_helpers import write_processed
 from test_report import failing_notebook
 

@@ -5,9 +5,11 @@ import re
 
 import pytest
 
-from iae_diag import context, narrative, tables_export
+from iae_diag import narrative, tables_export
 from iae_diag.errors import ParameterError
 from iae_diag.figures import is_secret, key_figures, publishable
+from iae_diag.report import context, sections
+from iae_diag.report import html as report_html
 from iae_diag.territories import Territory
 from iae_diag.vocabulary import TYPES
 from report_helpers import build_tables, write_processed
@@ -31,43 +33,43 @@ def test_year_zero_is_the_latest_and_unknown_year_fails(proc):
 def test_first_year_sections_say_there_is_no_change(proc):
     ctx = context.build_context("dep:93", 2011, str(proc), "")
     assert ctx.previous_key_figures is None
-    kf = context.show_key_figures(ctx).data
+    kf = sections.show_key_figures(ctx).data
     assert "L&#x27;année 2010 n&#x27;est pas couverte par les données" in kf
     assert "<th>Évolution</th>" not in kf
-    evo = context.show_structures_evolution(ctx).data
+    evo = sections.show_structures_evolution(ctx).data
     assert "Les données ne couvrent que 2011 : pas de courbe d&#x27;évolution." in evo
     assert "data:image/png" not in evo  # never an empty chart
-    sec = context.show_sectors_change(ctx).data
+    sec = sections.show_sectors_change(ctx).data
     assert "Les données ne couvrent que 2011" in sec
 
 
 def test_departement_against_region_and_region_by_departement(proc):
     dep = context.build_context("dep:93", 2013, str(proc), "")
-    pub = context.show_publics_by_territory(dep).data
+    pub = sections.show_publics_by_territory(dep).data
     assert "Région Île-de-France" in pub and "Écart" in pub
     reg = context.build_context("region:11", 2013, str(proc), "")
-    pub = context.show_publics_by_territory(reg).data
+    pub = sections.show_publics_by_territory(reg).data
     assert "<th>75</th>" in pub and "<th>95</th>" in pub
-    terr = context.show_territories(reg).data
+    terr = sections.show_territories(reg).data
     assert "Seine-Saint-Denis (93)" in terr and "Ensemble de la région" in terr
 
 
 def test_missing_optional_inputs_are_said(proc):
     ctx = context.build_context("dep:93", 2013, str(proc), "")
     ctx.quality = None
-    assert "quality.parquet) est absent" in context.show_quality(ctx).data
+    assert "quality.parquet) est absent" in sections.show_quality(ctx).data
 
 
 def test_sector_labels_are_escaped(proc):
     ctx = context.build_context("region:11", 2013, str(proc), "")
     ctx.sectors.loc[ctx.sectors["sector_code"] == "autres", "label_fr"] = "Autres <b>&</b>"
-    html = context.show_sectors(ctx).data
+    html = sections.show_sectors(ctx).data
     assert "Autres &lt;b&gt;&amp;&lt;/b&gt;" in html and "<b>&</b>" not in html
 
 
 def test_provenance_lists_files_checksums_and_parameters(proc):
     ctx = context.build_context("region:11", 0, str(proc), "")
-    html = context.show_provenance(ctx).data
+    html = sections.show_provenance(ctx).data
     assert "fluxIAE_Salarie_15012014_060000.csv.gz" in html
     assert "3" * 64 in html  # sha256 of the 4th table of the contract manifest
     assert "2013 (dernière année des données)" in html
@@ -77,9 +79,9 @@ def test_provenance_lists_files_checksums_and_parameters(proc):
 def test_provenance_names_the_demonstration_key_of_synthetic_data(proc):
     ctx = context.build_context("region:11", 0, str(proc), "")
     assert ctx.manifest["key_kind"] == "demonstration"
-    assert "clé de démonstration (données synthétiques)" in context.show_provenance(ctx).data
+    assert "clé de démonstration (données synthétiques)" in sections.show_provenance(ctx).data
     ctx.manifest["key_kind"] = "configured"
-    assert "Pseudonymisation" not in context.show_provenance(ctx).data
+    assert "Pseudonymisation" not in sections.show_provenance(ctx).data
 
 
 # statistical secrecy -------------------------------------------------------------------------
@@ -134,7 +136,7 @@ def test_is_secret_below_five_persons():
 def test_a_type_with_3_salaries_is_secret_and_one_with_5_is_published(small):
     proc, ind = small
     ctx = context.build_context("dep:93", 2013, str(proc), "")
-    html = context.show_publics(ctx).data
+    html = sections.show_publics(ctx).data
     assert _header(html)[-2:] == ["ETTI", "EITI"]
     # EITI 1/3 is secret (primary); ETTI 2/5 would give it away against the total, and is the
     # smallest other type with women: hidden too (secondary)
@@ -182,30 +184,30 @@ def test_secret_overall_share_in_tables_charts_and_text(small):
     ind.loc[total & (ind["indicator"] == "salaries"), "value"] = 4.0
     out = write_processed(proc.parent / "secret95", tables=(ind, *build_tables()[1:]))
     reg = context.build_context("region:11", 2012, str(out), "")
-    by_dep = context.show_publics_by_territory(reg).data
+    by_dep = sections.show_publics_by_territory(reg).data
     assert _header(by_dep)[-1] == "95" and _cells(by_dep, "Femmes")[-1] == "s"
     assert "secret statistique" in by_dep
     dep = context.build_context("dep:95", 2013, str(out), "")
-    over = context.show_publics_over_time(dep).data
+    over = sections.show_publics_over_time(dep).data
     assert _header(over)[1:] == ["2011", "2012", "2013"]
     assert _cells(over, "Femmes")[1] == "s"
     assert over.count("secret statistique") == 2  # under the table and under the chart
     assert f"25{NB}%" not in over
     d95 = context.build_context("dep:95", 2012, str(out), "")
-    assert "secret statistique" in context.show_publics(d95).data
+    assert "secret statistique" in sections.show_publics(d95).data
     assert d95.key_figures["publics"] == {k: None for k in d95.key_figures["publics"]}
     assert narrative.publics_paragraph(d95.key_figures) == (
         "En 2012, les parts des publics ne sont pas publiées : elles seraient calculées sur "
         "moins de 5 salariés (secret statistique)."
     )
-    gap = context.show_publics_by_territory(d95).data
+    gap = sections.show_publics_by_territory(d95).data
     assert _cells(gap, "Femmes")[0] == "s" and _cells(gap, "Femmes")[2] == "s"  # and the gap
 
 
 def test_table_html_aligns_text_columns_and_keeps_numbers_whole():
     """Reader review F12: text columns left-aligned, short row labels on one line, no line
     break inside "10 000" in literal text."""
-    from iae_diag.context import table_html
+    from iae_diag.report.html import table_html
 
     out = table_html(
         ["Commune", "Population", "ETP pour 10 000 habitants", "SIAE la plus proche"],
@@ -229,7 +231,7 @@ def test_sectors_without_hours_are_named_under_the_table(small):
     dropped from the sector table."""
     proc, _ = small
     ctx = context.build_context("dep:93", 2013, str(proc), "")
-    html = context.show_sectors(ctx).data
+    html = sections.show_sectors(ctx).data
     drawn = set(re.findall(r'<th scope="row"[^>]*>(.*?)</th>', html))
     missing = [
         lab
@@ -240,7 +242,7 @@ def test_sectors_without_hours_are_named_under_the_table(small):
     m = re.search(r"Sans heure travaillée en 2013, donc absent du tableau : (.*?)\.</p>", html)
     assert m is not None
     for lab in missing:
-        assert context.esc(narrative.lower_first(lab)) in m.group(1)
+        assert report_html.esc(narrative.lower_first(lab)) in m.group(1)
 
 
 def test_types_absent_from_every_year_are_left_out_of_the_tables(tmp_path):
@@ -255,16 +257,16 @@ def test_types_absent_from_every_year_are_left_out_of_the_tables(tmp_path):
     present = ctx.report_types
     absent = [t for t in TYPES if t not in present]
     assert absent == ["EITI"]
-    offer = context.show_offer(ctx).data
+    offer = sections.show_offer(ctx).data
     table, chart_data = offer.split('<details class="chart-data">')
     rows = re.findall(r'<th scope="row"[^>]*>(.*?)</th>', table)
     assert rows == [*present, "Ensemble"]
     assert set(re.findall(r'<th scope="row"[^>]*>(.*?)</th>', chart_data)) <= set(present)
     assert f"Aucune structure de type {narrative.join_fr(absent)} dans les données" in offer
-    etp_table = context.show_etp(ctx).data.split('<details class="chart-data">')[0]
+    etp_table = sections.show_etp(ctx).data.split('<details class="chart-data">')[0]
     etp_rows = re.findall(r'<th scope="row"[^>]*>(.*?)</th>', etp_table)
     assert etp_rows == [*present, "Ensemble"]
-    evo = context.show_structures_evolution(ctx).data
+    evo = sections.show_structures_evolution(ctx).data
     assert _header(evo)[1 : 1 + len(present)] == present
     assert set(ctx.key_figures["structures"]["by_type"]) == set(TYPES)
 
@@ -278,7 +280,7 @@ def test_sector_section_without_any_publishable_share_says_so(proc):
     ctx.secret = lambda indicator, *a, **k: (
         indicator == "hours_share_by_sector" or real_secret(indicator, *a, **k)
     )
-    html = context.show_sectors(ctx).data
+    html = sections.show_sectors(ctx).data
     assert "<img" not in html
     assert "est publiable (secret statistique) : pas de graphique." in html
     assert "absentes du graphique" not in html
@@ -299,7 +301,7 @@ def test_quality_section_labels_are_french_for_every_check(tmp_path):
     real_q = real_q.loc[real_q["territory_code"] == "93"].assign(territory_code="93")
     quality = pd.concat([quality.loc[quality["territory_code"] != "93"], real_q])
     out = write_processed(tmp_path / "proc", tables=(ind, quality, siae))
-    html = context.show_quality(context.build_context("dep:93", 2013, str(out), "")).data
+    html = sections.show_quality(context.build_context("dep:93", 2013, str(out), "")).data
     rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>", html)
     assert len(rows) == len(real_q.loc[real_q["year"] == 2013])
     for word in ("(rows)", "(hours)", "(etp)", "rows", "public_unknown", "duplicate_", "emi_"):
@@ -320,7 +322,7 @@ def test_quality_section_labels_are_french_for_every_check(tmp_path):
 def test_publics_table_lists_the_v2_keys(proc):
     from iae_diag.vocabulary import PUBLIC_LABELS
 
-    html = context.show_publics(context.build_context("dep:93", 2013, str(proc), "")).data
+    html = sections.show_publics(context.build_context("dep:93", 2013, str(proc), "")).data
     for key in ("qpv_all", "job_seeker_12_23m", "zrr", "education_cap_bep"):
         assert PUBLIC_LABELS[key].replace("'", "&#x27;") in html, key
     assert "très longue durée" in html
@@ -329,7 +331,7 @@ def test_publics_table_lists_the_v2_keys(proc):
 def test_chart_data_in_closed_details_with_the_table_cells(small):
     proc, _ = small
     ctx = context.build_context("dep:93", 2013, str(proc), "")
-    html = context.show_offer(ctx).data
+    html = sections.show_offer(ctx).data
     main, data = html.split('<details class="chart-data">')
     assert "<summary>Données du graphique</summary>" in data
     [table] = tables_export.tables_from_html(data)

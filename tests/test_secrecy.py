@@ -185,7 +185,7 @@ def test_publique_without_contributions_fails_loudly(hard):
 
 @pytest.fixture(scope="module")
 def ctx93(hard):
-    from iae_diag import context
+    from iae_diag.report import context
 
     return context.build_context("dep:93", 2013, str(hard), "")
 
@@ -198,14 +198,14 @@ def _row(html: str, label: str) -> list[str]:
 
 
 def test_offer_and_etp_tables_print_s_and_leave_hidden_bars_out(ctx93):
-    from iae_diag import context
+    from iae_diag.report import sections
 
-    offer = context.show_offer(ctx93).data
+    offer = sections.show_offer(ctx93).data
     # type, structures, salariés, share, ETP, share of the ETP
     assert _row(offer, "EITI") == ["1", "s", "s", "s", "s"]  # 1 salariée, 1 SIAE
     assert _row(offer, "ACI")[:3] == ["3", "s", "s"]  # secondary: 10 = 11 - 1 otherwise
     assert "secret statistique" in offer
-    etp = context.show_etp(ctx93).data
+    etp = sections.show_etp(ctx93).data
     assert _row(etp, "EITI") == ["s", "s", "s"]
     # ACI's ETP are hidden to protect EITI's; its taux (3 SIAE, none dominant) stays: with
     # the ACI and EITI ETP unknown, the totals give two equations for four values
@@ -215,7 +215,8 @@ def test_offer_and_etp_tables_print_s_and_leave_hidden_bars_out(ctx93):
 
 
 def test_sentences_neither_quote_nor_rank_a_hidden_value(hard, ctx93):
-    from iae_diag import context, narrative
+    from iae_diag import narrative
+    from iae_diag.report import context, sections
 
     d94 = context.build_context("dep:94", 2013, str(hard), "")
     kf = d94.key_figures
@@ -235,7 +236,7 @@ def test_sentences_neither_quote_nor_rank_a_hidden_value(hard, ctx93):
     assert "EITI" not in narrative.publics_paragraph(ctx93.key_figures)
     # the methodology page gives this run's counts
     counts = ctx93.decision.counts("dep", "93", 2013)
-    page = context.show_methodology(ctx93).data
+    page = sections.show_methodology(ctx93).data
     assert (
         "Cellules non publiées pour le département Seine-Saint-Denis (93) en 2013 : "
         f"{counts['primary']} par secret primaire et {counts['secondary']} par secret secondaire"
@@ -244,9 +245,9 @@ def test_sentences_neither_quote_nor_rank_a_hidden_value(hard, ctx93):
 
 
 def test_sector_table_and_chart_hide_the_one_structure_sector(ctx93):
-    from iae_diag import context
+    from iae_diag.report import sections
 
-    html = context.show_sectors(ctx93).data
+    html = sections.show_sectors(ctx93).data
     assert _row(html, "Nettoyage hors services aux personnes")[1] == "s"  # the ACI column
     assert "Parts non publiées, absentes du graphique" in html
     assert "les secteurs ne sont pas classés" in html  # 93's own sector shares are hidden
@@ -255,17 +256,20 @@ def test_sector_table_and_chart_hide_the_one_structure_sector(ctx93):
 def test_the_interne_annex_keeps_the_person_rule(hard):
     """Interne: the magnitudes of each SIAE are printed, a count of 1 to 4 salariés is not, nor
     the count that would give it back against the total of its type or département."""
-    from iae_diag import context
+    from iae_diag.report import context, sections
+    from iae_diag.report.sections import siae_list
 
     ctx = context.build_context("dep:93", 2013, str(hard), "", "interne")
-    table = context.siae_annex_table(ctx.siae, "93", 2013)
+    table = siae_list.siae_annex_table(ctx.siae, "93", 2013)
     assert list(table["type_siae"]) == ["ACI", "ACI", "ACI", "EITI"]
     assert list(table["salaries"]) == [4, 3, 3, 1]
     # SIAE 1-3 (ACI: 4, 3 and 3) and 4 (EITI: 1): all under 5 persons
-    assert context.annex_hidden_salaries(table) == {0, 1, 2, 3}
-    html = context.show_siae_annex(ctx).data
+    assert siae_list.annex_hidden_salaries(table) == {0, 1, 2, 3}
+    html = sections.show_siae_annex(ctx).data
     assert html.count("<td>s</td>") == 4 and "SIAE 4" in html
     one = pd.DataFrame({"type_siae": ["ACI", "ACI", "ACI", "EI"], "salaries": [12, 7, 3, 9]})
     # ACI 3 (primary), then ACI 7 (its type), none left alone in the département
-    assert context.annex_hidden_salaries(one) == {1, 2}
-    assert context.show_siae_annex(context.build_context("dep:93", 2013, str(hard), "")).data == ""
+    assert siae_list.annex_hidden_salaries(one) == {1, 2}
+    assert (
+        sections.show_siae_annex(context.build_context("dep:93", 2013, str(hard), "")).data == ""
+    )

@@ -6,7 +6,7 @@ import zipfile
 import nbformat
 
 from iae_diag import tables_export
-from iae_diag.context import table_html
+from iae_diag.report.html import table_html
 
 
 def _nb(*fragments: str):

@@ -24,7 +24,7 @@ COMMANDS = {
     "indicators": "iae_diag.indicators",
     "figures": "iae_diag.figures",
     "calibration": "iae_diag.calibration",
-    "report": "iae_diag.report",
+    "report": "iae_diag.report.run",
     "data": "iae_diag.freshness",
 }
 

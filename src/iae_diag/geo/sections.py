@@ -1,7 +1,7 @@
 """The territory sections of the report, in French: coverage per inhabitants (population of
 the data year), the offer measured against the needs (RSA households, unemployment of the
 zones d'emploi), the maps, the "territoires peu couverts" table and its definitions. Each
-function returns HTML fragments (the helpers of :mod:`iae_diag.context`); the context module
+function returns HTML fragments (the helpers of :mod:`iae_diag.report.html`); the html module
 calls them from ``show_territories`` and ``show_maps``."""
 
 from __future__ import annotations

@@ -561,7 +561,7 @@ def notebook_key_figures(nb) -> str:
     """The key-figures JSON text of an executed notebook: the output of its hidden
     ``key_figures_output(ctx)`` cell, i.e. the figures the report itself used (computed once,
     in the kernel)."""
-    from iae_diag.context import KEY_FIGURES_MIME
+    from iae_diag.report.context import KEY_FIGURES_MIME
 
     for cell in nb.cells:
         for out in cell.get("outputs", []):
@@ -917,14 +917,14 @@ def _render(job_list: list[Job], jobs: int) -> list[ReportResult]:
 
 def _common_inputs(plan: RunPlan, template: Path, pdf: bool) -> dict:
     """Everything a report depends on besides its territory: data, code, options."""
-    from iae_diag.context import code_version
+    from iae_diag.report.context import code_version
 
     return {
         "year": plan.year,
         "dataset": plan.dataset,
         "indicators": freshness.file_sha256(plan.processed_dir / "indicators.parquet"),
         "code": freshness.tree_fingerprint(
-            config.PACKAGE_DIR, ("**/*.py", "reference/*", "templates/*")
+            config.PACKAGE_DIR, ("**/*.py", "reference/*", "report/templates/*")
         ),
         "version": code_version(),
         "notebook": freshness.file_sha256(template),

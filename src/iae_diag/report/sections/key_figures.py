@@ -1,0 +1,73 @@
+"""Section 1: key figures of the territory and the year."""
+
+from __future__ import annotations
+
+from IPython.display import HTML
+
+from iae_diag import narrative
+from iae_diag.formatting import fmt_int, fmt_pct, fmt_points, fmt_signed
+from iae_diag.report.context import ReportContext
+from iae_diag.report.html import (
+    note,
+    para,
+    secret_notes,
+    section,
+    table_html,
+)
+from iae_diag.vocabulary import (
+    SECRET_MARK,
+)
+
+
+def show_key_figures(ctx: ReportContext) -> HTML:
+    """Key figures of the year with the change from the previous year, and the opening
+    paragraph."""
+    y, p = ctx.year, ctx.year - 1
+    has_prev = p in ctx.years
+    specs = [
+        ("Structures (SIAE)", "structures", fmt_int, "rel"),
+        ("Salariés en insertion", "salaries", fmt_int, "rel"),
+        ("ETP réalisés", "etp_realises", fmt_int, "rel"),
+        ("ETP conventionnés", "etp_conventionnes", fmt_int, "rel"),
+        ("Taux de réalisation", "taux_realisation", fmt_pct, "pts"),
+        ("Heures travaillées", "hours", fmt_int, "rel"),
+        ("Créations de SIAE", "structures_created", fmt_int, "abs"),
+        ("Fermetures de SIAE", "structures_closed", fmt_int, "abs"),
+    ]
+    rows = []
+    for label, ind, f, kind in specs:
+        cur = ctx.value(ind, y)
+        row = [label, ctx.cell(ind, f, y, zero=False)]
+        if has_prev:
+            prev = ctx.value(ind, p)
+            if ctx.secret(ind, y) or ctx.secret(ind, p):
+                ch = SECRET_MARK
+            elif cur is None or prev is None:
+                ch = "n.d."
+            elif kind == "pts":
+                ch = fmt_points(cur - prev)
+            elif kind == "abs":
+                ch = fmt_signed(cur - prev)
+            else:
+                ch = fmt_pct(cur / prev - 1) if prev else "n.d."
+                ch = ch if ch.startswith("-") or ch == "n.d." else "+" + ch
+            row = [label, ctx.cell(ind, f, p, zero=False), row[1], ch]
+        rows.append(row)
+    header = ["Indicateur", str(p), str(y), "Évolution"] if has_prev else ["Indicateur", str(y)]
+    parts = []
+    if ctx.value("salaries", y) is None and ctx.value("structures", y) is None:
+        parts.append(note(f"Aucune donnée n'est disponible pour {ctx.territory.label()} en {y}."))
+    parts.append(table_html(header, rows, caption=f"Chiffres clés {y}", cls="key"))
+    parts += secret_notes(any(SECRET_MARK in r for r in rows))
+    if not has_prev:
+        parts.append(
+            note(f"L'année {p} n'est pas couverte par les données : pas d'évolution calculée.")
+        )
+    parts.append(
+        para(
+            narrative.key_figures_paragraph(
+                ctx.key_figures, ctx.territory, ctx.previous_key_figures, ctx.name_type()
+            )
+        )
+    )
+    return section(parts)
