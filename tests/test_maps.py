@@ -73,7 +73,7 @@ def test_no_geography_gives_notes(tmp_path, monkeypatch):
             "région Île-de-France, 2016",
             f"Part des salariés résidant en QPV (en{NBSP}%), par département, région "
             "Île-de-France, 2016",
-            "Structures de l'IAE par commune, selon les ETP réalisés et le type, région "
+            "Structures de l'IAE par commune, selon le nombre de structures et le type, région "
             "Île-de-France, 2016",
         ]
         assert [n for _, n in region] == [maps.NOTE_NO_GEO] * 4
@@ -142,7 +142,7 @@ def test_region_maps_on_real_geography():
         "ETTI",
         "EITI",
         "Type de SIAE",
-        "ETP réalisés",
+        "Nombre de structures",  # publique: symbols sized by the number of SIAE
         f"QPV ({298})",
     } <= set(texts)
     # French formats in the choropleth legends; population of the data year 2016 (popmun2016
@@ -263,7 +263,7 @@ def test_departement_map_highlights_qpv_communes_without_siae():
     assert [t.get_text() for t in named][: len(first)] == first
     assert "Bobigny" in first  # also the préfecture: in bold
     assert [t.get_text() for t in named if t.get_fontweight() == "bold"] == ["Bobigny"]
-    # then the communes with the most ETP réalisés: Saint-Denis (75), Montreuil (15)
+    # then the communes with the largest symbols: Saint-Denis (2 SIAE), Montreuil (1)
     assert [t.get_text() for t in named][len(first) :] == ["Saint-Denis", "Montreuil"]
     # Saint-Denis (ACI + ETTI) and Montreuil (EI); the SIAE with commune 99999 is counted
     assert len(_collection(fig, "structures").get_offsets()) == 3
@@ -548,3 +548,26 @@ def test_qpv_share_of_fewer_than_5_salaries_is_not_drawn():
     # 7 coloured départements, 93 hatched
     assert len(_collection(fig, "departements").get_paths()) == 7
     assert len(_collection(fig, "departements_nd").get_paths()) == 1
+
+
+@needs_real
+def test_symbols_show_no_structure_magnitude_in_a_publique_document():
+    """Statistical secrecy: a symbol standing for one or two SIAE must not show their ETP in a
+    publique document; there the symbols count structures (the list of SIAE is public). In
+    Seine-Saint-Denis: Saint-Denis ACI (55 ETP), Saint-Denis ETTI (20), Montreuil EI (15), one
+    SIAE each; the largest ETP of the year (the scale of every map) is 55."""
+    sizes = {}
+    for diffusion in ("publique", "interne"):
+        out = maps.territory_maps(
+            DEP93, 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR, diffusion
+        )
+        fig = out[0][1]
+        sizes[diffusion] = sorted(_collection(fig, "structures").get_sizes(), reverse=True)
+        texts = _texts(fig)
+        if diffusion == "publique":
+            assert "Nombre de structures" in texts and "ETP réalisés" not in texts
+            assert "1" in texts  # the one size of the legend: one structure
+        else:
+            assert "ETP réalisés" in texts and "Nombre de structures" not in texts
+    assert sizes["publique"] == pytest.approx([320.0, 320.0, 320.0])
+    assert sizes["interne"] == pytest.approx([320.0, 320 * 20 / 55, 320 * 15 / 55])

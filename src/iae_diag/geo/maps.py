@@ -42,6 +42,7 @@ from iae_diag.geo.drawing import (
 from iae_diag.geo.layers import Geography, load_geography
 from iae_diag.geo.needs import needs_by_departement
 from iae_diag.geo.populations import coverage_per_inhabitants
+from iae_diag.secrecy import PUBLIQUE
 from iae_diag.territories import Territory
 from iae_diag.vocabulary import INDICATOR_KEYS, SECRET_NOTE
 
@@ -70,14 +71,15 @@ def _indicator_by_dep(
     return sel.set_index(sel["territory_code"].astype(str))["value"].astype(float)
 
 
-def _titles(territory: Territory, year: int) -> dict[str, str]:
+def _titles(territory: Territory, year: int, size_by: str = "etp_realises") -> dict[str, str]:
     where = territory.label()
+    sized = "les ETP réalisés" if size_by == "etp_realises" else "le nombre de structures"
     return {
         "etp": f"ETP réalisés pour 10\u00a0000 habitants, par département, {where}, {year}",
         "rsa": f"Salariés en insertion pour 100 foyers allocataires du RSA, par département, "
         f"{where}, {year}",
         "qpv": f"Part des salariés résidant en QPV (en\u00a0%), par département, {where}, {year}",
-        "structures": f"Structures de l'IAE par commune, selon les ETP réalisés et le type, "
+        "structures": f"Structures de l'IAE par commune, selon {sized} et le type, "
         f"{where}, {year}",
         "dep": f"Structures de l'IAE, quartiers prioritaires et territoires peu couverts, "
         f"{where}, {year}",
@@ -90,8 +92,14 @@ def territory_maps(
     indicators: pd.DataFrame,
     siae: pd.DataFrame,
     geo_dir,
+    diffusion: str = PUBLIQUE,
 ) -> list[tuple[str, Figure | str]]:
     """The maps of a report: a list of (French title, Figure or French note).
+
+    The structures' symbols are sized by their ETP réalisés in an ``interne`` document, by
+    their number in a ``publique`` one (a symbol standing for one or two SIAE would otherwise
+    show a structure's magnitude, which statistical secrecy keeps out of public documents; the
+    list of SIAE is public).
 
     Region (or France) report: ETP réalisés per 10,000 inhabitants by département, share of
     salariés living in a QPV by département (both from the indicator table), structures by
@@ -99,7 +107,8 @@ def territory_maps(
     and the communes holding a QPV but no SIAE. A map that cannot be drawn is a note."""
     require_columns(siae, SIAE_REQUIRED, "siae table given to territory_maps")
     require_columns(indicators, INDICATORS_REQUIRED, "indicator table given to territory_maps")
-    t = _titles(territory, year)
+    size_by = "structures" if diffusion == PUBLIQUE else "etp_realises"
+    t = _titles(territory, year, size_by)
     keys = ["dep"] if territory.level == "dep" else ["etp", "rsa", "qpv", "structures"]
     geo = load_geography(geo_dir)
     if geo is None:
@@ -127,7 +136,9 @@ def territory_maps(
         out.append(
             (
                 t["structures"],
-                _offer_map(geo, deps, siae, year, t["structures"], False, "fixed", partial),
+                _offer_map(
+                    geo, deps, siae, year, t["structures"], False, size_by, "fixed", partial
+                ),
             )
         )
         dense = dense_departements(geo, deps)
@@ -136,9 +147,9 @@ def territory_maps(
                 f"Structures de l'IAE par commune, zoom sur les départements "
                 f"{_and_list(dense)}, {year}"
             )
-            out.append((title, _offer_map(geo, dense, siae, year, title, False)))
+            out.append((title, _offer_map(geo, dense, siae, year, title, False, size_by)))
     else:
-        out.append((t["dep"], _offer_map(geo, deps, siae, year, t["dep"], True)))
+        out.append((t["dep"], _offer_map(geo, deps, siae, year, t["dep"], True, size_by)))
     return out
 
 
@@ -310,6 +321,7 @@ def _offer_map(
     year,
     title,
     highlight_uncovered: bool,
+    size_by: str,
     spread: str = "separate",
     partial: str | None = None,
 ) -> Figure | str:
@@ -319,7 +331,7 @@ def _offer_map(
     # one symbol scale for every map of the year (every report of a run): the largest symbol
     # of the whole SIAE table of the year
     everywhere, _ = locate_siae(geo, siae, year)
-    etp_max = float(everywhere["etp_realises"].clip(lower=0).max()) if len(everywhere) else 1.0
+    size_max = float(everywhere[size_by].clip(lower=0).max()) if len(everywhere) else 1.0
     highlight, labels = None, {}
     if highlight_uncovered:
         thin = thin_offer_units(geo, deps, siae, year, THIN_OFFER_KM)
@@ -327,9 +339,9 @@ def _offer_map(
         labels = dict(
             zip(thin["code"].head(MAX_LABELS), thin["nom"].head(MAX_LABELS), strict=True)
         )
-        # the units with the most ETP réalisés are named too (where the offer is)
+        # the units with the largest symbols are named too (where the offer is)
         here = located.loc[located["code_departement"].isin(deps)]
-        by_unit = here.groupby("code_commune_ref")["etp_realises"].sum()
+        by_unit = here.groupby("code_commune_ref")[size_by].sum()
         by_unit = by_unit.sort_values(ascending=False, kind="stable")
         for code in by_unit.index[:MAX_OFFER_LABELS]:
             if arrondissement_city(code) is None:
@@ -354,13 +366,14 @@ def _offer_map(
         highlight,
         " ".join(n for n in (_arrondissement_note(geo, siae, year, deps), partial) if n) or None,
         spread,
-        etp_max=etp_max,
+        size_max=size_max,
         labels=labels,
+        size_by=size_by,
     )
 
 
 #: communes named on a département map: the first of the "territoires peu couverts", and the
-#: communes with the most ETP réalisés
+#: communes with the largest symbols (ETP réalisés, or number of structures in a publique document)
 MAX_LABELS = 10
 MAX_OFFER_LABELS = 5
 

@@ -353,7 +353,9 @@ def maps_parts(ctx, html) -> list[str]:
                 "résidence en QPV des salariés est celle qu'a enregistrée l'ASP."
             )
         )
-    for title, item in territory_maps(terr, year, ctx.indicators, ctx.siae, ctx.geo_dir):
+    for title, item in territory_maps(
+        terr, year, ctx.indicators, ctx.siae, ctx.geo_dir, ctx.diffusion
+    ):
         if isinstance(item, str):
             parts += [html.h3(title), html.note(item)]
         else:
