@@ -1,6 +1,7 @@
 """End to end on the default data: synthetic fluxIAE (seed 2013, region 11, 2007-2013) ->
 ingest -> indicator tables -> the region report and one département report (HTML + PDF +
-JSON), asserting on content."""
+JSON), asserting on content. The rendering is the ``rendered`` fixture of conftest.py (once per
+session: the accessibility test audits the same reports)."""
 
 import json
 import re
@@ -11,9 +12,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from iae_diag import config, tables_export
+from iae_diag import tables_export
 from iae_diag.formatting import fmt_int, fmt_pct
-from iae_diag.report import run as report
 from iae_diag.vocabulary import TYPES
 
 
@@ -27,29 +27,6 @@ def pdf_pages(path: Path) -> int:
         except zlib.error:
             continue
     return sum(len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", c)) for c in chunks)
-
-
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    from iae_diag.indicators import write_tables
-    from iae_diag.ingest import ingest
-    from iae_diag.synth import generate
-
-    base = tmp_path_factory.mktemp("e2e")
-    generate(base / "raw", years=(2007, 2013), seed=2013, region="11")
-    ingest(base / "raw", base / "processed")
-    write_tables(base / "processed")
-    geo = config.geo_dir() or (config.shared_dir() / "data" / "geo")
-    results = report.run_reports(
-        ["region:11", "dep:93"],
-        None,
-        base / "processed",
-        base / "reports",
-        jobs=2,
-        pdf=True,
-        geo_dir=geo if geo.is_dir() else None,
-    )
-    return base / "reports", results
 
 
 @pytest.mark.slow
