@@ -84,7 +84,8 @@ def test_params_file_may_drop_territories(tmp_path):
 def test_html_helpers_escape_data_text():
     t = table_html(["Nom <b>"], [["Structure & <Cie>", "1 < 2"]], caption="a&b")
     assert "Structure &amp; &lt;Cie&gt;" in t and "1 &lt; 2" in t
-    assert '<p class="caption">a&amp;b</p>' in t and "Nom &lt;b&gt;" in t
+    assert '<table class="iae"><caption>a&amp;b</caption>' in t
+    assert '<th scope="col">Nom &lt;b&gt;</th>' in t
     assert para("<script>") == "<p>&lt;script&gt;</p>"
     assert note('"x"') == '<p class="note">&quot;x&quot;</p>'
 

@@ -35,7 +35,8 @@ class ReportTable:
 
 
 class _TableParser(HTMLParser):
-    """Collects the ``table.iae`` tables of an HTML fragment and the caption before each."""
+    """Collects the ``table.iae`` tables of an HTML fragment with their ``<caption>`` (or the
+    ``p.caption`` paragraph before them, the layout of earlier reports)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -49,11 +50,13 @@ class _TableParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list) -> None:
         a = dict(attrs)
         classes = (a.get("class") or "").split()
-        if tag == "p" and "caption" in classes:
+        if tag == "caption" or (tag == "p" and "caption" in classes):
             self._in_caption, self._caption = True, ""
         elif tag == "table" and "iae" in classes:
             self._table = {"header": [], "rows": [], "head": False}
         elif self._table is not None:
+            if self._in_caption:
+                return
             if tag == "thead":
                 self._table["head"] = True
             elif tag == "tbody":
@@ -64,7 +67,7 @@ class _TableParser(HTMLParser):
                 self._cell = []
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "p" and self._in_caption:
+        if tag in ("caption", "p") and self._in_caption:
             self._in_caption = False
         elif self._table is None:
             return
