@@ -75,9 +75,9 @@ def test_choropleth_highest_lowest_total_and_hidden():
     )
     assert text == (
         "Carte des départements de la région Île-de-France selon les ETP réalisés pour 10 000 "
-        "habitants, 2013 : la valeur la plus élevée est celle de Paris (75), 12,3, la plus "
-        "faible celle de Yvelines (78), 4,1 ; Ensemble de la région : 7,5 ; 1 département non "
-        "publié (secret statistique)."
+        "habitants, 2013 : valeur la plus élevée, Paris (75) : 12,3 ; la plus faible, "
+        "Yvelines (78) : 4,1 ; Ensemble de la région : 7,5 ; 1 département non publié (secret "
+        "statistique)."
     )
 
 

@@ -571,3 +571,53 @@ def test_symbols_show_no_structure_magnitude_in_a_publique_document():
             assert "ETP réalisés" in texts and "Nombre de structures" not in texts
     assert sizes["publique"] == pytest.approx([320.0, 320.0, 320.0])
     assert sizes["interne"] == pytest.approx([320.0, 320 * 20 / 55, 320 * 15 / 55])
+
+
+@needs_real
+def test_every_map_has_its_data_and_an_alternative_with_its_finding():
+    """The data under each map (hand-checked values of the fixture, as drawn: 1,000 ETP per
+    département, population 2016; one row per commune with SIAE) and the text alternative
+    naming the highest and lowest départements; a hidden département is ``s`` in the data
+    and left out of the alternative."""
+    ind = indicators_frame()
+    sel = (ind["territory_code"] == "93") & (ind["breakdown"] == "qpv")
+    ind.loc[sel, ["value", "numerator", "denominator"]] = [1 / 3, 1.0, 3.0]  # secret
+    out = maps.map_outputs(REGION, 2016, ind, siae_frame(), REAL_GEO_DIR)
+    assert [m.title for m in out] == [
+        t for t, _ in maps.territory_maps(REGION, 2016, ind, siae_frame(), REAL_GEO_DIR)
+    ]
+    etp, rsa_map, qpv, offer, zoom = out
+    header, rows, caption = etp.data
+    assert header == ["Département", f"ETP réalisés pour 10{NBSP}000 habitants (population 2016)"]
+    assert caption == (
+        f"Données de la carte : ETP réalisés pour 10{NBSP}000 habitants, par département, "
+        "région Île-de-France, 2016"
+    )
+    # 1000 / 2 190 327 * 10 000 = 4.57; 1000 / 1 606 660 * 10 000 = 6.22; region 6.60
+    assert rows[0] == ["Paris (75)", "4,6"] and rows[5] == ["Seine-Saint-Denis (93)", "6,2"]
+    assert rows[-1] == ["Ensemble de la région Île-de-France", "6,6"] and len(rows) == 9
+    assert etp.alt == (
+        f"Carte des départements de la région Île-de-France selon les ETP réalisés pour "
+        f"10{NBSP}000 habitants, 2016 : valeur la plus élevée, Val-d'Oise (95) : 8,2 ; la plus "
+        "faible, Paris (75) : 4,6 ; Ensemble de la région Île-de-France : 6,6."
+    )
+    # salariés per 100 RSA households: 2000 / 78 735 * 100 = 2.54 in 93
+    assert ["Seine-Saint-Denis (93)", "2,5"] in rsa_map.data[1]
+    assert "la plus faible, Seine-Saint-Denis (93) : 2,5" in rsa_map.alt
+    # QPV share: 93 hidden
+    assert ["Seine-Saint-Denis (93)", "s"] in qpv.data[1]
+    assert ["Val-de-Marne (94)", f"40{NBSP}%"] in qpv.data[1]
+    assert "(93)" not in qpv.alt and "1 département non publié (secret statistique)" in qpv.alt
+    # structures: 13 SIAE of 2016, 2 without a recognised commune; Saint-Denis has two
+    header, rows, _ = offer.data
+    assert header == ["Commune", "Département", "ACI", "AI", "EI", "ETTI", "EITI", "Ensemble"]
+    assert rows[0] == ["Saint-Denis", "93", "1", "0", "0", "1", "0", "2"]
+    assert len(rows) == 10 and sum(int(r[-1]) for r in rows) == 11
+    assert offer.alt.endswith(
+        "11 structures placées dans 10 communes ; Saint-Denis en compte le plus, 2. "
+        "2 structures sans commune reconnue ne sont pas placées."
+    )
+    assert len(zoom.data[1]) == 6
+    # no map drawn: no alternative, no data
+    notes = maps.map_outputs(REGION, 2016, ind, siae_frame(), None)
+    assert all(m.data is None and m.alt == "" and isinstance(m.item, str) for m in notes)

@@ -3,11 +3,62 @@ the default data (the ``rendered`` fixture of conftest.py) and the index, opened
 Chromium and audited with axe-core (tests/browser_audit.py): zero violations. Missing browser
 or axe-core: the test fails and says how to install them (``make browser``)."""
 
+import re
+from html.parser import HTMLParser
+
 import pytest
 
 import browser_audit
 
 PAGES = ("region-11.html", "dep-93.html", "index.html")
+#: an alternative is more than a short title: a sentence with the finding and its figure
+MIN_ALT_CHARS = 90
+
+
+class _Outline(HTMLParser):
+    """The elements the structural checks read: images with what follows each, headings,
+    tables with their caption and header cells."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.events: list[tuple] = []  # (tag, attrs) of every start tag, in order
+        self.headings: list[int] = []
+        self.tables: list[dict] = []
+        self._table: dict | None = None
+        self._in_caption = False
+        self._section: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.events.append((tag, a))
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+        if tag == "table":
+            self._table = {"caption": "", "th": [], "cls": a.get("class", "")}
+        elif self._table is not None:
+            if tag == "caption":
+                self._in_caption = True
+            elif tag in ("thead", "tbody"):
+                self._section = tag
+            elif tag == "th":
+                self._table["th"].append((self._section, a.get("scope")))
+
+    def handle_endtag(self, tag):
+        if tag == "caption":
+            self._in_caption = False
+        elif tag == "table" and self._table is not None:
+            self.tables.append(self._table)
+            self._table = None
+
+    def handle_data(self, data):
+        if self._in_caption and self._table is not None:
+            self._table["caption"] += data
+
+
+def _outline(path) -> _Outline:
+    p = _Outline()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
 
 
 @pytest.mark.slow
@@ -59,3 +110,42 @@ def test_missing_tools_say_how_to_install_them(monkeypatch, tmp_path):
     )
     with pytest.raises(RuntimeError, match="make browser"):
         browser_audit.axe_violations(tmp_path / "page.html")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", ["region-11.html", "dep-93.html"])
+def test_every_image_has_a_long_alt_and_its_data_right_after_it(rendered, page):
+    reports, _ = rendered
+    out = _outline(reports / "2013" / page)
+    images = [i for i, (tag, _) in enumerate(out.events) if tag == "img"]
+    # region: offer, ETP, structures, publics, publics over time, sectors and 5 maps
+    assert len(images) >= (11 if page.startswith("region") else 7)
+    for i in images:
+        alt = out.events[i][1].get("alt", "")
+        assert len(alt) >= MIN_ALT_CHARS and re.search(r"\d", alt), alt
+        assert " : " in alt, alt  # what it shows : the finding
+        # the data: the next element after the image's <figure> is the closed <details>
+        nxt = out.events[i + 1]
+        assert nxt == ("details", {"class": "chart-data"}), (alt, nxt)
+        assert out.events[i + 2][0] == "summary"
+        assert out.events[i + 3][0] == "div" and out.events[i + 4][0] == "table"
+    region_alts = [out.events[i][1]["alt"] for i in images]
+    if page.startswith("region"):
+        assert any(
+            a.startswith("Carte des départements de la région Île-de-France") for a in region_alts
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES)
+def test_headings_follow_the_outline_and_tables_have_captions_and_headers(rendered, page):
+    reports, _ = rendered
+    out = _outline(reports / "2013" / page)
+    assert out.headings[0] == 1 and out.headings.count(1) == 1
+    for before, after in zip(out.headings, out.headings[1:], strict=False):
+        assert after <= before + 1, out.headings  # no level skipped
+    assert out.tables
+    for t in out.tables:
+        assert t["caption"].strip(), t
+        assert t["th"] and all(scope in ("col", "row") for _, scope in t["th"]), t
+        assert all(scope == "col" for sec, scope in t["th"] if sec == "thead"), t

@@ -167,9 +167,9 @@ def choropleth(
     hi, lo = _largest(values), _smallest(values)
     if hi is None:
         return head + "."
-    out = f"{head} : la valeur la plus élevée est celle de {hi[0]}, {fmt(hi[1])}"
+    out = f"{head} : valeur la plus élevée, {hi[0]} : {fmt(hi[1])}"
     if lo is not None and lo[0] != hi[0]:
-        out += f", la plus faible celle de {lo[0]}, {fmt(lo[1])}"
+        out += f" ; la plus faible, {lo[0]} : {fmt(lo[1])}"
     if total is not None:
         out += f" ; {total[0]} : {fmt(total[1])}"
     if hidden:

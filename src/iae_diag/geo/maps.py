@@ -265,7 +265,7 @@ def _choropleth(
         total=None if total is None or total_hidden else (whole, total[1]),
         hidden=len(secret & set(deps)),
     )
-    return fig, alt, (["Département", legend_label], rows, f"Données de la carte : {title}")
+    return fig, alt, (["Département", legend_label], rows, _data_caption(title))
 
 
 def of_territory_label(territory: Territory) -> str:
@@ -506,11 +506,16 @@ def _offer_map(
         labels=labels,
         size_by=size_by,
     )
-    return (fig, *_offer_data(located, deps, title, size_by, highlight))
+    return (fig, *_offer_data(located, deps, title, size_by, highlight, unlocated))
 
 
 def _offer_data(
-    located: pd.DataFrame, deps: list[str], title: str, size_by: str, highlight: set | None
+    located: pd.DataFrame,
+    deps: list[str],
+    title: str,
+    size_by: str,
+    highlight: set | None,
+    unlocated: int = 0,
 ) -> tuple[str, MapData]:
     """The text alternative and the data of a map of the structures: one row per commune (or
     arrondissement) with SIAE, the number of SIAE by type (and their ETP réalisés when the
@@ -539,17 +544,28 @@ def _offer_data(
             row.append(fmt_number(etp[c], 1))
         rows.append(row)
     top = (str(first.at[order[0], "nom"]), int(total[order[0]])) if order else None
-    extra = ""
+    placed = "ne sont pas placées" if unlocated > 1 else "n'est pas placée"
+    extra = (
+        f"{fmt_int(unlocated)} structure{'s' if unlocated > 1 else ''} sans commune reconnue "
+        f"{placed}. "
+        if unlocated
+        else ""
+    )
     if highlight:
         n = len(highlight)
-        extra = (
+        extra += (
             f"{fmt_int(n)} commune{'s' if n > 1 else ''} ayant des besoins et sans SIAE à moins "
             f"de {fmt_number(THIN_OFFER_KM, 0)}\u00a0km {'sont mises' if n > 1 else 'est mise'} "
             "en évidence."
         )
-    alt = alt_text.structures_map(title, int(total.sum()), len(order), top, extra)
-    what = "nombre de SIAE par type" + (" et ETP réalisés" if size_by == "etp_realises" else "")
-    return alt, (header, rows, f"Données de la carte : {what}, par commune — {title}")
+    alt = alt_text.structures_map(title, int(total.sum()), len(order), top, extra.strip())
+    return alt, (header, rows, _data_caption(title) + " (nombre de SIAE par type)")
+
+
+def _data_caption(title: str) -> str:
+    """``Données de la carte : part des salariés…`` (an initial acronym kept: ``ETP``)."""
+    lower = title[:1].lower() + title[1:] if title[1:2].islower() else title
+    return f"Données de la carte : {lower}"
 
 
 #: communes named on a département map: the first of the "territoires peu couverts", and the
