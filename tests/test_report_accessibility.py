@@ -3,7 +3,9 @@ the default data (the ``rendered`` fixture of conftest.py) and the index, opened
 Chromium and audited with axe-core (tests/browser_audit.py): zero violations. Missing browser
 or axe-core: the test fails and says how to install them (``make browser``)."""
 
+import html
 import re
+import zlib
 from html.parser import HTMLParser
 
 import pytest
@@ -149,3 +151,37 @@ def test_headings_follow_the_outline_and_tables_have_captions_and_headers(render
         assert t["caption"].strip(), t
         assert t["th"] and all(scope in ("col", "row") for _, scope in t["th"]), t
         assert all(scope == "col" for sec, scope in t["th"] if sec == "thead"), t
+
+
+def _pdf_objects(path) -> bytes:
+    """The bytes of a PDF with its compressed streams (object streams included) inflated."""
+    data = path.read_bytes()
+    chunks = [data]
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            chunks.append(zlib.decompress(m.group(1)))
+        except zlib.error:
+            continue
+    return b"\n".join(chunks)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("slug", ["region-11", "dep-93"])
+def test_tagged_pdf_carries_the_alternatives_language_and_table_tags(rendered, slug):
+    """What WeasyPrint's PDF/UA-1 variant writes: each image a Figure whose /Alt is the long
+    alternative of the HTML, in the same order; the language; tables with captions and header
+    cells (WeasyPrint does not write their scope: see docs/reports.md)."""
+    reports, _ = rendered
+    pdf = _pdf_objects(reports / "2013" / f"{slug}.pdf")
+    page = (reports / "2013" / f"{slug}.html").read_text(encoding="utf-8")
+    alts = [html.unescape(a) for a in re.findall(r'<img alt="([^"]*)"', page)]
+    in_pdf = [
+        bytes.fromhex(h.decode("ascii")).decode("utf-16")
+        for h in re.findall(rb"/Alt <([0-9a-fA-F]+)>", pdf)
+    ]
+    assert in_pdf == alts and len(alts) >= 7
+    assert b"/Lang (fr)" in pdf and b"pdfuaid" in pdf
+    # the tables the PDF shows (the chart data tables are hidden in print) and their captions
+    shown = page.count("<caption>") - page.count('<details class="chart-data">')
+    assert pdf.count(b"/S /Caption") == shown
+    assert pdf.count(b"/S /TH") > 0 and pdf.count(b"/S /Figure") == len(alts)
