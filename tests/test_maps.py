@@ -611,7 +611,7 @@ def test_every_map_has_its_data_and_an_alternative_with_its_finding():
     # structures: 13 SIAE of 2016, 2 without a recognised commune; Saint-Denis has two
     header, rows, _ = offer.data
     assert header == ["Commune", "Département", "ACI", "AI", "EI", "ETTI", "EITI", "Ensemble"]
-    assert rows[0] == ["Saint-Denis", "93", "1", "0", "0", "1", "0", "2"]
+    assert rows[0] == ["Saint-Denis", "Seine-Saint-Denis (93)", "1", "0", "0", "1", "0", "2"]
     assert len(rows) == 10 and sum(int(r[-1]) for r in rows) == 11
     assert offer.alt.endswith(
         "11 structures placées dans 10 communes ; Saint-Denis en compte le plus, 2. "

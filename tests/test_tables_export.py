@@ -64,6 +64,11 @@ def test_cell_values_numbers_not_text():
     assert tables_export.cell_value("\u22124") == (-4, "#,##0")
     assert tables_export.cell_value("s") == ("s", None)
     assert tables_export.cell_value("Paris (75)") == ("Paris (75)", None)
+    # a code keeps its leading zero (département, commune): text, never a number
+    assert tables_export.cell_value("01") == ("01", None)
+    assert tables_export.cell_value("05023") == ("05023", None)
+    assert tables_export.cell_value("0") == (0, "#,##0")
+    assert tables_export.cell_value("0,5") == (0.5, "#,##0.0")
 
 
 def test_workbook_read_back_and_same_bytes():

@@ -152,6 +152,8 @@ def tables_zip(tables: list[ReportTable]) -> bytes:
 _NUMBER = re.compile(
     r"^([-+\u2212]?[\d \u00a0\u202f]*\d(?:,(\d+))?)(?:[ \u00a0\u202f]*(%|points?|km))?$"
 )
+#: a code (département "01", commune "05023"): digits with a leading zero stay text
+_CODE = re.compile(r"^0\d+$")
 #: the fixed date of the workbook's properties (same tables, same bytes)
 _FIXED_W3CDTF = "1980-01-01T00:00:00Z"
 _CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
@@ -238,7 +240,7 @@ def cell_value(cell: str) -> tuple[object, str | None]:
     """A report cell as a spreadsheet value and number format: ``"10 000"`` -> ``(10000,
     "#,##0")``; ``"12,5 %"`` -> ``(0.125, "0.0%")``; ``"s"`` -> ``("s", None)``."""
     m = _NUMBER.match(cell.strip())
-    if not m:
+    if not m or _CODE.match(cell.strip()):
         return cell, None
     digits = re.sub(r"[ \u00a0\u202f+]", "", m.group(1)).replace(",", ".").replace("\u2212", "-")
     decimals = len(m.group(2) or "")

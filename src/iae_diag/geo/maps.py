@@ -538,7 +538,11 @@ def _offer_data(
         header.append("ETP réalisés")
     rows = []
     for c in order:
-        row = [str(first.at[c, "nom"]), str(first.at[c, "code_departement"])]
+        # the département by its name and code: a code alone ("01") would read as a number
+        row = [
+            str(first.at[c, "nom"]),
+            Territory("dep", str(first.at[c, "code_departement"])).label(),
+        ]
         row += [fmt_int(piv.at[c, t]) for t in types] + [fmt_int(total[c])]
         if size_by == "etp_realises":
             row.append(fmt_number(etp[c], 1))
