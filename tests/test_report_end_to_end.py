@@ -87,6 +87,18 @@ def test_region_and_departement_render(rendered):
         for total in ("structures", "salaries"):
             assert kf[total]["total"] in numbers, (slug, total)
         assert round(kf["etp"]["total"]) in numbers, slug
+        # the cover: the default data are synthetic, the level publique
+        cover = {r[0].value: r[1].value for r in wb["Couverture"].iter_rows() if r[0].value}
+        assert kf["data_status"] == "synthetic"
+        assert cover["Statut des données"].startswith("Données synthétiques"), slug
+        assert cover["Niveau de diffusion"].startswith("Publique"), slug
+        # the data of every chart and map is a sheet
+        chart_sheets = [
+            ws.title
+            for ws in wb.worksheets[2:]
+            if str(ws.cell(1, 1).value).startswith(("Données du graphique", "Données de la carte"))
+        ]
+        assert len(chart_sheets) == html.count('<details class="chart-data">') >= 7, slug
         pdf = out / f"{slug}.pdf"
         assert pdf.read_bytes()[:5] == b"%PDF-" and pdf_pages(pdf) >= 5
     region = (out / "region-11.html").read_text(encoding="utf-8")
