@@ -17,7 +17,7 @@ from iae_diag.figures import data_status_of, folder_decision, key_figures, to_js
 from iae_diag.formatting import fmt_int, fmt_number, fmt_pct
 from iae_diag.report import run as report
 from iae_diag.report.context import KeyFiguresOutput
-from iae_diag.report.html import note, para, table_html
+from iae_diag.report.html import figure_html, note, para, table_html
 from iae_diag.territories import Territory
 from report_helpers import write_processed
 
@@ -88,6 +88,25 @@ def test_html_helpers_escape_data_text():
     assert '<th scope="col">Nom &lt;b&gt;</th>' in t
     assert para("<script>") == "<p>&lt;script&gt;</p>"
     assert note('"x"') == '<p class="note">&quot;x&quot;</p>'
+
+
+def test_figure_html_puts_the_data_right_under_the_image():
+    import matplotlib.pyplot as plt
+
+    fig, _ = plt.subplots()
+    alt = "Carte des départements : valeur la plus élevée, Paris (75) : 4,6."
+    data = (["Département", "Valeur"], [["Paris (75)", "4,6"], ["Essonne (91)", "s"]])
+    out = figure_html(fig, alt, (*data, "Données de la carte : valeur, 2013"))
+    assert out.startswith(f'<figure class="iae"><img alt="{escape(alt)}" src="data:image/png')
+    assert out.index("</figure>") + len("</figure>") == out.index(
+        '<details class="chart-data"><summary>Données de la carte</summary><div class="tbl">'
+        '<table class="iae"><caption>Données de la carte : valeur, 2013</caption>'
+    )
+    assert '<th scope="row" class="nw">Essonne (91)</th><td>s</td>' in out
+    fig, _ = plt.subplots()
+    chart = figure_html(fig, "x", (["A"], [["a"]], "Données du graphique : a"))
+    assert "<summary>Données du graphique</summary>" in chart
+    plt.close("all")
 
 
 def test_sanitize_and_error_of_a_notebook():

@@ -99,8 +99,14 @@ def figure_html(fig, alt: str, data: tuple[list[str], list[list[str]], str] | No
     out = f'<figure class="iae"><img alt="{esc(alt)}" src="data:image/png;base64,{png}"/></figure>'
     if data is not None:
         header, rows, caption = data
+        # a map's data is announced as such (its caption starts "Données de la carte")
+        summary = (
+            "Données de la carte"
+            if caption.startswith("Données de la carte")
+            else "Données du graphique"
+        )
         out += (
-            '<details class="chart-data"><summary>Données du graphique</summary>'
+            f'<details class="chart-data"><summary>{summary}</summary>'
             + table_html(header, rows, caption=caption)
             + "</details>"
         )
