@@ -618,6 +618,11 @@ def test_every_map_has_its_data_and_an_alternative_with_its_finding():
         "2 structures sans commune reconnue ne sont pas placées."
     )
     assert len(zoom.data[1]) == 6
+    # a shape per type as well as a colour: 5 types drawn, 5 distinct symbol shapes
+    shapes = {
+        p.vertices.round(6).tobytes() for p in _collection(offer.item, "structures").get_paths()
+    }
+    assert len(shapes) == 5
     # no map drawn: no alternative, no data
     notes = maps.map_outputs(REGION, 2016, ind, siae_frame(), None)
     assert all(m.data is None and m.alt == "" and isinstance(m.item, str) for m in notes)

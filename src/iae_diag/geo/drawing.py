@@ -17,6 +17,7 @@ from matplotlib import patheffects
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.markers import MarkerStyle
 from matplotlib.patches import Patch, Rectangle
 from pyproj import Transformer
 
@@ -31,7 +32,7 @@ from iae_diag.geo.distances import (
     rsa_label,
 )
 from iae_diag.geo.layers import Geography
-from iae_diag.plots import TYPE_COLORS, WIDTH, house_style
+from iae_diag.plots import TYPE_COLORS, TYPE_MARKERS, WIDTH, house_style
 from iae_diag.vocabulary import SECRET_MARK, SECRET_NOTE, TYPES
 
 NOTE_NO_GEO = (
@@ -414,7 +415,7 @@ def structures_map(
             Line2D(
                 [],
                 [],
-                marker="o",
+                marker=TYPE_MARKERS[t],
                 linestyle="",
                 markersize=7,
                 markerfacecolor=TYPE_COLORS[t],
@@ -565,6 +566,9 @@ def _draw_symbols(
         linewidths=0.5,
         zorder=5,
     )
+    # a shape per type as well as a colour: colour is not the only carrier of the type
+    shapes = pts["type_siae"].map(TYPE_MARKERS).fillna(TYPE_MARKERS["ALL"]).to_numpy()[idx]
+    sc.set_paths([_marker_path(m) for m in shapes])
     sc.set_gid("structures")
     refs = [v for v in _round_steps(etp_max) if v <= etp_max]
     if size_by == "structures":  # a number of structures is a whole number
@@ -582,6 +586,12 @@ def _draw_symbols(
         )
         for v in refs
     ]
+
+
+def _marker_path(marker: str):
+    """The path of a marker at unit size, as ``scatter`` draws it."""
+    style = MarkerStyle(marker)
+    return style.get_path().transformed(style.get_transform())
 
 
 def _round_steps(vmax: float) -> list[float]:
