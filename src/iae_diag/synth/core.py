@@ -423,9 +423,7 @@ def _annexes(
     return (data, m), lookup
 
 
-def exit_motives(
-    type_code: np.ndarray, u: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
+def exit_motives(type_code: np.ndarray, u: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Index in ``A.EXIT_MOTIVES`` of the exit motive of each contract: the category drawn
     from ``u`` (uniform in [0, 1)) with the mix of its type (``A.EXIT_RETRAIT_SHARE`` of
     Retrait, the others as ``A.EXIT_CATEGORY_MIX``), then a motive of that category with the
