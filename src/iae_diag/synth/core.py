@@ -245,7 +245,8 @@ def _decorate_siae(siae: pd.DataFrame, y0: int, rng: np.random.Generator) -> pd.
     size = rng.lognormal(0.0, A.SIAE_SIZE_SPREAD, n)
     siae["size"] = size / size.mean() if n else size
     idf = set(A.IDF_STRUCTURES[2013])
-    siae["activity"] = np.where(siae["dep"].isin(idf), 1.0, A.OTHER_ACTIVITY_FACTOR)
+    other = siae["type"].map(A.OTHER_ACTIVITY_FACTOR).to_numpy(float)
+    siae["activity"] = np.where(siae["dep"].isin(idf), 1.0, other)
     u = rng.random(n)
     mp = np.array([A.MP_SHARE.get(t, 0.0) for t in siae["type"]])
     siae["mesure"] = np.where(u < mp, siae["type"] + "_MP", siae["type"] + "_DC")
