@@ -111,7 +111,7 @@ def test_compare_values_and_tolerances():
     assert c[("structures change 2007-2013 >= 1", 2013, "dep:75")].ok
     assert c[("change above every other département (+1)", 2013, "dep:95")].ok
     assert res["required"].all()
-    assert len(res) == 13
+    assert len(res) == 14
 
 
 def test_compare_flags_misses_and_missing_values():
