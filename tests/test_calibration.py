@@ -246,12 +246,14 @@ def test_flows_and_exits_ranges_order_and_running():
     reg = (2013, "region:11")
     dyn = c[("exit_rate sorties_dynamiques", *reg)]
     assert dyn.ok and dyn.kind == "range" and dyn.tolerance == (0.35, 0.52)
-    assert dyn.target == pytest.approx(0.435)
-    assert not c[("exit_rate emploi_durable", *reg)].ok  # 14,9 % < 15 %
+    assert dyn.target == pytest.approx(0.435) and dyn.gap == 0.0  # inside the range
+    durable = c[("exit_rate emploi_durable", *reg)]
+    assert not durable.ok and durable.gap == pytest.approx(-0.001)  # 14,9 % < 15 %
     order = c[("exit_rate sorties_dynamiques ACI < AI, EI, ETTI", *reg)]
     assert order.ok and order.target == 0.39 and order.obtained == 0.38
     assert c[("duree_parcours_mois_mean ACI", *reg)].ok
-    assert not c[("duree_parcours_mois_mean AI", *reg)].ok  # 4,9 < 5 months
+    ai = c[("duree_parcours_mois_mean AI", *reg)]
+    assert not ai.ok and ai.gap == pytest.approx(-0.1)  # 4,9 < 5 months
     # 420,5 / 1 000, 651 / 1 000 (above 65 %), 751 / 1 000 (above 75 %)
     mm = c[("salaries_moyenne_mensuelle / salaries", *reg)]
     assert mm.obtained == pytest.approx(0.4205) and mm.ok

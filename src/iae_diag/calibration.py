@@ -124,8 +124,11 @@ def _row(
     check, year, territory, target, obtained, tolerance, kind, required, computed=True
 ) -> dict:
     """One compared figure. ``kind`` ``range``: ``tolerance`` is (low, high), ``target`` its
-    middle; ``below``: obtained < target."""
+    middle, ``gap`` the distance outside the range (0 inside); ``below``: obtained < target."""
     gap = obtained - target if not (np.isnan(obtained)) else float("nan")
+    if kind == "range" and not np.isnan(obtained):
+        lo, hi = float(tolerance[0]), float(tolerance[1])
+        gap = obtained - lo if obtained < lo else (obtained - hi if obtained > hi else 0.0)
     if np.isnan(obtained):
         ok = False
     elif kind == "range":
