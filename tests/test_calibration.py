@@ -327,3 +327,21 @@ def test_running_at_extract_from_the_processed_tables(tmp_path):
     ctr.to_parquet(tmp_path / "contrat_mission.parquet")
     assert running_at_extract(tmp_path) == 0.5
     assert running_at_extract(tmp_path / "absent") is None
+
+
+def test_years_the_table_does_not_cover_are_not_computed():
+    """A France 2012-2013 run: the 2009 figures and the 2007-2013 evolution cannot be compared
+    (not computed, not failed); the 2013 figures are compared."""
+    stock = indicators()
+    stock = stock[(stock["year"] == 2013) & (stock["indicator"] != "salaries")]
+    df = pd.concat([flows_indicators(regions=13), stock])
+    res = compare(df, {**TARGETS, **FLOWS}, running=0.9)
+    c = by_check(res)
+    assert not c[("public women", 2009, "region:11")].computed
+    assert not c[("structures_created 2008-2013", 2013, "region:11")].computed
+    assert not c[("structures change 2007-2013 >= 1", 2013, "dep:75")].computed
+    # 2013 is covered: its figures are compared
+    assert c[("public women", 2013, "region:11")].computed
+    assert c[("public women", 2013, "region:11")].ok
+    assert c[("structures", 2013, "france:FR")].computed
+    assert int((~res["computed"]).sum()) == 1 + 2 + 4  # 2009 women, 2 sums, 3 deps + "most"

@@ -15,8 +15,10 @@ average / salariés, présents / salariés, embauches / salariés, ``kind`` ``ra
 lowest of AI, EI, ETTI) and, when the table covers France (every metropolitan region), the
 ``france_2013`` figures are required too. A figure whose indicator is absent from the table
 is ``computed`` False: printed "not computed", never a failure (the table of an older
-version). The ``contracts_running_at_extract`` statement needs the processed contracts:
-``running_at_extract(processed_dir)`` measures it and ``compare(..., running=...)`` adds it.
+version); so is a required year, or the 2007-2013 evolution, that the table does not cover
+(``--region france --years 2012-2013``). The ``contracts_running_at_extract`` statement
+needs the processed contracts: ``running_at_extract(processed_dir)`` measures it and
+``compare(..., running=...)`` adds it.
 ``iae-diag calibration`` prints the table and exits 1 when a required computed figure is missed.
 """
 
@@ -356,8 +358,13 @@ def compare(
                         )
                     )
 
+    # a required year the table does not cover at all (e.g. a France 2012-2013 run) cannot be
+    # compared: not computed, never a failure
+    _not_computed([r for r in rows if r["year"] not in lk.years])
+
     evo = targets.get("evolution_2007_2013")
     if evo:
+        n0 = len(rows)
         yrs = range(2008, 2014)
         for key, ind in (
             ("created_total", "structures_created"),
@@ -370,6 +377,8 @@ def compare(
                     _row(f"{ind} 2008-2013", 2013, terr, evo[key], got, "exact", "exact", True)
                 )
         rows.extend(_departement_trend(lk, deps, str(evo.get("departements", ""))))
+        if not {2007, 2013} <= lk.years:
+            _not_computed(rows[n0:])
 
     s19 = targets.get("structures_2019_by_departement_and_type") or {}
     if 2019 in lk.years:
@@ -435,6 +444,11 @@ def compare(
     if len(lk.regions) >= FRANCE_MIN_REGIONS:
         rows.extend(_france(lk, targets.get("france_2013") or {}))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _not_computed(rows: list[dict]) -> None:
+    for r in rows:
+        r.update(computed=False, ok=False)
 
 
 def _range_row(lk: _Lookup, check: str, territory: str, bounds: list, got: float, needs) -> dict:
@@ -700,7 +714,7 @@ def format_table(result: pd.DataFrame) -> str:
         )
         verdict = ("OK" if r.ok else "HORS TOLÉRANCE") + ("" if r.required else " (indicatif)")
         if not r.computed:
-            verdict, gap = "not computed (indicateur absent de la table)", "n.d."
+            verdict, gap = "not computed (absent de la table)", "n.d."
         lines.append(
             f"{r.check:<52} {r.year:>5} {r.territory:<10} "
             f"{_fmt_target(r):>10} "
@@ -713,7 +727,7 @@ def format_table(result: pd.DataFrame) -> str:
         f"{int(req['ok'].sum())} / {len(req)} cibles atteintes"
         + ("" if req["ok"].all() else " : calibration NON conforme")
         + (
-            f" ; {skipped} cible(s) not computed (indicateurs absents de la table)"
+            f" ; {skipped} cible(s) not computed (indicateur ou année absents de la table)"
             if skipped
             else ""
         )
