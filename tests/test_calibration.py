@@ -344,4 +344,9 @@ def test_years_the_table_does_not_cover_are_not_computed():
     assert c[("public women", 2013, "region:11")].computed
     assert c[("public women", 2013, "region:11")].ok
     assert c[("structures", 2013, "france:FR")].computed
+    # on a France table the Île-de-France stock figures are for information, the flows and
+    # France figures required
+    assert not c[("public women", 2013, "region:11")].required
+    assert c[("structures", 2013, "france:FR")].required
+    assert c[("exit_rate sorties_dynamiques", 2013, "region:11")].required
     assert int((~res["computed"]).sum()) == 1 + 2 + 4  # 2009 women, 2 sums, 3 deps + "most"

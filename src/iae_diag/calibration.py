@@ -16,9 +16,10 @@ lowest of AI, EI, ETTI) and, when the table covers France (every metropolitan re
 ``france_2013`` figures are required too. A figure whose indicator is absent from the table
 is ``computed`` False: printed "not computed", never a failure (the table of an older
 version); so is a required year, or the 2007-2013 evolution, that the table does not cover
-(``--region france --years 2012-2013``). The ``contracts_running_at_extract`` statement
-needs the processed contracts: ``running_at_extract(processed_dir)`` measures it and
-``compare(..., running=...)`` adds it.
+(``--region france --years 2012-2013``). On a table covering France the Île-de-France stock
+figures are for information (``required`` False): that run is calibrated on ``france_2013``.
+The ``contracts_running_at_extract`` statement needs the processed contracts:
+``running_at_extract(processed_dir)`` measures it and ``compare(..., running=...)`` adds it.
 ``iae-diag calibration`` prints the table and exits 1 when a required computed figure is missed.
 """
 
@@ -440,6 +441,11 @@ def compare(
                     False,
                 )
             )
+    if len(lk.regions) >= FRANCE_MIN_REGIONS:
+        # a France run is calibrated on france_2013 (national persons per SIAE by type): the
+        # published Île-de-France stock figures are shown for information only
+        for r in rows:
+            r["required"] = False
     rows.extend(_flows_and_exits(lk, targets.get("flows_and_exits_2013") or {}, running))
     if len(lk.regions) >= FRANCE_MIN_REGIONS:
         rows.extend(_france(lk, targets.get("france_2013") or {}))
