@@ -1,4 +1,5 @@
-"""Assemble the five fluxIAE tables of the synthetic dataset and write them."""
+"""Assemble the five fluxIAE tables and the two exit reference tables of the synthetic
+dataset and write them."""
 
 from __future__ import annotations
 
@@ -138,7 +139,8 @@ def generate(
     targets_file: Path | str | None = None,
     stats: dict | None = None,
 ) -> list[Path]:
-    """Write the five fluxIAE tables of a synthetic dataset into ``out_dir``; return the paths.
+    """Write the fluxIAE tables of a synthetic dataset (the five tables and the two exit
+    reference tables) into ``out_dir``; return the paths.
 
     ``region``: INSEE region code or ``"france"``; ``scale`` multiplies the number of
     structures; ``geo_dir`` (default ``config.geo_dir()``) gives real commune codes and QPV.
