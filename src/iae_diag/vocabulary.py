@@ -66,6 +66,30 @@ PUBLIC_LABELS: dict[str, str] = {
     "education_cap_bep": "Niveau CAP-BEP (50, 51)",
 }
 
+#: French labels of the flow and exit indicators (indicator table, key figures ``flows`` and
+#: ``exits`` blocks; ``../shared/docs/definitions.md``, "Flows" and "Parcours and exits").
+FLOW_LABELS: dict[str, str] = {
+    "embauches": "Embauches (contrats initiaux)",
+    "entrants": "Entrants (personnes embauchées)",
+    "renouvellements": "Renouvellements de contrat",
+    "salaries_moyenne_mensuelle": "Salariés en moyenne mensuelle",
+    "presents_fin_annee": "Salariés présents en décembre",
+    "sortants": "Sortants (parcours terminés)",
+    "sorties_examinees": "Sorties examinées",
+    "duree_parcours_mois_mean": "Durée moyenne des parcours (mois)",
+    "duree_parcours_mois_median": "Durée médiane des parcours (mois)",
+}
+#: French label of each exit category (``exits_by_category``) and rate key (``exit_rate``).
+EXIT_LABELS: dict[str, str] = {
+    "emploi_durable": "Emploi durable",
+    "emploi_transition": "Emploi de transition",
+    "sorties_positives": "Sorties positives",
+    "autres_sorties": "Autres sorties",
+    "retrait": "Retrait des sorties constatées",
+    "inconnue": "Catégorie inconnue",
+    "sorties_dynamiques": "Sorties dynamiques",
+}
+
 #: Sector of the hours whose valid ROME code no prefix of the reference covers.
 SECTOR_OTHER = "autres"
 #: Sector of the hours with no contract, no ROME code or a malformed one.
