@@ -385,6 +385,13 @@ def test_methodology_page_documents_every_definition():
         "Qualité des données",
         "région",
         "K2303",
+        "91 jours",
+        "150 heures",
+        "au moins une heure",
+        "RefMotifSort",
+        "30,4375",
+        "sorties dynamiques",
+        "moyenne mensuelle",
     ):
         assert words in text, words
 
