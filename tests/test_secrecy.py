@@ -19,7 +19,7 @@ from tests.indicators_helpers import (
 
 from iae_diag import secrecy
 from iae_diag.figures import folder_decision, key_figures
-from iae_diag.indicators import load_indicators, write_tables
+from iae_diag.indicators import build_tables, load_indicators, write_tables
 from iae_diag.secrecy.audit import audit
 from iae_diag.territories import Territory
 
@@ -338,3 +338,19 @@ def test_no_exit_figure_is_recovered_and_the_audit_can_fail(exits_folder):
     got = {(r.document, r.path): round(r.truth, 6) for r in found}
     assert got[("dep:94:2013", "exits.sortants.total")] == 2  # region 15 - 93 (6) - 75 (7)
     assert got[("dep:75:2013", "exits.by_category.emploi_transition.total")] == 2  # 7 - 5
+
+
+def test_exits_of_unknown_category_are_secret_in_the_quality_table_too(tmp_path):
+    """The reasons of the unknown categories add up to the ``inconnue`` exits: 1 and 1 of 2."""
+    from test_indicators_flows import rule_dataset
+
+    ind, quality, _ = build_tables(processed(rule_dataset(), tmp_path))
+    d = secrecy.decide(ind, quality, None, None, "interne")
+    assert d.hidden[("exits_by_category", "france", "FR", 2013, "ALL", "inconnue")] == "primary"
+    assert d.quality_hidden("france", "FR", 2013, "exit_category_unknown", "no_motif")
+    assert d.quality_hidden(
+        "france", "FR", 2013, "exit_category_unknown", "motif_not_in_reference"
+    )
+    assert not d.quality_hidden(
+        "france", "FR", 2013, "exit_category_unknown", "reference_tables_absent"
+    )

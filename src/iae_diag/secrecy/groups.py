@@ -51,7 +51,8 @@ BREAKDOWN_MARGINS: dict[str, str] = {"hours_by_sector": "hours", "exits_by_categ
 #: (indicator, the breakdowns whose cells add up to the margin, margin (indicator, breakdown)),
 #: same territory, year and type: the sorties examinées of the four categories (the numerators
 #: of ``exit_rate``) make the sorties examinées; the first three, the sorties dynamiques; and
-#: the sorties dynamiques with the autres sorties, the sorties examinées again
+#: the sorties dynamiques with the autres sorties, the sorties examinées again; the exits of
+#: unknown category by reason (data-quality table, all types), the ``inconnue`` exits
 BREAKDOWN_SUMS: tuple[tuple[str, tuple[str, ...], tuple[str, str]], ...] = (
     (
         "exit_rate",
@@ -64,6 +65,11 @@ BREAKDOWN_SUMS: tuple[tuple[str, tuple[str, ...], tuple[str, str]], ...] = (
         ("exit_rate", "sorties_dynamiques"),
     ),
     ("exit_rate", ("sorties_dynamiques", "autres_sorties"), ("sorties_examinees", "")),
+    (
+        QUALITY_PREFIX + "exit_category_unknown",
+        ("no_motif", "motif_not_in_reference", "reference_tables_absent"),
+        ("exits_by_category", "inconnue"),
+    ),
 )
 #: the same figure published under another indicator (same key)
 SAME_CELL: dict[str, str] = {

@@ -56,13 +56,15 @@ PERSON_POPULATIONS: dict[str, str] = {
     "duree_parcours_mois_mean": "sorties_examinees",
     "duree_parcours_mois_median": "sorties_examinees",
 }
-#: data-quality checks whose value counts persons (cells ``quality:<check>``); the last three
-#: give, with the salariés, the denominator of every public share (indicators/publics.py)
+#: data-quality checks whose value counts persons (cells ``quality:<check>``); three give, with
+#: the salariés, the denominator of every public share (indicators/publics.py); the exits of
+#: unknown category, by reason, add up to the ``inconnue`` exits
 QUALITY_PERSON_COUNTS: tuple[str, ...] = (
     "persons_without_nir",
     "persons_without_contract",
     "persons_without_salarie_row",
     "public_unknown_value",
+    "exit_category_unknown",
 )
 QUALITY_PREFIX = "quality:"
 #: structures' magnitudes -> the column of siae.parquet (or siae_sectors.parquet) giving each
