@@ -110,7 +110,8 @@ def distinct_cubes(
     single = np.bincount(ent, minlength=n_entity)[ent] == 1
     k = 0 if flags is None else flags.shape[1]
     s = np.flatnonzero(single)
-    weights = [None] + ([] if flags is None else [flags[ent[s], j] for j in range(k)])
+    by_flag = None if flags is None else np.ascontiguousarray(flags[ent[s]].T)
+    weights = [None] + ([] if by_flag is None else list(by_flag))
     n_d = geo.n_territories("dep")
     key = (dep[s] * n_y + yr[s]) * N_TYPES + typ[s]
     size = n_d * n_y * N_TYPES
@@ -118,14 +119,16 @@ def distinct_cubes(
     by_dep = np.stack(parts, axis=-1).reshape(n_d, n_y, N_TYPES, 1 + k).astype(float)
     by_dep = np.concatenate([by_dep, by_dep.sum(axis=2, keepdims=True)], axis=2)
     m = np.flatnonzero(~single)
+    m_codes, m_entities = pd.factorize(ent[m])
+    m_codes = m_codes.astype(np.int64)
+    m_flags = None if flags is None else flags[np.asarray(m_entities, dtype=np.int64)]
     out = {}
     for level in ("dep", "region", "france"):
         cube = geo.roll_up(level, by_dep)
         if len(m):
             cube = cube + distinct_cube(
-                geo, level, n_y, ent[m], n_entity, yr[m], dep[m], typ[m],
-                None if flags is None else flags,
-            )  # fmt: skip
+                geo, level, n_y, m_codes, len(m_entities), yr[m], dep[m], typ[m], m_flags
+            )
         out[level] = cube
     return out
 
