@@ -307,9 +307,10 @@ def _entrants(geo, years, c: _Contracts, contrat, salarie) -> _Entrants:
 def _person_months(geo, emi: EmiActivity, n_y: int) -> dict[str, np.ndarray]:
     """Level -> (n_t, n_y, 6, 2): distinct person-months of the year (x 1/12: the monthly
     average), and those of December (the year-end stock)."""
-    codes, _ = pd.factorize(emi.person * max(n_y * 12, 1) + emi.year_i * 12 + emi.month - 1)
-    codes = codes.astype(np.int64)
-    n_e = int(codes.max()) + 1 if len(codes) else 0
+    # person-year, then person-month codes: dense ranges, numbered by direct addressing
+    person_year, _ = dense_codes(emi.person * max(n_y, 1) + emi.year_i)
+    codes, uniques = dense_codes(person_year * 12 + emi.month - 1)
+    n_e = len(uniques)
     december = np.zeros(n_e, dtype=np.int64)
     december[codes] = emi.month == 12
     cubes = distinct_cubes(geo, n_y, codes, n_e, emi.year_i, emi.dep_i, emi.type_i, december, 2)
