@@ -311,11 +311,17 @@ def test_schema_2_flows_publics_of_entrants_and_exits(tmp_path):
         "autres_sorties",
         "sorties_dynamiques",
     ]
-    # over 6 sorties examinées: published, 3 decimals
-    assert rates["emploi_durable"]["total"] == 0.5
-    assert rates["emploi_transition"]["by_type"]["ACI"] == 0.333
-    assert rates["sorties_dynamiques"]["total"] == 0.833
+    # over 6 sorties examinées (every exit examined): a rate of a category times the 6 would
+    # give back its 3, 2 or 1 secret exits, so the rates of those categories are secret too,
+    # and the sorties dynamiques (6 - autres sorties); 0 sorties positives stays published
+    no_rate = dict.fromkeys(zero)  # no exit examined in AI, EI, ETTI, EITI: no rate
+    assert rates["emploi_durable"] == {"total": None, "by_type": no_rate}
+    assert rates["emploi_transition"]["by_type"]["ACI"] is None
+    assert rates["autres_sorties"]["total"] is None
+    assert rates["sorties_dynamiques"]["total"] is None
+    assert rates["sorties_positives"]["total"] == 0.0
     assert rates["sorties_dynamiques"]["by_type"]["AI"] is None  # no exit: no rate
+    assert "exits.rates.emploi_durable.total" in kf["secret"]
     months = round(180 / 30.4375, 6)  # 01/01 - 30/06
     assert exits["duree_parcours_mois"]["mean"]["total"] == months
     assert exits["duree_parcours_mois"]["median"]["by_type"]["ACI"] == months
@@ -326,7 +332,8 @@ def test_schema_2_flows_publics_of_entrants_and_exits(tmp_path):
         "exits.by_category.emploi_durable.total",
         "exits.by_category.autres_sorties.by_type.ACI",
     } <= secret
-    assert not any(p.startswith(("exits.rates", "publics_entrants")) for p in secret)
+    assert not any(p.startswith("publics_entrants") for p in secret)
+    assert "exits.rates.sorties_positives.total" not in secret
     json.dumps(kf, allow_nan=False)
     text = format_key_figures(kf)
     assert "Salariés en moyenne mensuelle" in text and "Sorties dynamiques" in text

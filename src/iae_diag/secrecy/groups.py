@@ -71,8 +71,13 @@ BREAKDOWN_SUMS: tuple[tuple[str, tuple[str, ...], tuple[str, str]], ...] = (
         ("exits_by_category", "inconnue"),
     ),
 )
-#: the same figure published under another indicator (same key)
+#: the same figure published under another indicator (same key). ``exit_rate`` of a category
+#: with the sortants of that category: the rate times the published sorties examinées gives
+#: the examinées of the category, which are all its sortants whenever every exit of a known
+#: category was examined (then the sortants, retraits, unknown and examinées published tell
+#: it), so they are hidden together
 SAME_CELL: dict[str, str] = {
+    "exit_rate": "exits_by_category",
     "salaries_share": "salaries",
     "etp_share": "etp_realises",
     "hours_share_by_sector": "hours_by_sector",
