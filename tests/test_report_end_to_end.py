@@ -62,7 +62,7 @@ def test_region_and_departement_render(rendered):
     for slug in ("region-11", "dep-93"):
         html = (out / f"{slug}.html").read_text(encoding="utf-8")
         kf = json.loads((out / f"{slug}.json").read_text(encoding="utf-8"))
-        assert kf["schema"] == "iae-diag/key-figures/1" and kf["year"] == 2013
+        assert kf["schema"] == "iae-diag/key-figures/2" and kf["year"] == 2013
         assert "Traceback" not in html and "Error" not in html
         expected = [
             fmt_int(kf["structures"]["total"]),
