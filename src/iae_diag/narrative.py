@@ -368,7 +368,7 @@ def _type_ranking(by_type: Mapping[str, float | None]) -> tuple | None:
         return None
     lo = sorted(vals, key=lambda tv: (tv[1], TYPES.index(tv[0])))[0]
     hi = sorted(vals, key=lambda tv: (-tv[1], TYPES.index(tv[0])))[0]
-    return (lo, hi) if lo[0] != hi[0] else None
+    return lo, hi
 
 
 def flows_paragraph(
@@ -524,8 +524,9 @@ def exits_paragraph(year: int, f: Mapping, prev_dynamic: float | None = None) ->
     if cats:
         k, v = sorted(cats, key=lambda kv: (-kv[1], list(EXIT_WORDS).index(kv[0])))[0]
         words = EXIT_WORDS[k]
+        verb = "sont" if words.startswith("les ") else "est"
         parts.append(
-            f"{words[0].upper()}{words[1:]} est la première catégorie de sortie "
+            f"{words[0].upper()}{words[1:]} {verb} la première catégorie de sortie "
             f"({fmt_pct(v)} des sorties examinées)."
         )
     ranking = _type_ranking(f.get("dynamic_by_type") or {})
@@ -534,6 +535,8 @@ def exits_paragraph(year: int, f: Mapping, prev_dynamic: float | None = None) ->
         parts.append(
             f"Le taux de sorties dynamiques va de {fmt_pct(vlo)} dans les {lo} à "
             f"{fmt_pct(vhi)} dans les {hi}."
+            if fmt_pct(vlo) != fmt_pct(vhi)
+            else f"Le taux de sorties dynamiques est de {fmt_pct(vhi)} dans chaque type de SIAE."
         )
     mean, med = _num(f.get("duree_mean")), _num(f.get("duree_median"))
     if mean is not None:
@@ -555,7 +558,7 @@ def exits_by_departement_sentence(
     if len(vals) < 2:
         return ""
     (clo, lo), (chi, hi) = vals[0], vals[-1]
-    if round(lo * 100) == round(hi * 100):
+    if fmt_pct(lo) == fmt_pct(hi):
         return (
             "Le taux de sorties dynamiques est le même dans tous les départements "
             f"({fmt_pct(lo)})."

@@ -701,7 +701,7 @@ def _exits_by_departement(ctx: ReportContext) -> HTML:
         if hidden
         else narrative.exits_by_departement_sentence(
             {d.code: ctx.value("exit_rate", y, "ALL", "sorties_dynamiques", d) for d in subs},
-            {d.code: d.label() for d in subs},
+            {d.code: f"{d.name}, {d.code}" for d in subs},
         )
     )
     return section(
