@@ -412,3 +412,12 @@ def test_profile_sentence_close_profiles_and_flows_without_previous_year():
         f"En 2013, les SIAE ont signé 10 contrats initiaux (embauches). Les ACI réalisent "
         f"60{NB}% des embauches."
     )
+
+
+def test_the_methodology_page_explains_the_section():
+    from iae_diag.indicators import methodology_markdown
+
+    text = methodology_markdown()
+    assert text.count("### Embauches, parcours et sorties") == 1  # one section, no duplicate
+    for words in ("« Parcours et sorties »", "hors règle de durée", "points de pourcentage"):
+        assert words in text, words
