@@ -314,6 +314,11 @@ def test_exits_without_reference_tables_say_the_categories_are_unknown(tmp_path)
     assert "<img" not in html and "Taux de sorties dynamiques" not in html
     terr = _unescape(sections.show_exits_by_territory(ctx).data)
     assert "Aucune sortie n'est examinée en 2013 dans le département ni dans la région" in terr
+    reg = context.build_context("region:11", 2013, str(out), "")
+    by_dep = sections.show_exits_by_territory(reg).data
+    assert "Taux de sorties dynamiques" not in by_dep
+    assert _cells(by_dep, "Seine-Saint-Denis (93)") == [total, "0", total]
+    assert "Aucune sortie n&#x27;est examinée en 2013 dans la région" in by_dep
 
 
 def test_an_indicator_table_without_flows_says_so(tmp_path):

@@ -675,6 +675,11 @@ def _exits_by_departement(ctx: ReportContext) -> HTML:
     subs = ctx.sub_territories()
     if not subs:
         return section([note(f"Aucun département de la région n'a de données en {y}.")])
+    if not any(
+        ctx.value("sorties_examinees", y, terr=d) or ctx.secret("sorties_examinees", y, terr=d)
+        for d in (None, *subs)
+    ):
+        return _sortants_by_departement(ctx, subs)
     objectives = _objectives_present(ctx, [None, *subs])
     rows = []
     for d in [*subs, None]:
@@ -715,5 +720,39 @@ def _exits_by_departement(ctx: ReportContext) -> HTML:
             note("Taux en % des sorties examinées de chaque département."),
             *secret_notes(any(SECRET_MARK in r for r in rows)),
             *([para(sentence)] if sentence else []),
+        ]
+    )
+
+
+def _sortants_by_departement(ctx: ReportContext, subs: list[Territory]) -> HTML:
+    """The sortants by département when no exit of the region is examined (no rate)."""
+    y = ctx.year
+    rows = [
+        [
+            d.label() if d else "Ensemble de la région",
+            ctx.cell("sortants", fmt_int, y, terr=d),
+            ctx.cell("exits_by_category", fmt_int, y, "ALL", "retrait", d),
+            ctx.cell("exits_by_category", fmt_int, y, "ALL", "inconnue", d),
+        ]
+        for d in [*subs, None]
+    ]
+    return section(
+        [
+            table_html(
+                [
+                    "Département",
+                    "Sortants",
+                    "Retrait des sorties constatées",
+                    "Catégorie inconnue",
+                ],
+                rows,
+                caption=f"Sortants par département, {y}",
+                cls="wide",
+            ),
+            note(
+                f"Aucune sortie n'est examinée en {y} dans la région : pas de taux de sortie par "
+                "département."
+            ),
+            *secret_notes(any(SECRET_MARK in r for r in rows)),
         ]
     )
