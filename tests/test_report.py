@@ -233,6 +233,8 @@ def test_report_content_on_the_contract_table(contract_run):
     assert "data:image/png;base64," in html
     dep = (out / "dep-93.html").read_text(encoding="utf-8")
     assert "Publics du département comparés à la région, 2013" in dep
+    assert "Sorties du département comparées à la région, 2013" in dep
+    assert "Sorties par département, 2013" in html and "Sorties par département" not in dep
     assert "Comparaison des départements" not in dep
 
 

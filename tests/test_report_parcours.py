@@ -112,7 +112,7 @@ def test_flows_by_type_with_their_change_and_the_monthly_average(dep):
         "En 2013, les SIAE ont signé 400 contrats initiaux (embauches) avec 380 personnes "
         f"(entrants), un nombre en hausse de 25{NB}% sur 2012." in text
     )
-    assert "150 contrats ont été renouvelés dans l'année." in text
+    assert "Par ailleurs, 150 contrats ont été renouvelés dans l'année." in text
     assert (
         f"Chaque mois, 450 salariés en moyenne étaient en poste, soit 45{NB}% des 1{NB}000 "
         "salariés de l'année ; 480 l'étaient en décembre." in text
@@ -146,7 +146,7 @@ def test_exits_by_category_rates_objective_and_length(dep):
     assert _cells(html, "Autres sorties") == ["43", "28", f"40{NB}%"]
     assert _cells(html, "dont sorties dynamiques") == ["", "42", f"60{NB}%"]
     # the chart's data: the shares of all types together
-    main, data = html.split('<details class="chart-data">')
+    main, data, rates = html.split('<details class="chart-data">')
     assert "<img alt=" in main and "sorties dynamiques : 60" in main
     assert _cells(data, "Ensemble") == [f"30{NB}%", f"20{NB}%", f"10{NB}%", f"40{NB}%", "70"]
     # rates: 60 % (+8 points on 52 %), objective 55 % (+5 points), 30 % emploi durable
@@ -159,7 +159,10 @@ def test_exits_by_category_rates_objective_and_length(dep):
         f"+5{NB}points",
         f"30{NB}%",
     ]
-    assert _cells(data, "Ensemble", 2) == ["70", "9,4", "8,0"]
+    # the rate chart's data, then the lengths
+    assert _cells(rates, "Ensemble", 0) == [f"60{NB}%", f"55{NB}%"]
+    assert "ensemble : 60" in data and "pour un objectif de 55" in data  # its alt text
+    assert _cells(rates, "Ensemble", 1) == ["70", "9,4", "8,0"]
     text = _text(html)
     assert (
         "En 2013, 100 parcours en SIAE se sont terminés, dont 70 sorties examinées au sens de "
@@ -247,7 +250,7 @@ def test_secret_exits_are_s_left_out_of_the_chart_and_of_the_sentences(tmp_path)
     assert hidden[("exit_rate", "dep", "93", 2013, "EITI", "sorties_dynamiques")] == "primary"
     html = sections.show_exits(ctx).data
     assert _cells(html, "EITI", 0)[0] == "s" and _cells(html, "EITI", 0)[-1] == "s"
-    main, data = html.split('<details class="chart-data">')
+    main, data, rates = html.split('<details class="chart-data">')
     assert _cells(data, "EITI") == ["s"] * 5
     # the EI (the smallest other type) go with them (secondary): both bars are left out
     assert hidden[("sortants", "dep", "93", 2013, "EI", "")] == "secondary"
@@ -258,6 +261,8 @@ def test_secret_exits_are_s_left_out_of_the_chart_and_of_the_sentences(tmp_path)
     assert "va de" not in text and f"100{NB}%" not in text  # never the hidden EITI rate
     # the rate table of the types: hidden cells are s, the others published
     assert _cells(data, "EITI", 1)[:2] == ["s", "s"]
+    assert _cells(rates, "EITI")[0] == "s"
+    assert "Absents du graphique (secret statistique) : EI et EITI." in rates
     assert _cells(data, "ACI", 1)[:2] == [
         fmt_int(ctx.value("sorties_examinees", 2013, "ACI")),
         fmt_pct(ctx.value("exit_rate", 2013, "ACI", "sorties_dynamiques")),
@@ -426,3 +431,34 @@ def test_the_methodology_page_explains_the_section():
     assert text.count("### Embauches, parcours et sorties") == 1  # one section, no duplicate
     for words in ("« Parcours et sorties »", "hors règle de durée", "points de pourcentage"):
         assert words in text, words
+
+
+def test_exit_charts_draw_their_bars_and_refuse_an_empty_frame():
+    from iae_diag import plots
+
+    df = pd.DataFrame(
+        {
+            "type_siae": ["ALL", "ALL", "ACI"],
+            "category": ["emploi_durable", "autres_sorties", "emploi_durable"],
+            "label": ["Emploi durable", "Autres sorties", "Emploi durable"],
+            "share": [0.3, 0.7, 1.0],
+        }
+    )
+    fig = plots.exit_categories_by_type(df, 2013, "Source")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Ensemble", "ACI"]
+    widths = sorted(round(p.get_width(), 3) for p in ax.patches)
+    assert widths == [0.0, 0.3, 0.7, 1.0]  # ACI has no "autres sorties": an empty piece
+    rates = pd.DataFrame(
+        {"type_siae": ["AI", "ALL"], "rate": [0.5, 0.6], "objective": [float("nan"), 0.55]}
+    )
+    fig = plots.exit_rate_by_type(rates, 2013, "Source")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Ensemble", "AI"]
+    assert [round(p.get_width(), 3) for p in ax.patches] == [0.6, 0.5]
+    [marks] = ax.collections
+    assert marks.get_offsets().tolist() == [[0.55, 0.0]]  # the objective of the Ensemble only
+    with pytest.raises(ValueError, match="no data to draw"):
+        plots.exit_categories_by_type(df.iloc[0:0], 2013, "Source")
+    with pytest.raises(ValueError, match="no data to draw"):
+        plots.exit_rate_by_type(rates.assign(rate=float("nan")), 2013, "Source")

@@ -398,7 +398,7 @@ def flows_paragraph(
     elif ent is not None:
         parts.append(f"En {year}, {fmt_int(ent)} personnes ont été embauchées par les SIAE.")
     if ren is not None:
-        parts.append(f"{fmt_int(ren)} contrats ont été renouvelés dans l'année.".capitalize())
+        parts.append(f"Par ailleurs, {fmt_int(ren)} contrats ont été renouvelés dans l'année.")
     if emb and embauches_by_type:
         tot = sum(_num(v) or 0.0 for v in embauches_by_type.values())
         top = max(embauches_by_type.items(), key=lambda tv: _num(tv[1]) or 0.0)

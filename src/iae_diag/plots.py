@@ -400,6 +400,52 @@ def exit_categories_by_type(df: pd.DataFrame, year: int, source: str) -> Figure:
         )
 
 
+def exit_rate_by_type(df: pd.DataFrame, year: int, source: str) -> Figure:
+    """The sorties dynamiques rate of all types (``type_siae`` = ``ALL``) and each type, a bar
+    each in the colour of the type, with the AF objective as a black mark where there is one
+    (columns ``type_siae``, ``rate`` in [0, 1], ``objective`` in [0, 1] or NaN)."""
+    _require(df, ["type_siae", "rate", "objective"], "exit_rate_by_type")
+    d = df.dropna(subset=["rate"])
+    if d.empty:
+        raise ValueError("exit_rate_by_type: no data to draw")
+    order = [t for t in ("ALL", *TYPES) if t in set(d["type_siae"])]
+    d = d.set_index("type_siae").loc[order]
+    with house_style():
+        fig, ax = plt.subplots(figsize=(WIDTH, max(2.4, 0.4 * len(order) + 1.3)))
+        y = np.arange(len(order))
+        rates = d["rate"].astype(float).to_numpy()
+        bars = ax.barh(y, rates, color=[TYPE_COLORS[t] for t in order], height=0.6)
+        ax.bar_label(bars, labels=[fmt_pct(v) for v in rates], padding=2, fontsize=8)
+        obj = d["objective"].astype(float).to_numpy()
+        has_obj = ~np.isnan(obj)
+        entries = [(_type_swatch(order), "Taux de sorties dynamiques")]
+        if has_obj.any():
+            marks = ax.scatter(
+                obj[has_obj],
+                y[has_obj],
+                marker="|",
+                s=320,
+                linewidths=2.5,
+                color="black",
+                zorder=3,
+            )
+            entries.append((marks, "Objectif des annexes financières"))
+        ax.set_yticks(y, ["Ensemble" if t == "ALL" else t for t in order])
+        ax.invert_yaxis()
+        ax.xaxis.set_major_formatter(pct_formatter())
+        top = float(np.nanmax(np.concatenate([rates, obj[has_obj]])))
+        ax.set_xlim(0, min(1.0, max(0.1, top * 1.2)))
+        ax.grid(axis="y", visible=False)
+        _legend_with_swatches(
+            ax, entries, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2, fontsize=7.5
+        )
+        return _finish(
+            fig,
+            source,
+            f"Taux de sorties dynamiques par type de SIAE, en % des sorties examinées, {year}",
+        )
+
+
 def sector_colors(labels: list[str]) -> dict[str, str]:
     """Colour of each sector label, given every label of the reference in its order, so that
     a sector keeps its colour from one chart (and one report) to the next."""

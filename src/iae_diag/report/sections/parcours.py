@@ -571,7 +571,56 @@ def _rates_table(ctx: ReportContext) -> list[str]:
         )
     )
     parts += secret_notes(any(SECRET_MARK in r for r in rows))
-    return parts
+    return parts + _rates_chart(ctx, objectives)
+
+
+def _rates_chart(ctx: ReportContext, objectives: bool) -> list[str]:
+    """The sorties dynamiques rate of every type against the AF objective, with its data; a
+    hidden rate leaves its bar out (named under the chart)."""
+    y = ctx.year
+    chart, data, left_out = [], [], []
+    for t in ("ALL", *ctx.report_types):
+        rate = ("exit_rate", y, t, "sorties_dynamiques")
+        obj = ("exit_rate_objective", y, t, "sorties_dynamiques")
+        if not (ctx.value("sorties_examinees", y, t) or ctx.secret("sorties_examinees", y, t)):
+            continue
+        data.append([_label(t), ctx.pct(*rate), *([ctx.pct(*obj)] if objectives else [])])
+        v = ctx.value(*rate)
+        if v is None:
+            if ctx.secret(*rate):
+                left_out.append(_label(t).lower() if t == "ALL" else t)
+            continue
+        o = ctx.value(*obj)
+        chart.append(
+            {"type_siae": t, "rate": v, "objective": o if o is not None else float("nan")}
+        )
+    if not chart:
+        return []
+    rate, obj = ctx.value("exit_rate", y, "ALL", "sorties_dynamiques"), None
+    if objectives:
+        obj = ctx.value("exit_rate_objective", y, "ALL", "sorties_dynamiques")
+    finding = f" ; ensemble : {fmt_pct(rate)}" if rate is not None else ""
+    if finding and obj is not None:
+        finding += f" pour un objectif de {fmt_pct(obj)}"
+    alt = (
+        f"Barres : taux de sorties dynamiques par type de SIAE, {y}"
+        + (", avec l'objectif des annexes financières" if objectives else "")
+        + finding
+        + "."
+    )
+    return [
+        figure_html(
+            plots.exit_rate_by_type(pd.DataFrame(chart), y, ctx.source),
+            alt,
+            data=(
+                ["Type de SIAE", "Taux de sorties dynamiques"]
+                + (["Objectif des annexes"] if objectives else []),
+                data,
+                f"Taux de sorties dynamiques et objectifs des annexes par type de SIAE, {y}",
+            ),
+        ),
+        *absent_from_chart_note(left_out),
+    ]
 
 
 def _months(v: float | None) -> str:
