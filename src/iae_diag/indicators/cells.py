@@ -72,21 +72,64 @@ def distinct_cube(
     n_t = geo.n_territories(level)
     t = geo.territory_of(level, np.asarray(dep_i, dtype=np.int64))
     k = 0 if flags is None else flags.shape[1]
-    w = np.ones((n_entity, 1 + k))
-    if k:
-        w[:, 1:] = flags
-    out = np.zeros((n_t, n_y, N_TYPES + 1, 1 + k))
+    columns = [] if flags is None else [np.ascontiguousarray(flags[:, j]) for j in range(k)]
+    size = n_t * n_y * (N_TYPES + 1)
+    out = np.zeros((1 + k, size))
     for by_type in (True, False):
         value = t * N_TYPES + type_i if by_type else t
-        first = distinct_pairs(entity, n_entity, value)
-        ent = entity[first]
-        slot = type_i[first] if by_type else np.full(len(ent), ALL_I, dtype=np.int64)
+        first = np.flatnonzero(distinct_pairs(entity, n_entity, value))
+        slot = type_i[first] if by_type else ALL_I
         cell = (t[first] * n_y + entity_year_i[first]) * (N_TYPES + 1) + slot
-        size = n_t * n_y * (N_TYPES + 1)
-        for j in range(1 + k):
-            out[..., j] += np.bincount(cell, weights=w[ent, j], minlength=size).reshape(
-                n_t, n_y, N_TYPES + 1
+        out[0] += np.bincount(cell, minlength=size)
+        if k:
+            ent = entity[first]
+            for j, col in enumerate(columns):
+                out[1 + j] += np.bincount(cell, weights=col[ent], minlength=size)
+    return np.moveaxis(out.reshape(1 + k, n_t, n_y, N_TYPES + 1), 0, -1)
+
+
+def distinct_cubes(
+    geo: Geography,
+    n_y: int,
+    entity: np.ndarray,
+    n_entity: int,
+    entity_year_i: np.ndarray,
+    dep_i: np.ndarray,
+    type_i: np.ndarray,
+    flags: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """:func:`distinct_cube` at every level (``dep``, ``region``, ``france``), in one pass.
+
+    The rows are first made distinct per (entity, département, type). An entity left with one
+    such row (nearly every person-month, every entrant of one SIAE) counts once in its cells at
+    every level: those are summed and rolled up. Only the entities in several départements or
+    types are recounted at each level (:func:`distinct_cube` on their rows)."""
+    dep_i = np.asarray(dep_i, dtype=np.int64)
+    first = np.flatnonzero(distinct_pairs(entity, n_entity, dep_i * N_TYPES + type_i))
+    ent, dep, typ, yr = entity[first], dep_i[first], type_i[first], entity_year_i[first]
+    single = np.bincount(ent, minlength=n_entity)[ent] == 1
+    k = 0 if flags is None else flags.shape[1]
+    s = np.flatnonzero(single)
+    by_flag = None if flags is None else np.ascontiguousarray(flags[ent[s]].T)
+    weights = [None] + ([] if by_flag is None else list(by_flag))
+    n_d = geo.n_territories("dep")
+    key = (dep[s] * n_y + yr[s]) * N_TYPES + typ[s]
+    size = n_d * n_y * N_TYPES
+    parts = [np.bincount(key, weights=w, minlength=size) for w in weights]
+    by_dep = np.stack(parts, axis=-1).reshape(n_d, n_y, N_TYPES, 1 + k).astype(float)
+    by_dep = np.concatenate([by_dep, by_dep.sum(axis=2, keepdims=True)], axis=2)
+    m = np.flatnonzero(~single)
+    m_codes, m_entities = pd.factorize(ent[m])
+    m_codes = m_codes.astype(np.int64)
+    m_flags = None if flags is None else flags[np.asarray(m_entities, dtype=np.int64)]
+    out = {}
+    for level in ("dep", "region", "france"):
+        cube = geo.roll_up(level, by_dep)
+        if len(m):
+            cube = cube + distinct_cube(
+                geo, level, n_y, m_codes, len(m_entities), yr[m], dep[m], typ[m], m_flags
             )
+        out[level] = cube
     return out
 
 

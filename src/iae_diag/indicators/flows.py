@@ -20,7 +20,7 @@ from iae_diag.indicators.activity import int_values, person_ids
 from iae_diag.indicators.cells import (
     ALL_I,
     N_TYPES,
-    distinct_cube,
+    distinct_cubes,
     long_rows,
     quality_rows,
     ratio,
@@ -132,8 +132,8 @@ def flow_tables(
     n_y = len(years)
     c = _contracts(geo, years, emi, contrat, salarie, structure)
     p = _parcours(geo, years, c, ref_motif_sort, ref_categorie_sort)
-    month = _person_months(emi, n_y)
-    entrants = _entrants(years, c, contrat, salarie)
+    month = _person_months(geo, emi, n_y)
+    entrants = _entrants(geo, years, c, contrat, salarie)
     ind, qual = [], []
     for level in LEVELS:
         sl = slots[level]
@@ -172,7 +172,7 @@ class _Contracts:
     hours: np.ndarray  # hours of the counted EMI rows
     last_key: np.ndarray  # (month index * n_dep_slots + dep) of the last counted row, -1
     emi_motif_key: np.ndarray  # (month index * n_motifs + motif rank) of the latest, -1
-    motif: pd.Series  # contrat_motif_sortie_id (string, NA)
+    motif: np.ndarray  # contrat_motif_sortie_id (str, None when missing)
     emi_motifs: np.ndarray  # motif values sorted (the ranks of emi_motif_key)
     no_hire_date: int  # contracts with a SIAE type and no hiring date (left out)
 
@@ -187,8 +187,11 @@ def _contracts(geo, years, emi, contrat, salarie, structure) -> _Contracts:
     ids = int_values(contrat["contrat_id_ctr"])
     pph = int_values(contrat["contrat_id_pph"])
     sid = int_values(contrat["contrat_id_structure"])
-    mesure = contrat["contrat_mesure_disp_code"].astype("string").str.strip().str.upper()
-    type_i = pd.Index(TYPES).get_indexer(mesure.map(MESURE_TYPES).fillna("")).astype(np.int64)
+    # text columns are normalised on their distinct values only (a few per million rows)
+    codes, uniques = pd.factorize(contrat["contrat_mesure_disp_code"], use_na_sentinel=True)
+    type_of = [MESURE_TYPES.get(str(u).strip().upper(), "") for u in uniques]
+    type_of_code = np.append(pd.Index(TYPES).get_indexer(type_of), -1).astype(np.int64)
+    type_i = type_of_code[codes]  # code -1 (missing) reads the trailing -1
     kind = int_values(contrat["contrat_type_contrat"], missing=-1)
     hired = _days(contrat["contrat_date_embauche"])
     ended = _days(contrat["contrat_date_sortie_definitive"])
@@ -233,10 +236,11 @@ def _contracts(geo, years, emi, contrat, salarie, structure) -> _Contracts:
         carry = m >= 0
         mkey = month_i[carry] * len(emi_motifs) + rank_of_code[m[carry]]
         np.maximum.at(emi_motif_key, cp[carry], mkey)
+    motif = np.full(n_c, None, dtype=object)
     if CONTRACT_MOTIF_COLUMN in contrat.columns:
-        motif = contrat[CONTRACT_MOTIF_COLUMN].astype("string").str.strip().replace("", pd.NA)
-    else:
-        motif = pd.Series(pd.NA, index=range(n_c), dtype="string")
+        codes, uniques = pd.factorize(contrat[CONTRACT_MOTIF_COLUMN], use_na_sentinel=True)
+        stripped = [str(u).strip() or None for u in uniques]
+        motif = np.asarray([*stripped, None], dtype=object)[codes]
     return _Contracts(
         ids=ids,
         person=person,
@@ -252,7 +256,7 @@ def _contracts(geo, years, emi, contrat, salarie, structure) -> _Contracts:
         hours=hours,
         last_key=last_key,
         emi_motif_key=emi_motif_key,
-        motif=motif.reset_index(drop=True),
+        motif=motif,
         emi_motifs=emi_motifs,
         no_hire_date=int(np.count_nonzero((type_i >= 0) & np.isnan(hired))),
     )
@@ -265,13 +269,12 @@ def _contracts(geo, years, emi, contrat, salarie, structure) -> _Contracts:
 class _Entrants:
     """The persons hired in each year (initial contracts) and the publics of their hiring."""
 
-    entity: np.ndarray  # person-year code of each initial contract hired in a year
-    n_entity: int
-    rows: np.ndarray  # the contracts (positions) of ``entity``
-    flags: np.ndarray  # (n_entity, 2 * k): PUBLIC_KEYS then their "known" columns
+    #: level -> (n_t, n_y, 6, 1 + 2k): entrants, then the persons having each public key and
+    #: knowing its value (PUBLIC_KEYS, then the "known" columns of KNOWN_KEYS)
+    cubes: dict[str, np.ndarray]
 
 
-def _entrants(years, c: _Contracts, contrat, salarie) -> _Entrants:
+def _entrants(geo, years, c: _Contracts, contrat, salarie) -> _Entrants:
     """The hiring contract of each entrant-year is its latest initial contract of the year
     (latest hiring date, then highest ``contrat_id_ctr``), whatever the type; its publics come
     from that contract and its Salarie row (age in the year)."""
@@ -289,32 +292,22 @@ def _entrants(years, c: _Contracts, contrat, salarie) -> _Entrants:
         [chars[k].to_numpy(dtype=float) for k in PUBLIC_KEYS]
         + [chars[f"{k}_known"].to_numpy(dtype=float) for k in KNOWN_KEYS]
     )
-    return _Entrants(entity=entity, n_entity=n_e, rows=rows, flags=flags)
-
-
-@dataclass(frozen=True)
-class _PersonMonths:
-    """Distinct person-months of the counted EMI rows (entity codes per row)."""
-
-    entity: np.ndarray
-    n_entity: int
-    year_i: np.ndarray
-    december: np.ndarray  # (n_entity, 1) float: the month is December
-    dep_i: np.ndarray
-    type_i: np.ndarray
-
-
-def _person_months(emi: EmiActivity, n_y: int) -> _PersonMonths:
-    month_i = emi.year_i * 12 + emi.month - 1
-    entity, uniques = dense_codes(emi.person * max(n_y * 12, 1) + month_i)
-    return _PersonMonths(
-        entity=entity,
-        n_entity=len(uniques),
-        year_i=emi.year_i,
-        december=((uniques % 12) == 11).astype(float)[:, None],
-        dep_i=emi.dep_i,
-        type_i=emi.type_i,
+    r = rows
+    cubes = distinct_cubes(
+        geo, n_y, entity, n_e, c.hired_year_i[r], c.dep_i[r], c.type_i[r], flags
     )
+    return _Entrants(cubes=cubes)
+
+
+def _person_months(geo, emi: EmiActivity, n_y: int) -> dict[str, np.ndarray]:
+    """Level -> (n_t, n_y, 6, 2): distinct person-months of the year (x 1/12: the monthly
+    average), and those of December (the year-end stock)."""
+    codes, _ = pd.factorize(emi.person * max(n_y * 12, 1) + emi.year_i * 12 + emi.month - 1)
+    codes = codes.astype(np.int64)
+    n_e = int(codes.max()) + 1 if len(codes) else 0
+    december = np.zeros((n_e, 1))
+    december[codes, 0] = emi.month == 12
+    return distinct_cubes(geo, n_y, codes, n_e, emi.year_i, emi.dep_i, emi.type_i, december)
 
 
 def _flows_of_level(geo, level, sl, n_y, c: _Contracts, month, entrants, add, quality) -> None:
@@ -328,18 +321,7 @@ def _flows_of_level(geo, level, sl, n_y, c: _Contracts, month, entrants, add, qu
         w = mask.astype(float)
         y0 = np.maximum(c.hired_year_i, 0)
         add(name, sum_cube(geo, level, n_y, c.dep_i, y0, t_i, w)[sl, ..., 0])
-    r = entrants.rows
-    ent = distinct_cube(
-        geo,
-        level,
-        n_y,
-        entrants.entity,
-        entrants.n_entity,
-        c.hired_year_i[r],
-        c.dep_i[r],
-        c.type_i[r],
-        entrants.flags,
-    )[sl]
+    ent = entrants.cubes[level][sl]
     n_ent = ent[..., 0]
     add("entrants", n_ent)
     k = len(PUBLIC_KEYS)
@@ -347,17 +329,7 @@ def _flows_of_level(geo, level, sl, n_y, c: _Contracts, month, entrants, add, qu
     known = {key: ent[..., 1 + k + i] for i, key in enumerate(KNOWN_KEYS)}
     den = np.stack([n_ent if key == "qpv_all" else known[key] for key in PUBLIC_KEYS], axis=-1)
     add("public_share_entrants", ratio(num, den), num, den, list(PUBLIC_KEYS))
-    pm = distinct_cube(
-        geo,
-        level,
-        n_y,
-        month.entity,
-        month.n_entity,
-        month.year_i,
-        month.dep_i,
-        month.type_i,
-        month.december,
-    )[sl]
+    pm = month[level][sl]
     add("salaries_moyenne_mensuelle", pm[..., 0] / 12.0)
     add("presents_fin_annee", pm[..., 1])
     # quality: contracts hired in the year placed by the address, of unknown type
@@ -422,8 +394,8 @@ def _parcours(geo, years, c: _Contracts, ref_motif_sort, ref_categorie_sort) -> 
     emi_motif = np.full(n_p, None, dtype=object)
     if len(c.emi_motifs):
         emi_motif = np.where(emi_key >= 0, c.emi_motifs[np.maximum(emi_key, 0) % n_m], None)
-    ctr_motif = c.motif.to_numpy(dtype=object, na_value=None)[last]
-    from_emi = np.array([m is None for m in ctr_motif], dtype=bool) & (emi_key >= 0)
+    ctr_motif = c.motif[last]
+    from_emi = pd.isna(ctr_motif) & (emi_key >= 0)
     motif = pd.Series(np.where(from_emi, emi_motif, ctr_motif), dtype="string")
 
     end_year = pd.DatetimeIndex(pd.to_datetime(np.nan_to_num(end, nan=0), unit="D")).year

@@ -14,6 +14,8 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
+from iae_diag.indicators.activity import combine_keys
+
 #: category keys by normalised label (definitions v2)
 CATEGORY_LABELS = {
     "emploi durable": "emploi_durable",
@@ -97,10 +99,11 @@ def parcours_of_contracts(
     Returns (parcours code per contract, 0..n_parcours-1 numbered in that order; the order of
     the contracts; True at the contracts that start a parcours without being initial
     contracts)."""
-    order = np.lexsort((ctr_id, hired, type_i, structure, person))
-    p, s, t = person[order], structure[order], type_i[order]
+    siae = combine_keys(person, structure, type_i)  # one key per (person, structure, type)
+    order = np.lexsort((ctr_id, hired, siae))
+    g = siae[order]
     first = np.ones(len(order), dtype=bool)
-    first[1:] = (p[1:] != p[:-1]) | (s[1:] != s[:-1]) | (t[1:] != t[:-1])
+    first[1:] = g[1:] != g[:-1]
     start = first | (kind[order] == 0)
     code_sorted = np.cumsum(start) - 1
     code = np.empty(len(order), dtype=np.int64)
@@ -118,8 +121,9 @@ def examined(
     worked; AI, ETTI: at least 150 hours worked)."""
     category = np.asarray(category, dtype=object)
     known = (category != UNKNOWN) & (category != "retrait")
-    min_h = np.array([MIN_HOURS.get(str(t), MIN_HOURS_DEFAULT) for t in type_key], dtype=float)
-    by_hours = np.isin(np.asarray(type_key, dtype=object), list(MIN_HOURS))
+    types = pd.Series(np.asarray(type_key, dtype=object))
+    by_hours = types.isin(list(MIN_HOURS)).to_numpy()
+    min_h = types.map(MIN_HOURS).fillna(MIN_HOURS_DEFAULT).to_numpy(dtype=float)
     long_enough = by_hours | (np.asarray(days, dtype=float) >= MIN_DAYS)
     return known & long_enough & (np.asarray(hours, dtype=float) >= min_h)
 
