@@ -142,9 +142,11 @@ def test_exits_by_category_rates_objective_and_length(dep):
     html = sections.show_exits(dep).data
     # 100 sortants: 5 retrait, 10 inconnue, 100 - 70 - 5 - 10 = 15 too short, 70 examined
     assert _cells(html, "Ensemble", 0) == ["100", "5", "10", "15", "70"]
-    assert _cells(html, "Emploi durable") == ["21", "21", f"30{NB}%"]
-    assert _cells(html, "Autres sorties") == ["43", "28", f"40{NB}%"]
-    assert _cells(html, "dont sorties dynamiques") == ["", "42", f"60{NB}%"]
+    assert _cells(html, "Emploi durable") == ["21", f"30{NB}%"]
+    assert _cells(html, "Autres sorties") == ["43", f"40{NB}%"]  # 28 examined of 70
+    assert _cells(html, "dont sorties dynamiques") == ["", f"60{NB}%"]
+    assert _cells(html, "Ensemble des sortants") == ["100", "–"]
+    assert _cells(html, "dont sorties examinées") == ["70", f"100{NB}%"]
     # the chart's data: the shares of all types together
     main, data, rates = html.split('<details class="chart-data">')
     assert "<img alt=" in main and "sorties dynamiques : 60" in main
@@ -462,3 +464,38 @@ def test_exit_charts_draw_their_bars_and_refuse_an_empty_frame():
         plots.exit_categories_by_type(df.iloc[0:0], 2013, "Source")
     with pytest.raises(ValueError, match="no data to draw"):
         plots.exit_rate_by_type(rates.assign(rate=float("nan")), 2013, "Source")
+
+
+def test_exits_through_real_format_files(tmp_path):
+    """tests/test_secrecy.py's extract (with the two reference tables): 6 ACI exits in the 93
+    (emploi durable), 7 EI exits in the 75 (5 emploi durable, 2 emploi de transition), 2 AI
+    exits in the 94 (emploi durable), each parcours from 01/01 to 30/06/2013 (180 days, 5.9
+    months) with 200 hours: every exit examined. Region: 15 sortants, emploi durable 13 / 15
+    = 87 %; the 2 emploi de transition are hidden (primary) and so is every figure they could
+    be recovered from."""
+    from tests.indicators_helpers import processed
+
+    from iae_diag.indicators import write_tables
+    from test_secrecy import exits_dataset
+
+    processed(exits_dataset(), tmp_path)
+    write_tables(tmp_path / "processed")
+    reg = context.build_context("region:11", 2013, str(tmp_path / "processed"), "")
+    html = sections.show_exits(reg).data
+    assert _cells(html, "EI") == ["7", "0", "0", "0", "7"]
+    assert _cells(html, "Ensemble") == ["15", "0", "0", "0", "15"]
+    assert _cells(html, "ACI")[0] == "s" and _cells(html, "AI")[0] == "s"  # 6 with 2 in the AI
+    assert _cells(html, "Emploi durable")[1] == f"87{NB}%"
+    assert _cells(html, "Emploi de transition") == ["s", "s"]
+    assert _cells(html, "dont sorties examinées") == ["15", f"100{NB}%"]
+    assert "13" not in re.findall(r"<td[^>]*>(.*?)</td>", html)  # never the hidden count
+    text = _text(html)
+    assert "En 2013, 15 parcours en SIAE se sont terminés, dont 15 sorties examinées" in text
+    assert f"L'emploi durable est la première catégorie de sortie (87{NB}%" in text
+    assert "5,9 mois en moyenne" in text
+    dep = context.build_context("dep:75", 2013, str(tmp_path / "processed"), "")
+    html = sections.show_exits(dep).data
+    # 7 EI exits: sorties dynamiques 7 / 7; the split 5 / 2 is secret
+    assert _cells(html, "dont sorties dynamiques") == ["", f"100{NB}%"]
+    assert _cells(html, "Emploi durable") == ["s", "s"]
+    assert f"71{NB}%" not in html and f"29{NB}%" not in html

@@ -246,32 +246,6 @@ def _has_share(ctx: ReportContext, indicator: str, key: str, terr: Territory) ->
 # --------------------------------------------------------------------------------------------
 
 
-def _examined(ctx: ReportContext, category: str, t: str, terr: Territory | None = None):
-    """Sorties examinées of a category (the numerator of its rate); None when hidden or
-    absent."""
-    if ctx.secret("exit_rate", None, t, category, terr):
-        return None
-    terr = terr or ctx.territory
-    ind = ctx.indicators
-    sel = ind.loc[
-        (ind["indicator"] == "exit_rate")
-        & (ind["territory_level"] == terr.level)
-        & (ind["territory_code"] == terr.code)
-        & (ind["year"] == ctx.year)
-        & (ind["type_siae"] == t)
-        & (ind["breakdown"] == category),
-        "numerator",
-    ]
-    return None if sel.empty or pd.isna(sel.iloc[0]) else float(sel.iloc[0])
-
-
-def _examined_cell(ctx: ReportContext, category: str, t: str) -> str:
-    if ctx.secret("exit_rate", None, t, category):
-        return SECRET_MARK
-    v = _examined(ctx, category, t)
-    return fmt_int(v) if v is not None else "n.d."
-
-
 def _left_by_rule(ctx: ReportContext, t: str, terr: Territory | None = None):
     """Sortants of a known category other than retrait that the ASP rule (3 months, 150 hours)
     leaves out: sortants - sorties examinées - retrait - inconnue. ``SECRET_MARK`` when one of
@@ -408,13 +382,15 @@ def _exit_figures(ctx: ReportContext, y: int, terr: Territory | None = None) -> 
 
 
 def _categories_table(ctx: ReportContext) -> list[str]:
-    """Sortants and sorties examinées of each category, all types together."""
+    """Sortants of each category and the share of each category in the sorties examinées,
+    all types together. The sorties examinées of a category are not printed as a count: the
+    run's secrecy decision covers them through their rate (a count of 1 to 4, or a hidden
+    count of sortants when every exit is examined, would otherwise be printed)."""
     y = ctx.year
     rows = [
         [
             EXIT_LABELS[c],
             ctx.cell("exits_by_category", fmt_int, y, "ALL", c),
-            _examined_cell(ctx, c, "ALL"),
             ctx.pct("exit_rate", y, "ALL", c),
         ]
         for c in RATE_CATEGORIES
@@ -423,33 +399,32 @@ def _categories_table(ctx: ReportContext) -> list[str]:
         [
             f"dont {EXIT_LABELS['sorties_dynamiques'].lower()}",
             "",
-            _examined_cell(ctx, "sorties_dynamiques", "ALL"),
             ctx.pct("exit_rate", y, "ALL", "sorties_dynamiques"),
         ]
     )
     for c in ("retrait", "inconnue"):
-        rows.append(
-            [EXIT_LABELS[c], ctx.cell("exits_by_category", fmt_int, y, "ALL", c), "–", "–"]
-        )
+        rows.append([EXIT_LABELS[c], ctx.cell("exits_by_category", fmt_int, y, "ALL", c), "–"])
+    rows.append(["Ensemble des sortants", ctx.cell("sortants", fmt_int, y), "–"])
     rows.append(
         [
-            "Ensemble",
-            ctx.cell("sortants", fmt_int, y),
+            "dont sorties examinées",
             ctx.cell("sorties_examinees", fmt_int, y),
             "100 %" if ctx.value("sorties_examinees", y) else "n.d.",
         ]
     )
     return [
         table_html(
-            ["Catégorie de sortie", "Sortants", "Sorties examinées", "Part des sorties examinées"],
+            ["Catégorie de sortie", "Sortants", "Part des sorties examinées"],
             rows,
             caption=f"Sorties par catégorie, tous types de SIAE, {y}",
         ),
         note(
             "Catégories lues dans les tables de référence des motifs de sortie de l'extraction. "
-            "Sorties dynamiques : emploi durable, emploi de transition et sorties positives. "
-            "Les retraits des sorties constatées et les sorties de catégorie inconnue sont "
-            "comptés parmi les sortants et écartés des taux."
+            "Les sortants d'une catégorie comptent aussi ceux dont le parcours est trop court "
+            "pour être examiné ; la part ne porte que sur les sorties examinées. Sorties "
+            "dynamiques : emploi durable, emploi de transition et sorties positives. Les "
+            "retraits des sorties constatées et les sorties de catégorie inconnue sont comptés "
+            "parmi les sortants et écartés des taux."
         ),
         *secret_notes(any(SECRET_MARK in r for r in rows)),
     ]
