@@ -61,31 +61,27 @@ def distinct_cube(
     entity_year_i: np.ndarray,
     dep_i: np.ndarray,
     type_i: np.ndarray,
-    flags: np.ndarray | None = None,
+    profile: np.ndarray,
+    n_profiles: int,
 ) -> np.ndarray:
     """Distinct entities by (territory slot of ``level``, year, type) plus ALL (an entity in
-    two types counts once in each and once in ALL), and how many of them carry each flag.
+    two types counts once in each and once in ALL), by profile.
 
     ``entity`` (codes below ``n_entity``) is specific to a year (e.g. a person-year) and
-    ``entity_year_i`` is that year; ``flags`` (n_entity, k) are constant per entity. Shape
-    (n_t, n_y, 6, 1 + k): [..., 0] is the count."""
+    ``entity_year_i`` is that year; ``profile`` (one code below ``n_profiles`` per entity) is a
+    combination of the entity's characteristics. Shape (n_t, n_y, 6, n_profiles): summed over
+    the last axis, the count."""
     n_t = geo.n_territories(level)
     t = geo.territory_of(level, np.asarray(dep_i, dtype=np.int64))
-    k = 0 if flags is None else flags.shape[1]
-    columns = [] if flags is None else [np.ascontiguousarray(flags[:, j]) for j in range(k)]
     size = n_t * n_y * (N_TYPES + 1)
-    out = np.zeros((1 + k, size))
+    out = np.zeros(size * n_profiles)
     for by_type in (True, False):
         value = t * N_TYPES + type_i if by_type else t
         first = np.flatnonzero(distinct_pairs(entity, n_entity, value))
         slot = type_i[first] if by_type else ALL_I
         cell = (t[first] * n_y + entity_year_i[first]) * (N_TYPES + 1) + slot
-        out[0] += np.bincount(cell, minlength=size)
-        if k:
-            ent = entity[first]
-            for j, col in enumerate(columns):
-                out[1 + j] += np.bincount(cell, weights=col[ent], minlength=size)
-    return np.moveaxis(out.reshape(1 + k, n_t, n_y, N_TYPES + 1), 0, -1)
+        out += np.bincount(cell * n_profiles + profile[entity[first]], minlength=len(out))
+    return out.reshape(n_t, n_y, N_TYPES + 1, n_profiles)
 
 
 def distinct_cubes(
@@ -96,7 +92,8 @@ def distinct_cubes(
     entity_year_i: np.ndarray,
     dep_i: np.ndarray,
     type_i: np.ndarray,
-    flags: np.ndarray | None = None,
+    profile: np.ndarray,
+    n_profiles: int,
 ) -> dict[str, np.ndarray]:
     """:func:`distinct_cube` at every level (``dep``, ``region``, ``france``), in one pass.
 
@@ -108,26 +105,20 @@ def distinct_cubes(
     first = np.flatnonzero(distinct_pairs(entity, n_entity, dep_i * N_TYPES + type_i))
     ent, dep, typ, yr = entity[first], dep_i[first], type_i[first], entity_year_i[first]
     single = np.bincount(ent, minlength=n_entity)[ent] == 1
-    k = 0 if flags is None else flags.shape[1]
     s = np.flatnonzero(single)
-    by_flag = None if flags is None else np.ascontiguousarray(flags[ent[s]].T)
-    weights = [None] + ([] if by_flag is None else list(by_flag))
     n_d = geo.n_territories("dep")
-    key = (dep[s] * n_y + yr[s]) * N_TYPES + typ[s]
-    size = n_d * n_y * N_TYPES
-    parts = [np.bincount(key, weights=w, minlength=size) for w in weights]
-    by_dep = np.stack(parts, axis=-1).reshape(n_d, n_y, N_TYPES, 1 + k).astype(float)
+    key = ((dep[s] * n_y + yr[s]) * N_TYPES + typ[s]) * n_profiles + profile[ent[s]]
+    size = n_d * n_y * N_TYPES * n_profiles
+    by_dep = np.bincount(key, minlength=size).astype(float)
+    by_dep = by_dep.reshape(n_d, n_y, N_TYPES, n_profiles)
     by_dep = np.concatenate([by_dep, by_dep.sum(axis=2, keepdims=True)], axis=2)
     m = np.flatnonzero(~single)
-    m_codes, m_entities = pd.factorize(ent[m])
-    m_codes = m_codes.astype(np.int64)
-    m_flags = None if flags is None else flags[np.asarray(m_entities, dtype=np.int64)]
     out = {}
     for level in ("dep", "region", "france"):
         cube = geo.roll_up(level, by_dep)
         if len(m):
             cube = cube + distinct_cube(
-                geo, level, n_y, m_codes, len(m_entities), yr[m], dep[m], typ[m], m_flags
+                geo, level, n_y, ent[m], n_entity, yr[m], dep[m], typ[m], profile, n_profiles
             )
         out[level] = cube
     return out

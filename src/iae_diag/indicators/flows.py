@@ -209,9 +209,9 @@ def _contracts(geo, years, emi, contrat, salarie, structure) -> _Contracts:
         if "structure_adresse_admin_code_insee" in st.columns
         else pd.Series([None] * len(sid))
     )
-    uniq = pd.unique(insee.dropna())
-    address_dep = insee.map({u: dep_of_commune(u) for u in uniq})
-    address_dep_i = geo.dep_index(address_dep)
+    codes, uniq = pd.factorize(insee, use_na_sentinel=True)
+    uniq_dep = geo.dep_index(pd.Series([dep_of_commune(u) for u in uniq], dtype=object))
+    address_dep_i = np.append(uniq_dep, geo.n_dep).astype(np.int64)[codes]
 
     # the counted EMI rows, aggregated per contract at once
     n_c, n_d1 = len(ids), geo.n_territories("dep")
@@ -288,26 +288,34 @@ def _entrants(geo, years, c: _Contracts, contrat, salarie) -> _Entrants:
     chosen = np.empty(n_e, dtype=np.int64)
     chosen[entity[order][last]] = rows[order][last]
     chars = characteristics(chosen, years[uniques % max(n_y, 1)], contrat, salarie)
-    flags = np.column_stack(
-        [chars[k].to_numpy(dtype=float) for k in PUBLIC_KEYS]
-        + [chars[f"{k}_known"].to_numpy(dtype=float) for k in KNOWN_KEYS]
-    )
+    # the flags of an entrant packed in one integer: few distinct profiles to count
+    columns = [*PUBLIC_KEYS, *(f"{k}_known" for k in KNOWN_KEYS)]
+    packed = np.zeros(n_e, dtype=np.int64)
+    for j, column in enumerate(columns):
+        packed |= chars[column].to_numpy(dtype=np.int64) << j
+    profile, uniques = pd.factorize(packed)
+    bits = (np.asarray(uniques, dtype=np.int64)[:, None] >> np.arange(len(columns))) & 1
+    bits = np.column_stack([np.ones(len(uniques)), bits]).astype(float)
     r = rows
     cubes = distinct_cubes(
-        geo, n_y, entity, n_e, c.hired_year_i[r], c.dep_i[r], c.type_i[r], flags
-    )
-    return _Entrants(cubes=cubes)
+        geo, n_y, entity, n_e, c.hired_year_i[r], c.dep_i[r], c.type_i[r],
+        profile.astype(np.int64), len(uniques),
+    )  # fmt: skip
+    return _Entrants(cubes={level: cube @ bits for level, cube in cubes.items()})
 
 
 def _person_months(geo, emi: EmiActivity, n_y: int) -> dict[str, np.ndarray]:
     """Level -> (n_t, n_y, 6, 2): distinct person-months of the year (x 1/12: the monthly
     average), and those of December (the year-end stock)."""
-    codes, _ = pd.factorize(emi.person * max(n_y * 12, 1) + emi.year_i * 12 + emi.month - 1)
-    codes = codes.astype(np.int64)
-    n_e = int(codes.max()) + 1 if len(codes) else 0
-    december = np.zeros((n_e, 1))
-    december[codes, 0] = emi.month == 12
-    return distinct_cubes(geo, n_y, codes, n_e, emi.year_i, emi.dep_i, emi.type_i, december)
+    # person-year, then person-month codes: dense ranges, numbered by direct addressing
+    person_year, _ = dense_codes(emi.person * max(n_y, 1) + emi.year_i)
+    codes, uniques = dense_codes(person_year * 12 + emi.month - 1)
+    n_e = len(uniques)
+    december = np.zeros(n_e, dtype=np.int64)
+    december[codes] = emi.month == 12
+    cubes = distinct_cubes(geo, n_y, codes, n_e, emi.year_i, emi.dep_i, emi.type_i, december, 2)
+    # [..., 0]: person-months, [..., 1]: those of December
+    return {level: np.stack([c.sum(axis=-1), c[..., 1]], axis=-1) for level, c in cubes.items()}
 
 
 def _flows_of_level(geo, level, sl, n_y, c: _Contracts, month, entrants, add, quality) -> None:
@@ -405,8 +413,11 @@ def _parcours(geo, years, c: _Contracts, ref_motif_sort, ref_categorie_sort) -> 
     x = np.flatnonzero(out)
     cats = motif_categories(ref_motif_sort, ref_categorie_sort)
     tables = ref_motif_sort is not None and ref_categorie_sort is not None
-    category = exit_category(motif.iloc[x].reset_index(drop=True), cats).to_numpy(dtype=object)
-    reason = unknown_reason(motif.iloc[x].reset_index(drop=True), cats, tables)
+    # categories and reasons are decided once per distinct motif (the last entry: no motif)
+    codes, uniques = pd.factorize(motif.iloc[x], use_na_sentinel=True)
+    distinct = pd.Series([*uniques, None], dtype="string")
+    category = exit_category(distinct, cats).to_numpy(dtype=object)[codes]
+    reason = unknown_reason(distinct, cats, tables)[codes]
     days = end[x] - start[x]
     type_key = np.asarray(TYPES, dtype=object)[type_i[x]]
     exam = examined(category, days, hours[x], type_key)
