@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from iae_diag import freshness
+from iae_diag.indicators.parcours import CATEGORIES, RATE_CATEGORIES
 from iae_diag.territories import deps_of_region
 from iae_diag.vocabulary import (
     INDICATOR_COLUMNS,
@@ -81,8 +82,39 @@ def _dep_counts(dep_index: int, year: int, first_year: int) -> dict[str, dict[st
             "etp_realises": float(etp if structures else 0.0),
             "etp_conventionnes": float(round(etp * 1.08, 2) if structures else 0.0),
             "hours": float(round(etp * hours_per_etp, 1) if structures else 0.0),
+            **_flow_counts(salaries if structures else 0, dep_index, ti),
         }
     return out
+
+
+def _flow_counts(salaries: int, dep_index: int, ti: int) -> dict[str, float]:
+    """Flows and exits of one département, year and type, from its salariés (definitions v2,
+    "Flows" and "Parcours and exits"): hirings half of the salariés, sortants 45 %, 80 % of
+    them examined; the categories of the examined exits (emploi durable 20 to 24 %), 10 % of
+    the sortants too short for the ASP rule (autres sorties), 5 % retrait, the rest unknown."""
+    emb = round(salaries * 0.5)
+    sortants = round(salaries * 0.45)
+    ex = round(sortants * 0.8)
+    exam = {
+        "emploi_durable": round(ex * (0.2 + 0.01 * ((dep_index + ti) % 5))),
+        "emploi_transition": round(ex * 0.25),
+        "sorties_positives": round(ex * 0.1),
+    }
+    exam["autres_sorties"] = ex - sum(exam.values())
+    cats = {**exam, "retrait": round(sortants * 0.05)}
+    cats["autres_sorties"] += round(sortants * 0.1)  # too short for the ASP rule
+    cats["inconnue"] = sortants - sum(cats.values())
+    return {
+        "embauches": float(emb),
+        "entrants": float(emb - min(emb, dep_index % 3)),
+        "renouvellements": float(round(salaries * 0.6)),
+        "salaries_moyenne_mensuelle": round(salaries * 0.4, 2),
+        "presents_fin_annee": float(round(salaries * 0.45)),
+        "sortants": float(sortants),
+        "sorties_examinees": float(ex),
+        **{f"exits_{c}": float(v) for c, v in cats.items()},
+        **{f"exam_{c}": float(v) for c, v in exam.items()},
+    }
 
 
 def build_tables(
@@ -148,6 +180,7 @@ def build_tables(
                 share = PUBLIC_BASE[p] + 0.01 * ((idx + pi + TYPES_INDEX.get(t, 0)) % 5)
                 num = round(share * n)
                 add("public_share", level, code, y, t, num / n if n else np.nan, num, n, p)
+            _add_flows(add, level, code, y, t, c, idx)
             h = c["hours"]
             for si, s in enumerate(SECTORS):
                 sh = SECTOR_BASE[s] + 0.01 * (((idx + si + (y % 3)) % 3) - 1)
@@ -209,6 +242,43 @@ def build_tables(
 
 
 TYPES_INDEX = {t: i for i, t in enumerate(TYPES)}
+FLOW_COUNTS = (
+    "embauches",
+    "entrants",
+    "renouvellements",
+    "salaries_moyenne_mensuelle",
+    "presents_fin_annee",
+    "sortants",
+    "sorties_examinees",
+)
+
+
+def _add_flows(add, level: str, code: str, y: int, t: str, c: dict, idx: int) -> None:
+    """The flow and exit rows of one territory, year and type (``c``: its summed counts):
+    rates over the sorties examinées, AF objective of sorties dynamiques 50 % + 2 points per
+    type rank (55 % for all types), mean length 8 months + the type rank + 0.1 per territory
+    index (median 1.5 month less), publics of the entrants 1 point around PUBLIC_BASE."""
+    for k in FLOW_COUNTS:
+        add(k, level, code, y, t, c[k])
+    for cat in CATEGORIES:
+        add("exits_by_category", level, code, y, t, c[f"exits_{cat}"], breakdown=cat)
+    den = c["sorties_examinees"]
+    exam = {k: c[f"exam_{k}"] for k in RATE_CATEGORIES}
+    exam["sorties_dynamiques"] = sum(exam[k] for k in RATE_CATEGORIES[:3])
+    for k, num in exam.items():
+        add("exit_rate", level, code, y, t, num / den if den else np.nan, num, den, k)
+    ti = TYPES_INDEX.get(t)
+    if c["structures"]:
+        objective = 0.55 if ti is None else 0.5 + 0.02 * ti
+        add("exit_rate_objective", level, code, y, t, objective, breakdown="sorties_dynamiques")
+    mean = 8 + (ti if ti is not None else 2) + 0.1 * idx if den else np.nan
+    add("duree_parcours_mois_mean", level, code, y, t, mean)
+    add("duree_parcours_mois_median", level, code, y, t, mean - 1.5)
+    n = c["entrants"]
+    for pi, p in enumerate(PUBLIC_KEYS):
+        share = PUBLIC_BASE[p] + 0.01 * (((idx + pi) % 3) - 1)
+        num = round(share * n)
+        add("public_share_entrants", level, code, y, t, num / n if n else np.nan, num, n, p)
 
 
 def siae_sectors(siae: pd.DataFrame) -> pd.DataFrame:

@@ -241,17 +241,20 @@ def test_report_content_on_the_contract_table(contract_run):
         "1. Chiffres clés",
         "2. L'offre d'insertion",
         "3. Les publics",
-        "4. Les secteurs d'activité",
-        "5. Les territoires",
-        "6. Méthodologie",
-        "7. Qualité des données",
-        "8. Provenance",
+        "4. Parcours et sorties",
+        "5. Les secteurs d'activité",
+        "6. Les territoires",
+        "7. Méthodologie",
+        "8. Qualité des données",
+        "9. Provenance",
     ):
         assert section.replace("'", "&#39;") in html or section in html, section
     assert "Comparaison des départements, 2013" in html
     assert "data:image/png;base64," in html
     dep = (out / "dep-93.html").read_text(encoding="utf-8")
     assert "Publics du département comparés à la région, 2013" in dep
+    assert "Sorties du département comparées à la région, 2013" in dep
+    assert "Sorties par département, 2013" in html and "Sorties par département" not in dep
     assert "Comparaison des départements" not in dep
 
 

@@ -105,6 +105,11 @@ def test_region_and_departement_render(rendered):
     assert "En 2013, les SIAE franciliennes ont salarié" in region
     dep = (out / "dep-93.html").read_text(encoding="utf-8")
     assert "les SIAE de la Seine-Saint-Denis (93) ont salarié" in dep  # INSEE type of name
+    # the section "Parcours et sorties" (issue 10): its tables are in the HTML and the ZIP
+    for html in (region, dep):
+        assert "4. Parcours et sorties" in html
+        assert "Sortants et sorties examinées par type de SIAE, 2013" in html
+    assert "Sorties par département, 2013" in region or "Sortants par département, 2013" in region
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 
 from iae_diag.figures import publishable
-from iae_diag.formatting import NBSP, fmt_int, fmt_pct, fmt_points, fmt_signed
+from iae_diag.formatting import NBSP, fmt_int, fmt_number, fmt_pct, fmt_points, fmt_signed
 from iae_diag.territories import Territory, of_name, with_article
 from iae_diag.vocabulary import SECRET_MIN_PERSONS, TYPES
 
@@ -331,6 +331,270 @@ def publics_paragraph(kf: Mapping) -> str:
     if not parts:
         return f"{NO_DATA} : les caractéristiques des salariés ne sont pas renseignées en {year}."
     return " ".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# parcours et sorties (definitions v2, "Flows" and "Parcours and exits")
+# --------------------------------------------------------------------------------------------
+
+#: the publics compared between the entrants and all salariés, as nouns after "davantage de"
+PROFILE_NOUNS = {
+    "women": "femmes",
+    "under_26": "jeunes de moins de 26 ans",
+    "age_50_plus": "personnes de 50 ans ou plus",
+    "rsa": "bénéficiaires du RSA",
+    "job_seeker_24m_plus": "demandeurs d'emploi de très longue durée",
+    "low_qualification": "personnes sans diplôme de niveau bac",
+    "rqth": "travailleurs handicapés (RQTH)",
+    "qpv": "résidents des quartiers prioritaires",
+}
+#: a gap of a share below this (one point) is not worth a sentence
+PROFILE_GAP_MIN = 0.01
+#: exit categories of the rates, in report order, and their words in a sentence
+EXIT_WORDS = {
+    "emploi_durable": "l'emploi durable",
+    "emploi_transition": "l'emploi de transition",
+    "sorties_positives": "les sorties positives",
+    "autres_sorties": "les autres sorties",
+}
+
+
+def _type_ranking(by_type: Mapping[str, float | None]) -> tuple | None:
+    """(lowest type, value), (highest type, value) over the published values of the types;
+    None when fewer than two types have one."""
+    vals = [(t, _num(by_type.get(t))) for t in TYPES]
+    vals = [(t, v) for t, v in vals if v is not None]
+    if len(vals) < 2:
+        return None
+    lo = sorted(vals, key=lambda tv: (tv[1], TYPES.index(tv[0])))[0]
+    hi = sorted(vals, key=lambda tv: (-tv[1], TYPES.index(tv[0])))[0]
+    return lo, hi
+
+
+def flows_paragraph(
+    year: int,
+    cur: Mapping[str, float | None],
+    prev: Mapping[str, float | None] | None = None,
+    embauches_by_type: Mapping[str, float | None] | None = None,
+) -> str:
+    """Hirings, entrants, renewals (with the change of the hirings on the previous year), the
+    type that hires most, the monthly average against the salariés of the year and the
+    présents in December. ``cur``/``prev``: ``embauches``, ``entrants``, ``renouvellements``,
+    ``salaries``, ``salaries_moyenne_mensuelle``, ``presents_fin_annee`` (None: not published
+    or absent); ``embauches_by_type``: the hirings of every type present, given only when none
+    of them is hidden (else no sentence ranks the types)."""
+    emb, ent = _num(cur.get("embauches")), _num(cur.get("entrants"))
+    ren = _num(cur.get("renouvellements"))
+    parts = []
+    if emb is not None:
+        s = f"En {year}, les SIAE ont signé {fmt_int(emb)} contrats initiaux (embauches)"
+        if ent is not None:
+            s += f" avec {fmt_int(ent)} personnes (entrants)"
+        p = _num((prev or {}).get("embauches"))
+        if p:
+            s += f", un nombre {change_phrase(emb, p)} sur {year - 1}"
+        s += "."
+        parts.append(s)
+    elif ent is not None:
+        parts.append(f"En {year}, {fmt_int(ent)} personnes ont été embauchées par les SIAE.")
+    if ren is not None:
+        parts.append(f"Par ailleurs, {fmt_int(ren)} contrats ont été renouvelés dans l'année.")
+    if emb and embauches_by_type:
+        tot = sum(_num(v) or 0.0 for v in embauches_by_type.values())
+        top = max(embauches_by_type.items(), key=lambda tv: _num(tv[1]) or 0.0)
+        if tot and len(embauches_by_type) > 1:
+            parts.append(f"Les {top[0]} réalisent {fmt_pct(top[1] / tot)} des embauches.")
+    avg, sal = _num(cur.get("salaries_moyenne_mensuelle")), _num(cur.get("salaries"))
+    pres = _num(cur.get("presents_fin_annee"))
+    if avg is not None:
+        s = f"Chaque mois, {fmt_int(avg)} salariés en moyenne étaient en poste"
+        if sal:
+            s += f", soit {fmt_pct(avg / sal)} des {fmt_int(sal)} salariés de l'année"
+        if pres is not None:
+            s += f" ; {fmt_int(pres)} l'étaient en décembre"
+        parts.append(s + ".")
+    if not parts:
+        return (
+            f"{NO_DATA} : les embauches et les effectifs mensuels ne sont pas publiés en {year}."
+        )
+    return " ".join(parts)
+
+
+def profile_gap_sentence(
+    who: str, other: str, mine: Mapping[str, float | None], theirs: Mapping[str, float | None]
+) -> str:
+    """The public most over-represented and the one most under-represented in ``mine``
+    against ``theirs`` (shares; None: not published), e.g. ``Les entrants de 2013 comptent
+    davantage de jeunes de moins de 26 ans que l'ensemble des salariés (24 % contre 19 %) et
+    moins de personnes de 50 ans ou plus (12 % contre 16 %).``"""
+    gaps = [
+        (k, a, b, a - b)
+        for k in PROFILE_NOUNS
+        if (a := _num(mine.get(k))) is not None and (b := _num(theirs.get(k))) is not None
+    ]
+    if not gaps:
+        return f"{NO_DATA} : aucune part publiée ne permet de comparer {who} et {other}."
+    order = list(PROFILE_NOUNS)
+    up = sorted(
+        (g for g in gaps if g[3] >= PROFILE_GAP_MIN), key=lambda g: (-g[3], order.index(g[0]))
+    )
+    down = sorted(
+        (g for g in gaps if g[3] <= -PROFILE_GAP_MIN), key=lambda g: (g[3], order.index(g[0]))
+    )
+    if not up and not down:
+        return (
+            f"{who[0].upper()}{who[1:]} et {other} ont des profils très proches : aucun écart "
+            "d'un point ou plus sur les publics suivis."
+        )
+    bits = []
+    if up:
+        k, a, b, _ = up[0]
+        bits.append(
+            f"davantage de {PROFILE_NOUNS[k]} que {other} ({fmt_pct(a)} contre {fmt_pct(b)})"
+        )
+    if down:
+        k, a, b, _ = down[0]
+        tail = f"({fmt_pct(a)} contre {fmt_pct(b)})"
+        bits.append(
+            f"moins de {PROFILE_NOUNS[k]} {tail}"
+            if up
+            else f"moins de {PROFILE_NOUNS[k]} que {other} {tail}"
+        )
+    return f"{who[0].upper()}{who[1:]} comptent {' et '.join(bits)}."
+
+
+def exits_paragraph(year: int, f: Mapping, prev_dynamic: float | None = None) -> str:
+    """The sortants and what is left out of the sorties examinées, the category that
+    dominates, the sorties dynamiques rate with its change and the AF objective, the types at
+    the extremes, the length of the parcours. ``f``: ``sortants``, ``examinees``, ``retrait``,
+    ``inconnue``, ``hors_regle`` (counts), ``rates`` (category or ``sorties_dynamiques`` ->
+    share), ``objective`` (sorties dynamiques objective of the AFs), ``dynamic_by_type``
+    (type -> rate, only when no type is hidden), ``duree_mean``, ``duree_median`` (months);
+    None: not published or absent. ``prev_dynamic``: the rate of the previous year."""
+    n, ex = _num(f.get("sortants")), _num(f.get("examinees"))
+    if n == 0:
+        return f"Aucun parcours en SIAE ne s'est terminé en {year}."
+    parts = []
+    if n is not None:
+        s = f"En {year}, {fmt_int(n)} parcours en SIAE se sont terminés"
+        if ex == 0:
+            s += " ; aucun n'est une sortie examinée au sens de l'ASP"
+        elif ex is not None:
+            s += f", dont {fmt_int(ex)} sorties examinées au sens de l'ASP"
+        left = [
+            (_num(f.get(k)), words)
+            for k, words in (
+                ("retrait", "retraits des sorties constatées"),
+                ("inconnue", "sorties de catégorie inconnue"),
+                ("hors_regle", "parcours trop courts pour la règle de l'ASP"),
+            )
+        ]
+        said = [f"{fmt_int(v)} {w}" for v, w in left if v]
+        if said:
+            s += f" ; sont écartés des sorties examinées : {join_fr(said)}"
+        parts.append(s + ".")
+    elif ex is not None:
+        parts.append(f"En {year}, {fmt_int(ex)} sorties de SIAE sont examinées au sens de l'ASP.")
+    rates = f.get("rates") or {}
+    if not ex:
+        return (
+            " ".join(parts)
+            if parts
+            else (f"{NO_DATA} : les sorties ne sont pas publiées en {year}.")
+        )
+    dyn = _num(rates.get("sorties_dynamiques"))
+    if dyn is not None:
+        s = f"Les sorties dynamiques représentent {fmt_pct(dyn)} des sorties examinées"
+        p = _num(prev_dynamic)
+        if p is not None:
+            s += f" ({fmt_points(dyn - p)} sur {year - 1})"
+        obj = _num(f.get("objective"))
+        if obj is not None:
+            gap = dyn - obj
+            where = "au-dessus de" if gap > 0 else "en dessous de"
+            s += (
+                f", {fmt_points(abs(gap)).lstrip('+')} {where} l'objectif de {fmt_pct(obj)} "
+                "inscrit dans les annexes financières"
+                if round(gap * 100)
+                else f", au niveau de l'objectif de {fmt_pct(obj)} des annexes financières"
+            )
+        parts.append(s + ".")
+    cats = [(k, _num(rates.get(k))) for k in EXIT_WORDS]
+    cats = [(k, v) for k, v in cats if v is not None]
+    if cats:
+        k, v = sorted(cats, key=lambda kv: (-kv[1], list(EXIT_WORDS).index(kv[0])))[0]
+        words = EXIT_WORDS[k]
+        verb = "sont" if words.startswith("les ") else "est"
+        parts.append(
+            f"{words[0].upper()}{words[1:]} {verb} la première catégorie de sortie "
+            f"({fmt_pct(v)} des sorties examinées)."
+        )
+    ranking = _type_ranking(f.get("dynamic_by_type") or {})
+    if ranking:
+        (lo, vlo), (hi, vhi) = ranking
+        parts.append(
+            f"Le taux de sorties dynamiques va de {fmt_pct(vlo)} dans les {lo} à "
+            f"{fmt_pct(vhi)} dans les {hi}."
+            if fmt_pct(vlo) != fmt_pct(vhi)
+            else f"Le taux de sorties dynamiques est de {fmt_pct(vhi)} dans chaque type de SIAE."
+        )
+    mean, med = _num(f.get("duree_mean")), _num(f.get("duree_median"))
+    if mean is not None:
+        s = f"Les parcours examinés ont duré {fmt_number(mean, 1)} mois en moyenne"
+        s += f" (médiane : {fmt_number(med, 1)} mois)." if med is not None else "."
+        parts.append(s)
+    return " ".join(parts)
+
+
+def exits_by_departement_sentence(
+    rates: Mapping[str, float | None], names: Mapping[str, str]
+) -> str:
+    """The départements at the extremes of the sorties dynamiques rate (``rates``: département
+    code -> rate, given only when no département's rate is hidden; ``names``: code -> label)."""
+    vals = sorted(
+        ((c, v) for c, r in rates.items() if (v := _num(r)) is not None),
+        key=lambda cv: (cv[1], cv[0]),
+    )
+    if len(vals) < 2:
+        return ""
+    (clo, lo), (chi, hi) = vals[0], vals[-1]
+    if fmt_pct(lo) == fmt_pct(hi):
+        return (
+            "Le taux de sorties dynamiques est le même dans tous les départements "
+            f"({fmt_pct(lo)})."
+        )
+    return (
+        f"Le taux de sorties dynamiques va de {fmt_pct(lo)} ({names[clo]}) à {fmt_pct(hi)} "
+        f"({names[chi]})."
+    )
+
+
+def exits_against_region_sentence(mine: Mapping, region: Mapping) -> str:
+    """A département's sorties dynamiques and emploi durable rates against its region's
+    (``mine``/``region``: ``sorties_dynamiques``, ``emploi_durable`` -> rate, None: not
+    published)."""
+    bits = []
+    for key, words, fem in (
+        ("sorties_dynamiques", "le taux de sorties dynamiques du département", False),
+        ("emploi_durable", "la part de l'emploi durable", True),
+    ):
+        a, b = _num(mine.get(key)), _num(region.get(key))
+        if a is None or b is None:
+            continue
+        e, that = ("e", "celle") if fem else ("", "celui")
+        if round((a - b) * 100) == 0:
+            how = f"égal{e} à {that} de la région"
+        else:
+            side = "supérieur" if a > b else "inférieur"
+            how = f"{side}{e} de {fmt_points(abs(a - b)).lstrip('+')} à {that} de la région"
+        bits.append(f"{words} ({fmt_pct(a)}) est {how} ({fmt_pct(b)})")
+    if not bits:
+        return (
+            "Les taux de sortie du département ou de la région ne sont pas publiés : "
+            "pas de comparaison."
+        )
+    text = " ; ".join(bits)
+    return text[0].upper() + text[1:] + "."
 
 
 def lower_first(label: str) -> str:

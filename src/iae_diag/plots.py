@@ -350,6 +350,104 @@ def publics_over_time(df: pd.DataFrame, source: str) -> Figure:
         )
 
 
+#: fixed colours of the exit categories (from the most to the least favourable outcome)
+EXIT_COLORS = {
+    "emploi_durable": "#1b4965",
+    "emploi_transition": "#5fa8d3",
+    "sorties_positives": "#8ab17d",
+    "autres_sorties": "#adb5bd",
+}
+
+
+def exit_categories_by_type(df: pd.DataFrame, year: int, source: str) -> Figure:
+    """Share of each exit category among the sorties examinées, for all types (``type_siae``
+    = ``ALL``) and each type: 100 % stacked bars, a bar per type (columns ``type_siae``,
+    ``category`` a key of :data:`EXIT_COLORS`, ``label``, ``share``), categories in the order
+    of :data:`EXIT_COLORS`. A bar with no row is not drawn."""
+    _require(df, ["type_siae", "category", "label", "share"], "exit_categories_by_type")
+    present = set(df["type_siae"])
+    order_types = [t for t in ("ALL", *TYPES) if t in present]
+    cats = [c for c in EXIT_COLORS if c in set(df["category"])]
+    labels = dict(zip(df["category"], df["label"], strict=True))
+    piv = (
+        df.pivot_table(index="type_siae", columns="category", values="share", aggfunc="sum")
+        .reindex(index=order_types, columns=cats)
+        .fillna(0.0)
+    )
+    with house_style():
+        fig, ax = plt.subplots(figsize=(WIDTH, max(2.6, 0.42 * len(order_types) + 1.4)))
+        y = np.arange(len(order_types))
+        left = np.zeros(len(order_types))
+        for c in cats:
+            vals = piv[c].to_numpy()
+            bars = ax.barh(y, vals, left=left, color=EXIT_COLORS[c], label=labels[c], height=0.6)
+            ax.bar_label(
+                bars,
+                labels=[fmt_pct(v) if v >= 0.07 else "" for v in vals],
+                label_type="center",
+                fontsize=7.5,
+                color=text_color_on(EXIT_COLORS[c]),
+            )
+            left += vals
+        ax.set_yticks(y, ["Ensemble" if t == "ALL" else t for t in order_types])
+        ax.invert_yaxis()
+        ax.xaxis.set_major_formatter(pct_formatter())
+        ax.set_xlim(0, 1)
+        ax.grid(visible=False)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=4, fontsize=7.5)
+        return _finish(
+            fig,
+            source,
+            f"Sorties examinées par catégorie, en % des sorties examinées, {year}",
+        )
+
+
+def exit_rate_by_type(df: pd.DataFrame, year: int, source: str) -> Figure:
+    """The sorties dynamiques rate of all types (``type_siae`` = ``ALL``) and each type, a bar
+    each in the colour of the type, with the AF objective as a black mark where there is one
+    (columns ``type_siae``, ``rate`` in [0, 1], ``objective`` in [0, 1] or NaN)."""
+    _require(df, ["type_siae", "rate", "objective"], "exit_rate_by_type")
+    d = df.dropna(subset=["rate"])
+    if d.empty:
+        raise ValueError("exit_rate_by_type: no data to draw")
+    order = [t for t in ("ALL", *TYPES) if t in set(d["type_siae"])]
+    d = d.set_index("type_siae").loc[order]
+    with house_style():
+        fig, ax = plt.subplots(figsize=(WIDTH, max(2.4, 0.4 * len(order) + 1.3)))
+        y = np.arange(len(order))
+        rates = d["rate"].astype(float).to_numpy()
+        bars = ax.barh(y, rates, color=[TYPE_COLORS[t] for t in order], height=0.6)
+        ax.bar_label(bars, labels=[fmt_pct(v) for v in rates], padding=2, fontsize=8)
+        obj = d["objective"].astype(float).to_numpy()
+        has_obj = ~np.isnan(obj)
+        entries = [(_type_swatch(order), "Taux de sorties dynamiques")]
+        if has_obj.any():
+            marks = ax.scatter(
+                obj[has_obj],
+                y[has_obj],
+                marker="|",
+                s=320,
+                linewidths=2.5,
+                color="black",
+                zorder=3,
+            )
+            entries.append((marks, "Objectif des annexes financières"))
+        ax.set_yticks(y, ["Ensemble" if t == "ALL" else t for t in order])
+        ax.invert_yaxis()
+        ax.xaxis.set_major_formatter(pct_formatter())
+        top = float(np.nanmax(np.concatenate([rates, obj[has_obj]])))
+        ax.set_xlim(0, min(1.0, max(0.1, top * 1.2)))
+        ax.grid(axis="y", visible=False)
+        _legend_with_swatches(
+            ax, entries, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2, fontsize=7.5
+        )
+        return _finish(
+            fig,
+            source,
+            f"Taux de sorties dynamiques par type de SIAE, en % des sorties examinées, {year}",
+        )
+
+
 def sector_colors(labels: list[str]) -> dict[str, str]:
     """Colour of each sector label, given every label of the reference in its order, so that
     a sector keeps its colour from one chart (and one report) to the next."""

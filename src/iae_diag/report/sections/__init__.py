@@ -8,6 +8,12 @@ sentences written from the figures) and returns an IPython display object; the n
 from iae_diag.report.sections.key_figures import show_key_figures
 from iae_diag.report.sections.methodology import show_methodology
 from iae_diag.report.sections.offer import show_etp, show_offer, show_structures_evolution
+from iae_diag.report.sections.parcours import (
+    show_entrants_profile,
+    show_exits,
+    show_exits_by_territory,
+    show_flows,
+)
 from iae_diag.report.sections.provenance import show_provenance
 from iae_diag.report.sections.publics import (
     show_publics,
@@ -29,6 +35,10 @@ __all__ = [
     "show_publics",
     "show_publics_over_time",
     "show_publics_by_territory",
+    "show_flows",
+    "show_entrants_profile",
+    "show_exits",
+    "show_exits_by_territory",
     "show_sectors",
     "show_sectors_change",
     "show_territories",
