@@ -222,7 +222,7 @@ def test_sentences_neither_quote_nor_rank_a_hidden_value(hard, ctx93):
     kf = d94.key_figures
     assert kf["salaries"]["total"] is None and kf["etp"]["total"] is None
     assert narrative.key_figures_paragraph(kf, d94.territory) == (
-        "En 2013, le département Val-de-Marne (94) comptait 1 structure d'insertion par "
+        "En 2013, le Val-de-Marne (94) comptait 1 structure d'insertion par "
         "l'activité économique ; le nombre de leurs salariés n'est pas publié (secret "
         "statistique)."
     )
@@ -238,7 +238,7 @@ def test_sentences_neither_quote_nor_rank_a_hidden_value(hard, ctx93):
     counts = ctx93.decision.counts("dep", "93", 2013)
     page = sections.show_methodology(ctx93).data
     assert (
-        "Cellules non publiées pour le département Seine-Saint-Denis (93) en 2013 : "
+        "Cellules non publiées pour la Seine-Saint-Denis (93) en 2013 : "
         f"{counts['primary']} par secret primaire et {counts['secondary']} par secret secondaire"
     ) in page
     assert counts["primary"] > 0 and counts["secondary"] > 0

@@ -236,14 +236,9 @@ class ReportContext:
         }
 
     def name_type(self) -> int | None:
-        """INSEE type of name (TNCC) of the territory, from the INSEE list of the geography
-        folder (which gives "la Seine-Saint-Denis", "les Hauts-de-Seine"); None without it."""
-        if not self.geo_dir:
-            return None
-        from iae_diag.geo import load_geography  # geopandas: only with a geography folder
-
-        geo = load_geography(self.geo_dir)
-        return geo.name_type(self.territory.level, self.territory.code) if geo else None
+        """INSEE type of name (TNCC) of the territory, from the territory referential (which
+        gives "la Seine-Saint-Denis", "les Hauts-de-Seine"): :attr:`Territory.tncc`."""
+        return self.territory.tncc
 
     @property
     def report_types(self) -> list[str]:

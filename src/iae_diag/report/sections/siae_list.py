@@ -71,7 +71,7 @@ def show_siae_annex(ctx: ReportContext) -> HTML:
                     f"Mouvement {y}",
                 ],
                 rows,
-                caption=f"SIAE du département {d}, {y}",
+                caption=f"SIAE {Territory('dep', d).of_name()} ({d}), {y}",
                 cls="wide",
             )
         )
