@@ -217,17 +217,28 @@ def test_report_content_on_the_contract_table(contract_run):
     assert "En 2013, les SIAE franciliennes ont salarié plus de 25" in html
     assert "Traceback" not in html and "Error" not in html
     assert "injected-parameters" not in html and "build_context" not in html  # no input
-    for section in (
+    # the headings numbered in the order of the document, the annex lettered, every one in
+    # the table of contents with a link to its anchor
+    headings = [
+        re.sub(r"<[^>]+>", "", h).replace("&#39;", "'").strip()
+        for h in re.findall(r'<h[23] id="[^"]+">(.*?)</h[23]>', html)
+    ]
+    assert headings[:4] == [
         "1. Chiffres clés",
         "2. L'offre d'insertion",
-        "3. Les publics",
-        "4. Les secteurs d'activité",
-        "5. Les territoires",
-        "6. Méthodologie",
-        "7. Qualité des données",
-        "8. Provenance",
-    ):
-        assert section.replace("'", "&#39;") in html or section in html, section
+        "2.1 ETP conventionnés et ETP réalisés",
+        "2.2 Évolution du nombre de structures",
+    ]
+    assert headings[-4:] == [
+        "Annexe technique",
+        "A.1 Méthodologie",
+        "A.2 Qualité des données",
+        "A.3 Provenance des données",
+    ]
+    toc = html[html.index('<nav class="contents"') : html.index("</nav>", html.index("Sommaire"))]
+    anchors = re.findall(r'<h[23] id="([^"]+)">', html)
+    assert re.findall(r'href="#([^"]+)"', toc) == anchors
+    assert html.index("sommaire-titre") < html.index('<h2 id="chiffres-cles">')
     assert "Comparaison des départements, 2013" in html
     assert "data:image/png;base64," in html
     dep = (out / "dep-93.html").read_text(encoding="utf-8")

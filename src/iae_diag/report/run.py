@@ -49,13 +49,22 @@ import yaml
 
 from iae_diag import config, freshness, publish, tables_export
 from iae_diag.errors import InputError, ParameterError
+from iae_diag.report.contents import add_contents
 from iae_diag.secrecy import check_diffusion
 from iae_diag.territories import Territory, deps_of_region, parse_territory
 
 log = logging.getLogger(__name__)
 
 #: the notebook's parameters (the names of its ``parameters`` cell)
-PARAMETERS = ("territory", "year", "processed_dir", "geo_dir", "diffusion")
+PARAMETERS = (
+    "territory",
+    "year",
+    "processed_dir",
+    "geo_dir",
+    "diffusion",
+    "service",
+    "publication_date",
+)
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 REMOVED_TAGS = ("parameters", "injected-parameters", "remove-cell")
 KERNEL_NAME = "python3"
@@ -138,6 +147,15 @@ def load_params(path: Path, region: str | None = None) -> list[str]:
             raise ParameterError(f"{path}: territory #{i} {t!r} is not in region {reg}.")
         out.append(key)
     return out
+
+
+def params_identity(path: Path) -> dict:
+    """The issuing services and the publication date of a params file
+    (:func:`iae_diag.report.identity.params_identity`: ``service``, ``services``,
+    ``publication_date``), checked."""
+    from iae_diag.report.identity import params_identity as identity_of
+
+    return identity_of(yaml.safe_load(Path(path).read_text(encoding="utf-8")), str(path))
 
 
 def params_diffusion(path: Path) -> str:
@@ -256,6 +274,8 @@ class Job:
     #: absolute path -> label, replaced in every output (no path of the machine is published)
     labels: dict[str, str] = field(default_factory=dict)
     diffusion: str = "publique"  # statistical secrecy level (iae_diag.secrecy)
+    service: str = ""  # the issuing service ("" : the territory's DREETS or DDETS)
+    publication_date: str = ""  # AAAA-MM-JJ, "" : none printed
 
 
 @dataclass
@@ -371,6 +391,7 @@ class Renderer:
                     if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
                 ]
         body, _ = self.exporter.from_notebook_node(nb)
+        body = add_contents(body)
         return self.page.render(title=title, css=self.css, body=body, downloads=list(downloads))
 
     def pdf(self, html_text: str, target: Path) -> None:
@@ -482,6 +503,8 @@ class Worker:
             "processed_dir": job.processed_dir,
             "geo_dir": job.geo_dir,
             "diffusion": job.diffusion,
+            "service": job.service,
+            "publication_date": job.publication_date,
         }
         km = self._kernel()
         failure = None
@@ -784,6 +807,7 @@ def run_reports(
     notebook: Path | str | None = None,
     force: bool = False,
     diffusion: str = "publique",
+    identity: dict | None = None,
 ) -> list[ReportResult]:
     """Render the diagnostic of each territory (``dep:93``, ``region:11``) for ``year``
     (None or 0: the latest year of the data) and publish it into ``reports_dir/<year>/``
@@ -792,7 +816,12 @@ def run_reports(
     report was rendered from the same inputs is left as it is, unless ``force``. Returns one
     result per territory, in the given order; failures are results, not exceptions.
     ``diffusion``: the statistical secrecy level; the file names say it (``dep-93.html`` for
-    ``publique``, ``dep-93-interne.html``)."""
+    ``publique``, ``dep-93-interne.html``). ``identity``: the issuing services and the
+    publication date of the params file (:func:`params_identity`; None: the defaults)."""
+    from iae_diag.report.identity import params_identity as identity_of
+    from iae_diag.report.identity import service_of
+
+    ident = identity if identity is not None else identity_of({}, "")
     plan = plan_run(territories, year, processed_dir, geo_dir)
     suffix = "" if check_diffusion(diffusion) == "publique" else f"-{diffusion}"
     reports = Path(reports_dir).resolve()
@@ -802,7 +831,11 @@ def run_reports(
         publish.recover(reports, y)
         final = reports / str(y)
         previous = publish.read_index(final)
-        common = {**_common_inputs(plan, template, pdf), "diffusion": diffusion}
+        common = {
+            **_common_inputs(plan, template, pdf),
+            "diffusion": diffusion,
+            "identity": ident,
+        }
         results: dict[str, ReportResult] = {}
         todo: list[tuple[str, Territory]] = []
         for key, terr in plan.territories:
@@ -842,6 +875,8 @@ def run_reports(
                     pdf,
                     str(template),
                     diffusion=diffusion,
+                    service=service_of(t, ident),
+                    publication_date=ident["publication_date"],
                 )
                 for k, t in todo
             ]
@@ -999,6 +1034,8 @@ def cli_main(args: argparse.Namespace) -> int:
         pfile = here.params / f"region-{region_params(str(args.region))['region']}.yml"
         if diffusion is None and pfile.is_file():
             diffusion = params_diffusion(pfile)
+    pfile = here.params / f"region-{region_params(str(args.region))['region']}.yml"
+    identity = params_identity(pfile) if pfile.is_file() else None
     diffusion = diffusion or "publique"
     geo = config.geo_dir()
     if geo is not None and not geo.is_dir():
@@ -1025,6 +1062,7 @@ def cli_main(args: argparse.Namespace) -> int:
             geo_dir=geo,
             force=getattr(args, "force", False),
             diffusion=diffusion,
+            identity=identity,
         )
     except KeyboardInterrupt:
         print(
