@@ -1,0 +1,172 @@
+"""The document's identity: cover, data status, issuing service, publication date, the table
+of contents and the numbering of the headings (issue 12 items 1 and 2)."""
+
+import copy
+import json
+import re
+from html import unescape
+
+import pytest
+
+from iae_diag.errors import ParameterError
+from iae_diag.report import context, identity, sections
+from iae_diag.report.contents import CONTENTS_PLACEHOLDER, add_contents, number_headings
+from iae_diag.report.run import params_identity
+from iae_diag.territories import Territory
+from report_helpers import write_processed
+
+MARK = "Données fictives — jeu de démonstration"
+
+
+@pytest.fixture(scope="module")
+def proc(tmp_path_factory):
+    return write_processed(tmp_path_factory.mktemp("cover") / "processed")
+
+
+@pytest.fixture(scope="module")
+def real_proc(tmp_path_factory):
+    """The same tables under a manifest that says the data are real."""
+    out = write_processed(tmp_path_factory.mktemp("cover-real") / "processed")
+    man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    man["data_status"] = "real"
+    man["key_kind"] = "configured"
+    (out / "manifest.json").write_text(json.dumps(man), encoding="utf-8")
+    from iae_diag import freshness
+
+    freshness.record_indicators(out, freshness.indicators_inputs(out, None))
+    return out
+
+
+def _facts(html: str) -> dict[str, str]:
+    pairs = re.findall(r'<th scope="row">(.*?)</th><td>(.*?)</td>', html)
+    return {unescape(k): unescape(v).replace("\u00a0", " ") for k, v in pairs}
+
+
+def test_cover_of_a_departement_on_synthetic_data(proc):
+    ctx = context.build_context("dep:93", 2013, str(proc), "")
+    html = sections.show_title(ctx).data
+    assert "<h1>Diagnostic de l'insertion par l'activité économique</h1>" in html
+    assert '<p class="subtitle">Département de la Seine-Saint-Denis (93)</p>' in html
+    assert '<p class="cover-year">Année 2013</p>' in html
+    facts = _facts(html)
+    assert facts["Service émetteur"] == "DDETS de la Seine-Saint-Denis"
+    assert "Date de publication" not in facts  # no date given: none printed, never the run's
+    # write_processed: extraction stamped 2014-01-15, years 2011 to 2013
+    assert (
+        facts["Données"]
+        == "ASP, fichiers fluxIAE, extraction du 15/01/2014 ; années couvertes : 2011 à 2013"
+    )
+    assert facts["Statut des données"].startswith("données fictives")
+    assert facts["Niveau de diffusion"] == "publique (document publiable)"
+    # the mark: a banner at the top, and the running footer of every PDF page
+    assert html.index(f'<p class="status-banner">{MARK}</p>') < html.index("<h1>")
+    assert f'<p class="diffusion-footer">{MARK}</p>' in html
+    assert CONTENTS_PLACEHOLDER in html
+
+
+def test_cover_of_a_region_interne_with_service_and_date(proc):
+    ctx = context.build_context(
+        "region:11", 2013, str(proc), "", "interne", "DRIEETS Île-de-France", "2014-03-01"
+    )
+    html = sections.show_title(ctx).data
+    assert '<p class="subtitle">Région Île-de-France</p>' in html
+    facts = _facts(html)
+    assert facts["Service émetteur"] == "DRIEETS Île-de-France"
+    assert facts["Date de publication"] == "1er mars 2014"
+    assert facts["Niveau de diffusion"].startswith("interne")
+    # both marks in the one footer
+    assert (
+        f'<p class="diffusion-footer">{MARK} · Diffusion restreinte — document de travail</p>'
+        in html
+    )
+
+
+def test_no_fictitious_mark_on_real_data(real_proc):
+    ctx = context.build_context("dep:78", 2013, str(real_proc), "")
+    html = sections.show_title(ctx).data
+    assert "fictives" not in html and "démonstration" not in html
+    assert "status-banner" not in html and "diffusion-footer" not in html
+    assert _facts(html)["Statut des données"] == "données réelles de l'ASP"
+    assert _facts(html)["Service émetteur"] == "DDETS des Yvelines"
+    assert ctx.key_figures["data_status"] == "real"
+
+
+def test_a_bad_publication_date_names_the_parameter(proc):
+    with pytest.raises(ParameterError, match=r"publication_date '15/03/2014' is not a date"):
+        context.build_context("dep:93", 2013, str(proc), "", "publique", "", "15/03/2014")
+
+
+def test_params_file_identity(tmp_path):
+    p = tmp_path / "region-11.yml"
+    p.write_text(
+        'region: "11"\nterritories: ["region:11", "dep:93"]\n'
+        'service: "DRIEETS Île-de-France"\nservices: {"93": "UD DRIEETS 93"}\n'
+        "publication_date: 2014-03-15\n",
+        encoding="utf-8",
+    )
+    ident = params_identity(p)
+    assert ident["publication_date"] == "2014-03-15"  # YAML read it as a date
+    assert identity.service_of(Territory("region", "11"), ident) == "DRIEETS Île-de-France"
+    assert identity.service_of(Territory("dep", "93"), ident) == "UD DRIEETS 93"
+    assert identity.service_of(Territory("dep", "95"), ident) == "DDETS du Val-d'Oise"
+    p.write_text('region: "11"\nservices: ["x"]\n', encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"region-11.yml: services must map"):
+        params_identity(p)
+    p.write_text('region: "11"\npublication_date: "mars 2014"\n', encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"region-11.yml: publication_date 'mars 2014'"):
+        params_identity(p)
+
+
+def test_default_services_and_french_dates():
+    assert identity.default_service(Territory("region", "11")) == "DREETS Île-de-France"
+    assert identity.default_service(Territory("dep", "91")) == "DDETS de l'Essonne"
+    assert identity.default_service(Territory("dep", "75")) == "DDETS de Paris"
+    assert identity.date_fr("2014-12-31") == "31 décembre 2014"
+
+
+# table of contents -------------------------------------------------------------------------
+
+BODY = (
+    "<div>" + CONTENTS_PLACEHOLDER + "</div>"
+    '<h2 id="1.-Chiffres-clés">1. Chiffres clés<a class="anchor-link" href="#x">¶</a></h2>'
+    "<p>texte</p>"
+    "<h2>L'offre d'insertion</h2><h3>ETP réalisés</h3><h3>Structures</h3>"
+    "<h2>7. Parcours et sorties</h2>"
+    "<h2>Annexe : les SIAE par département</h2><h3>Paris (75)</h3>"
+    "<h2>Annexe technique</h2><h3>Méthodologie</h3><h3>Provenance</h3>"
+)
+
+
+def test_headings_numbered_in_document_order_hand_numbers_replaced():
+    body, entries = number_headings(BODY)
+    assert [(e.number, e.text) for e in entries] == [
+        ("1.", "Chiffres clés"),
+        ("2.", "L'offre d'insertion"),
+        ("2.1", "ETP réalisés"),
+        ("2.2", "Structures"),
+        ("3.", "Parcours et sorties"),  # "7." written by hand: renumbered
+        ("", "Annexe : les SIAE par département"),
+        ("A.1", "Paris (75)"),
+        ("", "Annexe technique"),
+        ("B.1", "Méthodologie"),
+        ("B.2", "Provenance"),
+    ]
+    assert [e.anchor for e in entries][:2] == ["chiffres-cles", "l-offre-d-insertion"]
+    assert '<h2 id="chiffres-cles"><span class="num">1.</span> Chiffres clés</h2>' in body
+    assert "anchor-link" not in body
+
+
+def test_contents_replace_the_cover_placeholder_with_links():
+    out = add_contents(BODY)
+    assert CONTENTS_PLACEHOLDER not in out
+    toc = out[: out.index("</nav>")]
+    assert re.findall(r'href="#([^"]+)"', toc) == re.findall(r'<h[23] id="([^"]+)">', out)
+    assert toc.count("<li>") == toc.count("</li>") == 10
+    assert '<ol class="toc-sub"><li><a class="toc-link" href="#etp-realises">' in toc
+    # no placeholder (a notebook without the cover): the contents come first
+    bare = add_contents("<h2>Seul</h2>")
+    assert bare.startswith('<nav class="contents"') and bare.count("Seul") == 2
+
+
+def test_same_body_same_contents():
+    assert add_contents(copy.copy(BODY)) == add_contents(BODY)
