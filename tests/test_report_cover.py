@@ -170,3 +170,87 @@ def test_contents_replace_the_cover_placeholder_with_links():
 
 def test_same_body_same_contents():
     assert add_contents(copy.copy(BODY)) == add_contents(BODY)
+
+
+# workbook cover and index ----------------------------------------------------------------
+
+
+def test_workbook_cover_carries_the_mark_on_synthetic_data_only():
+    from iae_diag.report.run import Job, workbook_cover
+
+    job = Job("dep:93", "dep-93", 2013, "", "", "", publication_date="2014-03-15")
+    terr = Territory("dep", "93")
+    cover = dict(workbook_cover("Diagnostic", terr, job, "synthetic"))
+    assert list(cover)[0] == "Attention" and cover["Attention"] == MARK
+    assert cover["Service émetteur"] == "DDETS de la Seine-Saint-Denis"
+    assert cover["Date de publication"] == "15 mars 2014"
+    real = dict(workbook_cover("Diagnostic", terr, job, "real"))
+    assert "Attention" not in real and MARK not in real.values()
+    assert real["Statut des données"] == "données réelles de l'ASP"
+
+
+def _kf(structures, salaries, etp, conv, status="synthetic", secret=()):
+    return {
+        "data_status": status,
+        "diffusion": "publique",
+        "secret": list(secret),
+        "structures": {"total": structures},
+        "salaries": {"total": salaries},
+        "etp": {"total": etp},
+        "etp_conventionnes": {"total": conv},
+    }
+
+
+def _records(tmp_path, docs):
+    from iae_diag.publish import ReportRecord
+
+    recs = []
+    for terr, slug, kf in docs:
+        if kf is None:
+            recs.append(ReportRecord(terr, slug, "", False, "RuntimeError: panne", {}))
+            continue
+        (tmp_path / f"{slug}.json").write_text(json.dumps(kf), encoding="utf-8")
+        outputs = {k: f"{slug}.{k}" for k in ("html", "pdf", "json", "xlsx")}
+        outputs["csv"] = f"{slug}-tableaux.zip"
+        recs.append(ReportRecord(terr, slug, "", True, "", outputs, dataset="ab" * 32))
+    return recs
+
+
+def test_index_lists_headline_figures_documents_and_failures(tmp_path):
+    from iae_diag.report.run import write_index
+
+    recs = _records(
+        tmp_path,
+        [
+            ("region:11", "region-11", _kf(443, 25239, 6474.4, 7000.0)),
+            ("dep:93", "dep-93", _kf(60, 4, 50.0, 40.0, secret=["salaries.total"])),
+            ("dep:94", "dep-94", None),
+        ],
+    )
+    page = write_index(tmp_path, 2013, recs).read_text(encoding="utf-8")
+    assert '<html lang="fr">' in page and "<caption>" in page
+    assert "Diagnostics de l'insertion par l'activité économique en Île-de-France — 2013" in page
+    assert page.index(f'<p class="status-banner">{MARK}</p>') < page.index("<h1>")
+    row = page[page.index('<th scope="row">Région Île-de-France</th>') :].split("</tr>")[0]
+    # 6 474,4 / 7 000 = 92,5 % -> 92 %
+    cells = re.findall(r'<td class="num">(.*?)</td>', row)
+    assert cells == ["443", "25\u00a0239", "6\u00a0474", "92\u00a0%"]
+    for doc in ("region-11.html", "region-11.pdf", "region-11.json", "region-11.xlsx"):
+        assert f'<a href="{doc}">' in row
+    assert '<a href="region-11-tableaux.zip">CSV (zip)</a>' in row
+    assert "publique (document publiable)" in row
+    row93 = page[page.index("Seine-Saint-Denis (93)</th>") :].split("</tr>")[0]
+    # the salariés hidden; 50 / 40 = 125 %
+    assert re.findall(r'<td class="num">(.*?)</td>', row93) == ["60", "s", "50", "125\u00a0%"]
+    assert "1 rapport sur 3 n'a pas pu être produit" in page
+    failed = page[page.index("Rapports non produits") :]
+    assert "<strong>Val-de-Marne (94)</strong> : RuntimeError: panne" in failed
+
+
+def test_index_of_real_data_has_no_mark(tmp_path):
+    from iae_diag.report.run import write_index
+
+    recs = _records(tmp_path, [("dep:93", "dep-93", _kf(60, 400, 50.0, 40.0, "real"))])
+    page = write_index(tmp_path, 2013, recs).read_text(encoding="utf-8")
+    assert MARK not in page and 'class="status-banner"' not in page
+    assert "Statut des données : données réelles de l'ASP." in unescape(page)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import json
 import logging
 import multiprocessing as mp
 import os
@@ -42,7 +43,7 @@ import sys
 import tempfile
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -548,23 +549,43 @@ class Worker:
         html_text = self.renderer.html(nb, title, downloads)
         (out / f"{job.slug}.html").write_text(html_text, encoding="utf-8")
         res.outputs["html"] = f"{job.slug}.html"
-        (out / f"{job.slug}.json").write_text(notebook_key_figures(nb), encoding="utf-8")
+        kf_text = notebook_key_figures(nb)
+        (out / f"{job.slug}.json").write_text(kf_text, encoding="utf-8")
         res.outputs["json"] = f"{job.slug}.json"
         tables = tables_export.notebook_tables(nb)
         (out / zip_name).write_bytes(tables_export.tables_zip(tables))
         res.outputs["csv"] = zip_name
-        cover = [
-            ("Titre", title),
-            ("Territoire", terr.label()),
-            ("Année", str(job.year)),
-            ("Source", "ASP, extraction fluxIAE ; traitement iae-diag"),
-            ("Niveau de diffusion", job.diffusion),
-        ]
+        cover = workbook_cover(title, terr, job, json.loads(kf_text).get("data_status"))
         (out / f"{job.slug}.xlsx").write_bytes(tables_export.report_workbook(tables, cover))
         res.outputs["xlsx"] = f"{job.slug}.xlsx"
         if job.pdf:
             self.renderer.pdf(html_text, out / f"{job.slug}.pdf")
             res.outputs["pdf"] = f"{job.slug}.pdf"
+
+
+def workbook_cover(
+    title: str, terr: Territory, job: Job, data_status: str | None
+) -> list[tuple[str, str]]:
+    """The cover sheet of the workbook: the identity of the report (the mark of synthetic data
+    first when the data are synthetic)."""
+    from iae_diag.report import identity
+
+    mark = identity.status_mark(data_status)
+    return [
+        *([("Attention", mark)] if mark else []),
+        ("Titre", title),
+        ("Territoire", terr.label()),
+        ("Année", str(job.year)),
+        ("Service émetteur", job.service or identity.default_service(terr)),
+        *(
+            [("Date de publication", identity.date_fr(job.publication_date))]
+            if job.publication_date
+            else []
+        ),
+        ("Source", "ASP, extraction fluxIAE ; traitement iae-diag"),
+        ("Statut des données", identity.DATA_STATUS_WORDS.get(data_status or "", "non renseigné")),
+        ("Niveau de diffusion", identity.DIFFUSION_WORDS.get(job.diffusion, job.diffusion)),
+    ]
 
 
 def _quiet_renderers() -> None:
@@ -995,18 +1016,12 @@ def _path_labels(plan: RunPlan, reports: Path, staging: Path) -> dict[str, str]:
 
 
 def write_index(out: Path, year: int, records: list[publish.ReportRecord]) -> Path:
-    """``index.html``: one line per report of the year with its links or its error, the
-    data it was rendered from, and whether this run rendered it."""
-    env = _jinja_env()
+    """``index.html``: the landing page of the year (:mod:`iae_diag.report.index`): every
+    report with its headline figures, documents, diffusion level or error, the data status."""
+    from iae_diag.report.index import render_index
+
     css = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
-    datasets = sorted({r.dataset for r in records if r.ok})
-    text = env.get_template("index.html.j2").render(
-        year=year,
-        css=css,
-        results=[asdict(x) for x in records],
-        n_failed=sum(not x.ok for x in records),
-        n_datasets=len(datasets),
-    )
+    text = render_index(_jinja_env(), css, out, year, records)
     path = out / publish.INDEX_HTML
     path.write_text(text, encoding="utf-8")
     return path
