@@ -70,7 +70,8 @@ def test_counts_are_the_indicators_and_names_only_in_interne(proc, territory, co
     # the counts of the indicator table (the key figures')
     assert (created, closed) == counts
     assert (
-        f"En 2013, {created} SIAE ont été créées et {closed} ont fermé {where} (solde\u00a0: {net})."
+        f"En 2013, {created} SIAE ont été créées et {closed} ont fermé {where} "
+        f"(solde\u00a0: {net})."
     ) in html
     assert "<table" not in html and "Structure " not in html  # no name in a public document
     assert "version interne du document" in html
