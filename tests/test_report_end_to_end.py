@@ -178,3 +178,19 @@ def test_siae_created_and_closed_list_matches_the_indicators(rendered):
     mark = "Données fictives — jeu de démonstration"
     assert html.index(mark) < html.index("<h1>")
     assert mark in (reports / "2013" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_type_absent_from_the_data_is_absent_from_every_table(rendered):
+    """The default data has no EITI (they exist since 2019): no table, chart datum or CSV of
+    the reports shows an EITI row or column of zeros; one sentence says why."""
+    reports, _results = rendered
+    out = reports / "2013"
+    for slug in ("region-11", "dep-93"):
+        with zipfile.ZipFile(out / f"{slug}-tableaux.zip") as z:
+            for name in z.namelist():
+                assert "EITI" not in z.read(name).decode("utf-8-sig"), name
+        html = (out / f"{slug}.html").read_text(encoding="utf-8")
+        cells = re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", html)
+        assert "EITI" not in cells
+        assert "Aucune structure de type EITI dans les données de 2007 à 2013" in html
