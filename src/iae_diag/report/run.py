@@ -89,6 +89,14 @@ def region_params(region: str) -> dict:
     return {"region": code, "territories": [f"region:{code}", *[f"dep:{d}" for d in deps]]}
 
 
+#: the comment of the params file on the cover's optional keys (report.identity)
+COVER_PARAMS_COMMENT = (
+    '# optional, on the cover (docs/reports.md): service (default "DREETS <région>"),',
+    '# services: {"93": "..."} (default "DDETS <de département>"), publication_date:',
+    '# "AAAA-MM-JJ" (default: none printed, never the date of the run)',
+)
+
+
 def _dump_params(doc: dict) -> str:
     lines = [
         "# Territories of the annual diagnostic of one region: the region, then its",
@@ -98,6 +106,7 @@ def _dump_params(doc: dict) -> str:
         f'region: "{doc["region"]}"',
         "# statistical secrecy: publique (a publishable document) or interne (State services)",
         f'diffusion: "{doc.get("diffusion", "publique")}"',
+        *COVER_PARAMS_COMMENT,
         "territories:",
         *[f'  - "{t}"' for t in doc["territories"]],
     ]
