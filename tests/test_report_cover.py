@@ -254,3 +254,15 @@ def test_index_of_real_data_has_no_mark(tmp_path):
     page = write_index(tmp_path, 2013, recs).read_text(encoding="utf-8")
     assert MARK not in page and 'class="status-banner"' not in page
     assert "Statut des données : données réelles de l'ASP." in unescape(page)
+
+
+def test_quality_labels_name_the_fluxiae_tables_in_french():
+    from iae_diag.vocabulary import quality_label
+
+    assert quality_label("rows_quarantined", "EtatMensuelIndiv") == (
+        "Lignes rejetées à l'import : fichier des états mensuels individuels"
+    )
+    assert quality_label("unknown_values", "Structure.structure_date_creation") == (
+        "Valeurs illisibles mises à « inconnu » à l'import : fichier des structures, "
+        "champ ASP « structure_date_creation »"
+    )
