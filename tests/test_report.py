@@ -369,7 +369,9 @@ def test_interne_documents_are_named_marked_and_list_the_siae(contract_run, tmp_
     fictive = "Données fictives — jeu de démonstration"
     assert all(fictive in texts for texts in pages)
     # the annex: one row per SIAE of 93 in 2013, with its figures
-    annex = html[html.index("Annexe : les SIAE par département") :]
+    annex = html[
+        html.rindex("Annexe : les SIAE par département") :
+    ]  # the heading, not the contents
     siae = pd.read_parquet(proc / "siae.parquet")
     s93 = siae.loc[(siae["code_departement"] == "93") & (siae["year"] == 2013)]
     assert annex.count("Structure ") == len(s93) > 0
