@@ -207,10 +207,15 @@ def build_tables(
     qrows = []
     for level, code in [("region", region), *[("dep", d) for d in deps]]:
         for y in years:
-            for ci, check in enumerate(
-                ("af_address_fallback", "etp_type_default", "unknown_rome", "persons_without_nir")
+            for ci, (check, unit) in enumerate(
+                (
+                    ("af_address_fallback", ""),
+                    ("etp_type_default", "etp"),
+                    ("unknown_rome", "hours"),
+                    ("persons_without_nir", ""),
+                )
             ):
-                qrows.append((level, code, y, check, "", float((ci + y) % 4)))
+                qrows.append((level, code, y, check, unit, float((ci + y) % 4)))
             qrows.append((level, code, y, "public_unknown_value", "qpv", 12.0))
     quality = pd.DataFrame(
         qrows,

@@ -217,10 +217,12 @@ def test_without_arrondissements_paris_is_one_commune(tmp_path):
 
 
 @needs_real
-def test_without_insee_lists_names_need_no_article(tmp_path):
+def test_without_insee_lists_names_keep_their_article(tmp_path):
+    """The type of name comes with the territory referential, not the geography folder."""
     g = geo.load_geography(geo_subset(tmp_path, ("departements-france-cog2024.csv",)))
-    assert sections.of_territory(g, DEP93) == "du département Seine-Saint-Denis"
-    assert sections.the_name(g, DEP93) == "le département Seine-Saint-Denis"
+    assert sections.of_territory(g, DEP93) == "de la Seine-Saint-Denis"
+    assert sections.the_name(g, DEP93) == "la Seine-Saint-Denis"
+    assert sections.of_territory(None, Territory("dep", "78")) == "des Yvelines"
     assert g.prefecture("93") is None
 
 
@@ -518,8 +520,8 @@ def test_rates_built_on_hidden_counts_are_hidden(proc):
 
 @needs_real
 def test_key_figures_sentence_names_the_departement_with_its_article(proc, monkeypatch):
-    """With the INSEE list of the geography folder, the opening sentence reads "les SIAE de la
-    Seine-Saint-Denis (93)"; without a geography folder, "du département ..." (reader F9)."""
+    """The opening sentence reads "les SIAE de la Seine-Saint-Denis (93)", with or without a
+    geography folder (reader F9)."""
     ctx = context.build_context("dep:93", 2013, str(proc), str(REAL_GEO_DIR))
     assert ctx.name_type() == 3
     html = report_sections.show_key_figures(ctx).data
@@ -528,6 +530,6 @@ def test_key_figures_sentence_names_the_departement_with_its_article(proc, monke
     monkeypatch.delenv("IAE_DIAG_GEO_DIR", raising=False)  # `make test` sets it
     bare = context.build_context("dep:93", 2013, str(proc), "")
     assert (
-        "les SIAE du département Seine-Saint-Denis (93)"
+        "les SIAE de la Seine-Saint-Denis (93) ont salarié"
         in report_sections.show_key_figures(bare).data
     )

@@ -73,8 +73,8 @@ def test_key_figures_paragraph_other_region_and_departement():
     assert "La région Bretagne comptait 407 structures" in bzh
     assert "Par rapport" not in bzh
     dep = n.key_figures_paragraph(kf_2013(), Territory("dep", "93"))
-    assert dep.startswith("En 2013, les SIAE du département Seine-Saint-Denis (93) ont salarié")
-    assert "Le département Seine-Saint-Denis (93) comptait 407 structures" in dep
+    assert dep.startswith("En 2013, les SIAE de la Seine-Saint-Denis (93) ont salarié")
+    assert "La Seine-Saint-Denis (93) comptait 407 structures" in dep
 
 
 @pytest.mark.parametrize(
@@ -89,8 +89,9 @@ def test_key_figures_paragraph_other_region_and_departement():
 )
 def test_key_figures_paragraph_names_a_departement_with_its_article(code, tncc, subject, noun):
     """Reader review F9: "les SIAE de la Seine-Saint-Denis", not "du département
-    Seine-Saint-Denis", when the INSEE type of name is known."""
-    dep = n.key_figures_paragraph(kf_2013(), Territory("dep", code), tncc=tncc)
+    Seine-Saint-Denis": the INSEE type of name comes with the territory referential."""
+    assert Territory("dep", code).tncc == tncc
+    dep = n.key_figures_paragraph(kf_2013(), Territory("dep", code))
     assert dep.startswith(f"En 2013, {subject} ont salarié")
     assert f"{noun} comptait 407 structures" in dep
 

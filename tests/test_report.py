@@ -4,7 +4,7 @@ index. Runs on a small indicator table built to the contract (tests/report_helpe
 import argparse
 import json
 import re
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 
 import nbformat
@@ -237,18 +237,28 @@ def test_report_content_on_the_contract_table(contract_run):
     assert "En 2013, les SIAE franciliennes ont salarié plus de 25" in html
     assert "Traceback" not in html and "Error" not in html
     assert "injected-parameters" not in html and "build_context" not in html  # no input
-    for section in (
+    # the headings numbered in the order of the document, the annex lettered, every one in
+    # the table of contents with a link to its anchor
+    headings = [
+        re.sub(r"<[^>]+>", "", h).replace("&#39;", "'").strip()
+        for h in re.findall(r'<h[23] id="[^"]+">(.*?)</h[23]>', html)
+    ]
+    assert headings[:4] == [
         "1. Chiffres clés",
         "2. L'offre d'insertion",
-        "3. Les publics",
-        "4. Parcours et sorties",
-        "5. Les secteurs d'activité",
-        "6. Les territoires",
-        "7. Méthodologie",
-        "8. Qualité des données",
-        "9. Provenance",
-    ):
-        assert section.replace("'", "&#39;") in html or section in html, section
+        "2.1 ETP conventionnés et ETP réalisés",
+        "2.2 Évolution du nombre de structures",
+    ]
+    assert headings[-4:] == [
+        "Annexe technique",
+        "A.1 Méthodologie",
+        "A.2 Qualité des données",
+        "A.3 Provenance des données",
+    ]
+    toc = html[html.index('<nav class="contents"') : html.index("</nav>", html.index("Sommaire"))]
+    anchors = re.findall(r'<h[23] id="([^"]+)">', html)
+    assert re.findall(r'href="#([^"]+)"', toc) == anchors
+    assert html.index("sommaire-titre") < html.index('<h2 id="chiffres-cles">')
     assert "Comparaison des départements, 2013" in html
     assert "data:image/png;base64," in html
     dep = (out / "dep-93.html").read_text(encoding="utf-8")
@@ -256,6 +266,58 @@ def test_report_content_on_the_contract_table(contract_run):
     assert "Sorties du département comparées à la région, 2013" in dep
     assert "Sorties par département, 2013" in html and "Sorties par département" not in dep
     assert "Comparaison des départements" not in dep
+
+
+#: what a reader must not meet in the body of a report: internal units, territory codes,
+#: environment variables, null, machine paths, Python or column names, file checksums
+INTERNAL_WORDS = {
+    "unit in English": r"\((rows|hours|etp)\)",
+    "territory code": r"\b(region|dep):[0-9A-Z]",
+    "environment variable": r"IAE_DIAG_",
+    "null or NaN": r"\b(null|None|NaN|nan)\b",
+    "machine path": r"(/(tmp|home|work|root|usr)/|<processed_dir>|<reports>|<iae-diag>)",
+    "file of the pipeline": r"\b\w+\.(parquet|py|yml|ipynb)\b|manifest\.json",
+    "snake_case name": r"\b[a-z]+_[a-z0-9_]+\b",
+    "checksum": r"\b[0-9a-f]{40,}\b",
+}
+
+
+def reader_text(html_text: str) -> tuple[str, str]:
+    """(the text of the report's body outside its last table, the text of that table)."""
+    body = html_text[html_text.index("<main") : html_text.index("</main>")]
+    body = re.sub(r'<nav class="downloads".*?</nav>', "", body, flags=re.S)
+    body = re.sub(r'<img[^>]*>|<a class="anchor-link"[^>]*>.*?</a>', "", body, flags=re.S)
+    last = body.rindex("<table")
+    before, table = body[:last], body[last:]
+
+    def text(fragment: str) -> str:
+        return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", fragment)))
+
+    return text(before), text(table)
+
+
+@pytest.mark.parametrize("slug", ["region-11", "dep-93"])
+def test_the_body_speaks_to_a_reader(contract_run, slug):
+    """No internal identifier, path or checksum in the document outside the annex's last table
+    (the checksums); that table closes the technical annex."""
+    base, _proc, _results = contract_run
+    html = (base / "reports" / "2013" / f"{slug}.html").read_text(encoding="utf-8")
+    body, last = reader_text(html)
+    found = {
+        what: sorted({m.group(0) for m in re.finditer(pattern, body)})
+        for what, pattern in INTERNAL_WORDS.items()
+    }
+    assert not any(found.values()), {k: v for k, v in found.items() if v}
+    assert "Empreinte SHA-256" in last and re.search(r"[0-9a-f]{64}", last)
+    assert body.index("Annexe technique") > body.index("Les territoires")
+    # the scan can fail: the words it looks for, written into a body, are found
+    for what, sample in (
+        ("territory code", "dep:93"),
+        ("environment variable", "IAE_DIAG_ROME_SECTORS"),
+        ("snake_case name", "af_etp_postes_insertion"),
+        ("unit in English", "Lignes (rows)"),
+    ):
+        assert re.search(INTERNAL_WORDS[what], sample)
 
 
 def test_same_inputs_same_html(contract_run, tmp_path):
@@ -325,8 +387,13 @@ def test_interne_documents_are_named_marked_and_list_the_siae(contract_run, tmp_
     assert html.index(mark) < html.index("<h1>Diagnostic de l'insertion")  # at the top
     pages = _page_texts(html)
     assert len(pages) >= 5 and all(mark in texts for texts in pages)  # every page's footer
+    # synthetic data (report_helpers): the mark on the cover and in every page's footer too
+    fictive = "Données fictives — jeu de démonstration"
+    assert all(fictive in texts for texts in pages)
     # the annex: one row per SIAE of 93 in 2013, with its figures
-    annex = html[html.index("Annexe : les SIAE par département") :]
+    annex = html[
+        html.rindex("Annexe : les SIAE par département") :
+    ]  # the heading, not the contents
     siae = pd.read_parquet(proc / "siae.parquet")
     s93 = siae.loc[(siae["code_departement"] == "93") & (siae["year"] == 2013)]
     assert annex.count("Structure ") == len(s93) > 0

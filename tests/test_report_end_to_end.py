@@ -145,3 +145,46 @@ def test_no_hidden_value_comes_back_from_the_default_run(rendered):
     )
     weak = territory_documents(proc, terrs, years, primary)
     assert len(audit(weak, truth, *quality_of(proc, weak, primary))) > 100
+
+
+@pytest.mark.slow
+def test_siae_created_and_closed_list_matches_the_indicators(rendered):
+    """On the tables of `iae-diag indicators`, the list of the interne documents holds exactly
+    the creations and closures the indicator table counts (region and département)."""
+    from iae_diag.report import context
+    from iae_diag.report.sections.siae_changes import siae_changes_table
+
+    reports, _results = rendered
+    processed = reports.parent / "processed"
+    for territory in ("region:11", "dep:93"):
+        ctx = context.build_context(territory, 2013, str(processed), "", "interne")
+        table = siae_changes_table(ctx.siae, ctx.territory.departements(), 2013)
+        listed = table["mouvement"].value_counts().to_dict()
+        assert listed.get("Création", 0) == ctx.value("structures_created") > 0
+        assert listed.get("Fermeture", 0) == ctx.value("structures_closed") > 0
+    # the public report says how many, without any name
+    html = (reports / "2013" / "region-11.html").read_text(encoding="utf-8")
+    kf = json.loads((reports / "2013" / "region-11.json").read_text(encoding="utf-8"))
+    created, closed = kf["structures_change"]["created"], kf["structures_change"]["closed"]
+    assert f"En 2013, {created} SIAE ont été créées et {closed} ont fermé en Île-de-France" in html
+    assert "SIAE créées et fermées en 2013 (diffusion restreinte)" not in html
+    # the cover: synthetic data marked at the top and on the landing page
+    mark = "Données fictives — jeu de démonstration"
+    assert html.index(mark) < html.index("<h1>")
+    assert mark in (reports / "2013" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_type_absent_from_the_data_is_absent_from_every_table(rendered):
+    """The default data has no EITI (they exist since 2019): no table, chart datum or CSV of
+    the reports shows an EITI row or column of zeros; one sentence says why."""
+    reports, _results = rendered
+    out = reports / "2013"
+    for slug in ("region-11", "dep-93"):
+        with zipfile.ZipFile(out / f"{slug}-tableaux.zip") as z:
+            for name in z.namelist():
+                assert "EITI" not in z.read(name).decode("utf-8-sig"), name
+        html = (out / f"{slug}.html").read_text(encoding="utf-8")
+        cells = re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", html)
+        assert "EITI" not in cells
+        assert "Aucune structure de type EITI dans les données de 2007 à 2013" in html

@@ -5,6 +5,7 @@ command (`iae-diag report`) on the contract tables of tests/report_helpers.py.""
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -290,7 +291,8 @@ def test_no_absolute_path_in_any_output(tmp_path, monkeypatch, capsys):
     assert len(files_of(reports / "2013")) == 15
     prov = (reports / "2013" / "dep-93.html").read_text(encoding="utf-8")
     sha = freshness.file_sha256(proc / "manifest.json")
-    assert f"manifest.json, SHA-256\u00a0: {sha}" in prov
+    # the processed folder named by its manifest's checksum, in the annex's last table
+    assert re.search(f">Manifeste des données traitées</th><td[^>]*>{sha}</td>", prov)
     executed = (reports / "2013" / "notebooks" / "dep-93.ipynb").read_text(encoding="utf-8")
     assert 'processed_dir = \\"<processed_dir>\\"' in executed
 

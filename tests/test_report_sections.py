@@ -57,7 +57,7 @@ def test_departement_against_region_and_region_by_departement(proc):
 def test_missing_optional_inputs_are_said(proc):
     ctx = context.build_context("dep:93", 2013, str(proc), "")
     ctx.quality = None
-    assert "quality.parquet) est absent" in sections.show_quality(ctx).data
+    assert "qualité des données est absent des données traitées" in sections.show_quality(ctx).data
 
 
 def test_sector_labels_are_escaped(proc):
@@ -317,6 +317,10 @@ def test_quality_section_labels_are_french_for_every_check(tmp_path):
         "Salariés sans NIR valide (comptés par structure et identifiant ASP)"
     )
     assert rows[-1].startswith("Lignes rejetées à l&#x27;import")
+    # the fluxIAE tables in French, never their file names
+    for word in ("AnnexeFinanciere", "ContratMission", "EtatMensuelIndiv", ": Salarie<"):
+        assert word not in html, word
+    assert "Lignes rejetées à l&#x27;import : fichier des annexes financières" in html
 
 
 def test_publics_table_lists_the_v2_keys(proc):

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from iae_diag.figures import publishable
 from iae_diag.formatting import NBSP, fmt_int, fmt_number, fmt_pct, fmt_points, fmt_signed
-from iae_diag.territories import Territory, of_name, with_article
+from iae_diag.territories import Territory
 from iae_diag.vocabulary import SECRET_MIN_PERSONS, TYPES
 
 NO_DATA = "Données non disponibles"
@@ -53,27 +53,26 @@ def approx_count(n: float) -> str:
     return fmt_int(v) if floor == v else f"plus de {fmt_int(floor)}"
 
 
-def subject(territory: Territory, tncc: int | None = None) -> str:
+def subject(territory: Territory, tncc: int | None = None) -> str:  # noqa: ARG001
     """Grammatical subject for the SIAE of the territory: ``les SIAE franciliennes``,
-    ``les SIAE de la région Bretagne``, ``les SIAE de la Seine-Saint-Denis (93)`` (``tncc``: the
-    INSEE type of name, giving the article; without it ``du département Seine-Saint-Denis``)."""
+    ``les SIAE de la région Bretagne``, ``les SIAE de la Seine-Saint-Denis (93)``, ``les SIAE
+    de Paris (75)`` (the article from the INSEE type of name of the territory referential,
+    :meth:`Territory.of_name`; ``tncc`` is ignored, kept for callers)."""
     if territory.level == "region":
         adj = REGION_ADJECTIVES.get(territory.code)
         return f"les SIAE {adj}" if adj else f"les SIAE de la région {territory.name}"
     if territory.level == "dep":
-        return f"les SIAE {of_name(territory.name, tncc)} ({territory.code})"
+        return f"les SIAE {territory.of_name()} ({territory.code})"
     return "les SIAE de France"
 
 
-def territory_noun(territory: Territory, tncc: int | None = None) -> str:
-    """``La région Île-de-France``, ``La Seine-Saint-Denis (93)`` (``tncc``: the INSEE type of
-    name; without it ``Le département Seine-Saint-Denis (93)``), ``La France``."""
+def territory_noun(territory: Territory, tncc: int | None = None) -> str:  # noqa: ARG001
+    """``La région Île-de-France``, ``La Seine-Saint-Denis (93)``, ``Paris (75)``, ``Les
+    Yvelines (78)`` (:meth:`Territory.the_name`), ``La France``."""
     if territory.level == "region":
         return f"La région {territory.name}"
     if territory.level == "dep":
-        if tncc is None:
-            return f"Le département {territory.label()}"
-        named = with_article(territory.name, tncc)
+        named = territory.the_name()
         return f"{named[:1].upper()}{named[1:]} ({territory.code})"
     return "La France"
 

@@ -2,7 +2,8 @@
 
 The referential is the packaged ``reference/departements.csv`` (101 départements, current
 regions since 2016) and ``reference/regions.csv``. Codes are strings: ``"01"``, ``"2A"``,
-``"971"``.
+``"971"``. Both carry the INSEE type of name (``tncc``, COG 2024) that gives the article and the
+preposition of a name: ``Territory("dep", "93").of_name() == "de la Seine-Saint-Denis"``.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ FRANCE_CODE = "FR"
 
 @lru_cache(maxsize=1)
 def departements() -> pd.DataFrame:
-    """Table (code_departement, nom_departement, code_region), codes as str."""
+    """Table (code_departement, nom_departement, code_region, tncc), codes as str."""
     return pd.read_csv(REFERENCE_DIR / "departements.csv", dtype=str, keep_default_na=False)
 
 
 @lru_cache(maxsize=1)
 def regions() -> pd.DataFrame:
-    """Table (code_region, nom_region), codes as str."""
+    """Table (code_region, nom_region, tncc), codes as str."""
     return pd.read_csv(REFERENCE_DIR / "regions.csv", dtype=str, keep_default_na=False)
 
 
@@ -115,6 +116,54 @@ class Territory:
             return deps_of_region(self.code)
         return sorted(departements()["code_departement"])
 
+    @property
+    def tncc(self) -> int | None:
+        """INSEE type of name (TNCC of the COG) of the département or region; None for France."""
+        if self.level == "region":
+            r = regions()
+            return int(r.loc[r["code_region"] == self.code, "tncc"].iloc[0])
+        if self.level == "dep":
+            d = departements()
+            return int(d.loc[d["code_departement"] == self.code, "tncc"].iloc[0])
+        return None
+
+    def the_name(self) -> str:
+        """The name with its article: ``la Seine-Saint-Denis``, ``les Yvelines``, ``le
+        Val-d'Oise``, ``l'Essonne``, ``Paris``, ``Seine-et-Marne``, ``la France``; a region:
+        ``la région Île-de-France``."""
+        if self.level == "france":
+            return "la France"
+        if self.level == "region":
+            return f"la région {self.name}"
+        return with_article(self.name, self.tncc)
+
+    def of_name(self) -> str:
+        """``de`` and the name: ``de la Seine-Saint-Denis``, ``des Yvelines``, ``du
+        Val-d'Oise``, ``de l'Essonne``, ``de Paris``, ``d'Île-de-France``, ``de France``."""
+        if self.level == "france":
+            return "de France"
+        return of_name(self.name, self.tncc, self.level)
+
+    def in_name(self) -> str:
+        """Where: ``en Seine-Saint-Denis``, ``dans les Yvelines``, ``dans le Val-d'Oise``,
+        ``en Essonne``, ``à Paris``, ``en Île-de-France``, ``dans le Grand Est``, ``en
+        France``."""
+        if self.level == "france":
+            return "en France"
+        if (self.level, self.code) in _AT_NAMES:
+            return f"à {self.name}"
+        tncc = self.tncc
+        if tncc in (2, 4, 6, 7, 8):
+            return f"dans {with_article(self.name, tncc)}"
+        return f"en {self.name}"
+
+    def title_name(self) -> str:
+        """The name as a title gives it: ``Seine-Saint-Denis (93)``, ``Région Île-de-France``,
+        ``France``."""
+        if self.level == "region":
+            return f"Région {self.name}"
+        return self.label()
+
     def label(self) -> str:
         """French label: ``Seine-Saint-Denis (93)``, ``région Île-de-France``, ``France``."""
         if self.level == "dep":
@@ -153,6 +202,11 @@ def parse_territory(spec: str) -> Territory:
 # --------------------------------------------------------------------------------------------
 # names with their article (INSEE "type de nom en clair", TNCC)
 # --------------------------------------------------------------------------------------------
+
+#: the city and island territories whose place reads "à" (à Paris, à Mayotte, à La Réunion)
+_AT_NAMES = frozenset(
+    {("dep", "75"), ("dep", "974"), ("dep", "976"), ("region", "04"), ("region", "06")}
+)
 
 #: TNCC -> (article, "de" form): INSEE COG documentation
 _TNCC = {

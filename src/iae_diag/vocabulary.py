@@ -131,6 +131,15 @@ QUALITY_COLUMNS: list[str] = [
     "value",
 ]
 
+#: French names of the fluxIAE tables, in the plural ("Lignes rejetées : fichier des ...")
+FLUXIAE_TABLE_LABELS: dict[str, str] = {
+    "AnnexeFinanciere": "annexes financières",
+    "ContratMission": "contrats de mission",
+    "EtatMensuelIndiv": "états mensuels individuels",
+    "Salarie": "salariés",
+    "Structure": "structures",
+}
+
 #: French label of each data-quality check (quality table, ``docs/architecture.md``), as the
 #: report's quality section shows it: a str, or a dict breakdown -> label for the checks whose
 #: breakdown is a unit (``etp``, ``rows``, ``hours``), a public key or a fluxIAE table.
@@ -236,7 +245,10 @@ QUALITY_LABELS: dict[str, str | dict[str, str]] = {
     "parcours_end_before_start": (
         "Sorties dont la date de sortie précède la date d'embauche (jamais examinées)"
     ),
-    "rows_quarantined": "Lignes rejetées à l'import",
+    "rows_quarantined": {
+        t: f"Lignes rejetées à l'import : fichier des {label}"
+        for t, label in FLUXIAE_TABLE_LABELS.items()
+    },
     "unknown_values": "Valeurs illisibles mises à « inconnu » à l'import",
 }
 
@@ -245,6 +257,10 @@ def quality_label(check: str, breakdown: str = "") -> str:
     """French label of a data-quality row (:data:`QUALITY_LABELS`); an unknown check or
     breakdown is shown as it is."""
     label = QUALITY_LABELS.get(check, check)
+    table, _, column = breakdown.partition(".")
+    if check == "unknown_values" and table in FLUXIAE_TABLE_LABELS and column:
+        # the field as the ASP file names it, for the analyst who looks it up in the extract
+        return f"{label} : fichier des {FLUXIAE_TABLE_LABELS[table]}, champ ASP « {column} »"
     if isinstance(label, dict):
         return label.get(breakdown, f"{check} : {breakdown}")
     return f"{label} : {breakdown}" if breakdown else label

@@ -20,7 +20,7 @@ from iae_diag.geo.layers import Geography, load_geography
 from iae_diag.geo.maps import map_outputs
 from iae_diag.geo.needs import needs_by_departement, needs_by_unit, unemployment_year
 from iae_diag.geo.populations import coverage_per_inhabitants
-from iae_diag.territories import Territory, of_name, with_article
+from iae_diag.territories import Territory
 from iae_diag.vocabulary import SECRET_MARK, SECRET_NOTE
 
 #: first year of the QPV (2015 generation, decree 2014-1750)
@@ -29,19 +29,17 @@ QPV_FIRST_YEAR = 2015
 TABLE_ROWS = 15
 
 
-def the_name(geo: Geography | None, terr: Territory) -> str:
-    """``la Seine-Saint-Denis``, ``Paris``, ``l'Île-de-France`` (INSEE type of name of the
-    folder's lists), else ``le département Seine-Saint-Denis`` / ``la région X``."""
-    tncc = geo.name_type(terr.level, terr.code) if geo is not None else None
-    if tncc is None:
-        return f"le département {terr.name}" if terr.level == "dep" else f"la région {terr.name}"
-    return with_article(terr.name, tncc)
+def the_name(geo: Geography | None, terr: Territory) -> str:  # noqa: ARG001 - kept for callers
+    """``la Seine-Saint-Denis``, ``Paris``, ``la région Île-de-France``: the INSEE type of name
+    of the territory referential (:meth:`Territory.the_name`), with or without a geography
+    folder."""
+    return terr.the_name()
 
 
-def of_territory(geo: Geography | None, terr: Territory) -> str:
-    """``de la Seine-Saint-Denis``, ``du Val-de-Marne``, ``d'Île-de-France``."""
-    tncc = geo.name_type(terr.level, terr.code) if geo is not None else None
-    return of_name(terr.name, tncc, terr.level)
+def of_territory(geo: Geography | None, terr: Territory) -> str:  # noqa: ARG001 - kept for callers
+    """``de la Seine-Saint-Denis``, ``du Val-de-Marne``, ``d'Île-de-France``
+    (:meth:`Territory.of_name`)."""
+    return terr.of_name()
 
 
 def _cap(s: str) -> str:

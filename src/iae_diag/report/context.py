@@ -17,6 +17,7 @@ from iae_diag.errors import InputError, ParameterError, require_columns
 from iae_diag.figures import SCHEMA, key_figures, to_json, value_index
 from iae_diag.formatting import fmt_int, fmt_pct
 from iae_diag.indicators.sectors import load_sectors, sector_labels
+from iae_diag.report import identity
 from iae_diag.territories import Territory, parse_territory, region_of_dep
 from iae_diag.vocabulary import (
     INDICATOR_COLUMNS,
@@ -158,6 +159,15 @@ class ReportContext:
     #: ``publique`` or ``interne``
     diffusion: str = secrecy.PUBLIQUE
     decision: secrecy.Decision | None = field(default=None, repr=False)
+    #: the issuing service (``DDETS de la Seine-Saint-Denis``) and the publication date
+    #: (``AAAA-MM-JJ`` or ``""``: none printed), :mod:`iae_diag.report.identity`
+    service: str = ""
+    publication_date: str = ""
+
+    @property
+    def data_status(self) -> str | None:
+        """``synthetic`` or ``real`` (the manifest's), None when unknown."""
+        return self.manifest.get("data_status")
 
     def value(
         self,
@@ -236,14 +246,9 @@ class ReportContext:
         }
 
     def name_type(self) -> int | None:
-        """INSEE type of name (TNCC) of the territory, from the INSEE list of the geography
-        folder (which gives "la Seine-Saint-Denis", "les Hauts-de-Seine"); None without it."""
-        if not self.geo_dir:
-            return None
-        from iae_diag.geo import load_geography  # geopandas: only with a geography folder
-
-        geo = load_geography(self.geo_dir)
-        return geo.name_type(self.territory.level, self.territory.code) if geo else None
+        """INSEE type of name (TNCC) of the territory, from the territory referential (which
+        gives "la Seine-Saint-Denis", "les Hauts-de-Seine"): :attr:`Territory.tncc`."""
+        return self.territory.tncc
 
     @property
     def report_types(self) -> list[str]:
@@ -297,15 +302,20 @@ def build_context(
     processed_dir: str = "",
     geo_dir: str = "",
     diffusion: str = secrecy.PUBLIQUE,
+    service: str = "",
+    publication_date: str = "",
 ) -> ReportContext:
     """Validate the notebook parameters and load the data of the report.
 
     ``territory``: ``region:11`` or ``dep:93``; ``year``: a year of the data or 0 for the
     latest; ``processed_dir``: the folder written by ``iae-diag indicators`` (empty: the
     project's ``data/processed``); ``geo_dir``: the geography folder (empty: the configured
-    one, if any); ``diffusion``: ``publique`` or ``interne`` (statistical secrecy)."""
+    one, if any); ``diffusion``: ``publique`` or ``interne`` (statistical secrecy);
+    ``service``: the issuing service (empty: the territory's DREETS or DDETS);
+    ``publication_date``: ``AAAA-MM-JJ`` (empty: no publication date printed)."""
     secrecy.check_diffusion(diffusion)
     terr = parse_territory(territory)
+    publication_date = identity.check_date(publication_date, "publication_date")
     if terr.level == "france":
         raise ParameterError("The diagnostic is rendered for a region or a département.")
     proc = (
@@ -370,6 +380,8 @@ def build_context(
             "processed_dir": processed_dir,
             "geo_dir": geo_dir,
             "diffusion": diffusion,
+            "service": service,
+            "publication_date": publication_date,
         },
         key_figures=kf,
         previous_key_figures=prev,
@@ -378,6 +390,8 @@ def build_context(
         _secret=set(value_index(shown.loc[shown["secret"]])),
         diffusion=diffusion,
         decision=decision,
+        service=service or identity.default_service(terr),
+        publication_date=publication_date,
     )
 
 

@@ -43,20 +43,29 @@ import sys
 import tempfile
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from iae_diag import config, freshness, publish, tables_export
 from iae_diag.errors import InputError, ParameterError
+from iae_diag.report.contents import add_contents
 from iae_diag.secrecy import check_diffusion
 from iae_diag.territories import Territory, deps_of_region, parse_territory
 
 log = logging.getLogger(__name__)
 
 #: the notebook's parameters (the names of its ``parameters`` cell)
-PARAMETERS = ("territory", "year", "processed_dir", "geo_dir", "diffusion")
+PARAMETERS = (
+    "territory",
+    "year",
+    "processed_dir",
+    "geo_dir",
+    "diffusion",
+    "service",
+    "publication_date",
+)
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 REMOVED_TAGS = ("parameters", "injected-parameters", "remove-cell")
 KERNEL_NAME = "python3"
@@ -80,6 +89,14 @@ def region_params(region: str) -> dict:
     return {"region": code, "territories": [f"region:{code}", *[f"dep:{d}" for d in deps]]}
 
 
+#: the comment of the params file on the cover's optional keys (report.identity)
+COVER_PARAMS_COMMENT = (
+    '# optional, on the cover (docs/reports.md): service (default "DREETS <région>"),',
+    '# services: {"93": "..."} (default "DDETS <de département>"), publication_date:',
+    '# "AAAA-MM-JJ" (default: none printed, never the date of the run)',
+)
+
+
 def _dump_params(doc: dict) -> str:
     lines = [
         "# Territories of the annual diagnostic of one region: the region, then its",
@@ -89,6 +106,7 @@ def _dump_params(doc: dict) -> str:
         f'region: "{doc["region"]}"',
         "# statistical secrecy: publique (a publishable document) or interne (State services)",
         f'diffusion: "{doc.get("diffusion", "publique")}"',
+        *COVER_PARAMS_COMMENT,
         "territories:",
         *[f'  - "{t}"' for t in doc["territories"]],
     ]
@@ -139,6 +157,15 @@ def load_params(path: Path, region: str | None = None) -> list[str]:
             raise ParameterError(f"{path}: territory #{i} {t!r} is not in region {reg}.")
         out.append(key)
     return out
+
+
+def params_identity(path: Path) -> dict:
+    """The issuing services and the publication date of a params file
+    (:func:`iae_diag.report.identity.params_identity`: ``service``, ``services``,
+    ``publication_date``), checked."""
+    from iae_diag.report.identity import params_identity as identity_of
+
+    return identity_of(yaml.safe_load(Path(path).read_text(encoding="utf-8")), str(path))
 
 
 def params_diffusion(path: Path) -> str:
@@ -257,6 +284,8 @@ class Job:
     #: absolute path -> label, replaced in every output (no path of the machine is published)
     labels: dict[str, str] = field(default_factory=dict)
     diffusion: str = "publique"  # statistical secrecy level (iae_diag.secrecy)
+    service: str = ""  # the issuing service ("" : the territory's DREETS or DDETS)
+    publication_date: str = ""  # AAAA-MM-JJ, "" : none printed
 
 
 @dataclass
@@ -372,6 +401,7 @@ class Renderer:
                     if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
                 ]
         body, _ = self.exporter.from_notebook_node(nb)
+        body = add_contents(body)
         return self.page.render(title=title, css=self.css, body=body, downloads=list(downloads))
 
     def pdf(self, html_text: str, target: Path) -> None:
@@ -483,6 +513,8 @@ class Worker:
             "processed_dir": job.processed_dir,
             "geo_dir": job.geo_dir,
             "diffusion": job.diffusion,
+            "service": job.service,
+            "publication_date": job.publication_date,
         }
         km = self._kernel()
         failure = None
@@ -526,24 +558,39 @@ class Worker:
         html_text = self.renderer.html(nb, title, downloads)
         (out / f"{job.slug}.html").write_text(html_text, encoding="utf-8")
         res.outputs["html"] = f"{job.slug}.html"
-        key_figures = notebook_key_figures(nb)
-        (out / f"{job.slug}.json").write_text(key_figures, encoding="utf-8")
+        kf_text = notebook_key_figures(nb)
+        (out / f"{job.slug}.json").write_text(kf_text, encoding="utf-8")
         res.outputs["json"] = f"{job.slug}.json"
         tables = tables_export.notebook_tables(nb)
         (out / zip_name).write_bytes(tables_export.tables_zip(tables))
         res.outputs["csv"] = zip_name
-        cover = tables_export.workbook_cover(
-            title,
-            terr.label(),
-            job.year,
-            json.loads(key_figures).get("data_status"),
-            job.diffusion,
-        )
+        cover = workbook_cover(title, terr, job, json.loads(kf_text).get("data_status"))
         (out / f"{job.slug}.xlsx").write_bytes(tables_export.report_workbook(tables, cover))
         res.outputs["xlsx"] = f"{job.slug}.xlsx"
         if job.pdf:
             self.renderer.pdf(html_text, out / f"{job.slug}.pdf")
             res.outputs["pdf"] = f"{job.slug}.pdf"
+
+
+def workbook_cover(
+    title: str, terr: Territory, job: Job, data_status: str | None
+) -> list[tuple[str, str]]:
+    """The cover sheet of the workbook: the identity of the report (the mark of synthetic data
+    first when the data are synthetic)."""
+    from iae_diag.report import identity
+
+    mark = identity.status_mark(data_status)
+    base = tables_export.workbook_cover(title, terr.label(), job.year, data_status, job.diffusion)
+    after_year = next(i for i, (label, _) in enumerate(base) if label == "Année") + 1
+    issuer = [("Service émetteur", job.service or identity.default_service(terr))]
+    if job.publication_date:
+        issuer.append(("Date de publication", identity.date_fr(job.publication_date)))
+    return [
+        *([("Attention", mark)] if mark else []),
+        *base[:after_year],
+        *issuer,
+        *base[after_year:],
+    ]
 
 
 def _quiet_renderers() -> None:
@@ -786,6 +833,7 @@ def run_reports(
     notebook: Path | str | None = None,
     force: bool = False,
     diffusion: str = "publique",
+    identity: dict | None = None,
 ) -> list[ReportResult]:
     """Render the diagnostic of each territory (``dep:93``, ``region:11``) for ``year``
     (None or 0: the latest year of the data) and publish it into ``reports_dir/<year>/``
@@ -794,7 +842,12 @@ def run_reports(
     report was rendered from the same inputs is left as it is, unless ``force``. Returns one
     result per territory, in the given order; failures are results, not exceptions.
     ``diffusion``: the statistical secrecy level; the file names say it (``dep-93.html`` for
-    ``publique``, ``dep-93-interne.html``)."""
+    ``publique``, ``dep-93-interne.html``). ``identity``: the issuing services and the
+    publication date of the params file (:func:`params_identity`; None: the defaults)."""
+    from iae_diag.report.identity import params_identity as identity_of
+    from iae_diag.report.identity import service_of
+
+    ident = identity if identity is not None else identity_of({}, "")
     plan = plan_run(territories, year, processed_dir, geo_dir)
     suffix = "" if check_diffusion(diffusion) == "publique" else f"-{diffusion}"
     reports = Path(reports_dir).resolve()
@@ -804,7 +857,11 @@ def run_reports(
         publish.recover(reports, y)
         final = reports / str(y)
         previous = publish.read_index(final)
-        common = {**_common_inputs(plan, template, pdf), "diffusion": diffusion}
+        common = {
+            **_common_inputs(plan, template, pdf),
+            "diffusion": diffusion,
+            "identity": ident,
+        }
         results: dict[str, ReportResult] = {}
         todo: list[tuple[str, Territory]] = []
         for key, terr in plan.territories:
@@ -844,6 +901,8 @@ def run_reports(
                     pdf,
                     str(template),
                     diffusion=diffusion,
+                    service=service_of(t, ident),
+                    publication_date=ident["publication_date"],
                 )
                 for k, t in todo
             ]
@@ -962,18 +1021,12 @@ def _path_labels(plan: RunPlan, reports: Path, staging: Path) -> dict[str, str]:
 
 
 def write_index(out: Path, year: int, records: list[publish.ReportRecord]) -> Path:
-    """``index.html``: one line per report of the year with its links or its error, the
-    data it was rendered from, and whether this run rendered it."""
-    env = _jinja_env()
+    """``index.html``: the landing page of the year (:mod:`iae_diag.report.index`): every
+    report with its headline figures, documents, diffusion level or error, the data status."""
+    from iae_diag.report.index import render_index
+
     css = (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
-    datasets = sorted({r.dataset for r in records if r.ok})
-    text = env.get_template("index.html.j2").render(
-        year=year,
-        css=css,
-        results=[asdict(x) for x in records],
-        n_failed=sum(not x.ok for x in records),
-        n_datasets=len(datasets),
-    )
+    text = render_index(_jinja_env(), css, out, year, records)
     path = out / publish.INDEX_HTML
     path.write_text(text, encoding="utf-8")
     return path
@@ -1001,6 +1054,8 @@ def cli_main(args: argparse.Namespace) -> int:
         pfile = here.params / f"region-{region_params(str(args.region))['region']}.yml"
         if diffusion is None and pfile.is_file():
             diffusion = params_diffusion(pfile)
+    pfile = here.params / f"region-{region_params(str(args.region))['region']}.yml"
+    identity = params_identity(pfile) if pfile.is_file() else None
     diffusion = diffusion or "publique"
     geo = config.geo_dir()
     if geo is not None and not geo.is_dir():
@@ -1027,6 +1082,7 @@ def cli_main(args: argparse.Namespace) -> int:
             geo_dir=geo,
             force=getattr(args, "force", False),
             diffusion=diffusion,
+            identity=identity,
         )
     except KeyboardInterrupt:
         print(

@@ -22,6 +22,7 @@ from iae_diag.report.sections.publics import (
 )
 from iae_diag.report.sections.quality import show_quality
 from iae_diag.report.sections.sectors import show_sectors, show_sectors_change
+from iae_diag.report.sections.siae_changes import show_siae_changes
 from iae_diag.report.sections.siae_list import show_siae_annex
 from iae_diag.report.sections.territories import show_maps, show_territories
 from iae_diag.report.sections.title import show_title
@@ -32,6 +33,7 @@ __all__ = [
     "show_offer",
     "show_etp",
     "show_structures_evolution",
+    "show_siae_changes",
     "show_publics",
     "show_publics_over_time",
     "show_publics_by_territory",

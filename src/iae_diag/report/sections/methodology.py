@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from IPython.display import Markdown
 
 from iae_diag import narrative, secrecy
@@ -20,6 +22,8 @@ def show_methodology(ctx: ReportContext) -> Markdown:
     first, _, rest = text.partition("\n")
     if first.strip().lower() in ("## méthodologie", "# méthodologie"):
         text = rest  # the notebook already titles the section
+    # the page is a part of the technical annex (### Méthodologie): its headings one level down
+    text = re.sub(r"^(#{2,5}) ", r"#\1 ", text, flags=re.M)
     return Markdown(text.rstrip() + "\n\n" + secrecy_summary(ctx) + "\n")
 
 

@@ -27,8 +27,8 @@ def show_quality(ctx: ReportContext) -> HTML:
         return section(
             [
                 note(
-                    "Le tableau de qualité des données (quality.parquet) est absent du dossier "
-                    "des données traitées."
+                    "Le tableau de qualité des données est absent des données traitées : "
+                    "aucun contrôle ne peut être présenté."
                 )
             ]
         )

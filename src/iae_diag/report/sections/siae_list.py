@@ -33,7 +33,7 @@ def show_siae_annex(ctx: ReportContext) -> HTML:
     y = ctx.year
     parts = [f"<h2>{esc('Annexe : les SIAE par département (diffusion restreinte)')}</h2>"]
     if ctx.siae is None:
-        return section([*parts, note("La table des SIAE (siae.parquet) est absente.")])
+        return section([*parts, note("La table des SIAE est absente des données traitées.")])
     deps = ctx.territory.departements() if ctx.territory.level == "region" else []
     deps = deps or [ctx.territory.code]
     for d in deps:
@@ -71,7 +71,7 @@ def show_siae_annex(ctx: ReportContext) -> HTML:
                     f"Mouvement {y}",
                 ],
                 rows,
-                caption=f"SIAE du département {d}, {y}",
+                caption=f"SIAE {Territory('dep', d).of_name()} ({d}), {y}",
                 cls="wide",
             )
         )
