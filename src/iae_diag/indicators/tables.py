@@ -34,6 +34,7 @@ from iae_diag.indicators.quality import quarantine_counts, unknown_value_counts
 from iae_diag.indicators.records import EMI_CHECKS, resolve_ids
 from iae_diag.indicators.sectors import MISSING, SectorReference, load_sector_reference
 from iae_diag.processed import ProcessedData
+from iae_diag.progress import Progress
 from iae_diag.territories import LEVELS
 from iae_diag.vocabulary import (
     INDICATOR_COLUMNS,
@@ -164,17 +165,37 @@ def _changes(
     return created, closed
 
 
+#: the stages of the pass, in order, as the progress line names them
+STAGES = {
+    "af": "annexes financières",
+    "emi": "états mensuels",
+    "sectors": "secteurs",
+    "persons": "personnes et publics",
+    "additive": "heures et ETP",
+    "flows": "embauches, parcours et sorties",
+    "units": "unités",
+    "levels": "départements, régions, France",
+    "siae": "structures",
+}
+
+
 class _Clock:
-    """Wall time of the stages of the pass (logged at DEBUG level)."""
+    """Wall time of the stages of the pass (logged at DEBUG level), and the progress line on a
+    terminal (:mod:`iae_diag.progress`): the stage done, with the counted EMI rows once known."""
 
     def __init__(self) -> None:
         self.t = time.perf_counter()
         self.laps: list[tuple[str, float]] = []
+        self.progress = Progress("indicators")
+        self.rows: int | None = None
 
     def lap(self, name: str) -> None:
         now = time.perf_counter()
         self.laps.append((name, now - self.t))
         self.t = now
+        self.progress.update(STAGES[name], self.rows, len(self.laps), len(STAGES))
+        if len(self.laps) == len(STAGES):
+            self.progress.close()
 
     def __str__(self) -> str:
         return " ".join(f"{n}={s:.2f}" for n, s in self.laps)
@@ -301,6 +322,7 @@ def build_tables(
     etp = etp_of_rows(hours, af["annual_hours"].to_numpy()[row_af])
     row_default = af["annual_hours_default"].to_numpy()[row_af]
 
+    clock.rows = len(emi)
     clock.lap("emi")
     # sector of each row through its contract's ROME code
     contrat = _columns(
