@@ -186,7 +186,16 @@ def test_workbook_cover_carries_the_mark_on_synthetic_data_only():
     assert cover["Date de publication"] == "15 mars 2014"
     real = dict(workbook_cover("Diagnostic", terr, job, "real"))
     assert "Attention" not in real and MARK not in real.values()
-    assert real["Statut des données"] == "données réelles de l'ASP"
+    assert real["Statut des données"] == "Données réelles : extraction fluxIAE de l'ASP."
+    # the lines of the workbook's own cover follow the issuer: units and the secrecy sign
+    assert list(real)[:5] == [
+        "Titre",
+        "Territoire",
+        "Année",
+        "Service émetteur",
+        "Date de publication",
+    ]
+    assert "Unités" in real and "Secret statistique" in real
 
 
 def _kf(structures, salaries, etp, conv, status="synthetic", secret=()):

@@ -198,7 +198,7 @@ def test_the_section_tables_go_to_the_workbook(dep):
     for caption in (
         "Embauches, entrants et renouvellements de contrat par type de SIAE, 2013",
         "Sortants et sorties examinées par type de SIAE, 2013",
-        f"Sorties examinées par catégorie et type de SIAE, en{NB}%, 2013",
+        f"Données du graphique : sorties examinées par catégorie et type de SIAE, en{NB}%, 2013",
         "Durée des parcours des sorties examinées, en mois, 2013",
         "Sorties du département comparées à la région, 2013",
     ):

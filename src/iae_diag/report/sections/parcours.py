@@ -487,7 +487,8 @@ def _categories_chart(ctx: ReportContext) -> list[str]:
             data=(
                 ["Type de SIAE", *[EXIT_LABELS[c] for c in RATE_CATEGORIES], "Sorties examinées"],
                 data_rows,
-                f"Sorties examinées par catégorie et type de SIAE, en %, {y}",
+                f"Données du graphique : sorties examinées par catégorie et type de SIAE, en %, "
+                f"{y}",
             ),
         ),
         *absent_from_chart_note(left_out),
@@ -577,8 +578,18 @@ def _rates_chart(ctx: ReportContext, objectives: bool) -> list[str]:
     finding = f" ; ensemble : {fmt_pct(rate)}" if rate is not None else ""
     if finding and obj is not None:
         finding += f" pour un objectif de {fmt_pct(obj)}"
+    by_type = sorted(
+        ((c["rate"], c["type_siae"]) for c in chart if c["type_siae"] != "ALL"),
+        reverse=True,
+    )
+    if len(by_type) >= 2:
+        (hi, t_hi), (lo, t_lo) = by_type[0], by_type[-1]
+        finding += (
+            f" ; le taux le plus élevé est celui des {t_hi} ({fmt_pct(hi)}), le plus bas celui "
+            f"des {t_lo} ({fmt_pct(lo)})"
+        )
     alt = (
-        f"Barres : taux de sorties dynamiques par type de SIAE, {y}"
+        f"Diagramme en barres : taux de sorties dynamiques par type de SIAE, {y}"
         + (", avec l'objectif des annexes financières" if objectives else "")
         + finding
         + "."
@@ -591,7 +602,8 @@ def _rates_chart(ctx: ReportContext, objectives: bool) -> list[str]:
                 ["Type de SIAE", "Taux de sorties dynamiques"]
                 + (["Objectif des annexes"] if objectives else []),
                 data,
-                f"Taux de sorties dynamiques et objectifs des annexes par type de SIAE, {y}",
+                "Données du graphique : taux de sorties dynamiques et objectifs des annexes par "
+                f"type de SIAE, {y}",
             ),
         ),
         *absent_from_chart_note(left_out),

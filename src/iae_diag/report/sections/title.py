@@ -74,7 +74,8 @@ def show_title(ctx: ReportContext) -> HTML:
             "<h1>Diagnostic de l'insertion par l'activité économique</h1>",
             f'<p class="subtitle">{esc(cover_name(ctx))}</p>',
             f'<p class="cover-year">Année {ctx.year}</p>',
-            f'<table class="cover-facts"><tbody>{facts}</tbody></table>',
+            '<table class="cover-facts"><caption class="visually-hidden">Identité du document'
+            f"</caption><tbody>{facts}</tbody></table>",
             "</header>",
             CONTENTS_PLACEHOLDER,
         ]
