@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from IPython.display import HTML
 
-from iae_diag import narrative
-from iae_diag.formatting import fmt_int, fmt_pct, fmt_points, fmt_signed
+from iae_diag import differences, narrative
+from iae_diag.formatting import fmt_int, fmt_pct
 from iae_diag.report.context import ReportContext
 from iae_diag.report.html import (
     note,
@@ -42,15 +42,10 @@ def show_key_figures(ctx: ReportContext) -> HTML:
             prev = ctx.value(ind, p)
             if ctx.secret(ind, y) or ctx.secret(ind, p):
                 ch = SECRET_MARK
-            elif cur is None or prev is None:
-                ch = "n.d."
-            elif kind == "pts":
-                ch = fmt_points(cur - prev)
-            elif kind == "abs":
-                ch = fmt_signed(cur - prev)
             else:
-                ch = fmt_pct(cur / prev - 1) if prev else "n.d."
-                ch = ch if ch.startswith("-") or ch == "n.d." else "+" + ch
+                ch = {"pts": differences.points, "abs": differences.count}.get(
+                    kind, differences.relative
+                )(cur, prev).text
             row = [label, ctx.cell(ind, f, p, zero=False), row[1], ch]
         rows.append(row)
     header = ["Indicateur", str(p), str(y), "Évolution"] if has_prev else ["Indicateur", str(y)]
