@@ -156,12 +156,34 @@ def key_figures_paragraph(
             else change_phrase(etp, pe)
         )
         sal_change = SECRET_WORDS if _hidden(previous, "salaries.total") else None
-        s += (
-            f" Par rapport à {previous['year']}, le nombre de salariés est "
-            f"{sal_change or change_phrase(sal, ps)}, celui des ETP {etp_change} et celui des "
-            f"structures {change_phrase(structures, pn)}."
+        s += f" Par rapport à {previous['year']}, " + _changes_words(
+            [
+                ("salariés", sal_change or change_phrase(sal, ps)),
+                ("ETP", etp_change),
+                ("structures", change_phrase(structures, pn)),
+            ]
         )
     return s
+
+
+def _changes_words(changes: list[tuple[str, str]]) -> str:
+    """The changes of several counts, the equal ones said once: ``les nombres de salariés,
+    d'ETP et de structures sont tous en hausse de 2 %.``, ``le nombre de salariés et celui
+    des ETP sont en baisse de 3 %, celui des structures en hausse de 1 %.``"""
+    groups: dict[str, list[str]] = {}
+    for what, phrase in changes:
+        groups.setdefault(phrase, []).append(what)
+    if len(groups) == 1:
+        ((phrase, whats),) = groups.items()
+        of = [f"d'{w}" if w[:1] in "AEIOUÉaeioué" else f"de {w}" for w in whats]
+        return f"les nombres {join_fr(of)} sont tous {phrase}."
+    out = []
+    for i, (phrase, whats) in enumerate(groups.items()):
+        first = f"le nombre de {whats[0]}" if i == 0 else f"celui des {whats[0]}"
+        names = join_fr([first, *[f"celui des {w}" for w in whats[1:]]])
+        verb = ("sont " if len(whats) > 1 else "est ") if i == 0 else ""
+        out.append(f"{names} {verb}{phrase}")
+    return ", ".join(out) + "."
 
 
 def lower_first(label: str) -> str:

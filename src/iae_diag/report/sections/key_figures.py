@@ -14,6 +14,8 @@ from iae_diag.report.html import (
     section,
     table_html,
 )
+from iae_diag.report.narrative import key_figures as key_figures_text
+from iae_diag.report.narrative import name_types, of_territory
 from iae_diag.vocabulary import (
     SECRET_MARK,
 )
@@ -35,6 +37,7 @@ def show_key_figures(ctx: ReportContext) -> HTML:
         ("Fermetures de SIAE", "structures_closed", fmt_int, "abs"),
     ]
     rows = []
+    parent, france, siblings = ctx.parent(), ctx.france(), ctx.siblings()
     for label, ind, f, kind in specs:
         cur = ctx.value(ind, y)
         row = [label, ctx.cell(ind, f, y, zero=False)]
@@ -47,8 +50,23 @@ def show_key_figures(ctx: ReportContext) -> HTML:
                     kind, differences.relative
                 )(cur, prev).text
             row = [label, ctx.cell(ind, f, p, zero=False), row[1], ch]
+        row += [ctx.cell(ind, f, y, terr=t, zero=False) for t in (parent, france) if t]
+        if len(siblings) > 1:
+            # no rank when a département's value is hidden: it would place the hidden value
+            hidden = any(ctx.secret(ind, y, terr=d) for d in siblings)
+            row.append(
+                SECRET_MARK
+                if hidden
+                else key_figures_text.rank_text(
+                    key_figures_text.rank(cur, [ctx.value(ind, y, terr=d) for d in siblings]),
+                    len(siblings),
+                )
+            )
         rows.append(row)
     header = ["Indicateur", str(p), str(y), "Évolution"] if has_prev else ["Indicateur", str(y)]
+    header += [f"Région {parent.name} {y}"] if parent else []
+    header += [f"France {y}"] if france else []
+    header += ["Rang dans la région"] if len(siblings) > 1 else []
     parts = []
     if ctx.value("salaries", y) is None and ctx.value("structures", y) is None:
         parts.append(note(f"Aucune donnée n'est disponible pour {ctx.territory.label()} en {y}."))
@@ -58,6 +76,13 @@ def show_key_figures(ctx: ReportContext) -> HTML:
         parts.append(
             note(f"L'année {p} n'est pas couverte par les données : pas d'évolution calculée.")
         )
+    if len(siblings) > 1:
+        parts.append(
+            note(
+                f"Rang : place du département parmi les {len(siblings)} départements de la "
+                "région, du plus grand au plus petit."
+            )
+        )
     parts.append(
         para(
             narrative.key_figures_paragraph(
@@ -65,4 +90,22 @@ def show_key_figures(ctx: ReportContext) -> HTML:
             )
         )
     )
+    if parent is not None and has_prev:
+        names = name_types(ctx.geo_dir)
+        s = key_figures_text.against_region_sentence(
+            of_territory(ctx.territory, names.get(("dep", ctx.territory.code))),
+            p,
+            [
+                (
+                    what,
+                    differences.relative(ctx.value(ind, y), ctx.value(ind, p)),
+                    differences.relative(
+                        ctx.value(ind, y, terr=parent), ctx.value(ind, p, terr=parent)
+                    ),
+                )
+                for ind, what in key_figures_text.COMPARED
+            ],
+        )
+        if s:
+            parts.append(para(s))
     return section(parts)
