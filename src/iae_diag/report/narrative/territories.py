@@ -31,10 +31,10 @@ def growth_sentences(y0: int, rows: list[tuple[str, Difference]]) -> list[str]:
     if up and not others:
         out.append(f"Depuis {y0}, le nombre de SIAE a augmenté dans tous les départements.")
     elif up and len(others) <= EXCEPTIONS_NAMED:
-        listed = join_fr([f"{name} ({d.text})" for name, d in others])
+        listed = join_fr([f"{_of(name)} ({d.text})" for name, d in others])
         out.append(
             f"Depuis {y0}, le nombre de SIAE a augmenté dans tous les départements à "
-            f"l'exception {_of(listed)}."
+            f"l'exception {listed}."
         )
     elif up:
         out.append(
