@@ -10,7 +10,7 @@ from IPython.display import HTML
 
 from iae_diag import differences
 from iae_diag.formatting import fmt_int, fmt_pct
-from iae_diag.narrative import approx_count, lower_first, subject
+from iae_diag.narrative import approx_count, lower_first, subject, territory_noun
 from iae_diag.report.context import ReportContext
 from iae_diag.report.html import esc, note, section
 from iae_diag.report.narrative import highlights as rules
@@ -66,11 +66,13 @@ def _level(ctx: ReportContext) -> list[rules.Message]:
     n, sal, etp = (ctx.value(i, y) for i in ("structures", "salaries", "etp_realises"))
     if not n:
         return []
-    who = subject(ctx.territory, _names(ctx).get((ctx.territory.level, ctx.territory.code)))
+    tncc = _names(ctx).get((ctx.territory.level, ctx.territory.code))
+    who = subject(ctx.territory, tncc)
     if sal is None:
         text = (
-            f"En {y}, {who} sont {fmt_int(n)} ; le nombre de leurs salariés n'est pas publié "
-            "(secret statistique)."
+            f"En {y}, {lower_first(territory_noun(ctx.territory, tncc))} comptait "
+            f"{fmt_int(n)} SIAE ; le nombre de leurs salariés n'est pas publié (secret "
+            "statistique)."
         )
     else:
         text = f"En {y}, {who} ont salarié {approx_count(sal)} personnes"

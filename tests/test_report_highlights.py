@@ -1,0 +1,78 @@
+""" "À retenir" on the contract table of report_helpers (values derived by hand from its
+per-département weights): the candidates, their ranking, the count, and statistical secrecy."""
+
+import re
+
+import pytest
+
+from iae_diag.formatting import fmt_int
+from iae_diag.narrative import approx_count
+from iae_diag.report import context
+from iae_diag.report.sections import highlights
+from report_helpers import write_processed
+
+NB = "\u00a0"
+
+
+@pytest.fixture(scope="module")
+def proc(tmp_path_factory):
+    return write_processed(tmp_path_factory.mktemp("highlights") / "processed")
+
+
+def test_region_messages_ranked_by_score(proc):
+    ctx = context.build_context("region:11", 2013, str(proc), "")
+    messages = highlights.rules.select(highlights.candidates(ctx))
+    # by hand (report_helpers._dep_counts, 8 départements, index 0-7): ETTI = 3 + i % 3 - 1
+    # structures per département in 2011, +1 a year where i is even: 23 -> 31; EITI = i % 3,
+    # +1 a year where i is odd: 7 -> 15 (+114 %, score 57: the first after the level)
+    assert [m.text for m in messages[:3]] == [
+        f"En 2013, les SIAE franciliennes ont salarié plus de 25{NB}000 personnes, soit "
+        f"6{NB}474 équivalents temps plein (ETP), dans 443 structures.",
+        f"Le nombre des EITI est passé de 7 en 2011 à 15 en 2013 (+114{NB}%, +8).",
+        f"Le nombre des ETTI est passé de 23 en 2011 à 31 en 2013 (+35{NB}%, +8).",
+    ]
+    assert 5 <= len(messages) <= 7
+    scores = [m.score for m in messages[1:]]
+    assert scores == sorted(scores, reverse=True)
+    families = [m.family for m in messages]
+    assert all(families.count(f) <= highlights.rules.PER_FAMILY for f in set(families))
+    # the AI's +8 (score 5.6) is left out: the types have their two messages
+    assert not any("AI est passé" in m.text for m in messages)
+
+
+def test_the_section_has_five_to_seven_messages_and_the_year_first(proc):
+    for terr in ("region:11", "dep:93", "dep:77"):
+        ctx = context.build_context(terr, 2013, str(proc), "")
+        html = highlights.show_highlights(ctx).data
+        items = re.findall(r"<li>(.*?)</li>", html)
+        assert 5 <= len(items) <= 7, terr
+        assert items[0].startswith("En 2013, "), terr
+
+
+def test_no_hidden_value_in_the_messages(proc):
+    ctx = context.build_context("dep:93", 2013, str(proc), "")
+    salaries = ctx.value("salaries", 2013)
+    before = " ".join(m.text for m in highlights.candidates(ctx))
+    assert "part des" in before and "des heures" in before
+    assert approx_count(salaries) in before  # "plus de 3 300"
+    # the run's decision hides the département's salariés, every share of its publics and
+    # every share of its hours by sector: no message quotes or ranks them any more
+    hide = {
+        k
+        for k in ctx._values
+        if k[1:3] == ("dep", "93")
+        and (
+            (k[0] == "salaries" and k[4] == "ALL")
+            or k[0] in ("public_share", "hours_share_by_sector")
+        )
+    }
+    ctx._secret |= hide
+    messages = highlights.rules.select(highlights.candidates(ctx))
+    text = " ".join(m.text for m in messages)
+    assert messages[0].text == (
+        "En 2013, le département Seine-Saint-Denis (93) comptait 62 SIAE ; le nombre de leurs "
+        "salariés n'est pas publié (secret statistique)."
+    )
+    assert fmt_int(salaries) not in text and approx_count(salaries) not in text
+    assert "part des" not in text and "des heures" not in text
+    assert 5 <= len(messages) <= 7
