@@ -42,15 +42,14 @@ def show_key_figures(ctx: ReportContext) -> HTML:
         cur = ctx.value(ind, y)
         row = [label, ctx.cell(ind, f, y, zero=False)]
         if has_prev:
-            prev = ctx.value(ind, p)
-            if ctx.secret(ind, y) or ctx.secret(ind, p):
-                ch = SECRET_MARK
-            else:
-                ch = {"pts": differences.points, "abs": differences.count}.get(
-                    kind, differences.relative
-                )(cur, prev).text
+            ch = _change(ctx, ind, kind)
             row = [label, ctx.cell(ind, f, p, zero=False), row[1], ch]
-        row += [ctx.cell(ind, f, y, terr=t, zero=False) for t in (parent, france) if t]
+        for t in (parent, france):
+            if t is None:
+                continue
+            row.append(ctx.cell(ind, f, y, terr=t, zero=False))
+            if has_prev:
+                row.append(_change(ctx, ind, kind, t))
         if len(siblings) > 1:
             # no rank when a département's value is hidden: it would place the hidden value
             hidden = any(ctx.secret(ind, y, terr=d) for d in siblings)
@@ -64,8 +63,10 @@ def show_key_figures(ctx: ReportContext) -> HTML:
             )
         rows.append(row)
     header = ["Indicateur", str(p), str(y), "Évolution"] if has_prev else ["Indicateur", str(y)]
-    header += [f"Région {parent.name} {y}"] if parent else []
-    header += [f"France {y}"] if france else []
+    if parent is not None:
+        header += [f"Région {parent.name} {y}"] + (["Évolution de la région"] if has_prev else [])
+    if france is not None:
+        header += [f"France {y}"] + (["Évolution France"] if has_prev else [])
     header += ["Rang dans la région"] if len(siblings) > 1 else []
     parts = []
     if ctx.value("salaries", y) is None and ctx.value("structures", y) is None:
@@ -109,3 +110,13 @@ def show_key_figures(ctx: ReportContext) -> HTML:
         if s:
             parts.append(para(s))
     return section(parts)
+
+
+def _change(ctx: ReportContext, ind: str, kind: str, terr=None) -> str:
+    """The change of a key figure from the previous year as the table prints it (``s`` when
+    either value is hidden): relative, in points (``pts``) or a count (``abs``)."""
+    y, p = ctx.year, ctx.year - 1
+    if ctx.secret(ind, y, terr=terr) or ctx.secret(ind, p, terr=terr):
+        return SECRET_MARK
+    compute = {"pts": differences.points, "abs": differences.count}.get(kind, differences.relative)
+    return compute(ctx.value(ind, y, terr=terr), ctx.value(ind, p, terr=terr)).text

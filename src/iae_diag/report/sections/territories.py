@@ -44,6 +44,7 @@ def show_territories(ctx: ReportContext) -> HTML:
             ctx.cell("etp_conventionnes", fmt_int, y, terr=terr),
             ctx.cell("taux_realisation", fmt_pct, y, terr=terr, zero=False),
             differences.count(n1 or 0, n0 or 0).text if y0 < y else "n.d.",
+            differences.relative(n1, n0).text if y0 < y else "n.d.",
         ]
         return r
 
@@ -55,6 +56,7 @@ def show_territories(ctx: ReportContext) -> HTML:
         "ETP conventionnés",
         "Taux de réalisation",
         f"Évolution des structures depuis {y0}",
+        f"Évolution des structures depuis {y0} (%)",
     ]
 
     def with_coverage(terrs: list[Territory], rows: list[list[str]]) -> list[list[str]]:
