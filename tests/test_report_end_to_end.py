@@ -190,7 +190,7 @@ def test_region_report_says_what_the_strategy_diagnostic_says(rendered):
         # the change of the offer
         "Entre 2007 et 2013, le nombre de SIAE a progressé de 14 % (193 créations contre 144 "
         "fermetures, soit +49 structures)",
-        "L'augmentation a été la plus forte pour les ETTI, passées de 15 à 23",
+        "L'augmentation a été la plus forte pour les ETTI, dont le nombre est passé de 15 à 23",
         "Le nombre des ACI a progressé de 33 % (+38 structures) et celui des EI a progressé "
         "de 8 % (+11)",
         "Les AI sont les seules SIAE dont le nombre a diminué (-8 structures)",

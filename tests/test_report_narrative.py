@@ -18,7 +18,8 @@ def test_type_evolution_sentences_say_the_strategy_trends():
     # the strategy: ETTI 15 -> 23, ACI +38 (a third), EI +8 % (+11), AI -8
     counts = {"ACI": (114, 152), "AI": (86, 78), "EI": (143, 154), "ETTI": (15, 23)}
     assert offer.type_evolution_sentences(2007, 2013, counts) == [
-        f"L'augmentation a été la plus forte pour les ETTI, passées de 15 à 23 (+53{NB}%).",
+        f"L'augmentation a été la plus forte pour les ETTI, dont le nombre est passé de 15 à "
+        f"23 (+53{NB}%).",
         f"Le nombre des ACI a progressé de 33{NB}% (+38 structures) et celui des EI a "
         f"progressé de 8{NB}% (+11).",
         "Les AI sont les seules SIAE dont le nombre a diminué (-8 structures).",

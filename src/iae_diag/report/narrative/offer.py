@@ -138,7 +138,8 @@ def type_evolution_sentences(
     type -> (number in y0, number in y1), types present in one of the years): the strongest
     relative growth with its two counts, the other growing types, the types that declined.
 
-    ``L'augmentation a été la plus forte pour les ETTI, passées de 15 à 23 (+53 %).``
+    ``L'augmentation a été la plus forte pour les ETTI, dont le nombre est passé de 15 à 23
+    (+53 %).``
     ``Le nombre des ACI a progressé de 33 % (+38 structures) et celui des EI a progressé de
     8 % (+11).``
     ``Les AI sont les seules SIAE dont le nombre a diminué (-8 structures).``"""
@@ -159,8 +160,8 @@ def type_evolution_sentences(
         t = up[0]
         a, b, rel, _ = diffs[t]
         out.append(
-            f"L'augmentation a été la plus forte pour les {t}, passées de {fmt_int(a)} à "
-            f"{fmt_int(b)} ({rel.text})."
+            f"L'augmentation a été la plus forte pour les {t}, dont le nombre est passé de "
+            f"{fmt_int(a)} à {fmt_int(b)} ({rel.text})."
         )
         others = []
         for i, t in enumerate(up[1:]):
