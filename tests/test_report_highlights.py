@@ -76,3 +76,42 @@ def test_no_hidden_value_in_the_messages(proc):
     assert fmt_int(salaries) not in text and approx_count(salaries) not in text
     assert "part des" not in text and "des heures" not in text
     assert 5 <= len(messages) <= 7
+
+
+def test_exits_and_taux_de_realisation_outside_the_range_become_messages(proc):
+    from iae_diag.report.sections import offer
+
+    ctx = context.build_context("region:11", 2013, str(proc), "")
+    # the contract table has no exit indicator (the flows branch adds them): no exit message
+    assert not any(m.family == "exits" for m in highlights.candidates(ctx))
+    # every taux of the contract table is 1 / 1.08 (93 %): inside [85 %, 105 %]
+    assert offer.realisation_outliers(ctx) == []
+    assert "tous les taux de réalisation publiés sont compris" in offer.show_etp(ctx).data
+    ctx._values[("exit_rate", "region", "11", 2013, "ALL", "sorties_dynamiques")] = 0.42
+    ctx._values[("sorties_examinees", "region", "11", 2013, "ALL", "")] = 1234.0
+    ctx._values[("taux_realisation", "dep", "77", 2013, "ETTI", "")] = 1.07
+    ctx._values[("taux_realisation", "region", "11", 2013, "AI", "")] = 0.8
+    assert offer.realisation_outliers(ctx) == [
+        ("les AI", 0.8),
+        ("les ETTI du département Seine-et-Marne", 1.07),
+    ]
+    texts = {m.family: m.text for m in highlights.candidates(ctx)}
+    assert texts["exits"] == (
+        f"En 2013, 42{NB}% des sorties examinées (sur 1{NB}234 sorties examinées) sont des "
+        "sorties dynamiques (emploi durable, emploi de transition ou sortie positive)."
+    )
+    realisation = [m for m in highlights.candidates(ctx) if m.family == "realisation"]
+    assert [round(m.score, 1) for m in realisation] == [15.0, 12.0]  # 10 + 5 and 10 + 2 points
+    assert realisation[1].text == (
+        f"En 2013, le taux de réalisation des ETP conventionnés atteint 107{NB}% pour les ETTI "
+        f"du département Seine-et-Marne, au-dessus de 105{NB}%."
+    )
+    etp = offer.show_etp(ctx).data
+    assert "les ETTI du département Seine-et-Marne (107" in etp
+    # hidden by the run's decision: neither quoted nor commented
+    ctx._secret |= {
+        ("exit_rate", "region", "11", 2013, "ALL", "sorties_dynamiques"),
+        ("taux_realisation", "dep", "77", 2013, "ETTI", ""),
+    }
+    families = [m.family for m in highlights.candidates(ctx)]
+    assert "exits" not in families and families.count("realisation") == 1
