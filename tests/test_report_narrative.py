@@ -240,13 +240,27 @@ def test_rank_and_change_against_the_region():
     assert kf_text.rank(40, [86, None]) is None
     assert kf_text.rank_text(1, 8) == "1er sur 8" and kf_text.rank_text(2, 8) == "2e sur 8"
     changes = [
-        ("le nombre de SIAE", dif.relative(80, 79), dif.relative(407, 398)),
-        ("le nombre de salariés", dif.relative(4127, 4245), dif.relative(28202, 27688)),
+        ("le nombre de SIAE", "celui des SIAE", dif.relative(80, 79), dif.relative(407, 398)),
+        (
+            "le nombre de salariés",
+            "celui des salariés",
+            dif.relative(4127, 4245),
+            dif.relative(28202, 27688),
+        ),
+        (
+            "le nombre d'ETP réalisés",
+            "celui des ETP réalisés",
+            dif.relative(1170, 1207),
+            dif.relative(7055, 6927),
+        ),
     ]
     assert kf_text.against_region_sentence("de la Seine-Saint-Denis", 2012, changes) == (
-        f"Par rapport à 2012, le nombre de salariés de la Seine-Saint-Denis est en baisse de "
-        f"3{NB}% (région : en hausse de 2{NB}%)."
+        f"Par rapport à 2012, le nombre de SIAE de la Seine-Saint-Denis est en hausse de 1{NB}% "
+        f"(région : en hausse de 2{NB}%), celui des salariés et celui des ETP réalisés sont en "
+        f"baisse de 3{NB}% (région : en hausse de 2{NB}%)."
     )
+    unknown = [("le nombre de SIAE", "celui des SIAE", dif.relative(1, 0), dif.relative(2, 1))]
+    assert kf_text.against_region_sentence("de Paris", 2012, unknown) is None
 
 
 # --- À retenir ------------------------------------------------------------------------------

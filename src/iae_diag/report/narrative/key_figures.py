@@ -6,11 +6,12 @@ from __future__ import annotations
 from iae_diag.differences import Difference
 from iae_diag.narrative import join_fr
 
-#: the key figures whose change a département report sets against the region's
+#: the key figures whose change a département report sets against the region's: indicator,
+#: subject, the same after a first one ("celui des ...")
 COMPARED = (
-    ("structures", "le nombre de SIAE"),
-    ("salaries", "le nombre de salariés"),
-    ("etp_realises", "celui des ETP réalisés"),
+    ("structures", "le nombre de SIAE", "celui des SIAE"),
+    ("salaries", "le nombre de salariés", "celui des salariés"),
+    ("etp_realises", "le nombre d'ETP réalisés", "celui des ETP réalisés"),
 )
 
 
@@ -30,26 +31,24 @@ def rank_text(r: int | None, n: int) -> str:
 
 
 def against_region_sentence(
-    who: str, previous_year: int, changes: list[tuple[str, Difference, Difference]]
+    who: str, previous_year: int, changes: list[tuple[str, str, Difference, Difference]]
 ) -> str | None:
-    """``Par rapport à 2012, le nombre de salariés de la Seine-Saint-Denis est en baisse de
-    3 % quand celui de la région est en hausse de 2 %.`` ``changes`` = (what, change of the
-    département, change of the region); only the figures whose direction differs from the
-    region's or whose change differs by a point or more are said. ``who``: ``de la
-    Seine-Saint-Denis``."""
-    said = []
-    for what, mine, region in changes:
-        if not (mine.known and region.known):
-            continue
-        if mine.sign == region.sign and abs((mine.value or 0.0) - (region.value or 0.0)) < 0.01:
-            continue
-        whose = f" {who}" if not said else ""
-        said.append(f"{what}{whose} est {mine.phrase()} (région : {region.phrase()})")
-    if not said:
-        if any(m.known and r.known for _, m, r in changes):
-            return (
-                f"Par rapport à {previous_year}, les effectifs et les ETP {who} évoluent comme "
-                "ceux de la région."
-            )
+    """A département's changes from the previous year beside its region's, the equal ones
+    said once: ``changes`` = (subject, subject after a first one, change of the département,
+    change of the region), in the order of the table; ``who``: ``de la Seine-Saint-Denis``.
+    ``Par rapport à 2012, le nombre de salariés de la Seine-Saint-Denis et celui des ETP
+    réalisés sont en baisse de 3 % (région : en hausse de 2 %), celui des SIAE est en hausse de
+    1 % (région : en hausse de 2 %).`` None when no change is known."""
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for first, then, mine, region in changes:
+        if mine.known and region.known:
+            groups.setdefault((mine.phrase(), region.phrase()), []).append((first, then))
+    if not groups:
         return None
-    return f"Par rapport à {previous_year}, {join_fr(said)}."
+    out = []
+    for i, ((mine, region), whats) in enumerate(groups.items()):
+        head = f"{whats[0][0]} {who}" if i == 0 else whats[0][1]
+        names = join_fr([head, *[then for _, then in whats[1:]]])
+        verb = "sont" if len(whats) > 1 else "est"
+        out.append(f"{names} {verb} {mine} (région : {region})")
+    return f"Par rapport à {previous_year}, " + ", ".join(out) + "."

@@ -87,7 +87,11 @@ def show_key_figures(ctx: ReportContext) -> HTML:
     parts.append(
         para(
             narrative.key_figures_paragraph(
-                ctx.key_figures, ctx.territory, ctx.previous_key_figures, ctx.name_type()
+                ctx.key_figures,
+                ctx.territory,
+                # a département's changes are said beside its region's (below)
+                None if parent is not None else ctx.previous_key_figures,
+                ctx.name_type(),
             )
         )
     )
@@ -99,12 +103,13 @@ def show_key_figures(ctx: ReportContext) -> HTML:
             [
                 (
                     what,
+                    then,
                     differences.relative(ctx.value(ind, y), ctx.value(ind, p)),
                     differences.relative(
                         ctx.value(ind, y, terr=parent), ctx.value(ind, p, terr=parent)
                     ),
                 )
-                for ind, what in key_figures_text.COMPARED
+                for ind, what, then in key_figures_text.COMPARED
             ],
         )
         if s:
