@@ -38,7 +38,8 @@ def two_regions(tmp_path_factory):
     keys = ["indicator", "year", "type_siae", "breakdown"]
     fr = regions[regions["indicator"].isin(["structures", "salaries", "etp_realises"])]
     fr = fr.groupby(keys, as_index=False)["value"].sum()
-    fr = fr.assign(territory_level="france", territory_code="FR", numerator=None, denominator=None)
+    nan = float("nan")
+    fr = fr.assign(territory_level="france", territory_code="FR", numerator=nan, denominator=nan)
     ind = pd.concat([ind, fr[ind.columns]], ignore_index=True)
     out = write_processed(
         tmp_path_factory.mktemp("two") / "processed", tables=(ind, quality, siae)
