@@ -119,3 +119,26 @@ def test_exits_and_taux_de_realisation_outside_the_range_become_messages(proc):
     }
     families = [m.family for m in highlights.candidates(ctx)]
     assert "exits" not in families and families.count("realisation") == 1
+
+
+def test_one_year_of_data_gives_the_levels_it_has(tmp_path):
+    one = write_processed(tmp_path / "processed", years=(2013,))
+    ctx = context.build_context("region:11", 2013, str(one), "")
+    cands = highlights.candidates(ctx)
+    # no change can be measured: the level, the type mix, the first sector, the long-term job
+    # seekers; fewer than five candidates: all of them, by score
+    assert sorted(m.family for m in cands) == ["level", "mix", "publics", "sectors"]
+    assert highlights.rules.select(cands) == sorted(cands, key=lambda m: -m.score)
+    texts = {m.family: m.text for m in cands}
+    # by hand: 0.42 + 0.01 * ((0 + 7 + 0) % 5) = 44 % (region index 0, key index 7)
+    assert texts["publics"] == (
+        f"En 2013, 44{NB}% des salariés en insertion étaient demandeurs d'emploi depuis 24 "
+        "mois ou plus lors de leur embauche."
+    )
+    # the published AI contrast: AI 11 556 of the 22 506 salariés counted by type (51.3 %),
+    # 1 782 of the 5 768.75 ETP (30.9 %): 20.4 points x 0.3
+    assert texts["mix"] == (
+        f"En 2013, les AI emploient 51{NB}% des salariés en insertion mais réalisent 31{NB}% "
+        "des ETP."
+    )
+    assert round(next(m.score for m in cands if m.family == "mix"), 1) == 6.1

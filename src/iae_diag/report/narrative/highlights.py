@@ -8,7 +8,9 @@ different families on one scale, "how many points would a reader weigh this":
 - a change or a gap of shares counts 1.5 per point (women -6 points: 9);
 - the dominant sector counts a third of its share (25 %: 8.3);
 - a taux de réalisation outside [85 %, 105 %] counts 10 plus its distance in points;
-- a thinly covered territory counts a fixed 6, exits a fixed 10.
+- the type employing most salariés against its share of the ETP counts 0.3 per point of gap;
+- a thinly covered territory counts a fixed 6, exits a fixed 10; the share of long-term job
+  seekers counts 1 (it fills the page when the data give few changes, a single year).
 
 The first message (the level of the year: structures, salariés, ETP) always comes first and
 names the year; then the best scores, at most :data:`PER_FAMILY` per family, at least
@@ -35,6 +37,12 @@ WEIGHT_PERIOD = 0.5
 WEIGHT_POINTS = 1.5
 WEIGHT_SECTOR_SHARE = 1 / 3
 WEIGHT_SECTOR_POINTS = 0.5
+#: the type employing most salariés against its share of the ETP: 0.3 per point of gap, from
+#: CONTRAST_MIN
+WEIGHT_CONTRAST = 0.3
+CONTRAST_MIN = 0.05
+#: a level that matters little but fills the page when the data give few changes (one year)
+LEVEL_FILL_SCORE = 1.0
 REALISATION_BASE = 10.0
 THIN_OFFER_SCORE = 6.0
 EXITS_SCORE = 10.0

@@ -136,11 +136,30 @@ def _changes(ctx: ReportContext) -> list[rules.Message]:
 
 
 def _types(ctx: ReportContext) -> list[rules.Message]:
-    """The change of each type's number since the first year, and of its share (type mix)."""
+    """The type employing most salariés against its share of the ETP (the AI contrast of the
+    published diagnostic); the change of each type's number since the first year, and of its
+    share of the SIAE (type mix)."""
     y, y0 = ctx.year, ctx.years[0]
-    if y0 >= y:
-        return []
     out = []
+    shares = [
+        (t, ctx.value("salaries_share", y, t), ctx.value("etp_share", y, t))
+        for t in ctx.report_types
+    ]
+    shares = [(t, s, e) for t, s, e in shares if s is not None and e is not None]
+    if len(shares) > 1:
+        t, s, e = max(shares, key=lambda x: (x[1], x[0]))
+        d = differences.points(e, s)
+        if d.known and abs(d.value or 0.0) >= rules.CONTRAST_MIN - 1e-9:
+            out.append(
+                rules.Message(
+                    "mix",
+                    abs(d.value or 0.0) * 100 * rules.WEIGHT_CONTRAST,
+                    f"En {y}, les {t} emploient {fmt_pct(s)} des salariés en insertion mais "
+                    f"réalisent {fmt_pct(e)} des ETP.",
+                )
+            )
+    if y0 >= y:
+        return out
     n0_all, n_all = ctx.value("structures", y0) or 0.0, ctx.value("structures", y) or 0.0
     for t in ctx.report_types:
         a, b = ctx.value("structures", y0, t) or 0.0, ctx.value("structures", y, t) or 0.0
@@ -173,6 +192,16 @@ def _publics(ctx: ReportContext) -> list[rules.Message]:
     y, y0 = ctx.year, ctx.years[0]
     years = [v for v in ctx.years if v <= y]
     out = []
+    v = ctx.value("public_share", y, "ALL", "job_seeker_24m_plus")
+    if v is not None:  # the public the IAE is for: a message when few others are found
+        out.append(
+            rules.Message(
+                "publics",
+                rules.LEVEL_FILL_SCORE,
+                f"En {y}, {fmt_pct(v)} des salariés en insertion étaient demandeurs d'emploi "
+                "depuis 24 mois ou plus lors de leur embauche.",
+            )
+        )
     for k in TREND_PUBLICS if y0 < y else ():
         if any(ctx.secret("public_share", yr, "ALL", k) for yr in years):
             continue
