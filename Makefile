@@ -34,7 +34,7 @@ ifeq ($(origin RAW_DIR),file)
 DEFAULT_DATASET := --default-dataset --years "$(YEARS)" --seed "$(SEED)" --region "$(REGION)"
 endif
 
-.PHONY: help env synth data report report-dep figures calibration test test-fast bench lint clean
+.PHONY: help env browser synth data report report-dep figures calibration test test-fast bench lint clean
 
 help: ## list the targets
 	@echo "iae-diag: annual diagnostic of the IAE (fluxIAE -> indicators -> reports)"
@@ -63,6 +63,33 @@ $(STAMP): requirements.txt pyproject.toml
 
 env: $(STAMP) ## create or refresh .venv from requirements.txt (automatic for other targets)
 
+# The accessibility test (tests/test_report_accessibility.py) opens the reports in the Debian
+# Chromium, driven by selenium through chromedriver, and audits them with axe-core (npm, pinned
+# in package.json / package-lock.json). apt-get runs only when a program is missing.
+AXE_JS := node_modules/axe-core/axe.min.js
+APT_BROWSER := chromium chromium-driver
+
+browser: $(AXE_JS) ## install the accessibility test's browser: chromium, chromium-driver (apt-get), axe-core (npm ci)
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
+	  echo "browser: $$(chromium --version 2>/dev/null | head -n 1), $$(chromedriver --version | head -n 1)"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "== installing $(APT_BROWSER) with apt-get"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q --no-install-recommends $(APT_BROWSER) \
+	    || { apt-get update -q && apt-get install -y -q --no-install-recommends $(APT_BROWSER); }; \
+	else \
+	  echo "make browser: chromium or chromedriver is missing; as root run:" \
+	    "apt-get install $(APT_BROWSER)" >&2; exit 2; \
+	fi
+
+$(AXE_JS): package.json package-lock.json
+	@command -v npm >/dev/null || [ "$$(id -u)" != 0 ] || { echo "== installing npm with apt-get"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm; }
+	@command -v npm >/dev/null || { echo "make browser: npm is missing; as root run:" \
+	  "apt-get install npm" >&2; exit 2; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 synth: $(STAMP) ## regenerate the default synthetic dataset into data/raw (replaces its fluxIAE files)
 	@test "$(origin RAW_DIR)" = file || { echo "make synth writes into the default data/raw only;" \
 	  "for another folder: $(BIN)/iae-diag synth --out DIR"; exit 2; }
@@ -88,10 +115,10 @@ figures: data ## print the key figures of the region (TERRITORY=dep:93 for anoth
 calibration: data ## compare the default dataset with ../shared/calibration/targets.yaml
 	$(BIN)/iae-diag calibration --processed "$(PROCESSED_DIR)"
 
-test: $(STAMP) ## run the whole test suite (unit tests and the end-to-end report run)
+test: $(STAMP) browser ## run the whole test suite (unit tests, end-to-end report run, accessibility audit)
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP) ## run the tests without the slow end-to-end ones
+test-fast: $(STAMP) browser ## run the tests without the slow end-to-end ones
 	$(BIN)/python -m pytest -m "not slow"
 
 bench: $(STAMP) ## benchmarks (ingest, indicators, synth, report); prints `bench <name>: ratio=...`

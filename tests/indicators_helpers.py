@@ -98,6 +98,7 @@ def emi(
     month: int,
     hours: float,
     version: int = 1,
+    motif: str | None = None,
 ) -> dict:
     return {
         "emi_dsm_id": dsm,
@@ -111,6 +112,7 @@ def emi(
         "emi_nb_heures_travail": hours,
         "emi_date_fin_reelle": None,
         "emi_motif_sortie_code": None,
+        "emi_motif_sortie_id": motif,
     }
 
 
@@ -127,7 +129,9 @@ def contract(
     rqth: str = "false",
     pe: str = "0",
     edu: str = "40",
-    renewal: int = 0,
+    renewal: int | None = 0,
+    ended: str | None = None,
+    motif: str | None = None,
 ) -> dict:
     return {
         "contrat_id_ctr": ctr,
@@ -136,10 +140,11 @@ def contract(
         "contrat_mesure_disp_code": mesure,
         "contrat_date_embauche": hired,
         "contrat_date_fin_contrat": "31/12/2014",
-        "contrat_date_sortie_definitive": None,
+        "contrat_date_sortie_definitive": ended,
         "contrat_type_contrat": renewal,
         "contrat_code_rome": rome,
         "contrat_motif_sortie_code": None,
+        "contrat_motif_sortie_id": motif,
         "contrat_niveau_de_formation_code": edu,
         "contrat_salarie_pe_duree_code": pe,
         "contrat_salarie_rsa": rsa,
@@ -178,15 +183,22 @@ class Dataset:
     EtatMensuelIndiv: list[dict] = field(default_factory=list)
     ContratMission: list[dict] = field(default_factory=list)
     Salarie: list[dict] = field(default_factory=list)
+    #: the optional exit reference tables (None: no file in the extract)
+    RefCategorieSort: list[dict] | None = None
+    RefMotifSort: list[dict] | None = None
 
     def tables(self) -> dict[str, list[dict]]:
-        return {
+        out = {
             "Structure": self.Structure,
             "AnnexeFinanciere": self.AnnexeFinanciere,
             "EtatMensuelIndiv": self.EtatMensuelIndiv,
             "ContratMission": self.ContratMission,
             "Salarie": self.Salarie,
         }
+        for table in ("RefCategorieSort", "RefMotifSort"):
+            if getattr(self, table) is not None:
+                out[table] = getattr(self, table)
+        return out
 
 
 def ingest_available() -> bool:
@@ -281,4 +293,11 @@ def to_processed(ds: Dataset) -> ProcessedData:
             for t, r in ds.tables().items()
         },
     }
-    return ProcessedData(st, a, e, c, s, manifest=manifest, quarantine=None)
+    refs = {
+        name: None if rows is None else _frame(rows).astype({k: str for k in rows[0]})
+        for name, rows in (
+            ("ref_categorie_sort", ds.RefCategorieSort),
+            ("ref_motif_sort", ds.RefMotifSort),
+        )
+    }
+    return ProcessedData(st, a, e, c, s, manifest=manifest, quarantine=None, **refs)

@@ -1,4 +1,4 @@
-"""Key-figures JSON (iae-diag/key-figures/1) and the `iae-diag figures` command."""
+"""Key-figures JSON (iae-diag/key-figures/2) and the `iae-diag figures` command."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from iae_diag.formatting import NBSP
 from iae_diag.indicators import build_tables, load_sector_reference, write_tables
 from iae_diag.territories import Territory
 from indicators_helpers import Dataset, af, contract, emi, nir, processed, salarie, structure
+from test_indicators_flows import CATEGORIES, MOTIFS
 
 TYPES = ["ACI", "AI", "EI", "ETTI", "EITI"]
 PUBLICS = [
@@ -96,8 +97,11 @@ def test_json_shape_and_values(indicators):
         "hours",
         "publics",
         "publics_by_type",
+        "flows",
+        "publics_entrants",
+        "exits",
     ]
-    assert kf["schema"] == SCHEMA
+    assert kf["schema"] == SCHEMA == "iae-diag/key-figures/2"
     assert kf["territory"] == {"level": "dep", "code": "93", "name": "Seine-Saint-Denis"}
     assert kf["year"] == 2013
     assert kf["structures"] == {
@@ -225,3 +229,117 @@ def test_format_key_figures_uses_french_numbers():
     ind, _, _ = build_tables(processed(dataset(), None, via_ingest=False))
     text = format_key_figures(key_figures(ind, Territory("france", "FR"), 2013))
     assert f"Heures travaillées : 11{NBSP}235" in text
+
+
+def flows_dataset() -> Dataset:
+    """2013, in the 93: six ACI salariés hired in January who leave at the end of June after
+    100 hours (motifs: 3 emploi durable, 2 emploi de transition, 1 autre sortie), five AI
+    salariés hired in January who stay all year (4 of them with the RSA)."""
+    ds = Dataset(Structure=[structure(1), structure(2)])
+    ds.RefCategorieSort, ds.RefMotifSort = CATEGORIES, MOTIFS
+    ds.AnnexeFinanciere += [af(1, 1, "ACI_DC"), af(2, 2, "AI_DC")]
+    dsm = 1
+    for p, motif in enumerate(["10", "10", "10", "20", "20", "40"], start=1):
+        ds.Salarie.append(salarie(p, nir(p)))
+        ds.ContratMission.append(contract(p, p, 1, ended="30/06/2013", motif=motif))
+        for m in range(1, 7):
+            ds.EtatMensuelIndiv.append(emi(dsm, 1, p, p, 2013, m, 100.0 / 6))
+            dsm += 1
+    for p in range(11, 16):
+        ds.Salarie.append(salarie(p, nir(p)))
+        ds.ContratMission.append(contract(p, p, 2, "AI_DC", rsa="OUI-M" if p < 15 else "NON"))
+        for m in range(1, 13):
+            ds.EtatMensuelIndiv.append(emi(dsm, 2, p, p, 2013, m, 20.0))
+            dsm += 1
+    return ds
+
+
+def test_schema_2_flows_publics_of_entrants_and_exits(tmp_path):
+    ind, _, _ = build_tables(processed(flows_dataset(), tmp_path))
+    kf = key_figures(ind, Territory("dep", "93"), 2013)
+    zero = {"ACI": 0, "AI": 0, "EI": 0, "ETTI": 0, "EITI": 0}
+    flows = kf["flows"]
+    assert list(flows) == [
+        "embauches",
+        "entrants",
+        "renouvellements",
+        "salaries_moyenne_mensuelle",
+        "presents_fin_annee",
+    ]
+    assert flows["embauches"] == {"total": 11, "by_type": {**zero, "ACI": 6, "AI": 5}}
+    assert flows["entrants"] == flows["embauches"]
+    assert flows["renouvellements"] == {"total": 0, "by_type": zero}
+    # ACI 6 x 6 months, AI 5 x 12 months: 96 / 12 = 8.0; ACI 3.0 is secret (1 to 4
+    # persons), and AI (5.0) with it, or the total would give it back
+    assert flows["salaries_moyenne_mensuelle"] == {
+        "total": 8.0,
+        "by_type": {**zero, "ACI": None, "AI": None},
+    }
+    assert isinstance(flows["embauches"]["total"], int)
+    assert flows["presents_fin_annee"] == {"total": 5, "by_type": {**zero, "AI": 5}}
+    # publics of the 11 entrants: 4 with the RSA
+    assert list(kf["publics_entrants"]) == PUBLICS
+    assert kf["publics_entrants"]["rsa"] == 0.364
+    exits = kf["exits"]
+    assert list(exits) == [
+        "sortants",
+        "sorties_examinees",
+        "by_category",
+        "rates",
+        "duree_parcours_mois",
+    ]
+    assert exits["sortants"] == {"total": 6, "by_type": {**zero, "ACI": 6}}
+    assert exits["sorties_examinees"] == exits["sortants"]
+    cats = exits["by_category"]
+    assert list(cats) == [
+        "emploi_durable",
+        "emploi_transition",
+        "sorties_positives",
+        "autres_sorties",
+        "retrait",
+        "inconnue",
+    ]
+    # 3, 2 and 1 exits: secret; the zeros are published
+    assert cats["emploi_durable"] == {"total": None, "by_type": {**zero, "ACI": None}}
+    assert cats["sorties_positives"] == {"total": 0, "by_type": zero}
+    assert cats["retrait"]["total"] == 0 and cats["inconnue"]["total"] == 0
+    rates = exits["rates"]
+    assert list(rates) == [
+        "emploi_durable",
+        "emploi_transition",
+        "sorties_positives",
+        "autres_sorties",
+        "sorties_dynamiques",
+    ]
+    # over 6 sorties examinées: published, 3 decimals
+    assert rates["emploi_durable"]["total"] == 0.5
+    assert rates["emploi_transition"]["by_type"]["ACI"] == 0.333
+    assert rates["sorties_dynamiques"]["total"] == 0.833
+    assert rates["sorties_dynamiques"]["by_type"]["AI"] is None  # no exit: no rate
+    months = round(180 / 30.4375, 6)  # 01/01 - 30/06
+    assert exits["duree_parcours_mois"]["mean"]["total"] == months
+    assert exits["duree_parcours_mois"]["median"]["by_type"]["ACI"] == months
+    secret = set(kf["secret"])
+    assert {
+        "flows.salaries_moyenne_mensuelle.by_type.ACI",
+        "flows.salaries_moyenne_mensuelle.by_type.AI",
+        "exits.by_category.emploi_durable.total",
+        "exits.by_category.autres_sorties.by_type.ACI",
+    } <= secret
+    assert not any(p.startswith(("exits.rates", "publics_entrants")) for p in secret)
+    json.dumps(kf, allow_nan=False)
+    text = format_key_figures(kf)
+    assert "Salariés en moyenne mensuelle" in text and "Sorties dynamiques" in text
+    line = next(x for x in text.splitlines() if x.startswith("Sorties examinées"))
+    assert line.split()[2:] == ["6", "6", "0", "0", "0", "0"]
+
+
+def test_durations_over_one_to_four_exits_are_secret(tmp_path):
+    ds = flows_dataset()
+    ds.ContratMission = [c for c in ds.ContratMission if c["contrat_id_ctr"] > 2]
+    ind, _, _ = build_tables(processed(ds, tmp_path))
+    kf = key_figures(ind, Territory("dep", "93"), 2013)
+    assert kf["exits"]["sorties_examinees"]["total"] is None  # 4
+    assert kf["exits"]["duree_parcours_mois"]["mean"]["total"] is None
+    assert "exits.duree_parcours_mois.median.total" in kf["secret"]
+    assert kf["exits"]["rates"]["emploi_durable"]["total"] is None  # over 4

@@ -205,6 +205,8 @@ def test_default_dataset_generated_into_an_empty_default_folder(tmp_path, env, c
         "AnnexeFinanciere",
         "ContratMission",
         "EtatMensuelIndiv",
+        "RefCategorieSort",
+        "RefMotifSort",
         "Salarie",
         "Structure",
     ]

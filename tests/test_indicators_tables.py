@@ -92,7 +92,9 @@ def test_additive_indicators_of_a_region_are_the_sum_of_its_departements(tables)
     ind, _, _ = tables
     dep = ind[ind["territory_level"] == "dep"].copy()
     dep["region"] = dep["territory_code"].map(region_of_dep)
-    for indicator in ("hours", "etp_realises", "etp_conventionnes", "hours_by_sector"):
+    additive = ("hours", "etp_realises", "etp_conventionnes", "hours_by_sector", "embauches")
+    additive += ("renouvellements", "sortants", "sorties_examinees", "exits_by_category")
+    for indicator in additive:
         d = dep[dep["indicator"] == indicator]
         summed = d.groupby(["region", "year", "type_siae", "breakdown"])["value"].sum()
         reg = ind[(ind["indicator"] == indicator) & (ind["territory_level"] == "region")]
@@ -108,7 +110,7 @@ def test_additive_indicators_of_a_region_are_the_sum_of_its_departements(tables)
 
 def test_distinct_persons_of_a_region_are_at_most_the_sum_of_its_departements(tables):
     ind, _, _ = tables
-    sal = ind[ind["indicator"].isin(["salaries", "structures"])]
+    sal = ind[ind["indicator"].isin(["salaries", "structures", "entrants", "presents_fin_annee"])]
     dep = sal[sal["territory_level"] == "dep"].copy()
     dep["region"] = dep["territory_code"].map(region_of_dep)
     keys = ["indicator", "region", "year", "type_siae"]
@@ -155,6 +157,18 @@ def test_layout_every_territory_year_type_and_breakdown(tables):
         "public_share": 6 * len(PUBLIC_KEYS),
         "taux_realisation": 6,
         "structures_created": 6,
+        "embauches": 6,
+        "entrants": 6,
+        "renouvellements": 6,
+        "salaries_moyenne_mensuelle": 6,
+        "presents_fin_annee": 6,
+        "public_share_entrants": 6 * len(PUBLIC_KEYS),
+        "sortants": 6,
+        "sorties_examinees": 6,
+        "exits_by_category": 6 * 6,
+        "exit_rate": 6 * 5,
+        "duree_parcours_mois_mean": 6,
+        "duree_parcours_mois_median": 6,
     }
     counts = ind["indicator"].value_counts()
     for indicator, per in expected.items():
@@ -190,6 +204,14 @@ def test_layout_every_territory_year_type_and_breakdown(tables):
         "duplicate_content_rule",
         "rows_quarantined",
         "af_without_departement",
+        "contract_address_fallback",
+        "contract_unknown_type",
+        "contract_without_hiring_date",
+        "renewal_without_initial",
+        "exit_category_unknown",
+        "exit_motif_from_emi",
+        "parcours_address_fallback",
+        "parcours_end_before_start",
     }
     assert set(quality["check"]) <= set(QUALITY_LABELS)
     assert (
@@ -363,6 +385,13 @@ def test_methodology_page_documents_every_definition():
         "Qualité des données",
         "région",
         "K2303",
+        "91 jours",
+        "150 heures",
+        "au moins une heure",
+        "RefMotifSort",
+        "30,4375",
+        "sorties dynamiques",
+        "moyenne mensuelle",
     ):
         assert words in text, words
 

@@ -73,7 +73,7 @@ def test_no_geography_gives_notes(tmp_path, monkeypatch):
             "région Île-de-France, 2016",
             f"Part des salariés résidant en QPV (en{NBSP}%), par département, région "
             "Île-de-France, 2016",
-            "Structures de l'IAE par commune, selon les ETP réalisés et le type, région "
+            "Structures de l'IAE par commune, selon le nombre de structures et le type, région "
             "Île-de-France, 2016",
         ]
         assert [n for _, n in region] == [maps.NOTE_NO_GEO] * 4
@@ -142,7 +142,7 @@ def test_region_maps_on_real_geography():
         "ETTI",
         "EITI",
         "Type de SIAE",
-        "ETP réalisés",
+        "Nombre de structures",  # publique: symbols sized by the number of SIAE
         f"QPV ({298})",
     } <= set(texts)
     # French formats in the choropleth legends; population of the data year 2016 (popmun2016
@@ -263,7 +263,7 @@ def test_departement_map_highlights_qpv_communes_without_siae():
     assert [t.get_text() for t in named][: len(first)] == first
     assert "Bobigny" in first  # also the préfecture: in bold
     assert [t.get_text() for t in named if t.get_fontweight() == "bold"] == ["Bobigny"]
-    # then the communes with the most ETP réalisés: Saint-Denis (75), Montreuil (15)
+    # then the communes with the largest symbols: Saint-Denis (2 SIAE), Montreuil (1)
     assert [t.get_text() for t in named][len(first) :] == ["Saint-Denis", "Montreuil"]
     # Saint-Denis (ACI + ETTI) and Montreuil (EI); the SIAE with commune 99999 is counted
     assert len(_collection(fig, "structures").get_offsets()) == 3
@@ -548,3 +548,81 @@ def test_qpv_share_of_fewer_than_5_salaries_is_not_drawn():
     # 7 coloured départements, 93 hatched
     assert len(_collection(fig, "departements").get_paths()) == 7
     assert len(_collection(fig, "departements_nd").get_paths()) == 1
+
+
+@needs_real
+def test_symbols_show_no_structure_magnitude_in_a_publique_document():
+    """Statistical secrecy: a symbol standing for one or two SIAE must not show their ETP in a
+    publique document; there the symbols count structures (the list of SIAE is public). In
+    Seine-Saint-Denis: Saint-Denis ACI (55 ETP), Saint-Denis ETTI (20), Montreuil EI (15), one
+    SIAE each; the largest ETP of the year (the scale of every map) is 55."""
+    sizes = {}
+    for diffusion in ("publique", "interne"):
+        out = maps.territory_maps(
+            DEP93, 2016, indicators_frame(), siae_frame(), REAL_GEO_DIR, diffusion
+        )
+        fig = out[0][1]
+        sizes[diffusion] = sorted(_collection(fig, "structures").get_sizes(), reverse=True)
+        texts = _texts(fig)
+        if diffusion == "publique":
+            assert "Nombre de structures" in texts and "ETP réalisés" not in texts
+            assert "1" in texts  # the one size of the legend: one structure
+        else:
+            assert "ETP réalisés" in texts and "Nombre de structures" not in texts
+    assert sizes["publique"] == pytest.approx([320.0, 320.0, 320.0])
+    assert sizes["interne"] == pytest.approx([320.0, 320 * 20 / 55, 320 * 15 / 55])
+
+
+@needs_real
+def test_every_map_has_its_data_and_an_alternative_with_its_finding():
+    """The data under each map (hand-checked values of the fixture, as drawn: 1,000 ETP per
+    département, population 2016; one row per commune with SIAE) and the text alternative
+    naming the highest and lowest départements; a hidden département is ``s`` in the data
+    and left out of the alternative."""
+    ind = indicators_frame()
+    sel = (ind["territory_code"] == "93") & (ind["breakdown"] == "qpv")
+    ind.loc[sel, ["value", "numerator", "denominator"]] = [1 / 3, 1.0, 3.0]  # secret
+    out = maps.map_outputs(REGION, 2016, ind, siae_frame(), REAL_GEO_DIR)
+    assert [m.title for m in out] == [
+        t for t, _ in maps.territory_maps(REGION, 2016, ind, siae_frame(), REAL_GEO_DIR)
+    ]
+    etp, rsa_map, qpv, offer, zoom = out
+    header, rows, caption = etp.data
+    assert header == ["Département", f"ETP réalisés pour 10{NBSP}000 habitants (population 2016)"]
+    assert caption == (
+        f"Données de la carte : ETP réalisés pour 10{NBSP}000 habitants, par département, "
+        "région Île-de-France, 2016"
+    )
+    # 1000 / 2 190 327 * 10 000 = 4.57; 1000 / 1 606 660 * 10 000 = 6.22; region 6.60
+    assert rows[0] == ["Paris (75)", "4,6"] and rows[5] == ["Seine-Saint-Denis (93)", "6,2"]
+    assert rows[-1] == ["Ensemble de la région Île-de-France", "6,6"] and len(rows) == 9
+    assert etp.alt == (
+        f"Carte des départements de la région Île-de-France selon les ETP réalisés pour "
+        f"10{NBSP}000 habitants, 2016 : valeur la plus élevée, Val-d'Oise (95) : 8,2 ; la plus "
+        "faible, Paris (75) : 4,6 ; Ensemble de la région Île-de-France : 6,6."
+    )
+    # salariés per 100 RSA households: 2000 / 78 735 * 100 = 2.54 in 93
+    assert ["Seine-Saint-Denis (93)", "2,5"] in rsa_map.data[1]
+    assert "la plus faible, Seine-Saint-Denis (93) : 2,5" in rsa_map.alt
+    # QPV share: 93 hidden
+    assert ["Seine-Saint-Denis (93)", "s"] in qpv.data[1]
+    assert ["Val-de-Marne (94)", f"40{NBSP}%"] in qpv.data[1]
+    assert "(93)" not in qpv.alt and "1 département non publié (secret statistique)" in qpv.alt
+    # structures: 13 SIAE of 2016, 2 without a recognised commune; Saint-Denis has two
+    header, rows, _ = offer.data
+    assert header == ["Commune", "Département", "ACI", "AI", "EI", "ETTI", "EITI", "Ensemble"]
+    assert rows[0] == ["Saint-Denis", "Seine-Saint-Denis (93)", "1", "0", "0", "1", "0", "2"]
+    assert len(rows) == 10 and sum(int(r[-1]) for r in rows) == 11
+    assert offer.alt.endswith(
+        "11 structures placées dans 10 communes ; Saint-Denis en compte le plus, 2. "
+        "2 structures sans commune reconnue ne sont pas placées."
+    )
+    assert len(zoom.data[1]) == 6
+    # a shape per type as well as a colour: 5 types drawn, 5 distinct symbol shapes
+    shapes = {
+        p.vertices.round(6).tobytes() for p in _collection(offer.item, "structures").get_paths()
+    }
+    assert len(shapes) == 5
+    # no map drawn: no alternative, no data
+    notes = maps.map_outputs(REGION, 2016, ind, siae_frame(), None)
+    assert all(m.data is None and m.alt == "" and isinstance(m.item, str) for m in notes)

@@ -17,7 +17,7 @@ from iae_diag.figures import data_status_of, folder_decision, key_figures, to_js
 from iae_diag.formatting import fmt_int, fmt_number, fmt_pct
 from iae_diag.report import run as report
 from iae_diag.report.context import KeyFiguresOutput
-from iae_diag.report.html import note, para, table_html
+from iae_diag.report.html import figure_html, note, para, table_html
 from iae_diag.territories import Territory
 from report_helpers import write_processed
 
@@ -84,9 +84,29 @@ def test_params_file_may_drop_territories(tmp_path):
 def test_html_helpers_escape_data_text():
     t = table_html(["Nom <b>"], [["Structure & <Cie>", "1 < 2"]], caption="a&b")
     assert "Structure &amp; &lt;Cie&gt;" in t and "1 &lt; 2" in t
-    assert '<p class="caption">a&amp;b</p>' in t and "Nom &lt;b&gt;" in t
+    assert '<table class="iae"><caption>a&amp;b</caption>' in t
+    assert '<th scope="col">Nom &lt;b&gt;</th>' in t
     assert para("<script>") == "<p>&lt;script&gt;</p>"
     assert note('"x"') == '<p class="note">&quot;x&quot;</p>'
+
+
+def test_figure_html_puts_the_data_right_under_the_image():
+    import matplotlib.pyplot as plt
+
+    fig, _ = plt.subplots()
+    alt = "Carte des départements : valeur la plus élevée, Paris (75) : 4,6."
+    data = (["Département", "Valeur"], [["Paris (75)", "4,6"], ["Essonne (91)", "s"]])
+    out = figure_html(fig, alt, (*data, "Données de la carte : valeur, 2013"))
+    assert out.startswith(f'<figure class="iae"><img alt="{escape(alt)}" src="data:image/png')
+    assert out.index("</figure>") + len("</figure>") == out.index(
+        '<details class="chart-data"><summary>Données de la carte</summary><div class="tbl">'
+        '<table class="iae"><caption>Données de la carte : valeur, 2013</caption>'
+    )
+    assert '<th scope="row" class="nw">Essonne (91)</th><td>s</td>' in out
+    fig, _ = plt.subplots()
+    chart = figure_html(fig, "x", (["A"], [["a"]], "Données du graphique : a"))
+    assert "<summary>Données du graphique</summary>" in chart
+    plt.close("all")
 
 
 def test_sanitize_and_error_of_a_notebook():
@@ -118,14 +138,14 @@ def test_sanitize_and_error_of_a_notebook():
 def test_key_figures_come_from_the_notebook_output():
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("key_figures_output(ctx)")
-    doc = {"schema": "iae-diag/key-figures/1", "year": 2013, "publics": {"women": None}}
+    doc = {"schema": "iae-diag/key-figures/2", "year": 2013, "publics": {"women": None}}
     bundle = KeyFiguresOutput(doc)._repr_mimebundle_()
     cell.outputs = [nbformat.v4.new_output("execute_result", data=bundle, execution_count=1)]
     nb.cells = [cell]
     # through a write and a read (multi-line text is stored as a list of lines)
     nb = nbformat.reads(nbformat.writes(nb), as_version=4)
     assert report.notebook_key_figures(nb) == to_json(doc)
-    assert to_json(doc).startswith('{\n  "schema": "iae-diag/key-figures/1",\n  "year": 2013')
+    assert to_json(doc).startswith('{\n  "schema": "iae-diag/key-figures/2",\n  "year": 2013')
     nb.cells[0].outputs = []
     with pytest.raises(report.NotebookFailed, match="holds no key figures"):
         report.notebook_key_figures(nb)
@@ -200,7 +220,7 @@ def test_report_content_on_the_contract_table(contract_run):
     kf = json.loads(text)
     # the manifest's data status travels with the key figures (report_helpers: synthetic)
     assert kf["data_status"] == "synthetic"
-    assert kf["schema"] == "iae-diag/key-figures/1" and kf["year"] == 2013
+    assert kf["schema"] == "iae-diag/key-figures/2" and kf["year"] == 2013
     # the JSON is the key-figures document the report used (computed once, in the kernel),
     # the same as iae-diag figures on the whole table, in the contract's key order
     ind = pd.read_parquet(_proc / "indicators.parquet")
@@ -209,7 +229,7 @@ def test_report_content_on_the_contract_table(contract_run):
     assert text == to_json(key_figures(ind, Territory("region", "11"), 2013, decision, status))
     executed = nbformat.read(str(out / "notebooks" / "region-11.ipynb"), as_version=4)
     assert report.notebook_key_figures(executed) == text
-    assert "iae-diag/key-figures/1" not in html  # the hidden cell is not in the report
+    assert "iae-diag/key-figures/" not in html  # the hidden cell is not in the report
     nb = "\u00a0"
     # totals of tests/report_helpers.py: 443 structures, 25 239 salariés, 6 474 ETP
     assert kf["structures"]["total"] == 443 and kf["salaries"]["total"] == 25239

@@ -36,7 +36,7 @@ def test_first_year_sections_say_there_is_no_change(proc):
     assert ctx.previous_key_figures is None
     kf = sections.show_key_figures(ctx).data
     assert "L&#x27;année 2010 n&#x27;est pas couverte par les données" in kf
-    assert "<th>Évolution</th>" not in kf
+    assert '<th scope="col">Évolution</th>' not in kf
     evo = sections.show_structures_evolution(ctx).data
     assert "Les données ne couvrent que 2011 : pas de courbe d&#x27;évolution." in evo
     assert "data:image/png" not in evo  # never an empty chart
@@ -50,7 +50,7 @@ def test_departement_against_region_and_region_by_departement(proc):
     assert "Région Île-de-France" in pub and "Écart" in pub
     reg = context.build_context("region:11", 2013, str(proc), "")
     pub = sections.show_publics_by_territory(reg).data
-    assert "<th>75</th>" in pub and "<th>95</th>" in pub
+    assert '<th scope="col">75</th>' in pub and '<th scope="col">95</th>' in pub
     terr = sections.show_territories(reg).data
     assert "Seine-Saint-Denis (93)" in terr and "Ensemble de la région" in terr
 
@@ -220,8 +220,8 @@ def test_table_html_aligns_text_columns_and_keeps_numbers_whole():
     )
     assert "ETP pour 10\u00a0000 habitants" in out
     # the 4th column (names) is text, the 2nd and 3rd are numbers
-    assert '<th class="txt">SIAE la plus proche</th>' in out
-    assert "<th>Population</th>" in out and "<td>4,2</td>" in out
+    assert '<th scope="col" class="txt">SIAE la plus proche</th>' in out
+    assert '<th scope="col">Population</th>' in out and "<td>4,2</td>" in out
     assert '<td class="txt">Plaisir</td>' in out and '<td class="txt">s</td>' in out
     assert '<th scope="row" class="nw">Seine-et-Marne (77)</th>' in out
     assert '<th scope="row">Une commune au nom' in out

@@ -4,6 +4,8 @@ every key-figures document of a publique run."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from tests.indicators_helpers import (
@@ -19,7 +21,7 @@ from tests.indicators_helpers import (
 
 from iae_diag import secrecy
 from iae_diag.figures import folder_decision, key_figures
-from iae_diag.indicators import load_indicators, write_tables
+from iae_diag.indicators import build_tables, load_indicators, write_tables
 from iae_diag.secrecy.audit import audit
 from iae_diag.territories import Territory
 
@@ -240,10 +242,20 @@ def test_sentences_neither_quote_nor_rank_a_hidden_value(hard, ctx93):
     # the methodology page gives this run's counts
     counts = ctx93.decision.counts("dep", "93", 2013)
     page = sections.show_methodology(ctx93).data
+    # (the name of the territory takes its article when a geography folder is configured)
+    by_kind = f"{counts['primary']} par secret primaire et {counts['secondary']} par secret "
     assert (
-        "Cellules non publiées pour le département Seine-Saint-Denis (93) en 2013 : "
-        f"{counts['primary']} par secret primaire et {counts['secondary']} par secret secondaire"
-    ) in page
+        re.search(
+            r"Cellules non publiées pour (le département )?la Seine-Saint-Denis( \(93\))? en "
+            f"2013 : {by_kind}secondaire",
+            page,
+        )
+        or (
+            "Cellules non publiées pour le département Seine-Saint-Denis (93) en 2013 : "
+            f"{by_kind}secondaire"
+        )
+        in page
+    )
     assert counts["primary"] > 0 and counts["secondary"] > 0
 
 
@@ -275,4 +287,89 @@ def test_the_interne_annex_keeps_the_person_rule(hard):
     assert siae_list.annex_hidden_salaries(one) == {1, 2}
     assert (
         sections.show_siae_annex(context.build_context("dep:93", 2013, str(hard), "")).data == ""
+    )
+
+
+def exits_dataset() -> Dataset:
+    """2013, region 11: 6 ACI exits in the 93 (emploi durable), 7 EI exits in the 75 (5
+    emploi durable, 2 emploi de transition), 2 AI exits in the 94 (emploi durable); every exit
+    examined (6 months, 200 hours)."""
+    from test_indicators_flows import CATEGORIES, MOTIFS
+
+    ds = Dataset(RefCategorieSort=CATEGORIES, RefMotifSort=MOTIFS)
+    sites = [
+        (1, "ACI_DC", "093", "93066", ["10"] * 6),
+        (2, "EI_DC", "075", "75056", ["10"] * 5 + ["20"] * 2),
+    ]
+    sites.append((3, "AI_DC", "094", "94028", ["10"] * 2))
+    pph = 0
+    for sid, mesure, dep, insee, motifs in sites:
+        ds.Structure.append(structure(sid, insee=insee))
+        ds.AnnexeFinanciere.append(af(sid, sid, mesure=mesure, dep=dep))
+        for motif in motifs:
+            pph += 1
+            ds.Salarie.append(salarie(pph, nir(pph), insee=insee))
+            ds.ContratMission.append(
+                contract(pph, pph, sid, mesure=mesure, ended="30/06/2013", motif=motif)
+            )
+            ds.EtatMensuelIndiv += [
+                emi(pph * 100 + m, sid, pph, pph, 2013, m, 50.0) for m in (1, 2, 3, 4)
+            ]
+    return ds
+
+
+@pytest.fixture(scope="module")
+def exits_folder(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("exits")
+    processed(exits_dataset(), tmp)
+    write_tables(tmp / "processed")
+    return tmp / "processed"
+
+
+def test_exit_cells_primary_and_secondary(exits_folder):
+    hid = folder_decision(exits_folder, "interne").hidden
+    # 2 sortants in the 94: hidden with everything over them; the 93 (6 < 7) with it
+    assert hid[("sortants", "dep", "94", 2013, "ALL", "")] == "primary"
+    assert hid[("exit_rate", "dep", "94", 2013, "ALL", "sorties_dynamiques")] == "primary"
+    assert hid[("duree_parcours_mois_mean", "dep", "94", 2013, "AI", "")] == "primary"
+    assert hid[("entrants", "dep", "94", 2013, "ALL", "")] == "primary"
+    assert hid[("sortants", "dep", "93", 2013, "ALL", "")] == "secondary"
+    # 2 EI exits to emploi de transition in the 75: with the 5 emploi durable (categories ->
+    # sortants), the only other non-zero category
+    assert hid[("exits_by_category", "dep", "75", 2013, "EI", "emploi_transition")] == "primary"
+    assert hid[("exits_by_category", "dep", "75", 2013, "ALL", "emploi_durable")] == "secondary"
+    # the rates of the 94 (over 2) are hidden: their numerators add up to the region's, so
+    # the 75's (the smallest non-zero) go with them; the region's are published
+    assert hid[("exit_rate", "dep", "75", 2013, "ALL", "emploi_transition")] == "secondary"
+    assert ("exit_rate", "region", "11", 2013, "ALL", "emploi_durable") not in hid
+    assert ("sortants", "region", "11", 2013, "ALL", "") not in hid
+
+
+def test_no_exit_figure_is_recovered_and_the_audit_can_fail(exits_folder):
+    decision = folder_decision(exits_folder, "interne")
+    docs = documents(exits_folder, decision)
+    truth = documents(exits_folder, secrecy.Decision("interne"))
+    assert "exits.sortants.total" in docs[3]["secret"]  # dep 94
+    assert audit(docs, truth) == []
+    ind = load_indicators(exits_folder)
+    primary_only = secrecy.decide(ind, None, None, None, "interne", secondary=False)
+    found = audit(documents(exits_folder, primary_only), truth)
+    got = {(r.document, r.path): round(r.truth, 6) for r in found}
+    assert got[("dep:94:2013", "exits.sortants.total")] == 2  # region 15 - 93 (6) - 75 (7)
+    assert got[("dep:75:2013", "exits.by_category.emploi_transition.total")] == 2  # 7 - 5
+
+
+def test_exits_of_unknown_category_are_secret_in_the_quality_table_too(tmp_path):
+    """The reasons of the unknown categories add up to the ``inconnue`` exits: 1 and 1 of 2."""
+    from test_indicators_flows import rule_dataset
+
+    ind, quality, _ = build_tables(processed(rule_dataset(), tmp_path))
+    d = secrecy.decide(ind, quality, None, None, "interne")
+    assert d.hidden[("exits_by_category", "france", "FR", 2013, "ALL", "inconnue")] == "primary"
+    assert d.quality_hidden("france", "FR", 2013, "exit_category_unknown", "no_motif")
+    assert d.quality_hidden(
+        "france", "FR", 2013, "exit_category_unknown", "motif_not_in_reference"
+    )
+    assert not d.quality_hidden(
+        "france", "FR", 2013, "exit_category_unknown", "reference_tables_absent"
     )

@@ -64,6 +64,11 @@ def test_cell_values_numbers_not_text():
     assert tables_export.cell_value("\u22124") == (-4, "#,##0")
     assert tables_export.cell_value("s") == ("s", None)
     assert tables_export.cell_value("Paris (75)") == ("Paris (75)", None)
+    # a code keeps its leading zero (département, commune): text, never a number
+    assert tables_export.cell_value("01") == ("01", None)
+    assert tables_export.cell_value("05023") == ("05023", None)
+    assert tables_export.cell_value("0") == (0, "#,##0")
+    assert tables_export.cell_value("0,5") == (0.5, "#,##0.0")
 
 
 def test_workbook_read_back_and_same_bytes():
@@ -90,3 +95,51 @@ def test_workbook_read_back_and_same_bytes():
     assert [x.value for x in s[4]] == ["Essonne (91)", "s", "s"]
     notes = " ".join(str(x.value) for row in wb["Notes"].iter_rows() for x in row)
     assert "« s »" in notes and "séparateur « ; »" in notes
+
+
+def test_workbook_cover_says_data_status_diffusion_units_and_links_every_sheet():
+    from openpyxl import load_workbook
+
+    tables = [
+        tables_export.ReportTable("Salariés par département", ["Territoire", "n"], [["a", "1"]]),
+        tables_export.ReportTable("Données du graphique : publics", ["Public", "%"], []),
+    ]
+    cover = tables_export.workbook_cover(
+        "Diagnostic de l'IAE — Seine-Saint-Denis (93) — 2013",
+        "Seine-Saint-Denis (93)",
+        2013,
+        "synthetic",
+        "publique",
+    )
+    wb = load_workbook(io.BytesIO(tables_export.report_workbook(tables, cover)))
+    c = wb["Couverture"]
+    lines = {c.cell(r, 1).value: c.cell(r, 2).value for r in range(1, c.max_row + 1)}
+    assert lines["Territoire"] == "Seine-Saint-Denis (93)" and lines["Année"] == "2013"
+    assert lines["Statut des données"].startswith("Données synthétiques : jeu de démonstration")
+    assert lines["Niveau de diffusion"].startswith("Publique : document diffusable")
+    assert "ETP : équivalents temps plein" in lines["Unités"]
+    assert "parts en %" in lines["Unités"] and "points de pourcentage" in lines["Unités"]
+    assert lines["Secret statistique"] == "« s » : case masquée (voir la feuille Notes)."
+    # the contents: a link to every other sheet, with its title
+    links = {
+        c.cell(r, 1).value: (c.cell(r, 1).hyperlink.location, c.cell(r, 2).value)
+        for r in range(1, c.max_row + 1)
+        if c.cell(r, 1).hyperlink is not None
+    }
+    assert links == {
+        "Notes": ("'Notes'!A1", "Définitions, secret statistique, sources, fichiers CSV"),
+        "T01": ("'T01'!A1", "Salariés par département"),
+        "T02": ("'T02'!A1", "Données du graphique : publics"),
+    }
+    assert set(links) == set(wb.sheetnames) - {"Couverture"}
+    notes = {r[0].value: r[1].value for r in wb["Notes"].iter_rows(min_row=2)}
+    assert notes["Fichiers CSV"].endswith(
+        "UTF-8 avec BOM, séparateur « ; », virgule décimale (convention des tableurs français)."
+    )
+    assert notes["Secret statistique"].startswith("« s » : case masquée")
+    # real data, interne level, and a manifest that does not say
+    real = dict(tables_export.workbook_cover("T", "X", 2013, "real", "interne"))
+    assert real["Statut des données"] == "Données réelles : extraction fluxIAE de l'ASP."
+    assert real["Niveau de diffusion"].startswith("Interne : diffusion restreinte")
+    unknown = dict(tables_export.workbook_cover("T", "X", 2013, None, "publique"))
+    assert unknown["Statut des données"].startswith("Non renseigné")

@@ -1,6 +1,6 @@
 """Key figures of a territory and a year, read from the indicator table only.
 
-:func:`key_figures` builds the JSON document ``iae-diag/key-figures/1`` of
+:func:`key_figures` builds the JSON document ``iae-diag/key-figures/2`` of
 ``../shared/docs/definitions.md``; :func:`format_key_figures` prints it as a French table;
 ``iae-diag figures`` (:func:`cli_main`) does either.
 """
@@ -14,11 +14,14 @@ import math
 import pandas as pd
 
 from iae_diag.errors import InputError
-from iae_diag.formatting import fmt_int, fmt_pct, fmt_signed
+from iae_diag.formatting import fmt_int, fmt_number, fmt_pct, fmt_signed
+from iae_diag.indicators.parcours import CATEGORIES, RATE_KEYS
 from iae_diag.indicators.sectors import load_sectors, sector_labels
 from iae_diag.secrecy import INTERNE, PUBLIQUE, Decision, decide
 from iae_diag.territories import Territory, parse_territory
 from iae_diag.vocabulary import (
+    EXIT_LABELS,
+    FLOW_LABELS,
     INDICATOR_KEYS,
     PUBLIC_KEYS,
     PUBLIC_LABELS,
@@ -29,9 +32,17 @@ from iae_diag.vocabulary import (
     TYPES,
 )
 
-SCHEMA = "iae-diag/key-figures/1"
+SCHEMA = "iae-diag/key-figures/2"
 #: shares are published with at most this many decimals (as fractions)
 SHARE_DECIMALS = 3
+#: indicators of the ``flows`` block (schema 2), in its order
+FLOW_INDICATORS = (
+    "embauches",
+    "entrants",
+    "renouvellements",
+    "salaries_moyenne_mensuelle",
+    "presents_fin_annee",
+)
 
 
 def value_index(indicators: pd.DataFrame) -> dict[tuple[str, str, str, int, str, str], float]:
@@ -127,11 +138,13 @@ def key_figures(
     decision: Decision | None = None,
     data_status: str | None = None,
 ) -> dict:
-    """The key-figures document (schema ``iae-diag/key-figures/1`` with the v2 fields
-    ``data_status``, ``diffusion`` and ``secret``) of a territory and year. ``data_status``:
-    the manifest's (``synthetic`` or ``real``; None when unknown).
+    """The key-figures document (schema ``iae-diag/key-figures/2``: every field of schema 1,
+    ``data_status``, ``diffusion``, ``secret`` and the blocks ``flows``, ``publics_entrants``
+    and ``exits``) of a territory and year. ``data_status``: the manifest's (``synthetic`` or
+    ``real``; None when unknown).
 
-    Counts are integers, ETP and hours floats, shares in [0, 1] with 3 decimals or None; all
+    Counts are integers, ETP, hours, monthly averages and lengths (months) floats, shares and
+    rates in [0, 1] with 3 decimals or None; all
     five types are always present; sector keys are the sectors' French labels (reference
     order). ``year`` None means the latest year of the territory. ``decision`` is the run's
     statistical-secrecy decision (:func:`iae_diag.secrecy.decide`): a hidden value is None and
@@ -153,11 +166,13 @@ def key_figures(
         v = _num(val.get(key), integer)
         return v if v is None or integer else round(v, nd) + 0.0
 
-    def by_type(path: str, indicator: str, integer: bool = False) -> dict:
+    def by_type(
+        path: str, indicator: str, integer: bool = False, breakdown: str = "", nd: int = 6
+    ) -> dict:
         return {
-            "total": get(f"{path}.total", indicator, integer=integer),
+            "total": get(f"{path}.total", indicator, TYPE_ALL, breakdown, integer, nd),
             "by_type": {
-                t: get(f"{path}.by_type.{t}", indicator, t, integer=integer) for t in TYPES
+                t: get(f"{path}.by_type.{t}", indicator, t, breakdown, integer, nd) for t in TYPES
             },
         }
 
@@ -202,6 +217,34 @@ def key_figures(
         },
         "publics": publics("publics", TYPE_ALL),
         "publics_by_type": {t: publics(f"publics_by_type.{t}", t) for t in TYPES},
+        "flows": {
+            k: by_type(f"flows.{k}", k, integer=k != "salaries_moyenne_mensuelle")
+            for k in FLOW_INDICATORS
+        },
+        "publics_entrants": {
+            k: get(
+                f"publics_entrants.{k}", "public_share_entrants", TYPE_ALL, k, nd=SHARE_DECIMALS
+            )
+            for k in PUBLIC_KEYS
+        },
+        "exits": {
+            "sortants": by_type("exits.sortants", "sortants", integer=True),
+            "sorties_examinees": by_type(
+                "exits.sorties_examinees", "sorties_examinees", integer=True
+            ),
+            "by_category": {
+                c: by_type(f"exits.by_category.{c}", "exits_by_category", True, c)
+                for c in CATEGORIES
+            },
+            "rates": {
+                k: by_type(f"exits.rates.{k}", "exit_rate", False, k, SHARE_DECIMALS)
+                for k in RATE_KEYS
+            },
+            "duree_parcours_mois": {
+                stat: by_type(f"exits.duree_parcours_mois.{stat}", f"duree_parcours_mois_{stat}")
+                for stat in ("mean", "median")
+            },
+        },
     }
     doc["secret"] = sorted(secret)
     return doc
@@ -281,6 +324,30 @@ def format_key_figures(figures: dict) -> str:
         lines.append(
             row(PUBLIC_LABELS[k], [cell(p, v, fmt_pct) for p, v in zip(ps, values, strict=True)])
         )
+    lines += ["", row("Flux", cols)]
+    for key in FLOW_INDICATORS:
+        block = figures["flows"][key]
+        fmt = fmt_int if key != "salaries_moyenne_mensuelle" else fmt_dec
+        lines.append(row(FLOW_LABELS[key], _cells(block, f"flows.{key}", hidden, fmt)))
+    lines += ["", row("Publics des entrants", [""])]
+    for k in PUBLIC_KEYS:
+        shown = cell(f"publics_entrants.{k}", figures["publics_entrants"][k], fmt_pct)
+        lines.append(row(PUBLIC_LABELS[k], [shown]))
+    exits = figures["exits"]
+    lines += ["", row("Sorties", cols)]
+    for key in ("sortants", "sorties_examinees"):
+        lines.append(row(FLOW_LABELS[key], _cells(exits[key], f"exits.{key}", hidden, fmt_int)))
+    for c, block in exits["by_category"].items():
+        path = f"exits.by_category.{c}"
+        lines.append(row(f"  {EXIT_LABELS[c]}", _cells(block, path, hidden, fmt_int)))
+    lines.append(row("Taux (part des sorties examinées)", [""]))
+    for k, block in exits["rates"].items():
+        path = f"exits.rates.{k}"
+        lines.append(row(f"  {EXIT_LABELS[k]}", _cells(block, path, hidden, fmt_pct)))
+    for stat, block in exits["duree_parcours_mois"].items():
+        path = f"exits.duree_parcours_mois.{stat}"
+        label = FLOW_LABELS[f"duree_parcours_mois_{stat}"]
+        lines.append(row(label, _cells(block, path, hidden, fmt_dec)))
     lines.append("")
     lines.append(
         "n.d. : non disponible (aucune donnée ou année précédente absente). "
@@ -288,6 +355,18 @@ def format_key_figures(figures: dict) -> str:
         + f" Diffusion : {figures.get('diffusion', 'n.d.')}."
     )
     return "\n".join(lines) + "\n"
+
+
+def fmt_dec(x: object) -> str:
+    """A number with one decimal, French format (monthly averages, lengths in months)."""
+    return fmt_number(x, 1)
+
+
+def _cells(block: dict, path: str, hidden: set[str], fmt) -> list[str]:
+    """The total then the five types of a ``{"total", "by_type"}`` block, as printed."""
+    pairs = [(f"{path}.total", block["total"])]
+    pairs += [(f"{path}.by_type.{t}", block["by_type"][t]) for t in TYPES]
+    return [SECRET_MARK if p in hidden else fmt(v) for p, v in pairs]
 
 
 def folder_decision(processed_dir, diffusion: str = PUBLIQUE) -> Decision:

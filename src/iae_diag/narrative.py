@@ -1,7 +1,7 @@
 """French sentences written from the figures, in the style of the published diagnostic.
 
 Every function is deterministic and takes plain values or a key-figures dictionary
-(schema ``iae-diag/key-figures/1``, see ``docs/architecture.md``); none reads data. Numbers go
+(schema ``iae-diag/key-figures/2``, see ``docs/architecture.md``); none reads data. Numbers go
 through :mod:`iae_diag.formatting` (``7 055``, ``42 %``, ``+14 %``).
 """
 

@@ -38,6 +38,8 @@ TYPE_COLORS = {
     "EITI": "#8e7dbe",
     "ALL": "#6c757d",
 }
+#: fixed marker per type of SIAE on the lines: colour is not the only carrier of the type
+TYPE_MARKERS = {"ACI": "o", "AI": "s", "EI": "^", "ETTI": "D", "EITI": "v", "ALL": "P"}
 #: fixed colours of the sectors, in the order of reference/secteurs.csv
 SECTOR_PALETTE = (
     "#1b4965",
@@ -274,8 +276,8 @@ def structures_over_time(df: pd.DataFrame, source: str) -> Figure:
             ax.plot(
                 s["year"].astype(int),
                 s["structures"].astype(float),
-                marker="o",
-                markersize=3,
+                marker=TYPE_MARKERS[t],
+                markersize=4,
                 color=TYPE_COLORS[t],
                 label=t,
             )

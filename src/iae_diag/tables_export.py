@@ -35,7 +35,8 @@ class ReportTable:
 
 
 class _TableParser(HTMLParser):
-    """Collects the ``table.iae`` tables of an HTML fragment and the caption before each."""
+    """Collects the ``table.iae`` tables of an HTML fragment with their ``<caption>`` (or the
+    ``p.caption`` paragraph before them, the layout of earlier reports)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -49,11 +50,13 @@ class _TableParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list) -> None:
         a = dict(attrs)
         classes = (a.get("class") or "").split()
-        if tag == "p" and "caption" in classes:
+        if tag == "caption" or (tag == "p" and "caption" in classes):
             self._in_caption, self._caption = True, ""
         elif tag == "table" and "iae" in classes:
             self._table = {"header": [], "rows": [], "head": False}
         elif self._table is not None:
+            if self._in_caption:
+                return
             if tag == "thead":
                 self._table["head"] = True
             elif tag == "tbody":
@@ -64,7 +67,7 @@ class _TableParser(HTMLParser):
                 self._cell = []
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "p" and self._in_caption:
+        if tag in ("caption", "p") and self._in_caption:
             self._in_caption = False
         elif self._table is None:
             return
@@ -149,6 +152,8 @@ def tables_zip(tables: list[ReportTable]) -> bytes:
 _NUMBER = re.compile(
     r"^([-+\u2212]?[\d \u00a0\u202f]*\d(?:,(\d+))?)(?:[ \u00a0\u202f]*(%|points?|km))?$"
 )
+#: a code (département "01", commune "05023"): digits with a leading zero stay text
+_CODE = re.compile(r"^0\d+$")
 #: the fixed date of the workbook's properties (same tables, same bytes)
 _FIXED_W3CDTF = "1980-01-01T00:00:00Z"
 _CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
@@ -173,14 +178,69 @@ NOTES = [
         "Le fichier <nom>-tableaux.zip contient les mêmes tableaux en CSV : "
         "UTF-8 avec BOM, séparateur « ; », virgule décimale (convention des tableurs français).",
     ),
+    (
+        "Graphiques et cartes",
+        "Les données de chaque graphique et de chaque carte du rapport sont une feuille de ce "
+        "classeur (titre « Données du graphique » ou « Données de la carte »), avec les mêmes "
+        "cases masquées.",
+    ),
+    (
+        "Nombres",
+        "Les nombres sont des valeurs numériques au format français (espace des milliers, "
+        "virgule décimale) ; les parts sont au format pourcentage.",
+    ),
 ]
+
+
+#: the data status of the manifest (``data_status``) as the cover says it
+DATA_STATUS_TEXT = {
+    "synthetic": "Données synthétiques : jeu de démonstration produit par iae-diag synth au "
+    "format fluxIAE, sans aucune donnée réelle ; les chiffres ne décrivent aucun territoire "
+    "réel.",
+    "real": "Données réelles : extraction fluxIAE de l'ASP.",
+}
+#: the diffusion level (``--diffusion``) as the cover says it
+DIFFUSION_TEXT = {
+    "publique": "Publique : document diffusable ; les cases soumises au secret statistique "
+    "sont masquées (« s »).",
+    "interne": "Interne : diffusion restreinte aux services de l'État ; ne pas diffuser.",
+}
+#: the units of the tables, on the cover
+UNITS = (
+    "Effectifs en nombre de personnes (salariés en insertion) ou de structures ; ETP : "
+    "équivalents temps plein ; heures travaillées en heures ; parts en % (cellules au format "
+    "pourcentage) ; écarts en points de pourcentage ; taux pour 10 000 habitants ou pour 100 "
+    "foyers allocataires du RSA ; distances en km. Chaque feuille donne l'unité dans son titre "
+    "ou ses en-têtes."
+)
+
+
+def workbook_cover(
+    title: str, territory: str, year: int, data_status: str | None, diffusion: str
+) -> list[tuple[str, str]]:
+    """The label/value lines of the workbook's cover sheet (French): title, territory, year,
+    source, data status (``synthetic``/``real`` of the manifest; unknown: said so), diffusion
+    level and units. The contents with links follow them (:func:`report_workbook`)."""
+    status = DATA_STATUS_TEXT.get(
+        data_status or "", "Non renseigné : le manifeste des données ne le précise pas."
+    )
+    return [
+        ("Titre", title),
+        ("Territoire", territory),
+        ("Année", str(year)),
+        ("Source", "ASP, extraction fluxIAE ; traitement iae-diag"),
+        ("Statut des données", status),
+        ("Niveau de diffusion", DIFFUSION_TEXT.get(diffusion, diffusion)),
+        ("Unités", UNITS),
+        ("Secret statistique", "« s » : case masquée (voir la feuille Notes)."),
+    ]
 
 
 def cell_value(cell: str) -> tuple[object, str | None]:
     """A report cell as a spreadsheet value and number format: ``"10 000"`` -> ``(10000,
     "#,##0")``; ``"12,5 %"`` -> ``(0.125, "0.0%")``; ``"s"`` -> ``("s", None)``."""
     m = _NUMBER.match(cell.strip())
-    if not m:
+    if not m or _CODE.match(cell.strip()):
         return cell, None
     digits = re.sub(r"[ \u00a0\u202f+]", "", m.group(1)).replace(",", ".").replace("\u2212", "-")
     decimals = len(m.group(2) or "")
@@ -219,6 +279,8 @@ def report_workbook(tables: list[ReportTable], cover: list[tuple[str, str]]) -> 
         _link(ws.cell(ws.max_row, 1), name)
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 90
+    for row in ws.iter_rows(min_col=2, max_col=2):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
 
     notes = wb.create_sheet("Notes")
     notes.append(["Note", "Texte"])

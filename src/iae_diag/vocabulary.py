@@ -66,6 +66,30 @@ PUBLIC_LABELS: dict[str, str] = {
     "education_cap_bep": "Niveau CAP-BEP (50, 51)",
 }
 
+#: French labels of the flow and exit indicators (indicator table, key figures ``flows`` and
+#: ``exits`` blocks; ``../shared/docs/definitions.md``, "Flows" and "Parcours and exits").
+FLOW_LABELS: dict[str, str] = {
+    "embauches": "Embauches (contrats initiaux)",
+    "entrants": "Entrants (personnes embauchées)",
+    "renouvellements": "Renouvellements de contrat",
+    "salaries_moyenne_mensuelle": "Salariés en moyenne mensuelle",
+    "presents_fin_annee": "Salariés présents en décembre",
+    "sortants": "Sortants (parcours terminés)",
+    "sorties_examinees": "Sorties examinées",
+    "duree_parcours_mois_mean": "Durée moyenne des parcours (mois)",
+    "duree_parcours_mois_median": "Durée médiane des parcours (mois)",
+}
+#: French label of each exit category (``exits_by_category``) and rate key (``exit_rate``).
+EXIT_LABELS: dict[str, str] = {
+    "emploi_durable": "Emploi durable",
+    "emploi_transition": "Emploi de transition",
+    "sorties_positives": "Sorties positives",
+    "autres_sorties": "Autres sorties",
+    "retrait": "Retrait des sorties constatées",
+    "inconnue": "Catégorie inconnue",
+    "sorties_dynamiques": "Sorties dynamiques",
+}
+
 #: Sector of the hours whose valid ROME code no prefix of the reference covers.
 SECTOR_OTHER = "autres"
 #: Sector of the hours with no contract, no ROME code or a malformed one.
@@ -173,6 +197,45 @@ QUALITY_LABELS: dict[str, str | dict[str, str]] = {
         "ContratMission": "Contrats en double départagés par le contenu des lignes",
         "Salarie": "Salariés en double départagés par le contenu des lignes",
     },
+    "contract_address_fallback": (
+        "Contrats (embauches et renouvellements) rattachés au département par l'adresse de la "
+        "structure (aucun état mensuel compté)"
+    ),
+    "contract_unknown_type": {
+        "mesure": "Contrats dont la mesure ne correspond à aucun type de SIAE (non comptés)",
+        "type_contrat": (
+            "Contrats dont le type (initial ou renouvellement) est inconnu (ni embauche ni "
+            "renouvellement)"
+        ),
+    },
+    "contract_without_hiring_date": (
+        "Contrats sans date d'embauche (hors embauches et hors parcours)"
+    ),
+    "renewal_without_initial": (
+        "Parcours commençant par un renouvellement, sans contrat initial (le renouvellement "
+        "ouvre le parcours)"
+    ),
+    "exit_category_unknown": {
+        "no_motif": "Sorties de catégorie inconnue : aucun motif de sortie",
+        "motif_not_in_reference": (
+            "Sorties de catégorie inconnue : motif absent des tables de référence de l'extraction "
+            "(ou catégorie non reconnue)"
+        ),
+        "reference_tables_absent": (
+            "Sorties de catégorie inconnue : tables de référence des motifs absentes de "
+            "l'extraction"
+        ),
+    },
+    "exit_motif_from_emi": (
+        "Sorties dont le motif vient du dernier état mensuel qui en porte un (absent du contrat)"
+    ),
+    "parcours_address_fallback": (
+        "Sorties rattachées au département par l'adresse de la structure (aucun état mensuel "
+        "compté)"
+    ),
+    "parcours_end_before_start": (
+        "Sorties dont la date de sortie précède la date d'embauche (jamais examinées)"
+    ),
     "rows_quarantined": "Lignes rejetées à l'import",
     "unknown_values": "Valeurs illisibles mises à « inconnu » à l'import",
 }

@@ -17,6 +17,7 @@ from matplotlib import patheffects
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.markers import MarkerStyle
 from matplotlib.patches import Patch, Rectangle
 from pyproj import Transformer
 
@@ -31,7 +32,7 @@ from iae_diag.geo.distances import (
     rsa_label,
 )
 from iae_diag.geo.layers import Geography
-from iae_diag.plots import TYPE_COLORS, WIDTH, house_style
+from iae_diag.plots import TYPE_COLORS, TYPE_MARKERS, WIDTH, house_style
 from iae_diag.vocabulary import SECRET_MARK, SECRET_NOTE, TYPES
 
 NOTE_NO_GEO = (
@@ -342,12 +343,14 @@ def structures_map(
     highlight: set[str] | None = None,
     extra_note: str | None = None,
     spread: str = "separate",
-    etp_max: float | None = None,
+    size_max: float | None = None,
     labels: dict[str, str | None] | None = None,
+    size_by: str = "etp_realises",
 ) -> Figure:
     """Units of ``deps`` (communes, arrondissements where the folder has them; outlines), QPV
-    outlines, and one proportional symbol per unit and type of SIAE (area proportional to the
-    ETP réalisés on the scale of ``etp_max``, colour by type). ``highlight``: unit codes
+    outlines, and one proportional symbol per unit and type of SIAE (area proportional to
+    ``size_by``, the ETP réalisés or the number of structures, on the scale of ``size_max``;
+    colour by type). ``highlight``: unit codes
     hatched in blue ("territoires peu couverts"); ``labels``: unit code -> name written on the
     map (None: the préfecture, its name in bold)."""
     communes = geo.units.rename(columns={"code_unit": "code_commune_ref"})
@@ -405,14 +408,14 @@ def structures_map(
         xmin, ymin, xmax, ymax = communes.total_bounds
         ax.set_xlim(xmin - 0.01 * (xmax - xmin), xmax + 0.01 * (xmax - xmin))
         ax.set_ylim(ymin - 0.01 * (ymax - ymin), ymax + 0.01 * (ymax - ymin))
-        size_handles = _draw_symbols(ax, pts, spread, etp_max)
+        size_handles = _draw_symbols(ax, pts, spread, size_max, size_by)
         if labels:
             _draw_labels(ax, communes, labels, set(pts["code_commune_ref"]))
         type_handles = [
             Line2D(
                 [],
                 [],
-                marker="o",
+                marker=TYPE_MARKERS[t],
                 linestyle="",
                 markersize=7,
                 markerfacecolor=TYPE_COLORS[t],
@@ -425,7 +428,7 @@ def structures_map(
         ]
         sections = [
             ("Type de SIAE", type_handles),
-            ("ETP réalisés", size_handles),
+            (SIZE_LEGENDS[size_by], size_handles),
             ("Fond de carte", handles),
         ]
         _sectioned_legend(fig, sections, _legend_top(fig, OFFER_LEGEND_H))
@@ -510,15 +513,25 @@ def _draw_labels(
         ).set_gid("labels")
 
 
-def _draw_symbols(ax, pts: pd.DataFrame, spread: str, etp_max: float | None = None) -> list:
+#: title of the size legend of the structures maps, by the column the symbols are sized by
+SIZE_LEGENDS = {"etp_realises": "ETP réalisés", "structures": "Nombre de structures"}
+
+
+def _draw_symbols(
+    ax,
+    pts: pd.DataFrame,
+    spread: str,
+    size_max: float | None = None,
+    size_by: str = "etp_realises",
+) -> list:
     """Proportional symbols, largest first, several types of one commune spread on a small
-    circle; ``etp_max`` (the largest value of the run, so that every map has the same scale)
+    circle; ``size_max`` (the largest value of the run, so that every map has the same scale)
     gets the largest symbol. Returns the size-legend handles."""
     if pts.empty:
         return []
     smax = 420.0 if spread == "fixed" else 320.0
-    etp = pts["etp_realises"].clip(lower=0).to_numpy(dtype=float)
-    etp_max = float(etp_max if etp_max else etp.max()) or 1.0
+    etp = pts[size_by].clip(lower=0).to_numpy(dtype=float)
+    etp_max = float(size_max if size_max else etp.max()) or 1.0
     x0, x1 = ax.get_xlim()
     lx0, _ = _TO_L93.transform(x0, ax.get_ylim()[0])
     lx1, _ = _TO_L93.transform(x1, ax.get_ylim()[0])
@@ -553,8 +566,13 @@ def _draw_symbols(ax, pts: pd.DataFrame, spread: str, etp_max: float | None = No
         linewidths=0.5,
         zorder=5,
     )
+    # a shape per type as well as a colour: colour is not the only carrier of the type
+    shapes = pts["type_siae"].map(TYPE_MARKERS).fillna(TYPE_MARKERS["ALL"]).to_numpy()[idx]
+    sc.set_paths([_marker_path(m) for m in shapes])
     sc.set_gid("structures")
     refs = [v for v in _round_steps(etp_max) if v <= etp_max]
+    if size_by == "structures":  # a number of structures is a whole number
+        refs = [v for v in refs if v >= 1 and v == int(v)]
     return [
         Line2D(
             [],
@@ -568,6 +586,12 @@ def _draw_symbols(ax, pts: pd.DataFrame, spread: str, etp_max: float | None = No
         )
         for v in refs
     ]
+
+
+def _marker_path(marker: str):
+    """The path of a marker at unit size, as ``scatter`` draws it."""
+    style = MarkerStyle(marker)
+    return style.get_path().transformed(style.get_transform())
 
 
 def _round_steps(vmax: float) -> list[float]:

@@ -11,10 +11,12 @@ map :mod:`iae_diag.geo.needs`. Nothing is drawn empty.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import pandas as pd
 from matplotlib.figure import Figure
 
+from iae_diag import alt_text
 from iae_diag.errors import require_columns
 from iae_diag.figures import secret_keys
 from iae_diag.formatting import fmt_int, fmt_number, fmt_pct
@@ -42,8 +44,9 @@ from iae_diag.geo.drawing import (
 from iae_diag.geo.layers import Geography, load_geography
 from iae_diag.geo.needs import needs_by_departement
 from iae_diag.geo.populations import coverage_per_inhabitants
+from iae_diag.secrecy import PUBLIQUE
 from iae_diag.territories import Territory
-from iae_diag.vocabulary import INDICATOR_KEYS, SECRET_NOTE
+from iae_diag.vocabulary import INDICATOR_KEYS, SECRET_MARK, SECRET_NOTE, TYPES
 
 log = logging.getLogger(__name__)
 
@@ -70,18 +73,36 @@ def _indicator_by_dep(
     return sel.set_index(sel["territory_code"].astype(str))["value"].astype(float)
 
 
-def _titles(territory: Territory, year: int) -> dict[str, str]:
+def _titles(territory: Territory, year: int, size_by: str = "etp_realises") -> dict[str, str]:
     where = territory.label()
+    sized = "les ETP réalisés" if size_by == "etp_realises" else "le nombre de structures"
     return {
         "etp": f"ETP réalisés pour 10\u00a0000 habitants, par département, {where}, {year}",
         "rsa": f"Salariés en insertion pour 100 foyers allocataires du RSA, par département, "
         f"{where}, {year}",
         "qpv": f"Part des salariés résidant en QPV (en\u00a0%), par département, {where}, {year}",
-        "structures": f"Structures de l'IAE par commune, selon les ETP réalisés et le type, "
+        "structures": f"Structures de l'IAE par commune, selon {sized} et le type, "
         f"{where}, {year}",
         "dep": f"Structures de l'IAE, quartiers prioritaires et territoires peu couverts, "
         f"{where}, {year}",
     }
+
+
+#: the data of a map as the report shows it under the image: (header, rows of formatted
+#: cells, caption)
+MapData = tuple[list[str], list[list[str]], str]
+
+
+@dataclass(frozen=True)
+class MapOutput:
+    """One map of a report: its French title, the Figure (or the French note saying why it is
+    missing), its text alternative (what it shows and its main finding) and the values it
+    draws as a table (hidden values ``s``, as in the report's tables)."""
+
+    title: str
+    item: Figure | str
+    alt: str = ""
+    data: MapData | None = None
 
 
 def territory_maps(
@@ -90,8 +111,31 @@ def territory_maps(
     indicators: pd.DataFrame,
     siae: pd.DataFrame,
     geo_dir,
+    diffusion: str = PUBLIQUE,
 ) -> list[tuple[str, Figure | str]]:
-    """The maps of a report: a list of (French title, Figure or French note).
+    """The maps of a report: a list of (French title, Figure or French note); see
+    :func:`map_outputs`, which gives each map's text alternative and data too."""
+    return [
+        (m.title, m.item)
+        for m in map_outputs(territory, year, indicators, siae, geo_dir, diffusion)
+    ]
+
+
+def map_outputs(
+    territory: Territory,
+    year: int,
+    indicators: pd.DataFrame,
+    siae: pd.DataFrame,
+    geo_dir,
+    diffusion: str = PUBLIQUE,
+) -> list[MapOutput]:
+    """The maps of a report, each a :class:`MapOutput` (title, Figure or French note, text
+    alternative, data table).
+
+    The structures' symbols are sized by their ETP réalisés in an ``interne`` document, by
+    their number in a ``publique`` one (a symbol standing for one or two SIAE would otherwise
+    show a structure's magnitude, which statistical secrecy keeps out of public documents; the
+    list of SIAE is public).
 
     Region (or France) report: ETP réalisés per 10,000 inhabitants by département, share of
     salariés living in a QPV by département (both from the indicator table), structures by
@@ -99,35 +143,46 @@ def territory_maps(
     and the communes holding a QPV but no SIAE. A map that cannot be drawn is a note."""
     require_columns(siae, SIAE_REQUIRED, "siae table given to territory_maps")
     require_columns(indicators, INDICATORS_REQUIRED, "indicator table given to territory_maps")
-    t = _titles(territory, year)
+    size_by = "structures" if diffusion == PUBLIQUE else "etp_realises"
+    t = _titles(territory, year, size_by)
     keys = ["dep"] if territory.level == "dep" else ["etp", "rsa", "qpv", "structures"]
     geo = load_geography(geo_dir)
     if geo is None:
         log.warning("no geography folder (GEO_DIR): the maps of %s are notes", territory.label())
-        return [(t[k], NOTE_NO_GEO) for k in keys]
+        return [MapOutput(t[k], NOTE_NO_GEO) for k in keys]
     deps = territory_deps(geo, territory)
     if not deps:
         note = (
             f"Carte non disponible\u00a0: les fonds de carte fournis ne couvrent pas "
             f"{territory.label()}."
         )
-        return [(t[k], note) for k in keys]
-    out: list[tuple[str, Figure | str]] = []
+        return [MapOutput(t[k], note) for k in keys]
+    out: list[MapOutput] = []
     if territory.level != "dep":
         partial = _partial_coverage_note(territory, deps)
         out.append(
-            (t["etp"], _coverage_map(geo, deps, indicators, year, t["etp"], territory, partial))
+            MapOutput(
+                t["etp"],
+                *_coverage_map(geo, deps, indicators, year, t["etp"], territory, partial),
+            )
         )
         out.append(
-            (t["rsa"], _needs_map(geo, deps, indicators, year, t["rsa"], territory, partial))
+            MapOutput(
+                t["rsa"], *_needs_map(geo, deps, indicators, year, t["rsa"], territory, partial)
+            )
         )
         out.append(
-            (t["qpv"], _qpv_share_map(geo, deps, indicators, year, t["qpv"], territory, partial))
+            MapOutput(
+                t["qpv"],
+                *_qpv_share_map(geo, deps, indicators, year, t["qpv"], territory, partial),
+            )
         )
         out.append(
-            (
+            MapOutput(
                 t["structures"],
-                _offer_map(geo, deps, siae, year, t["structures"], False, "fixed", partial),
+                *_offer_map(
+                    geo, deps, siae, year, t["structures"], False, size_by, "fixed", partial
+                ),
             )
         )
         dense = dense_departements(geo, deps)
@@ -136,10 +191,90 @@ def territory_maps(
                 f"Structures de l'IAE par commune, zoom sur les départements "
                 f"{_and_list(dense)}, {year}"
             )
-            out.append((title, _offer_map(geo, dense, siae, year, title, False)))
+            out.append(
+                MapOutput(title, *_offer_map(geo, dense, siae, year, title, False, size_by))
+            )
     else:
-        out.append((t["dep"], _offer_map(geo, deps, siae, year, t["dep"], True)))
+        out.append(
+            MapOutput(t["dep"], *_offer_map(geo, deps, siae, year, t["dep"], True, size_by))
+        )
     return out
+
+
+#: what a choropleth map shows, for its text alternative (after "selon")
+_CHOROPLETH_WHAT = {
+    "etp": "les ETP réalisés pour 10\u00a0000 habitants",
+    "rsa": "le nombre de salariés en insertion pour 100 foyers allocataires du RSA",
+    "qpv": "la part des salariés résidant en QPV",
+}
+
+
+def _where(territory: Territory) -> str:
+    """``la région Île-de-France``, ``la France``."""
+    return (
+        f"la {territory.label()}"
+        if territory.level in ("region", "france")
+        else (territory.label())
+    )
+
+
+def _choropleth(
+    kind: str,
+    geo,
+    deps: list[str],
+    values: pd.Series,
+    title: str,
+    fmt,
+    legend_label: str,
+    layers: tuple[str, ...],
+    territory: Territory,
+    year: int,
+    total: tuple[str, float] | None,
+    total_hidden: bool,
+    secret: frozenset[str],
+    **kw,
+) -> tuple[Figure, str, MapData]:
+    """A choropleth by département (:func:`choropleth_by_dep`) with its text alternative and
+    its data: one row per département drawn (``s`` when hidden, ``n.d.`` without value), then
+    the whole territory."""
+    fig = choropleth_by_dep(
+        geo, deps, values, title, fmt, legend_label, layers, total=total, secret=secret, **kw
+    )
+    rows, shown = [], []
+    for d in sorted(deps):
+        label = Territory("dep", d).label()
+        v = values.get(d)
+        if d in secret:
+            rows.append([label, SECRET_MARK])
+        elif v is None or pd.isna(v):
+            rows.append([label, "n.d."])
+        else:
+            rows.append([label, fmt(float(v))])
+            shown.append((label, float(v)))
+    whole = f"Ensemble {of_territory_label(territory)}"
+    if total_hidden:
+        rows.append([whole, SECRET_MARK])
+    elif total is not None:
+        rows.append([whole, fmt(total[1])])
+    alt = alt_text.choropleth(
+        _CHOROPLETH_WHAT[kind],
+        _where(territory),
+        year,
+        shown,
+        fmt,
+        total=None if total is None or total_hidden else (whole, total[1]),
+        hidden=len(secret & set(deps)),
+    )
+    return fig, alt, (["Département", legend_label], rows, _data_caption(title))
+
+
+def of_territory_label(territory: Territory) -> str:
+    """``de la région Île-de-France``, ``de la France``, ``du département X``."""
+    return (
+        f"de {_where(territory)}"
+        if territory.level != "dep"
+        else (f"du département {territory.label()}")
+    )
 
 
 def _partial_coverage_note(territory: Territory, deps: list[str]) -> str | None:
@@ -183,15 +318,15 @@ def secret_areas(
     return deps, key in hidden
 
 
-def _coverage_map(geo, deps, indicators, year, title, territory, partial) -> Figure | str:
+def _coverage_map(geo, deps, indicators, year, title, territory, partial) -> tuple:
     if geo.departements_layer is None:
-        return _missing_layer_note(geo, "de contours des départements ni des communes")
+        return (_missing_layer_note(geo, "de contours des départements ni des communes"),)
     cov = coverage_per_inhabitants(indicators, geo, [Territory("dep", d) for d in deps], year)
     values = cov.set_index("territory_code")["etp_per_10000"].dropna()
     if values.empty:
         return (
             "Carte non disponible\u00a0: la population ou les ETP réalisés des départements "
-            f"ne sont pas disponibles pour {year}."
+            f"ne sont pas disponibles pour {year}.",
         )
     vintage = str(cov["vintage"].dropna().iloc[0])
     tot = coverage_per_inhabitants(indicators, geo, [territory], year)["etp_per_10000"].iloc[0]
@@ -199,7 +334,8 @@ def _coverage_map(geo, deps, indicators, year, title, territory, partial) -> Fig
     secret, total_hidden = secret_areas(indicators, "etp_realises", year, "", territory)
     if total_hidden:
         tot = float("nan")
-    return choropleth_by_dep(
+    return _choropleth(
+        "etp",
         geo,
         deps,
         values,
@@ -207,22 +343,25 @@ def _coverage_map(geo, deps, indicators, year, title, territory, partial) -> Fig
         lambda v: fmt_number(v, 1),
         f"ETP réalisés pour 10\u00a0000 habitants (population {vintage})",
         ("departements", "population"),
+        territory,
+        year,
         total=None if pd.isna(tot) else (f"Ensemble\u00a0: {territory.name}", float(tot)),
+        total_hidden=total_hidden,
         extra_note=partial,
         population_vintage=vintage,
         secret=secret,
     )
 
 
-def _needs_map(geo, deps, indicators, year, title, territory, partial) -> Figure | str:
+def _needs_map(geo, deps, indicators, year, title, territory, partial) -> tuple:
     """Salariés per 100 households receiving the RSA by département (:mod:`.needs`); a
     département whose rate rests on 1 to 4 salariés is marked ``s``."""
     if geo.departements_layer is None:
-        return _missing_layer_note(geo, "de contours des départements ni des communes")
+        return (_missing_layer_note(geo, "de contours des départements ni des communes"),)
     if geo.rsa is None:
         return (
             "Carte non disponible\u00a0: le nombre de foyers allocataires du RSA n'est pas "
-            "disponible pour ce territoire."
+            "disponible pour ce territoire.",
         )
     t = needs_by_departement(indicators, geo, territory, year)
     d = t.loc[t["level"] == "dep"].set_index("code")
@@ -231,10 +370,11 @@ def _needs_map(geo, deps, indicators, year, title, territory, partial) -> Figure
     if values.drop(index=list(secret), errors="ignore").dropna().empty:
         return (
             "Carte non disponible\u00a0: le nombre de salariés ou de foyers allocataires du RSA "
-            f"des départements n'est pas disponible pour {year}."
+            f"des départements n'est pas disponible pour {year}.",
         )
     tot = float("nan") if total_hidden else t.iloc[-1]["salaries_per_100_rsa"]
-    return choropleth_by_dep(
+    return _choropleth(
+        "rsa",
         geo,
         deps,
         values.dropna(),
@@ -243,16 +383,19 @@ def _needs_map(geo, deps, indicators, year, title, territory, partial) -> Figure
         f"Salariés {year} pour 100 foyers allocataires du RSA "
         f"({rsa_label(geo.rsa_vintage or '')})",
         ("departements", "rsa"),
+        territory,
+        year,
         cmap="BuGn",
         total=None if pd.isna(tot) else (f"Ensemble\u00a0: {territory.name}", float(tot)),
+        total_hidden=total_hidden,
         extra_note=partial,
         secret=secret,
     )
 
 
-def _qpv_share_map(geo, deps, indicators, year, title, territory, partial) -> Figure | str:
+def _qpv_share_map(geo, deps, indicators, year, title, territory, partial) -> tuple:
     if geo.departements_layer is None:
-        return _missing_layer_note(geo, "de contours des départements ni des communes")
+        return (_missing_layer_note(geo, "de contours des départements ni des communes"),)
     values = _indicator_by_dep(indicators, "public_share", year, deps, "qpv")
     secret, total_hidden = secret_areas(indicators, "public_share", year, "qpv", territory)
     total = (
@@ -264,14 +407,15 @@ def _qpv_share_map(geo, deps, indicators, year, title, territory, partial) -> Fi
         return (
             "Carte non disponible\u00a0: le tableau des indicateurs ne contient pas la part des "
             f"salariés résidant en QPV par département en {year} (indicateur public_share, "
-            "public qpv)."
+            "public qpv).",
         )
     if values.drop(index=list(secret), errors="ignore").dropna().empty:
         return (
             "Carte non disponible\u00a0: la part des salariés résidant en QPV n'est publiable "
-            f"pour aucun département en {year} ({SECRET_NOTE})"
+            f"pour aucun département en {year} ({SECRET_NOTE})",
         )
-    return choropleth_by_dep(
+    return _choropleth(
+        "qpv",
         geo,
         deps,
         values,
@@ -279,8 +423,11 @@ def _qpv_share_map(geo, deps, indicators, year, title, territory, partial) -> Fi
         fmt_pct,
         "Part des salariés résidant en QPV",
         ("departements",),
+        territory,
+        year,
         cmap="PuRd",
         total=total,
+        total_hidden=total_hidden,
         extra_note=partial,
         secret=secret,
     )
@@ -310,16 +457,17 @@ def _offer_map(
     year,
     title,
     highlight_uncovered: bool,
+    size_by: str,
     spread: str = "separate",
     partial: str | None = None,
-) -> Figure | str:
+) -> tuple:
     if geo.communes is None:
-        return _missing_layer_note(geo, "de contours des communes")
+        return (_missing_layer_note(geo, "de contours des communes"),)
     located, unlocated = locate_siae(geo, siae, year, deps)
     # one symbol scale for every map of the year (every report of a run): the largest symbol
     # of the whole SIAE table of the year
     everywhere, _ = locate_siae(geo, siae, year)
-    etp_max = float(everywhere["etp_realises"].clip(lower=0).max()) if len(everywhere) else 1.0
+    size_max = float(everywhere[size_by].clip(lower=0).max()) if len(everywhere) else 1.0
     highlight, labels = None, {}
     if highlight_uncovered:
         thin = thin_offer_units(geo, deps, siae, year, THIN_OFFER_KM)
@@ -327,9 +475,9 @@ def _offer_map(
         labels = dict(
             zip(thin["code"].head(MAX_LABELS), thin["nom"].head(MAX_LABELS), strict=True)
         )
-        # the units with the most ETP réalisés are named too (where the offer is)
+        # the units with the largest symbols are named too (where the offer is)
         here = located.loc[located["code_departement"].isin(deps)]
-        by_unit = here.groupby("code_commune_ref")["etp_realises"].sum()
+        by_unit = here.groupby("code_commune_ref")[size_by].sum()
         by_unit = by_unit.sort_values(ascending=False, kind="stable")
         for code in by_unit.index[:MAX_OFFER_LABELS]:
             if arrondissement_city(code) is None:
@@ -345,7 +493,7 @@ def _offer_map(
                 pref_unit = str(geo.unit_codes(pd.Series([pref])).iloc[0])
                 if pref_unit in set(geo.units["code_unit"]):
                     labels[pref_unit] = None  # None: the préfecture, named in bold
-    return structures_map(
+    fig = structures_map(
         geo,
         deps,
         located,
@@ -354,13 +502,78 @@ def _offer_map(
         highlight,
         " ".join(n for n in (_arrondissement_note(geo, siae, year, deps), partial) if n) or None,
         spread,
-        etp_max=etp_max,
+        size_max=size_max,
         labels=labels,
+        size_by=size_by,
     )
+    return (fig, *_offer_data(located, deps, title, size_by, highlight, unlocated))
+
+
+def _offer_data(
+    located: pd.DataFrame,
+    deps: list[str],
+    title: str,
+    size_by: str,
+    highlight: set | None,
+    unlocated: int = 0,
+) -> tuple[str, MapData]:
+    """The text alternative and the data of a map of the structures: one row per commune (or
+    arrondissement) with SIAE, the number of SIAE by type (and their ETP réalisés when the
+    symbols are sized by them: ``interne`` documents), the communes with the most first."""
+    here = located.loc[located["code_departement"].isin(deps)]
+    piv = here.pivot_table(
+        index="code_commune_ref",
+        columns="type_siae",
+        values="structures",
+        aggfunc="sum",
+        fill_value=0,
+    )
+    types = [t for t in TYPES if t in piv.columns]
+    first = here.groupby("code_commune_ref")[["nom", "code_departement"]].first()
+    etp = here.groupby("code_commune_ref")["etp_realises"].sum()
+    total = piv[types].sum(axis=1) if types else pd.Series(dtype=float)
+    order = sorted(total.index, key=lambda c: (-int(total[c]), c))
+    header = ["Commune", "Département", *types, "Ensemble"]
+    if size_by == "etp_realises":
+        header.append("ETP réalisés")
+    rows = []
+    for c in order:
+        # the département by its name and code: a code alone ("01") would read as a number
+        row = [
+            str(first.at[c, "nom"]),
+            Territory("dep", str(first.at[c, "code_departement"])).label(),
+        ]
+        row += [fmt_int(piv.at[c, t]) for t in types] + [fmt_int(total[c])]
+        if size_by == "etp_realises":
+            row.append(fmt_number(etp[c], 1))
+        rows.append(row)
+    top = (str(first.at[order[0], "nom"]), int(total[order[0]])) if order else None
+    placed = "ne sont pas placées" if unlocated > 1 else "n'est pas placée"
+    extra = (
+        f"{fmt_int(unlocated)} structure{'s' if unlocated > 1 else ''} sans commune reconnue "
+        f"{placed}. "
+        if unlocated
+        else ""
+    )
+    if highlight:
+        n = len(highlight)
+        extra += (
+            f"{fmt_int(n)} commune{'s' if n > 1 else ''} ayant des besoins et sans SIAE à moins "
+            f"de {fmt_number(THIN_OFFER_KM, 0)}\u00a0km {'sont mises' if n > 1 else 'est mise'} "
+            "en évidence."
+        )
+    alt = alt_text.structures_map(title, int(total.sum()), len(order), top, extra.strip())
+    return alt, (header, rows, _data_caption(title) + " (nombre de SIAE par type)")
+
+
+def _data_caption(title: str) -> str:
+    """``Données de la carte : part des salariés…`` (an initial acronym kept: ``ETP``)."""
+    lower = title[:1].lower() + title[1:] if title[1:2].islower() else title
+    return f"Données de la carte : {lower}"
 
 
 #: communes named on a département map: the first of the "territoires peu couverts", and the
-#: communes with the most ETP réalisés
+#: communes with the largest symbols (ETP réalisés, or number of structures in a publique document)
 MAX_LABELS = 10
 MAX_OFFER_LABELS = 5
 

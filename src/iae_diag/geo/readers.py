@@ -4,6 +4,7 @@ column at fault. Vector layers are returned in WGS84."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -33,6 +34,13 @@ from iae_diag.territories import dep_of_commune, normalize_dep_code
 # --------------------------------------------------------------------------------------------
 # geometry repair
 # --------------------------------------------------------------------------------------------
+
+
+def _reject_first(bad: pd.Series, message: Callable[[int], str]) -> None:
+    """Raise :class:`InputError` with ``message(i)`` for the first row ``i`` where ``bad`` holds:
+    every reader names its file, line (or feature) and column in ``message``."""
+    if bad.any():
+        raise InputError(message(int(np.flatnonzero(bad.to_numpy())[0])))
 
 
 def repair_geometries(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, int, int]:
@@ -135,12 +143,13 @@ def _read_communes(path: Path, mergers: dict[str, str]) -> gpd.GeoDataFrame:
     name = _pick(_lower_map(g.columns), _NAME_COLS)
     codes = _as_code(g[col])
     bad = codes.isna() | (codes.str.len() != 5)
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(
+    _reject_first(
+        bad,
+        lambda i: (
             f"Geography file {path}, feature {i + 1}, column {col!r}: {g[col].iloc[i]!r} is "
             "not an INSEE commune code (expected 5 characters such as 93066 or 2A004)."
-        )
+        ),
+    )
     ref, _ = reference_codes(codes, mergers)
     out = gpd.GeoDataFrame(
         {
@@ -189,12 +198,13 @@ def _read_qpv_communes(path: Path, mergers: dict[str, str]) -> pd.DataFrame:
     label = _pick(cols, _QPV_LABEL_COLS)
     codes = _as_code(t[com])
     bad = codes.str.len() != 5
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(
+    _reject_first(
+        bad,
+        lambda i: (
             f"QPV-commune list {path}, line {i + 2}, column {com!r}: {t[com].iloc[i]!r} is not "
             "an INSEE commune code (expected 5 characters such as 93066)."
-        )
+        ),
+    )
     ref, _ = reference_codes(codes, mergers)
     out = pd.DataFrame(
         {
@@ -222,12 +232,13 @@ def _read_population(path: Path) -> tuple[str, pd.DataFrame]:
     dep = _pick(cols, ("dep", "code_departement", "insee_dep"))
     values = t[pop].str.strip().str.replace("\u00a0", "").str.replace(" ", "")
     bad = ~values.str.fullmatch(r"\d+")
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(
+    _reject_first(
+        bad,
+        lambda i: (
             f"Population file {path}, line {i + 2}, column {pop!r}: {t[pop].iloc[i]!r} is not "
             "a whole number of inhabitants."
-        )
+        ),
+    )
     codes = _as_code(t[com])
     out = pd.DataFrame(
         {
@@ -240,17 +251,14 @@ def _read_population(path: Path) -> tuple[str, pd.DataFrame]:
     )
     deps = t[dep].map(normalize_dep_code) if dep else codes.map(dep_of_commune)
     out["code_departement"] = deps.where(deps.notna(), codes.map(dep_of_commune))
-    if out["code_departement"].isna().any():
-        i = int(np.flatnonzero(out["code_departement"].isna().to_numpy())[0])
-        raise InputError(
+    _reject_first(
+        out["code_departement"].isna(),
+        lambda i: (
             f"Population file {path}, line {i + 2}: commune {t[com].iloc[i]!r} has no known "
             "département (expected an INSEE commune code)."
-        )
+        ),
+    )
     return vintage, out
-
-
-def _first_bad(mask: pd.Series) -> int:
-    return int(np.flatnonzero(mask.to_numpy())[0])
 
 
 def _read_arrondissements(path: Path) -> gpd.GeoDataFrame:
@@ -262,23 +270,25 @@ def _read_arrondissements(path: Path) -> gpd.GeoDataFrame:
     arm = _as_code(g[cols["insee_arm"]])
     city = arm.map(lambda c: arrondissement_city(c) if isinstance(c, str) else None)
     bad = city.isna()
-    if bad.any():
-        i = _first_bad(bad)
-        raise InputError(
+    _reject_first(
+        bad,
+        lambda i: (
             f"Geography file {path}, feature {i + 1}, column {cols['insee_arm']!r}: "
             f"{g[cols['insee_arm']].iloc[i]!r} is not the INSEE code of a municipal "
             "arrondissement (75101-75120, 69381-69389, 13201-13216)."
-        )
+        ),
+    )
     com = cols.get("insee_com")
     if com is not None:
         given = _as_code(g[com])
         wrong = given != city
-        if wrong.any():
-            i = _first_bad(wrong)
-            raise InputError(
+        _reject_first(
+            wrong,
+            lambda i: (
                 f"Geography file {path}, feature {i + 1}, column {com!r}: {g[com].iloc[i]!r} "
                 f"is not the commune of arrondissement {arm.iloc[i]} (expected {city.iloc[i]})."
-            )
+            ),
+        )
     name = _pick(cols, _NAME_COLS)
     out = gpd.GeoDataFrame(
         {
@@ -303,19 +313,21 @@ def _read_population_series(path: Path) -> dict[str, pd.DataFrame]:
     com = _pick(cols, ("insee", *_COMMUNE_COLS))
     codes = _as_code(t[com])
     bad = codes.str.len() != 5
-    if bad.any():
-        i = _first_bad(bad)
-        raise InputError(
+    _reject_first(
+        bad,
+        lambda i: (
             f"Population series {path}, line {i + 2}, column {com!r}: {t[com].iloc[i]!r} is "
             "not an INSEE commune code (expected 5 characters such as 93066)."
-        )
+        ),
+    )
     deps = codes.map(dep_of_commune)
-    if deps.isna().any():
-        i = _first_bad(deps.isna())
-        raise InputError(
+    _reject_first(
+        deps.isna(),
+        lambda i: (
             f"Population series {path}, line {i + 2}: commune {t[com].iloc[i]!r} has no known "
             "département (expected an INSEE commune code)."
-        )
+        ),
+    )
     out: dict[str, pd.DataFrame] = {}
     for low, col in sorted(cols.items()):
         m = _SERIES_COL.match(low)
@@ -323,12 +335,13 @@ def _read_population_series(path: Path) -> dict[str, pd.DataFrame]:
             continue
         values = t[col].str.strip()
         bad = ~values.str.fullmatch(r"\d+(\.\d+)?")
-        if bad.any():
-            i = _first_bad(bad)
-            raise InputError(
+        _reject_first(
+            bad,
+            lambda i, col=col: (
                 f"Population series {path}, line {i + 2}, column {col!r}: {t[col].iloc[i]!r} "
                 "is not a number of inhabitants."
-            )
+            ),
+        )
         out[m.group(1)] = pd.DataFrame(
             {
                 "code_commune": codes.astype(str),
@@ -359,20 +372,22 @@ def _read_rsa(path: Path) -> tuple[str | None, pd.DataFrame]:
         t = t.loc[t[modality].str.strip().str.lower().isin(RSA_MODALITIES)]
     values = t[count].str.strip().str.replace("\u00a0", "").str.replace(" ", "")
     bad = ~values.str.fullmatch(r"\d+")
-    if bad.any():
-        i = _first_bad(bad)
-        raise InputError(
+    _reject_first(
+        bad,
+        lambda i: (
             f"RSA file {path}, line {t.index[i] + 2}, column {count!r}: "
             f"{t[count].iloc[i]!r} is not a whole number of households."
-        )
+        ),
+    )
     codes = _as_code(t[com])
     deps = codes.map(lambda c: dep_of_commune(c.replace("XXX", "000")) if len(c) == 5 else None)
-    if deps.isna().any():
-        i = _first_bad(deps.isna())
-        raise InputError(
+    _reject_first(
+        deps.isna(),
+        lambda i: (
             f"RSA file {path}, line {t.index[i] + 2}, column {com!r}: {t[com].iloc[i]!r} is "
             "not an INSEE commune code (expected 5 characters such as 93066, or 75XXX)."
-        )
+        ),
+    )
     out = pd.DataFrame(
         {
             "code_commune": codes.astype(str),
@@ -403,20 +418,22 @@ def _read_unemployment(path: Path) -> pd.DataFrame:
     label = _pick(cols, ("lib_ze2020", "lib_ze", "libze2020"))
     quarter = t[cols["trimestre"]].str.strip()
     bad = ~quarter.str.fullmatch(r"(19|20)\d{2}-T[1-4]")
-    if bad.any():
-        i = _first_bad(bad)
-        raise InputError(
+    _reject_first(
+        bad,
+        lambda i: (
             f"Unemployment file {path}, line {i + 2}, column {cols['trimestre']!r}: "
             f"{quarter.iloc[i]!r} is not a quarter (expected 2021-T1)."
-        )
+        ),
+    )
     rate = t[cols["taux_chomage_pct"]].str.strip().str.replace(",", ".")
     bad = ~rate.str.fullmatch(r"\d+(\.\d+)?")
-    if bad.any():
-        i = _first_bad(bad)
-        raise InputError(
+    _reject_first(
+        bad,
+        lambda i: (
             f"Unemployment file {path}, line {i + 2}, column {cols['taux_chomage_pct']!r}: "
             f"{t[cols['taux_chomage_pct']].iloc[i]!r} is not a rate in percent."
-        )
+        ),
+    )
     return pd.DataFrame(
         {
             "code_ze": _as_code(t[ze]).astype(str),
@@ -435,12 +452,13 @@ def _read_ze_communes(path: Path) -> pd.DataFrame:
     com, ze = _pick(cols, _COMMUNE_COLS), _pick(cols, _ZE_COLS)
     codes = _as_code(t[com])
     bad = codes.str.len() != 5
-    if bad.any():
-        i = _first_bad(bad)
-        raise InputError(
+    _reject_first(
+        bad,
+        lambda i: (
             f"Commune-zone d'emploi table {path}, line {i + 2}, column {com!r}: "
             f"{t[com].iloc[i]!r} is not an INSEE commune code."
-        )
+        ),
+    )
     return pd.DataFrame(
         {"code_commune": codes.astype(str), "code_ze": _as_code(t[ze]).astype(str)}
     )
@@ -454,12 +472,13 @@ def _read_cog_list(path: Path, level: str) -> pd.DataFrame:
     code = cols["dep" if level == "dep" else "reg"]
     tncc = t[cols["tncc"]].str.strip()
     bad = ~tncc.str.fullmatch(r"[0-8]")
-    if bad.any():
-        i = _first_bad(bad)
-        raise InputError(
+    _reject_first(
+        bad,
+        lambda i: (
             f"INSEE list {path}, line {i + 2}, column {cols['tncc']!r}: {tncc.iloc[i]!r} is "
             "not a type of name (TNCC, 0 to 8)."
-        )
+        ),
+    )
     name = _pick(cols, ("libelle", "nccenr", "ncc"))
     return pd.DataFrame(
         {

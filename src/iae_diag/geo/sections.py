@@ -17,7 +17,7 @@ from iae_diag.geo.distances import (
     thin_offer_table,
 )
 from iae_diag.geo.layers import Geography, load_geography
-from iae_diag.geo.maps import territory_maps
+from iae_diag.geo.maps import map_outputs
 from iae_diag.geo.needs import needs_by_departement, needs_by_unit, unemployment_year
 from iae_diag.geo.populations import coverage_per_inhabitants
 from iae_diag.territories import Territory, of_name, with_article
@@ -353,11 +353,11 @@ def maps_parts(ctx, html) -> list[str]:
                 "résidence en QPV des salariés est celle qu'a enregistrée l'ASP."
             )
         )
-    for title, item in territory_maps(terr, year, ctx.indicators, ctx.siae, ctx.geo_dir):
-        if isinstance(item, str):
-            parts += [html.h3(title), html.note(item)]
+    for m in map_outputs(terr, year, ctx.indicators, ctx.siae, ctx.geo_dir, ctx.diffusion):
+        if isinstance(m.item, str):
+            parts += [html.h3(m.title), html.note(m.item)]
         else:
-            parts.append(html.figure_html(item, title))
+            parts.append(html.figure_html(m.item, m.alt, m.data))
     parts += unit_parts(ctx, html)
     parts.append(html.h3("Territoires peu couverts"))
     low = thin_offer_table(terr, year, ctx.siae, ctx.geo_dir)

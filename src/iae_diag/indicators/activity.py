@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,8 @@ EMI_COLUMNS = [
     "emi_sme_version",
     "emi_nb_heures_travail",
 ]
+#: Exit motif of an EMI row (optional column: the parcours' motif when the contract has none).
+MOTIF_COLUMN = "emi_motif_sortie_id"
 _LIMIT = 2**62
 
 
@@ -75,6 +77,10 @@ class EmiRows:
         np.zeros(0, dtype=np.int64),
         np.zeros(0, dtype=np.int64),
     )  # (reason, af_pos, year)
+    #: ``emi_motif_sortie_id`` of each row as a code into ``motif_values`` (-1: none); empty
+    #: when the table has no such column
+    motif_code: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    motif_values: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.af_pos)
@@ -113,6 +119,11 @@ def counted_emi(emi: pd.DataFrame, af_ids: np.ndarray) -> EmiRows:
     eligible = af_pos >= 0
     aside = np.flatnonzero(eligible & (status != EMI_KEPT))
     sel = np.flatnonzero(eligible & (status == EMI_KEPT) & (np.nan_to_num(hours, nan=0.0) > 0))
+    motif_code, motif_values = np.full(len(sel), -1, dtype=np.int64), ()
+    if MOTIF_COLUMN in emi.columns:
+        motif = emi[MOTIF_COLUMN].to_numpy(dtype=object)[sel]
+        codes, uniques = pd.factorize(pd.Series(motif, dtype="string"), use_na_sentinel=True)
+        motif_code, motif_values = codes.astype(np.int64), tuple(str(u) for u in uniques)
     return EmiRows(
         af_pos=af_pos[sel],
         year=year[sel],
@@ -121,6 +132,8 @@ def counted_emi(emi: pd.DataFrame, af_ids: np.ndarray) -> EmiRows:
         pph_id=pph[sel],
         ctr_id=ctr[sel],
         set_aside=(status[aside], af_pos[aside], year[aside]),
+        motif_code=motif_code,
+        motif_values=motif_values,
     )
 
 

@@ -32,6 +32,15 @@ AF_COLUMNS = [
 ]
 
 
+#: The AF's exit objectives (percentages), kept by :func:`eligible_af` when the table has them.
+OBJECTIVE_COLUMNS = (
+    "af_taux_prev_sorties_durable",
+    "af_taux_prev_sorties_trans",
+    "af_taux_prev_sorties_positives",
+    "af_taux_prev_sorties_dynamiques",
+)
+
+
 def is_eligible(af: pd.DataFrame) -> pd.Series:
     """True for AF rows in state VALIDE, PROVISOIRE or CLOTURE whose mesure is not FDI."""
     state = af["af_etat_annexe_financiere_code"].astype("string").str.strip().str.upper()
@@ -123,7 +132,8 @@ def eligible_af(af: pd.DataFrame, structure: pd.DataFrame) -> pd.DataFrame:
     Columns: af_id, structure_id, type_siae, code_departement (None when neither the number
     nor the structure's administrative address gives one), address_fallback (bool),
     date_debut, date_fin, etp_postes (ETP conventionnés per month), annual_hours (hours of one
-    FTE used for ETP réalisés), annual_hours_default (bool: the type default was used).
+    FTE used for ETP réalisés), annual_hours_default (bool: the type default was used), and
+    the exit objectives of :data:`OBJECTIVE_COLUMNS` present in ``af`` (float).
     Sorted by af_id. Raises :class:`InputError` for an eligible AF with an unknown mesure.
     """
     require_columns(af, "annexe_financiere", AF_COLUMNS)
@@ -173,4 +183,7 @@ def eligible_af(af: pd.DataFrame, structure: pd.DataFrame) -> pd.DataFrame:
             ),
         }
     )
+    for column in OBJECTIVE_COLUMNS:
+        if column in kept.columns:
+            out[column] = pd.to_numeric(kept[column], errors="coerce").to_numpy(dtype=float)
     return out.reset_index(drop=True)

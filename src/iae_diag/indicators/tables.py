@@ -20,6 +20,7 @@ from iae_diag.errors import InputError
 from iae_diag.indicators.activity import counted_emi, etp_of_rows, person_ids
 from iae_diag.indicators.common import Geography, require_columns
 from iae_diag.indicators.eligibility import eligible_af
+from iae_diag.indicators.flows import AfObjectives, EmiActivity, flow_tables, objectives_of
 from iae_diag.indicators.keys import dense_codes, distinct_pairs, positions
 from iae_diag.indicators.offer import af_year_table
 from iae_diag.indicators.publics import (
@@ -417,10 +418,36 @@ def build_tables(
         "france": np.array([0]),
     }
     pop_dep = _population_slots(geo, population) if population is not None else None
+    # flows and exits (indicators/flows.py): contracts, parcours, person-months
+    flow_rows, flow_quality = flow_tables(
+        geo,
+        years_arr,
+        slots,
+        EmiActivity(
+            emi.ctr_id,
+            person,
+            row_year,
+            emi.month,
+            row_dep,
+            row_type,
+            hours,
+            emi.motif_code,
+            emi.motif_values,
+        ),
+        contrat,
+        salarie,
+        structure,
+        AfObjectives(
+            af_dep, af_type, af["etp_postes"].to_numpy(), objectives_of(af), afy_pos, afy_year
+        ),
+        data.ref_motif_sort,
+        data.ref_categorie_sort,
+    )
+    clock.lap("flows")
 
     clock.lap("units")
-    out = _Frame(years=years_arr, parts=[])
-    quality_parts = []
+    out = _Frame(years=years_arr, parts=[flow_rows])
+    quality_parts = [flow_quality]
     for level in LEVELS:
         sl = slots[level]
         codes = [geo.codes(level)[i] for i in sl]

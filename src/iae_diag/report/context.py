@@ -14,7 +14,7 @@ import pandas as pd
 
 from iae_diag import __version__, config, narrative, plots, secrecy
 from iae_diag.errors import InputError, ParameterError, require_columns
-from iae_diag.figures import key_figures, to_json, value_index
+from iae_diag.figures import SCHEMA, key_figures, to_json, value_index
 from iae_diag.formatting import fmt_int, fmt_pct
 from iae_diag.indicators.sectors import load_sectors, sector_labels
 from iae_diag.territories import Territory, parse_territory, region_of_dep
@@ -426,7 +426,7 @@ class KeyFiguresOutput:
         self.text = to_json(figures)
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
-        return {KEY_FIGURES_MIME: self.text, "text/plain": "iae-diag/key-figures/1"}
+        return {KEY_FIGURES_MIME: self.text, "text/plain": SCHEMA}
 
 
 def key_figures_output(ctx: ReportContext) -> KeyFiguresOutput:

@@ -63,20 +63,21 @@ def _text_columns(rows: list[list[str]]) -> set[int]:
 
 def table_html(header: list[str], rows: list[list[str]], caption: str = "", cls: str = "") -> str:
     """A table of already formatted cells (escaped here); the first column and the text
-    columns left, the numbers right. The caption is a paragraph kept on the same page as the
-    table."""
+    columns left, the numbers right. The caption is the table's ``<caption>`` (read by screen
+    readers, kept with the table on the page); header cells are ``<th scope="col">``, the first
+    cell of each row ``<th scope="row">``."""
     text_cols = _text_columns(rows)
 
     def attr(j: int) -> str:
         return ' class="txt"' if j in text_cols else ""
 
     out = ['<div class="tbl">']
-    if caption:
-        out.append(f'<p class="caption">{esc(caption)}</p>')
     out.append(f'<table class="iae {esc(cls)}">' if cls else '<table class="iae">')
+    if caption:
+        out.append(f"<caption>{esc(caption)}</caption>")
     out.append(
         "<thead><tr>"
-        + "".join(f"<th{attr(j)}>{esc(h)}</th>" for j, h in enumerate(header))
+        + "".join(f'<th scope="col"{attr(j)}>{esc(h)}</th>' for j, h in enumerate(header))
         + "</tr></thead>"
     )
     out.append("<tbody>")
@@ -98,8 +99,14 @@ def figure_html(fig, alt: str, data: tuple[list[str], list[list[str]], str] | No
     out = f'<figure class="iae"><img alt="{esc(alt)}" src="data:image/png;base64,{png}"/></figure>'
     if data is not None:
         header, rows, caption = data
+        # a map's data is announced as such (its caption starts "Données de la carte")
+        summary = (
+            "Données de la carte"
+            if caption.startswith("Données de la carte")
+            else "Données du graphique"
+        )
         out += (
-            '<details class="chart-data"><summary>Données du graphique</summary>'
+            f'<details class="chart-data"><summary>{summary}</summary>'
             + table_html(header, rows, caption=caption)
             + "</details>"
         )

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import json
 import logging
 import multiprocessing as mp
 import os
@@ -525,18 +526,19 @@ class Worker:
         html_text = self.renderer.html(nb, title, downloads)
         (out / f"{job.slug}.html").write_text(html_text, encoding="utf-8")
         res.outputs["html"] = f"{job.slug}.html"
-        (out / f"{job.slug}.json").write_text(notebook_key_figures(nb), encoding="utf-8")
+        key_figures = notebook_key_figures(nb)
+        (out / f"{job.slug}.json").write_text(key_figures, encoding="utf-8")
         res.outputs["json"] = f"{job.slug}.json"
         tables = tables_export.notebook_tables(nb)
         (out / zip_name).write_bytes(tables_export.tables_zip(tables))
         res.outputs["csv"] = zip_name
-        cover = [
-            ("Titre", title),
-            ("Territoire", terr.label()),
-            ("Année", str(job.year)),
-            ("Source", "ASP, extraction fluxIAE ; traitement iae-diag"),
-            ("Niveau de diffusion", job.diffusion),
-        ]
+        cover = tables_export.workbook_cover(
+            title,
+            terr.label(),
+            job.year,
+            json.loads(key_figures).get("data_status"),
+            job.diffusion,
+        )
         (out / f"{job.slug}.xlsx").write_bytes(tables_export.report_workbook(tables, cover))
         res.outputs["xlsx"] = f"{job.slug}.xlsx"
         if job.pdf:

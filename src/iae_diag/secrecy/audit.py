@@ -70,6 +70,26 @@ def _leaves(
     for t in TYPES:
         for s, v in doc["hours"]["by_type_and_sector"][t].items():
             out[f"hours.by_type_and_sector.{t}.{s}"] = v
+    for path, block in _count_blocks(doc):
+        out[f"{path}.total"] = block["total"]
+        for t in TYPES:
+            out[f"{path}.by_type.{t}"] = block["by_type"][t]
+    exits = doc.get("exits")
+    if exits is not None:  # the sorties examinées of each category: rate x sorties examinées
+        for t in ("ALL", *TYPES):
+            n = _of(exits["sorties_examinees"], t)
+            for k, block in exits["rates"].items():
+                v = _of(block, t)
+                out[f"exits_n.{t}.{k}"] = (
+                    0.0 if n == 0 else None if v is None or n is None else v * n
+                )
+    entrants = doc.get("flows", {}).get("entrants")
+    if entrants is not None:  # persons of a public among the entrants (all types)
+        n = entrants["total"]
+        for k, v in doc["publics_entrants"].items():
+            out[f"publics_entrants_n.ALL.{k}"] = (
+                0.0 if n == 0 else None if v is None or n is None else v * n
+            )
     q = quality if with_quality else None
     for t in ("ALL", *TYPES):
         n = doc["salaries"]["total"] if t == "ALL" else doc["salaries"]["by_type"][t]
@@ -88,12 +108,56 @@ def _leaves(
     return out
 
 
+def _of(block: dict, t: str):
+    """The total (``t`` = ALL) or a type's value of a ``{"total", "by_type"}`` block."""
+    return block["total"] if t == "ALL" else block["by_type"][t]
+
+
+def _count_blocks(doc: dict) -> list[tuple[str, dict]]:
+    """(path, block) of the ``{"total", "by_type"}`` blocks of the flows and exits (schema 2)
+    whose types add up to the total."""
+    out = [(f"flows.{k}", b) for k, b in doc.get("flows", {}).items()]
+    exits = doc.get("exits")
+    if exits is not None:
+        out += [(f"exits.{k}", exits[k]) for k in ("sortants", "sorties_examinees")]
+        out += [(f"exits.by_category.{c}", b) for c, b in exits["by_category"].items()]
+    return out
+
+
+#: the categories whose sorties examinées make all of them, and those of the sorties dynamiques
+EXAMINED_CATEGORIES = (
+    "emploi_durable",
+    "emploi_transition",
+    "sorties_positives",
+    "autres_sorties",
+)
+DYNAMIC_CATEGORIES = EXAMINED_CATEGORIES[:3]
+
+
 def _equations(paths: list[str]) -> list[tuple[str, list[str]]]:
     """(margin path, member paths) of one document."""
     have = set(paths)
     eqs = []
     for b in ADDITIVE_BLOCKS:
         eqs.append((f"{b}.total", [f"{b}.by_type.{t}" for t in TYPES]))
+    blocks = sorted({p.rsplit(".", 1)[0] for p in paths if p.endswith(".total")})
+    for b in blocks:
+        if b.startswith(("flows.", "exits.")):
+            eqs.append((f"{b}.total", [f"{b}.by_type.{t}" for t in TYPES]))
+    cats = sorted({p.split(".")[2] for p in paths if p.startswith("exits.by_category.")})
+    for x in ("total", *(f"by_type.{t}" for t in TYPES)):
+        eqs.append((f"exits.sortants.{x}", [f"exits.by_category.{c}.{x}" for c in cats]))
+    for t in ("ALL", *TYPES):
+        eqs.append(
+            (f"exits.sorties_examinees.{'total' if t == 'ALL' else f'by_type.{t}'}",
+             [f"exits_n.{t}.{k}" for k in EXAMINED_CATEGORIES])
+        )  # fmt: skip
+        eqs.append(
+            (f"exits_n.{t}.sorties_dynamiques", [f"exits_n.{t}.{k}" for k in DYNAMIC_CATEGORIES])
+        )
+    keys = {p.split(".")[2] for p in paths if p.startswith("exits_n.ALL.")}
+    for k in sorted(keys):
+        eqs.append((f"exits_n.ALL.{k}", [f"exits_n.{t}.{k}" for t in TYPES]))
     sectors = [p[len("hours.by_sector.") :] for p in paths if p.startswith("hours.by_sector.")]
     eqs.append(("hours.total", [f"hours.by_sector.{s}" for s in sectors]))
     for s in sectors:
@@ -116,6 +180,11 @@ def _origin(path: str) -> str:
     if path.startswith("publics_n."):
         _, t, k = path.split(".")
         return f"publics.{k}" if t == "ALL" else f"publics_by_type.{t}.{k}"
+    if path.startswith("exits_n."):
+        _, t, k = path.split(".")
+        return f"exits.rates.{k}.{'total' if t == 'ALL' else f'by_type.{t}'}"
+    if path.startswith("publics_entrants_n."):
+        return f"publics_entrants.{path.split('.')[2]}"
     return path
 
 
@@ -185,7 +254,8 @@ def audit(
         truth_v = tru[u[0]][u[1]]
         if not determined or truth_v is None or _origin(u[1]) not in secret[u[0]]:
             continue  # an unknown that was never published is not a hidden cell
-        tol = 0.5 if u[1].startswith(("publics_n.", "salaries.")) else 1e-3
+        persons = ("publics_n.", "salaries.", "flows.", "exits", "publics_entrants_n.")
+        tol = 0.5 if u[1].startswith(persons) else 1e-3
         if abs(float(x[i]) - float(truth_v)) < tol:
             out.append(Recovery(u[0], _origin(u[1]), float(x[i]), float(truth_v)))
     return sorted(out, key=lambda r: (r.document, r.path))

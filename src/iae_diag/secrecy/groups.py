@@ -35,9 +35,42 @@ ADDITIVE: tuple[str, ...] = (
     "hours_by_sector",
     "public_share",
     *[QUALITY_PREFIX + c for c in QUALITY_PERSON_COUNTS],
+    "embauches",
+    "entrants",
+    "renouvellements",
+    "salaries_moyenne_mensuelle",
+    "presents_fin_annee",
+    "public_share_entrants",
+    "sortants",
+    "sorties_examinees",
+    "exits_by_category",
+    "exit_rate",
 )
 #: indicator whose breakdown cells add up to a margin indicator (same territory, year, type)
-BREAKDOWN_MARGINS: dict[str, str] = {"hours_by_sector": "hours"}
+BREAKDOWN_MARGINS: dict[str, str] = {"hours_by_sector": "hours", "exits_by_category": "sortants"}
+#: (indicator, the breakdowns whose cells add up to the margin, margin (indicator, breakdown)),
+#: same territory, year and type: the sorties examinées of the four categories (the numerators
+#: of ``exit_rate``) make the sorties examinées; the first three, the sorties dynamiques; and
+#: the sorties dynamiques with the autres sorties, the sorties examinées again; the exits of
+#: unknown category by reason (data-quality table, all types), the ``inconnue`` exits
+BREAKDOWN_SUMS: tuple[tuple[str, tuple[str, ...], tuple[str, str]], ...] = (
+    (
+        "exit_rate",
+        ("emploi_durable", "emploi_transition", "sorties_positives", "autres_sorties"),
+        ("sorties_examinees", ""),
+    ),
+    (
+        "exit_rate",
+        ("emploi_durable", "emploi_transition", "sorties_positives"),
+        ("exit_rate", "sorties_dynamiques"),
+    ),
+    ("exit_rate", ("sorties_dynamiques", "autres_sorties"), ("sorties_examinees", "")),
+    (
+        QUALITY_PREFIX + "exit_category_unknown",
+        ("no_motif", "motif_not_in_reference", "reference_tables_absent"),
+        ("exits_by_category", "inconnue"),
+    ),
+)
 #: the same figure published under another indicator (same key)
 SAME_CELL: dict[str, str] = {
     "salaries_share": "salaries",
@@ -50,8 +83,9 @@ SAME_CELL: dict[str, str] = {
 RATIOS: dict[str, tuple[str, str]] = {
     "taux_realisation": ("etp_realises", "etp_conventionnes"),
 }
-#: indicators whose group size is the numerator (persons of a public) rather than the value
-SIZE_IS_NUMERATOR: tuple[str, ...] = ("public_share",)
+#: indicators whose group size is the numerator (persons of a public, sorties examinées of a
+#: category) rather than the value
+SIZE_IS_NUMERATOR: tuple[str, ...] = ("public_share", "public_share_entrants", "exit_rate")
 
 
 @dataclass(frozen=True)
@@ -104,6 +138,15 @@ def build_groups(keys: list[Key]) -> list[Group]:
         for margin, members in sorted(table.items()):
             if margin in have:
                 groups.append(Group("sum", tuple(members), margin))
+    margins = sorted(k for k in have if k[0] in {m[0] for _, _, m in BREAKDOWN_SUMS})
+    for ind, members, (m_ind, m_br) in BREAKDOWN_SUMS:
+        for k in margins:
+            if k[0] != m_ind or k[5] != m_br:
+                continue
+            _, lv, code, yr, t, _ = k
+            cells = tuple((ind, lv, code, yr, t, b) for b in members)
+            if all(c in have for c in cells):
+                groups.append(Group("sum", cells, k))
     return groups
 
 

@@ -33,19 +33,38 @@ MIN_SIAE = 3
 #: a magnitude where one SIAE contributes more than this share is not published (``publique``)
 DOMINANCE = 0.85
 
-#: indicators whose value counts persons
-PERSON_COUNTS: tuple[str, ...] = ("salaries",)
+#: indicators whose value counts persons (or what describes them one by one: the contracts
+#: hired and renewed, the parcours ended; the monthly average of salariés)
+PERSON_COUNTS: tuple[str, ...] = (
+    "salaries",
+    "embauches",
+    "entrants",
+    "renouvellements",
+    "salaries_moyenne_mensuelle",
+    "presents_fin_annee",
+    "sortants",
+    "sorties_examinees",
+    "exits_by_category",
+)
 #: indicators whose denominator counts persons (shares and rates of persons). The share of a
 #: type in the salariés (``salaries_share``) is the same cell as its count (:mod:`.groups`): it
 #: is hidden with the count, and a type with 0 salariés reads 0 %.
-PERSON_RATIOS: tuple[str, ...] = ("public_share",)
-#: data-quality checks whose value counts persons (cells ``quality:<check>``); the last three
-#: give, with the salariés, the denominator of every public share (indicators/publics.py)
+PERSON_RATIOS: tuple[str, ...] = ("public_share", "public_share_entrants", "exit_rate")
+#: indicators describing a population of persons counted by another indicator of the same key
+#: (lengths of the parcours of the sorties examinées): hidden when that count is 1 to 4
+PERSON_POPULATIONS: dict[str, str] = {
+    "duree_parcours_mois_mean": "sorties_examinees",
+    "duree_parcours_mois_median": "sorties_examinees",
+}
+#: data-quality checks whose value counts persons (cells ``quality:<check>``); three give, with
+#: the salariés, the denominator of every public share (indicators/publics.py); the exits of
+#: unknown category, by reason, add up to the ``inconnue`` exits
 QUALITY_PERSON_COUNTS: tuple[str, ...] = (
     "persons_without_nir",
     "persons_without_contract",
     "persons_without_salarie_row",
     "public_unknown_value",
+    "exit_category_unknown",
 )
 QUALITY_PREFIX = "quality:"
 #: structures' magnitudes -> the column of siae.parquet (or siae_sectors.parquet) giving each
@@ -66,9 +85,27 @@ def person_primary(cells: pd.DataFrame) -> pd.Series:
     v, d = cells["value"], cells["denominator"]
     count = ind.isin(PERSON_COUNTS) | ind.isin([QUALITY_PREFIX + c for c in QUALITY_PERSON_COUNTS])
     ratio = ind.isin(PERSON_RATIOS)
-    return (count & (v > 0) & (v < MIN_PERSONS)) | (
-        ratio & v.notna() & (d > 0) & (d < MIN_PERSONS)
+    return (
+        (count & (v > 0) & (v < MIN_PERSONS))
+        | (ratio & v.notna() & (d > 0) & (d < MIN_PERSONS))
+        | _small_population(cells)
     )
+
+
+def _small_population(cells: pd.DataFrame) -> pd.Series:
+    """The cells of :data:`PERSON_POPULATIONS` with a value whose population (the count of the
+    same key) is 1 to 4."""
+    hide = pd.Series(False, index=cells.index)
+    for indicator, population in PERSON_POPULATIONS.items():
+        sel = cells["indicator"] == indicator
+        if not sel.any():
+            continue
+        pop = cells.loc[cells["indicator"] == population, [*CELL_KEYS[1:], "value"]]
+        m = cells.loc[sel, CELL_KEYS[1:]].merge(pop, on=CELL_KEYS[1:], how="left")
+        n = m["value"].to_numpy(dtype=float)
+        small = (n > 0) & (n < MIN_PERSONS) & cells.loc[sel, "value"].notna().to_numpy()
+        hide.loc[sel] = small
+    return hide
 
 
 def magnitude_contributions(siae: pd.DataFrame, siae_sectors: pd.DataFrame | None) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """Synthetic fluxIAE generator: the project's default dataset, in the real export format.
 
 ``generate(out_dir, years=(2007, 2013), seed=2013, region="11", scale=1.0)`` writes the five
-fluxIAE tables (Structure, AnnexeFinanciere, EtatMensuelIndiv, ContratMission, Salarie) with
+fluxIAE tables (Structure, AnnexeFinanciere, EtatMensuelIndiv, ContratMission, Salarie) and
+the two exit reference tables (RefCategorieSort, RefMotifSort) with
 the real header layouts, calibrated so that the project's ingest and indicators reproduce the
 published 2013 Île-de-France diagnostic (``<shared>/calibration/targets.yaml``). Every assumed
 value is in :mod:`iae_diag.synth.assumptions`; see ``docs/synthetic-data.md``.

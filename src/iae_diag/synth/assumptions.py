@@ -83,13 +83,16 @@ OTHER_DEP_MEAN_SIAE_2013 = 36.5
 OTHER_DEP_SPREAD = 0.5
 OTHER_TYPE_MIX = {"ACI": 0.503, "EI": 0.252, "AI": 0.169, "ETTI": 0.076}
 #: Persons and hours per SIAE outside Île-de-France relative to the calibrated Île-de-France
-#: values (so that France has about 130,000 salariés a month).
-OTHER_ACTIVITY_FACTOR = 1.5
+#: values, per type: fitted so that ``--region france --years 2012-2013`` gives the DARES 2013
+#: salariés en moyenne mensuelle (127,600) and its shares by type (AI 46 %, ACI 34 %, EI 10 %,
+#: ETTI 10 %; targets.yaml ``france_2013``). The Île-de-France ETTI are large (14 % of the
+#: salariés with 6 % of the SIAE): elsewhere an ETTI has fewer persons than in Île-de-France.
+OTHER_ACTIVITY_FACTOR = {"ACI": 1.47, "AI": 1.30, "EI": 1.57, "ETTI": 0.70, "EITI": 1.5}
 
 # --- persons, spells, contracts -----------------------------------------------------------
 
 #: Mean length of a spell (one person in one SIAE, months) and its cap, per type.
-SPELL_MEAN_MONTHS = {"ACI": 9.0, "AI": 4.0, "EI": 11.0, "ETTI": 5.0, "EITI": 10.0}
+SPELL_MEAN_MONTHS = {"ACI": 9.0, "AI": 7.0, "EI": 11.0, "ETTI": 7.0, "EITI": 10.0}
 SPELL_MAX_MONTHS = {"ACI": 24, "AI": 36, "EI": 24, "ETTI": 24, "EITI": 36}
 #: Months before the first year in which spells of already-open SIAE may start.
 WARMUP_MONTHS = 24
@@ -121,9 +124,61 @@ EMI_VERSION_DUP_SHARE = 0.003
 #: Share of renewal contracts on which RSA / ASS / job-seeker duration are re-declared
 #: (drawn again from the same distribution).
 REDECLARE_SHARE = 0.05
-#: Exit motives (synthetic codes written in emi_motif_sortie_code / contrat_motif_sortie_code)
-#: and their probabilities.
-EXIT_MOTIVES = {"11": 0.18, "12": 0.12, "21": 0.15, "31": 0.10, "40": 0.25, "50": 0.20}
+#: Exit categories written as the extract's fluxIAE_RefCategorieSort: (rcs_id, rcs_code,
+#: rcs_libelle) per category key. The labels are those of fluxiae-format.md 3.7; the codes 1-5
+#: follow the ASP order (rcs_code 5 = Retrait, as the DSN extraction suggests); the ids are the
+#: generator's own (different from the codes, so that a join on the code instead of the id
+#: shows).
+EXIT_CATEGORIES = {
+    "emploi_durable": (41, "1", "Emploi durable"),
+    "emploi_transition": (42, "2", "Emploi de transition"),
+    "sorties_positives": (43, "3", "Sorties positives"),
+    "autres_sorties": (44, "4", "Autres sorties"),
+    "retrait": (45, "5", "Retrait des sorties constatées"),
+}
+#: Exit motives written as fluxIAE_RefMotifSort: (rms_code, rms_libelle, category key, weight
+#: within the category). The full ASP list is not public (fluxiae-format.md 3.7): the labels
+#: paraphrase the category definitions of fluxiae-format.md 4.6 (durable = CDI, CDD or interim
+#: of 6 months or more, civil service, business creation; transition = CDD or interim under 6
+#: months, subsidised contract with a mainstream employer; positives = qualifying training,
+#: hiring by another SIAE). The rms_id are the generator's own: 300 + 7 x rank (the project
+#: never hard-codes them; the indicators join the two tables on the ids).
+EXIT_MOTIVES = (
+    ("11", "Embauche en CDI non aidé", "emploi_durable", 0.40),
+    ("12", "Embauche en CDD de 6 mois ou plus (sans aide publique)", "emploi_durable", 0.30),
+    ("13", "Mission d'intérim de 6 mois ou plus", "emploi_durable", 0.12),
+    ("14", "Entrée dans la fonction publique", "emploi_durable", 0.08),
+    ("15", "Création ou reprise d'entreprise", "emploi_durable", 0.10),
+    ("21", "Embauche en CDD de moins de 6 mois (sans aide publique)", "emploi_transition", 0.50),
+    ("22", "Mission d'intérim de moins de 6 mois", "emploi_transition", 0.25),
+    ("23", "Contrat aidé chez un employeur de droit commun", "emploi_transition", 0.25),
+    ("31", "Entrée en formation qualifiante ou pré-qualifiante", "sorties_positives", 0.65),
+    ("32", "Embauche dans une autre structure de l'IAE", "sorties_positives", 0.35),
+    ("41", "Au chômage", "autres_sorties", 0.55),
+    ("42", "Inactif", "autres_sorties", 0.20),
+    ("43", "Sans nouvelles", "autres_sorties", 0.25),
+    ("51", "Décès", "retrait", 0.10),
+    ("52", "Congé de longue maladie", "retrait", 0.50),
+    ("53", "Rupture pendant la période d'essai", "retrait", 0.40),
+)
+#: Share of the exits whose motive is a "Retrait des sorties constatées" one (illustrative).
+EXIT_RETRAIT_SHARE = 0.04
+#: Category mix of the other exits per type (emploi durable, emploi de transition, sorties
+#: positives, autres sorties). Assumed so that the 2013 rates fall in the ranges of targets.yaml
+#: ``flows_and_exits_2013`` (sorties dynamiques 35-52 %, emploi durable 15-30 %; anchors DARES
+#: 2013 and 2021, DREETS BFC 2022), with ACI the lowest sorties dynamiques of the four
+#: historical types (its public is the furthest from employment) and the interim SIAE the
+#: highest.
+EXIT_CATEGORY_MIX = {
+    "ACI": (0.15, 0.13, 0.11, 0.61),
+    "AI": (0.24, 0.15, 0.07, 0.54),
+    "EI": (0.23, 0.14, 0.08, 0.55),
+    "ETTI": (0.26, 0.16, 0.06, 0.52),
+    "EITI": (0.30, 0.10, 0.05, 0.55),
+}
+#: Share of the exits whose motive is written only on the EMI row of the exit month
+#: (contrat_motif_sortie_id empty): the indicators fall back on the EMI row.
+EXIT_MOTIVE_ONLY_ON_EMI_SHARE = 0.06
 #: Hourly gross wage used to fill emi_mt_salaire_brut (EUR; SMIC 2013 = 9.43).
 HOURLY_WAGE = 9.43
 

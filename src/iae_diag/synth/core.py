@@ -1,4 +1,5 @@
-"""Assemble the five fluxIAE tables of the synthetic dataset and write them."""
+"""Assemble the five fluxIAE tables and the two exit reference tables of the synthetic
+dataset and write them."""
 
 from __future__ import annotations
 
@@ -47,8 +48,20 @@ MESURE_IDS = {
     "EITI_DC": 8,
 }
 
+#: Exit motive ids (the generator's own: 300 + 7 x rank) and codes, aligned on A.EXIT_MOTIVES.
+MOTIF_IDS = 300 + 7 * np.arange(len(A.EXIT_MOTIVES), dtype=np.int64)
+MOTIF_CODES = tuple(mv[0] for mv in A.EXIT_MOTIVES)
+
 _DAY0 = np.datetime64("1920-01-01", "D")
-_ORDER = ["Structure", "AnnexeFinanciere", "EtatMensuelIndiv", "ContratMission", "Salarie"]
+_ORDER = [
+    "Structure",
+    "AnnexeFinanciere",
+    "EtatMensuelIndiv",
+    "ContratMission",
+    "Salarie",
+    "RefCategorieSort",
+    "RefMotifSort",
+]
 
 
 @lru_cache(maxsize=1)
@@ -126,7 +139,8 @@ def generate(
     targets_file: Path | str | None = None,
     stats: dict | None = None,
 ) -> list[Path]:
-    """Write the five fluxIAE tables of a synthetic dataset into ``out_dir``; return the paths.
+    """Write the fluxIAE tables of a synthetic dataset (the five tables and the two exit
+    reference tables) into ``out_dir``; return the paths.
 
     ``region``: INSEE region code or ``"france"``; ``scale`` multiplies the number of
     structures; ``geo_dir`` (default ``config.geo_dir()``) gives real commune codes and QPV.
@@ -197,7 +211,7 @@ def generate(
     af, af_lookup = _annexes(siae, year_list, mo, sp, hours, rng_t)
     write("AnnexeFinanciere", af)
     del af
-    ctr = _contracts(sp, siae, cpub, year_list, rng_t)
+    ctr = _contracts(sp, siae, cpub, year_list, rng_t, np.random.default_rng([seed, 106]))
     emi = _emi(sp, mo, hours, siae, af_lookup, ctr, year_list, rng_t)
     n_emi = emi[1]
     write("EtatMensuelIndiv", emi)
@@ -205,6 +219,9 @@ def generate(
     write("ContratMission", ctr["table"])
     del ctr
     write("Salarie", _salaries(sp, siae, people, communes, deps, rng_t))
+    categorie, motif = _reference_tables()
+    write("RefCategorieSort", categorie)
+    write("RefMotifSort", motif)
     paths.sort(key=lambda p: _ORDER.index(p.name.split("_")[1]))
     if stats is not None:
         stats.update(
@@ -230,7 +247,8 @@ def _decorate_siae(siae: pd.DataFrame, y0: int, rng: np.random.Generator) -> pd.
     size = rng.lognormal(0.0, A.SIAE_SIZE_SPREAD, n)
     siae["size"] = size / size.mean() if n else size
     idf = set(A.IDF_STRUCTURES[2013])
-    siae["activity"] = np.where(siae["dep"].isin(idf), 1.0, A.OTHER_ACTIVITY_FACTOR)
+    other = siae["type"].map(A.OTHER_ACTIVITY_FACTOR).to_numpy(float)
+    siae["activity"] = np.where(siae["dep"].isin(idf), 1.0, other)
     u = rng.random(n)
     mp = np.array([A.MP_SHARE.get(t, 0.0) for t in siae["type"]])
     siae["mesure"] = np.where(u < mp, siae["type"] + "_MP", siae["type"] + "_DC")
@@ -408,8 +426,55 @@ def _annexes(
     return (data, m), lookup
 
 
+def exit_motives(type_code: np.ndarray, u: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Index in ``A.EXIT_MOTIVES`` of the exit motive of each contract: the category drawn
+    from ``u`` (uniform in [0, 1)) with the mix of its type (``A.EXIT_RETRAIT_SHARE`` of
+    Retrait, the others as ``A.EXIT_CATEGORY_MIX``), then a motive of that category with the
+    weights of ``A.EXIT_MOTIVES``."""
+    keys = list(A.EXIT_CATEGORIES)
+    mix = np.array(
+        [
+            [A.EXIT_CATEGORY_MIX[t][i] * (1 - A.EXIT_RETRAIT_SHARE) for i in range(4)]
+            + [A.EXIT_RETRAIT_SHARE]
+            for t in A.TYPES
+        ]
+    )
+    cdf = np.cumsum(mix / mix.sum(axis=1, keepdims=True), axis=1)
+    category = np.minimum((u[:, None] >= cdf[type_code]).sum(axis=1), len(keys) - 1)
+    motive = np.zeros(len(u), dtype=np.int64)
+    for ci, key in enumerate(keys):
+        rows = np.flatnonzero(category == ci)
+        idx = np.array([i for i, mv in enumerate(A.EXIT_MOTIVES) if mv[2] == key])
+        w = np.array([A.EXIT_MOTIVES[i][3] for i in idx])
+        motive[rows] = idx[rng.choice(len(idx), size=len(rows), p=w / w.sum())]
+    return motive
+
+
+def _reference_tables() -> tuple[tuple[dict, int], tuple[dict, int]]:
+    """fluxIAE_RefCategorieSort and fluxIAE_RefMotifSort rows (the extract's own exit
+    reference tables, fluxiae-format.md 3.7)."""
+    cats = list(A.EXIT_CATEGORIES.values())
+    categorie = {
+        "rcs_id": np.array([c[0] for c in cats], dtype=np.int64),
+        "rcs_code": pa.array([c[1] for c in cats]),
+        "rcs_libelle": pa.array([c[2] for c in cats]),
+    }
+    motif = {
+        "rms_id": MOTIF_IDS,
+        "rms_code": pa.array(list(MOTIF_CODES)),
+        "rms_libelle": pa.array([mv[1] for mv in A.EXIT_MOTIVES]),
+        "rcs_id": np.array([A.EXIT_CATEGORIES[mv[2]][0] for mv in A.EXIT_MOTIVES], np.int64),
+    }
+    return (categorie, len(cats)), (motif, len(A.EXIT_MOTIVES))
+
+
 def _contracts(
-    sp, siae: pd.DataFrame, cpub: dict, years: list[int], rng: np.random.Generator
+    sp,
+    siae: pd.DataFrame,
+    cpub: dict,
+    years: list[int],
+    rng: np.random.Generator,
+    rng_exit: np.random.Generator,
 ) -> dict:
     """Contract chains: contract k of a spell covers months start + k*L .. start + (k+1)*L - 1
     (L drawn per spell), the last one ending with the spell; renewals have type 1, 2, ...;
@@ -430,9 +495,9 @@ def _contracts(
     ctr_id = 3_000_000 + np.arange(m)
     hire_day = first_day(c_first) + np.where(k == 0, rng.integers(0, A.HIRING_DAY_SPREAD, m), 0)
     exit_day = first_day(c_last) + rng.integers(0, A.EXIT_DAY_SPREAD, m)
-    motive_codes = list(A.EXIT_MOTIVES)
-    motive_p = np.array(list(A.EXIT_MOTIVES.values()))
-    motive = rng.choice(len(motive_codes), size=m, p=motive_p / motive_p.sum())
+    motive = exit_motives(sp.type_code[c_spell], rng.random(m), rng_exit)
+    # some exits carry their motive only on the EMI row of the exit month
+    emi_only = rng_exit.random(m) < A.EXIT_MOTIVE_ONLY_ON_EMI_SHARE
     # declarations: inherited from the spell, some re-declared at a renewal
     rsa = cpub["rsa"][c_spell].copy()
     ass = cpub["ass"][c_spell].copy()
@@ -478,7 +543,8 @@ def _contracts(
             (A.WEEKLY_HOURS_CONTRACT["other"], A.WEEKLY_HOURS_CONTRACT["ACI"]),
             tc == TYPE_CODE["ACI"],
         ),
-        "contrat_motif_sortie_code": masked(cat(motive_codes, motive), exits),
+        "contrat_motif_sortie_id": masked(MOTIF_IDS[motive], exits & ~emi_only),
+        "contrat_motif_sortie_code": masked(cat(MOTIF_CODES, motive), exits & ~emi_only),
         "contrat_niveau_de_formation_code": cat(cpub["edu_codes"], cpub["edu"][c_spell]),
         "contrat_salarie_pe_duree_code": cat(pe_codes, pe),
         "contrat_inscrit_pole_emploi": cat(("false", "true"), pe_codes[pe] != "0"),
@@ -495,7 +561,6 @@ def _contracts(
         "id": ctr_id,
         "exit_day": exit_day,
         "motive": motive,
-        "motive_codes": motive_codes,
         "exits": exits,
     }
 
@@ -557,7 +622,8 @@ def _emi(
         "emi_salarie_tjs_accomp": cat(("false", "true"), hrs == 0),
         "emi_part_etp": np.round(hrs * 12 / ann, 4),
         "emi_date_fin_reelle": masked(fmt_days(ctr["exit_day"][c_sel]), ex),
-        "emi_motif_sortie_code": masked(cat(ctr["motive_codes"], ctr["motive"][c_sel]), ex),
+        "emi_motif_sortie_id": masked(MOTIF_IDS[ctr["motive"][c_sel]], ex),
+        "emi_motif_sortie_code": masked(cat(MOTIF_CODES, ctr["motive"][c_sel]), ex),
         "emi_dsm_id": 10_000_000 + np.arange(m),
     }
     return data, m

@@ -135,7 +135,11 @@ def draw_spells(
     sp_start = pair_month[sp_pair]
     max_len = np.array([A.SPELL_MAX_MONTHS[t] for t in A.TYPES])
     length = np.minimum(rng.geometric(1.0 / mean_len[sp_type]), max_len[sp_type])
-    sp_end = np.minimum(sp_start + length - 1, s_end[sp_siae])
+    # a SIAE still open at the end of the data does not end its spells: they run past the
+    # extract (no definitive exit); a closing SIAE ends them at its closure
+    still_open = siae["last_year"].to_numpy() >= y1
+    cap = np.where(still_open, w1 + max_len.max() + 1, s_end)
+    sp_end = np.minimum(sp_start + length - 1, cap[sp_siae])
     keep = sp_end >= w0
     sp = Spells(
         siae=sp_siae[keep],

@@ -22,7 +22,15 @@ from iae_diag import config
 from iae_diag.errors import InputError
 from iae_diag.ingest.schemas import SYNTHETIC_MARKER
 
-TABLES = ("Structure", "AnnexeFinanciere", "EtatMensuelIndiv", "ContratMission", "Salarie")
+TABLES = (
+    "Structure",
+    "AnnexeFinanciere",
+    "EtatMensuelIndiv",
+    "ContratMission",
+    "Salarie",
+    "RefCategorieSort",
+    "RefMotifSort",
+)
 GZIPPED = {"EtatMensuelIndiv"}
 
 

@@ -9,7 +9,7 @@ import math
 import pandas as pd
 from IPython.display import HTML
 
-from iae_diag import differences, plots
+from iae_diag import alt_text, differences, plots
 from iae_diag.formatting import fmt_int, fmt_pct, fmt_signed
 from iae_diag.report.context import ReportContext
 from iae_diag.report.html import (
@@ -26,6 +26,11 @@ from iae_diag.report.narrative import offer as sentences
 from iae_diag.vocabulary import (
     SECRET_MARK,
 )
+
+
+def _drawn(share: float) -> float | None:
+    """A share of the chart, None when it is not drawn (NaN: secret)."""
+    return None if math.isnan(share) else share
 
 
 def show_offer(ctx: ReportContext) -> HTML:
@@ -101,7 +106,13 @@ def show_offer(ctx: ReportContext) -> HTML:
         parts.append(
             figure_html(
                 plots.shares_by_type(pd.DataFrame(chart), y, ctx.source),
-                f"Parts des salariés et des ETP par type de SIAE en {y}",
+                alt_text.shares_by_type(
+                    y,
+                    [
+                        (c["type_siae"], _drawn(c["salaries_share"]), _drawn(c["etp_share"]))
+                        for c in chart
+                    ],
+                ),
                 (
                     ["Type de SIAE", "Part des salariés", "Part des ETP"],
                     [
@@ -159,7 +170,10 @@ def show_etp(ctx: ReportContext) -> HTML:
         parts.append(
             figure_html(
                 plots.etp_conventionnes_realises(pd.DataFrame(chart), y, ctx.source),
-                f"ETP conventionnés et réalisés par type de SIAE en {y}",
+                alt_text.etp_by_type(
+                    y,
+                    [(c["type_siae"], c["etp_conventionnes"], c["etp_realises"]) for c in chart],
+                ),
                 (
                     ["Type de SIAE", "ETP conventionnés", "ETP réalisés"],
                     [
@@ -271,10 +285,22 @@ def show_structures_evolution(ctx: ReportContext) -> HTML:
     cdf = pd.DataFrame(chart)
     cdf = cdf[cdf.groupby("type_siae")["structures"].transform("sum") > 0]
     if len(years) > 1 and not cdf.empty:
+        drawn = list(dict.fromkeys(cdf["type_siae"]))
+        counts = cdf.set_index(["year", "type_siae"])["structures"]
         parts.append(
             figure_html(
                 plots.structures_over_time(cdf, ctx.source),
-                f"Nombre de SIAE par type de {y0} à {ctx.year}",
+                alt_text.structures_over_time(
+                    y0,
+                    ctx.year,
+                    (ctx.value("structures", y0) or 0.0, ctx.value("structures", ctx.year) or 0.0),
+                    [(t, counts[(ctx.year, t)]) for t in drawn],
+                ),
+                (
+                    ["Année", *drawn],
+                    [[str(yr), *[fmt_int(counts[(yr, t)]) for t in drawn]] for yr in years],
+                    f"Données du graphique : nombre de SIAE par type, {y0}-{ctx.year}",
+                ),
             )
         )
     elif len(years) == 1:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML
 
-from iae_diag import differences, plots
+from iae_diag import alt_text, differences, plots
 from iae_diag.report.context import ReportContext
 from iae_diag.report.html import (
     figure_html,
@@ -70,7 +70,18 @@ def show_publics(ctx: ReportContext) -> HTML:
         parts.append(
             figure_html(
                 plots.publics_shares(pd.DataFrame(chart), y, ctx.source),
-                f"Publics des SIAE en {y}",
+                alt_text.publics(y, [(c["label"], c["share"]) for c in chart]),
+                (
+                    ["Public", "Part des salariés"],
+                    [
+                        [PUBLIC_LABELS[k], ctx.pct("public_share", y, "ALL", k)]
+                        for k in PUBLIC_KEYS
+                        if _public(ctx, k, y) is not None
+                        or ctx.secret("public_share", y, "ALL", k)
+                    ],
+                    f"Données du graphique : publics des SIAE, en % des salariés en insertion, "
+                    f"{y}",
+                ),
             )
         )
         parts += secret_notes(in_chart)
@@ -122,10 +133,32 @@ def show_publics_over_time(ctx: ReportContext) -> HTML:
         ),
     ]
     if len(years) > 1 and chart:
+        drawn = [
+            k for k in PUBLICS_OVER_TIME if any(c["label"] == PUBLIC_LABELS[k] for c in chart)
+        ]
         parts.append(
             figure_html(
                 plots.publics_over_time(pd.DataFrame(chart), ctx.source),
-                f"Évolution des publics de {years[0]} à {years[-1]}",
+                alt_text.publics_over_time(
+                    years[0],
+                    years[-1],
+                    [
+                        (PUBLIC_LABELS[k], _public(ctx, k, years[0]), _public(ctx, k, years[-1]))
+                        for k in drawn
+                    ],
+                ),
+                (
+                    ["Public", *[str(v) for v in years]],
+                    [
+                        [
+                            PUBLIC_LABELS[k],
+                            *[ctx.pct("public_share", yr, "ALL", k) for yr in years],
+                        ]
+                        for k in drawn
+                    ],
+                    f"Données du graphique : évolution de {len(drawn)} publics, en % des "
+                    f"salariés en insertion, {years[0]}-{years[-1]}",
+                ),
             )
         )
         parts += secret_notes(

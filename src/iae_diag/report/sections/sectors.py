@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML
 
-from iae_diag import differences, narrative, plots
+from iae_diag import alt_text, differences, narrative, plots
 from iae_diag.formatting import fmt_int, fmt_pct
 from iae_diag.report.context import ReportContext
 from iae_diag.report.html import (
@@ -87,7 +87,17 @@ def show_sectors(ctx: ReportContext) -> HTML:
                 plots.sector_shares_by_type(
                     pd.DataFrame(chart), y, ctx.source, plots.sector_colors(list(labels.values()))
                 ),
-                f"Heures travaillées par secteur et type de SIAE en {y}",
+                alt_text.sectors(
+                    y,
+                    [(labels[c], shares["ALL"][c]) for c in codes if not hidden("ALL", c)],
+                    tuple(labels[c] for c in UNRANKED_SECTORS if c in labels),
+                ),
+                (
+                    ["Secteur", "Ensemble", *present],
+                    rows[:-1],
+                    f"Données du graphique : répartition des heures travaillées par secteur et "
+                    f"type de SIAE, en %, {y}",
+                ),
             )
             if chart
             else note(
