@@ -3,6 +3,7 @@
 import pytest
 
 from iae_diag import narrative as n
+from iae_diag.report.narrative import offer, publics
 from iae_diag.territories import Territory
 
 NB = "\u00a0"
@@ -60,7 +61,7 @@ def test_key_figures_paragraph_region_11_with_previous_year():
         f"Île-de-France comptait 407 structures d'insertion par l'activité économique "
         f"(EI{NB}: 154, ACI{NB}: 152, AI{NB}: 77, ETTI{NB}: 24). Les EI et les ACI sont les "
         f"SIAE les plus répandues : elles représentent 75{NB}% de l'offre. Par rapport à "
-        f"2012, le nombre de salariés est en hausse de 5{NB}%, celui des ETP stable et celui "
+        f"2012, le nombre de salariés est en hausse de 5{NB}%, celui des ETP stable, celui "
         f"des structures en hausse de 2{NB}%."
     )
 
@@ -105,7 +106,7 @@ def test_key_figures_paragraph_without_salaries():
 
 
 def test_offer_contrast_ai():
-    assert n.offer_contrast_paragraph(kf_2013()) == (
+    assert offer.offer_contrast_paragraph(kf_2013()) == (
         f"Les AI ont salarié 55{NB}% des personnes en insertion ; leur poids se réduit quand "
         f"il est calculé en nombre d'ETP (32{NB}%). Pour les autres types : les ACI "
         f"(21{NB}% des salariés pour 28{NB}% des ETP), les EI (10{NB}% des salariés pour "
@@ -119,12 +120,12 @@ def test_offer_contrast_quotes_no_share_over_fewer_than_5_salaries():
         "total": 4,
         "by_type": {"ACI": 3, "AI": 1, "EI": 0, "ETTI": 0, "EITI": 0},
     }
-    assert n.offer_contrast_paragraph(kf) == (
+    assert offer.offer_contrast_paragraph(kf) == (
         "En 2013, les parts des salariés par type de SIAE ne sont pas publiées : elles "
         "seraient calculées sur moins de 5 salariés (secret statistique)."
     )
     kf["salaries"]["by_type"]["AI"] = 2  # 5 salariés: ACI 3/5, AI 2/5
-    assert n.offer_contrast_paragraph(kf).startswith(
+    assert offer.offer_contrast_paragraph(kf).startswith(
         f"Les ACI ont salarié 60{NB}% des personnes en insertion"
     )
 
@@ -133,45 +134,45 @@ def test_publics_paragraph_under_statistical_secrecy():
     kf = kf_2013()
     kf["salaries"]["total"] = 3
     kf["publics"] = {k: None for k in kf["publics"]}
-    assert n.publics_paragraph(kf) == (
+    assert publics.publics_paragraph(kf) == (
         "En 2013, les parts des publics ne sont pas publiées : elles seraient calculées sur "
         "moins de 5 salariés (secret statistique)."
     )
 
 
 def test_realisation_sentence():
-    assert n.realisation_sentence(kf_2013()) == (
+    assert offer.realisation_sentence(kf_2013()) == (
         f"En 2013, 7{NB}055 ETP ont été réalisés pour 7{NB}500 ETP conventionnés, soit un "
         f"taux de réalisation de 94{NB}%."
     )
     kf = kf_2013()
     kf["etp_conventionnes"]["total"] = 0.0
-    assert n.realisation_sentence(kf) == (
+    assert offer.realisation_sentence(kf) == (
         "Aucun ETP conventionné n'est recensé en 2013 : le taux de réalisation ne peut pas "
         "être calculé."
     )
 
 
 def test_structures_evolution_sentences():
-    assert n.structures_evolution_sentence(2007, 2013, 358, 407, 193, 144) == (
+    assert offer.structures_evolution_sentence(2007, 2013, 358, 407, 193, 144) == (
         f"Entre 2007 et 2013, le nombre de SIAE a progressé de 14{NB}% (193 créations contre "
         "144 fermetures, soit +49 structures)."
     )
-    assert n.structures_evolution_sentence(2007, 2013, 20, 19, None, None) == (
+    assert offer.structures_evolution_sentence(2007, 2013, 20, 19, None, None) == (
         f"Entre 2007 et 2013, le nombre de SIAE a diminué de 5{NB}% (soit -1 structure)."
     )
-    assert n.structures_evolution_sentence(2010, 2013, 20, 20, 1, 1) == (
+    assert offer.structures_evolution_sentence(2010, 2013, 20, 20, 1, 1) == (
         "Entre 2010 et 2013, le nombre de SIAE est resté stable (1 création contre "
         "1 fermeture, soit 0 structure)."
     )
-    assert n.structures_evolution_sentence(2013, 2013, 20, 19, None, None) == (
+    assert offer.structures_evolution_sentence(2013, 2013, 20, 19, None, None) == (
         "Les données ne couvrent que l'année 2013 : l'évolution du nombre de SIAE ne peut "
         "pas être mesurée."
     )
 
 
 def test_publics_paragraph():
-    assert n.publics_paragraph(kf_2013()) == (
+    assert publics.publics_paragraph(kf_2013()) == (
         f"En 2013, 42{NB}% des salariés en insertion étaient demandeurs d'emploi de très "
         "longue durée (inscrits depuis 24 mois ou plus) avant leur embauche par une SIAE. Les "
         "bénéficiaires "
@@ -181,46 +182,6 @@ def test_publics_paragraph():
         f"de la ville (QPV) représentent 37{NB}% des salariés en insertion dont l'adresse "
         "est connue."
     )
-
-
-def test_sectors_paragraph_ranks_identified_sectors_only():
-    shares = {
-        "Bâtiment-travaux publics": 0.25,
-        "Nettoyage hors services aux personnes": 0.15,
-        "Espaces verts": 0.12,
-        "Services aux personnes": 0.118,
-        "Autres": 0.3,
-    }
-    assert n.sectors_paragraph(2013, shares, ("Autres",)) == (
-        f"En 2013, 64{NB}% des heures travaillées par les salariés en insertion se concentrent "
-        f"dans quatre secteurs d'activité : bâtiment-travaux publics (25{NB}%), nettoyage hors "
-        f"services aux personnes (15{NB}%), espaces verts (12{NB}%) et services aux personnes "
-        f"(12{NB}%)."
-    )
-    assert n.sectors_paragraph(2013, {"Autres": 1.0}, ("Autres",)) == (
-        "Données non disponibles : aucune heure travaillée n'est rattachée à un secteur en 2013."
-    )
-
-
-def test_sector_change_sentence():
-    assert n.sector_change_sentence("AI", "Services aux personnes", 0.33, 0.44, 2009, 2013) == (
-        f"AI : la part « services aux personnes » passe de 44{NB}% en 2009 à 33{NB}% en 2013 "
-        f"(-11{NB}points)."
-    )
-    # the change is the rounded difference of the unrounded shares, as in the sector table
-    # (9.66 % -> 9.41 % is not "-1 point"; 27.96 % -> 35.50 % is +8, not 35 - 28 = +7)
-    assert n.sector_change_sentence("EI", "Nettoyage", 0.3550, 0.2796, 2009, 2013) == (
-        f"EI : la part « nettoyage » passe de 28{NB}% en 2009 à 36{NB}% en 2013 (+8{NB}points)."
-    )
-    assert n.sector_change_sentence("ACI", "Commerce-vente", 0.0941, 0.0966, 2009, 2013) == (
-        "ACI : répartition des heures par secteur stable entre 2009 et 2013 (aucun secteur ne "
-        "varie d'un point ou plus)."
-    )
-    # 1 point exactly is a change (boundary; 0.05 - 0.04 is 0.00999... in floating point)
-    assert n.sector_change_sentence("AI", "BTP", 0.05, 0.04, 2009, 2013).endswith(
-        f"(+1{NB}point)."
-    )
-    assert "stable" in n.sector_change_sentence("AI", "BTP", 0.0499, 0.04, 2009, 2013)
 
 
 @pytest.mark.parametrize(
@@ -235,6 +196,26 @@ def test_sector_change_sentence():
 )
 def test_approx_count(value, text):
     assert n.approx_count(value) == text
+
+
+def test_equal_changes_are_said_once():
+    kf = kf_2013()
+    prev = {
+        "year": 2012,
+        "structures": {"total": 399},  # 407 / 399: +2.0 %
+        "salaries": {"total": 27790},  # 28345 / 27790: +2.0 %
+        "etp": {"total": 6917.0},  # 7055.4 / 6917: +2.0 %
+    }
+    assert n.key_figures_paragraph(kf, Territory("region", "11"), prev).endswith(
+        f"Par rapport à 2012, les nombres de salariés, d'ETP et de structures sont tous en "
+        f"hausse de 2{NB}%."
+    )
+    prev["structures"]["total"] = 420  # 407 / 420: -3.1 %
+    prev["etp"]["total"] = 6917.0
+    assert n.key_figures_paragraph(kf, Territory("region", "11"), prev).endswith(
+        f"Par rapport à 2012, le nombre de salariés et celui des ETP sont en hausse de 2{NB}%, "
+        f"celui des structures en baisse de 3{NB}%."
+    )
 
 
 def test_change_phrase():

@@ -188,3 +188,170 @@ def test_a_type_absent_from_the_data_is_absent_from_every_table(rendered):
         cells = re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", html)
         assert "EITI" not in cells
         assert "Aucune structure de type EITI dans les données de 2007 à 2013" in html
+
+
+# --- what the report says (issue 12): the strategy's Diagnostic, one computation per difference
+
+
+def _text(fragment: str) -> str:
+    """The French text of an HTML fragment (tags out, entities and no-break spaces as spaces)."""
+    import html as html_lib
+
+    s = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", fragment, flags=re.S)
+    s = html_lib.unescape(re.sub(r"<[^>]+>", " ", s))
+    return re.sub(r"\s+", " ", s.replace("\u00a0", " ").replace("\u202f", " "))
+
+
+@pytest.mark.slow
+def test_region_report_says_what_the_strategy_diagnostic_says(rendered):
+    """The statements of the "Diagnostic" section of the 2015-2017 strategy that the default
+    data (calibrated on 2013) supports, as the 2013 region report writes them."""
+    reports, _ = rendered
+    text = _text((reports / "2013" / "region-11.html").read_text(encoding="utf-8"))
+    said = [
+        # the offer
+        "les SIAE franciliennes ont salarié plus de 28 000 personnes, correspondant à 7 055 "
+        "équivalents temps plein d'insertion (ETP)",
+        "comptait 407 structures d'insertion par l'activité économique (EI : 154, ACI : 152",
+        "Les EI et les ACI sont les SIAE les plus répandues : elles représentent 75 % de l'offre",
+        "les AI 19 % et les ETTI 6 %",
+        "Les AI ont salarié 55 % des personnes en insertion ; leur poids se réduit quand il "
+        "est calculé en nombre d'ETP (32 %)",
+        "les ACI (21 % des salariés pour 28 % des ETP)",
+        "les EI (10 % des salariés pour 22 % des ETP)",
+        # the publics
+        "42 % des salariés en insertion étaient demandeurs d'emploi de très longue durée",
+        "Les bénéficiaires du RSA représentent 33 % des effectifs d'insertion (53 % dans les ACI)",
+        "elle atteint 56 % dans les AI et 10 % dans les ETTI",
+        "représentent 37 % des salariés en insertion",
+        # the change of the offer
+        "Entre 2007 et 2013, le nombre de SIAE a progressé de 14 % (193 créations contre 144 "
+        "fermetures, soit +49 structures)",
+        "L'augmentation a été la plus forte pour les ETTI, dont le nombre est passé de 15 à 23",
+        "Le nombre des ACI a progressé de 33 % (+38 structures) et celui des EI a progressé "
+        "de 8 % (+11)",
+        "Les AI sont les seules SIAE dont le nombre a diminué (-8 structures)",
+        "Le Val-d'Oise (+16) et les Hauts-de-Seine (+13) sont les départements où il a le plus "
+        "progressé",
+        # the sectors
+        "64 % des heures travaillées par les salariés en insertion se concentrent dans quatre "
+        "secteurs d'activité : bâtiment-travaux publics (25 %), nettoyage hors services aux "
+        "personnes (15 %), espaces verts (12 %) et services aux personnes (12 %)",
+        "Le positionnement sectoriel varie selon le type de SIAE",
+        "Les AI réalisent 58 % de leurs heures dans deux secteurs : services aux personnes "
+        "(33 %) et nettoyage hors services aux personnes (25 %)",
+        "AI : services aux personnes -11 points (33 % des heures en 2013) et bâtiment-travaux "
+        "publics +6 points (10 %)",
+        "Les ETTI réalisent 74 % de leurs heures dans un secteur : bâtiment-travaux publics",
+        "ETTI : bâtiment-travaux publics +27 points (74 % des heures en 2013)",
+    ]
+    for s in said:
+        assert s in text, s
+    # the dominant sectors of the ACI and the EI (their total depends on the third sector)
+    assert re.search(
+        r"Les ACI réalisent \d+ % de leurs heures dans (deux|trois) secteurs : espaces verts "
+        r"\(26 %\), bâtiment-travaux publics \(17 %\)",
+        text,
+    )
+    assert re.search(
+        r"Les EI réalisent \d+ % de leurs heures dans (deux|trois) secteurs : nettoyage hors "
+        r"services aux personnes \(30 %\)",
+        text,
+    )
+    # the women's share falling every year since 2009 (at least)
+    m = re.search(r"En baisse constante depuis (\d{4}), la part des femmes s'établit à 42 %", text)
+    assert m and int(m.group(1)) <= 2009
+    # Seine-Saint-Denis above 60 % of QPV residents
+    m = re.search(
+        r"La Seine-Saint-Denis compte la plus forte part des résidents d'un quartier "
+        r"prioritaire : (\d+) % de ses salariés en insertion",
+        text,
+    )
+    assert m and int(m.group(1)) > 60
+    # every département growing except Seine-et-Marne
+    assert re.search(
+        r"le nombre de SIAE a augmenté dans tous les départements à l'exception de "
+        r"(la )?Seine-et-Marne \(-2\)\.",
+        text,
+    )
+    # "À retenir" right after the title: 5 to 7 messages, the year in the first
+    box = text[text.index("À retenir") : text.index("1. Chiffres clés")]
+    page = (reports / "2013" / "region-11.html").read_text(encoding="utf-8")
+    items = re.findall(r"<li>", page[page.index('class="highlights"') :].split("</ul>")[0])
+    assert 5 <= len(items) <= 7 and "En 2013, les SIAE franciliennes" in box
+
+
+_NUM = r"\d+(?: \d{3})*(?:,\d+)?"
+#: a signed difference in a sentence ("+49", "-11 points", "(+53 %"), never inside a word or a
+#: year range ("Seine-Saint-Denis", "2007-2013")
+_SIGNED = re.compile(rf"(?<![\w\d,])([+-]{_NUM})(?: (points?|%))?")
+#: a difference in words: "a progressé de 14 %", "recule de 3 points"
+_PHRASE = re.compile(
+    rf"(en hausse|en baisse|progressé|diminué|progresse|recule) de ({_NUM}) (points?|%)"
+)
+
+
+def _differences(fragment: str) -> list[tuple[str, str]]:
+    """(difference as a table prints it, sentence) of the sentences of an HTML fragment
+    (paragraphs and list items, tables and chart data left out)."""
+    body = re.sub(r"<table.*?</table>|<details.*?</details>", " ", fragment, flags=re.S)
+    out = []
+    for raw in re.findall(r"<(?:p|li)[^>]*>(.*?)</(?:p|li)>", body, flags=re.S):
+        s = _text(raw).strip()
+        out += [
+            (m.group(1) + (f" {m.group(2)}" if m.group(2) else ""), s) for m in _SIGNED.finditer(s)
+        ]
+        out += [
+            (
+                f"{'+' if m.group(1) in ('en hausse', 'progressé', 'progresse') else '-'}"
+                f"{m.group(2)} {m.group(3)}",
+                s,
+            )
+            for m in _PHRASE.finditer(s)
+        ]
+    return out
+
+
+def _cells(fragment: str) -> set[str]:
+    return {
+        _text(c).strip()
+        for t in tables_export.tables_from_html(fragment)
+        for r in t.rows
+        for c in r
+    }
+
+
+@pytest.mark.slow
+def test_every_printed_difference_is_the_one_of_its_table(rendered):
+    """Every difference a sentence prints is a cell of a table of its section (of the report
+    for "À retenir"), computed once from unrounded values; under one point is "stable"."""
+    reports, _ = rendered
+    for slug, least in (("region-11", 25), ("dep-93", 10)):
+        page = (reports / "2013" / f"{slug}.html").read_text(encoding="utf-8")
+        body = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", page, flags=re.S)
+        every = _cells(body)
+        checked = 0
+        for sec in re.split(r"<h2[^>]*>", body):
+            own = every if "À retenir" in sec[:200] else _cells(sec)
+            for diff, sentence in _differences(sec):
+                assert diff in own, (slug, diff, sentence)
+                checked += 1
+        assert checked >= least, (slug, checked)
+        text = _text(body)
+        assert " 0 point" not in text and "+0 %" not in text and "-0 " not in text, slug
+    # the sector bullets print the cell of their type's column (the F4 contradiction)
+    page = (reports / "2013" / "region-11.html").read_text(encoding="utf-8")
+    sec = page[page.index("Évolution de la part des heures par secteur") - 2000 :]
+    table = next(t for t in tables_export.tables_from_html(sec) if t.header[0] == "Secteur")
+    col = {_text(h).strip(): i for i, h in enumerate(table.header)}
+    bullets = re.findall(r"<li>(ACI|AI|EI|ETTI) : (.*?)</li>", sec)
+    quoted = 0
+    for t, bullet in bullets:
+        for r in table.rows:
+            m = re.search(
+                rf"{re.escape(_text(r[0]).strip().lower())} ([+-]{_NUM} points?)", _text(bullet)
+            )
+            if m:
+                assert _text(r[col[f"Écart {t}"]]).strip() == m.group(1), (t, r[0])
+                quoted += 1
+    assert quoted >= 4

@@ -10,6 +10,7 @@ from iae_diag.errors import ParameterError
 from iae_diag.figures import is_secret, key_figures, publishable
 from iae_diag.report import context, sections
 from iae_diag.report import html as report_html
+from iae_diag.report.narrative import publics as publics_text
 from iae_diag.territories import Territory
 from iae_diag.vocabulary import TYPES
 from report_helpers import build_tables, write_processed
@@ -148,7 +149,7 @@ def test_a_type_with_3_salaries_is_secret_and_one_with_5_is_published(small):
     assert _cells(html, "Bénéficiaires du RSA")[-1] == "s"  # EITI 2/3
     assert "s : secret statistique (moins de 5 salariés" in html
     assert f"67{NB}%" not in html and f"33{NB}%" not in html.split("<p>")[-1]
-    assert "EITI" not in narrative.publics_paragraph(ctx.key_figures)
+    assert "EITI" not in publics_text.publics_paragraph(ctx.key_figures)
 
     kf = key_figures(ind, Territory("dep", "93"), 2013)
     assert kf["publics_by_type"]["EITI"] == {k: None for k in kf["publics"]}
@@ -189,14 +190,14 @@ def test_secret_overall_share_in_tables_charts_and_text(small):
     assert "secret statistique" in by_dep
     dep = context.build_context("dep:95", 2013, str(out), "")
     over = sections.show_publics_over_time(dep).data
-    assert _header(over)[1:] == ["2011", "2012", "2013"]
+    assert _header(over)[1:] == ["2011", "2012", "2013", "Écart 2011-2013"]
     assert _cells(over, "Femmes")[1] == "s"
     assert over.count("secret statistique") == 2  # under the table and under the chart
     assert f"25{NB}%" not in over
     d95 = context.build_context("dep:95", 2012, str(out), "")
     assert "secret statistique" in sections.show_publics(d95).data
     assert d95.key_figures["publics"] == {k: None for k in d95.key_figures["publics"]}
-    assert narrative.publics_paragraph(d95.key_figures) == (
+    assert publics_text.publics_paragraph(d95.key_figures) == (
         "En 2012, les parts des publics ne sont pas publiées : elles seraient calculées sur "
         "moins de 5 salariés (secret statistique)."
     )
@@ -342,7 +343,7 @@ def test_chart_data_in_closed_details_with_the_table_cells(small):
     assert table.header == ["Type de SIAE", "Part des salariés", "Part des ETP"]
     [offer] = tables_export.tables_from_html(main)
     # the chart's data are the report's cells: the same secret cells
-    by_type = {r[0]: [r[3], r[5]] for r in offer.rows}
+    by_type = {r[0]: [r[4], r[6]] for r in offer.rows}
     assert {r[0]: r[1:] for r in table.rows} == {t: by_type[t] for t, *_ in table.rows}
     # EITI's 3 salariés are secret (primary), ETTI's share would give them away (secondary)
     assert table.rows[-2:] == [["ETTI", "s", f"19{NB}%"], ["EITI", "s", f"2{NB}%"]]

@@ -202,9 +202,11 @@ def test_offer_and_etp_tables_print_s_and_leave_hidden_bars_out(ctx93):
     from iae_diag.report import sections
 
     offer = sections.show_offer(ctx93).data
-    # type, structures, salariés, share, ETP, share of the ETP
-    assert _row(offer, "EITI") == ["1", "s", "s", "s", "s"]  # 1 salariée, 1 SIAE
-    assert _row(offer, "ACI")[:3] == ["3", "s", "s"]  # secondary: 10 = 11 - 1 otherwise
+    # type, structures, share of the structures, salariés, share, ETP, share of the ETP
+    eiti, aci = _row(offer, "EITI"), _row(offer, "ACI")
+    # 1 salariée, 1 SIAE (structures are legal entities: their count is published)
+    assert eiti[:1] + eiti[2:] == ["1", "s", "s", "s", "s"]
+    assert aci[:1] + aci[2:4] == ["3", "s", "s"]  # secondary: 10 = 11 - 1 otherwise
     assert "secret statistique" in offer
     etp = sections.show_etp(ctx93).data
     assert _row(etp, "EITI") == ["s", "s", "s"]
@@ -218,6 +220,7 @@ def test_offer_and_etp_tables_print_s_and_leave_hidden_bars_out(ctx93):
 def test_sentences_neither_quote_nor_rank_a_hidden_value(hard, ctx93):
     from iae_diag import narrative
     from iae_diag.report import context, sections
+    from iae_diag.report.narrative import offer, publics
 
     d94 = context.build_context("dep:94", 2013, str(hard), "")
     kf = d94.key_figures
@@ -227,14 +230,14 @@ def test_sentences_neither_quote_nor_rank_a_hidden_value(hard, ctx93):
         "l'activité économique ; le nombre de leurs salariés n'est pas publié (secret "
         "statistique)."
     )
-    assert narrative.realisation_sentence(kf) == (
+    assert offer.realisation_sentence(kf) == (
         "En 2013, les ETP réalisés et conventionnés de ce territoire ne sont pas publiés "
         "(secret statistique)."
     )
     # 93: the types are hidden, so no sentence compares them
-    text = narrative.offer_contrast_paragraph(ctx93.key_figures)
+    text = offer.offer_contrast_paragraph(ctx93.key_figures)
     assert "%" not in text and "secret statistique" in text
-    assert "EITI" not in narrative.publics_paragraph(ctx93.key_figures)
+    assert "EITI" not in publics.publics_paragraph(ctx93.key_figures)
     # the methodology page gives this run's counts
     counts = ctx93.decision.counts("dep", "93", 2013)
     page = sections.show_methodology(ctx93).data

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from iae_diag.formatting import fmt_int, fmt_number, fmt_pct, fmt_points
+from iae_diag import differences
+from iae_diag.formatting import fmt_int, fmt_number, fmt_pct
 
 
 def _known(items: Sequence[tuple[str, float | None]]) -> list[tuple[str, float]]:
@@ -129,7 +130,7 @@ def publics_over_time(
     verb = "augmente" if d > 0 else "diminue" if d < 0 else "reste stable"
     return (
         f"{head} : le plus fort changement est celui du public « {top[0]} », dont la part "
-        f"{verb} de {fmt_pct(a)} à {fmt_pct(b)} ({fmt_points(d)})."
+        f"{verb} de {fmt_pct(a)} à {fmt_pct(b)} ({differences.points(b, a).text})."
     )
 
 

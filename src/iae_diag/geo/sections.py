@@ -402,4 +402,25 @@ def maps_parts(ctx, html) -> list[str]:
         else ""
     )
     parts.append(html.note(rule + more))
+    parts.append(html.para(thin_offer_sentence(low, km)))
     return parts
+
+
+def thin_offer_sentence(low: pd.DataFrame, km: str) -> str:
+    """The "territoires peu couverts" in one sentence: how many, and the first three of the
+    table (the most RSA households), with their département."""
+    first = [f"{r['Commune']} ({r['Département']})" for _, r in low.head(3).iterrows()]
+    n = len(low)
+    head = (
+        f"{fmt_int(n)} communes ayant des besoins n'ont aucune SIAE à moins de {km}\u00a0km"
+        if n > 1
+        else f"Une commune ayant des besoins n'a aucune SIAE à moins de {km}\u00a0km"
+    )
+    if n == 1:
+        return f"{head}\u00a0: {first[0]}."
+    which = ", ".join(first[:-1]) + " et " + first[-1] if len(first) > 1 else first[0]
+    return (
+        f"{head}\u00a0; celles qui comptent le plus de foyers allocataires du RSA sont {which}."
+        if len(first) > 1
+        else f"{head}\u00a0: {which}."
+    )

@@ -169,6 +169,10 @@ class ReportContext:
         """``synthetic`` or ``real`` (the manifest's), None when unknown."""
         return self.manifest.get("data_status")
 
+    #: True when the data covers France beyond the report's region (more than one region):
+    #: the France values are then compared (:meth:`france`)
+    covers_france: bool = False
+
     def value(
         self,
         indicator: str,
@@ -285,6 +289,24 @@ class ReportContext:
         )
         return [Territory("dep", d) for d in self.territory.departements() if d in present]
 
+    def siblings(self) -> list[Territory]:
+        """The départements of the region of a département report (itself included) that have
+        data, in code order: the ones its rank is computed among; empty for a region."""
+        if self.territory.level != "dep":
+            return []
+        region = Territory("region", region_of_dep(self.territory.code))
+        return [
+            Territory("dep", d)
+            for d in region.departements()
+            if self.value("structures", self.year, terr=Territory("dep", d)) is not None
+            or self.secret("structures", self.year, terr=Territory("dep", d))
+        ]
+
+    def france(self) -> Territory | None:
+        """France, when the data covers more than the report's region (else None: with one
+        region, France is that region and says nothing more)."""
+        return Territory("france", "FR") if self.covers_france else None
+
     def parent(self) -> Territory | None:
         """The region of a département report when the table holds it."""
         if self.territory.level != "dep":
@@ -355,14 +377,28 @@ def build_context(
         codes |= {("dep", d) for d in terr.departements()}
     else:
         codes.add(("region", region_of_dep(terr.code)))
+    # compared, never shown as rows of the report: the other départements of the region (the
+    # rank of a département) and France when the data covers more than the region
+    compared: set[tuple[str, str]] = set()
+    if terr.level == "dep":
+        region = Territory("region", region_of_dep(terr.code))
+        compared = {("dep", d) for d in region.departements()} | {("region", region.code)}
+    france = ind["territory_level"] == "france"
+    covers_france = bool(france.any()) and (
+        ind.loc[ind["territory_level"] == "region", "territory_code"].nunique() > 1
+    )
+    if covers_france:
+        compared.add(("france", "FR"))
     pairs = pd.MultiIndex.from_arrays([ind["territory_level"], ind["territory_code"]])
     rows = ind[pairs.isin(sorted(codes))].reset_index(drop=True)
+    rows_compared = ind[pairs.isin(sorted(codes | compared))].reset_index(drop=True)
     sectors = load_sectors()
     decision = run_decision(proc, diffusion)  # one decision for the whole run
     status = manifest.get("data_status")  # synthetic | real (iae_diag.ingest)
     kf = key_figures(rows, terr, y, decision, status)  # rows hold every row of the territory
     prev = key_figures(rows, terr, y - 1, decision, status) if (y - 1) in years else None
     shown = secrecy.published(rows, decision)
+    shown_compared = secrecy.published(rows_compared, decision)
     return ReportContext(
         territory=terr,
         year=y,
@@ -386,12 +422,13 @@ def build_context(
         key_figures=kf,
         previous_key_figures=prev,
         source=plots.source_line(extract_date(manifest)),
-        _values=value_index(rows),
-        _secret=set(value_index(shown.loc[shown["secret"]])),
+        _values=value_index(rows_compared),
+        _secret=set(value_index(shown_compared.loc[shown_compared["secret"]])),
         diffusion=diffusion,
         decision=decision,
         service=service or identity.default_service(terr),
         publication_date=publication_date,
+        covers_france=covers_france,
     )
 
 

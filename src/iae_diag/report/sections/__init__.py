@@ -5,6 +5,7 @@ sentences written from the figures) and returns an IPython display object; the n
 ``notebooks/diagnostic.ipynb`` only calls them. A section without data says so in a sentence.
 """
 
+from iae_diag.report.sections.highlights import show_highlights
 from iae_diag.report.sections.key_figures import show_key_figures
 from iae_diag.report.sections.methodology import show_methodology
 from iae_diag.report.sections.offer import show_etp, show_offer, show_structures_evolution
@@ -29,6 +30,7 @@ from iae_diag.report.sections.title import show_title
 
 __all__ = [
     "show_title",
+    "show_highlights",
     "show_key_figures",
     "show_offer",
     "show_etp",

@@ -9,7 +9,7 @@ import math
 import pandas as pd
 from IPython.display import HTML
 
-from iae_diag import alt_text, narrative, plots
+from iae_diag import alt_text, differences, plots
 from iae_diag.formatting import fmt_int, fmt_pct, fmt_signed
 from iae_diag.report.context import ReportContext
 from iae_diag.report.html import (
@@ -21,6 +21,8 @@ from iae_diag.report.html import (
     section,
     table_html,
 )
+from iae_diag.report.narrative import name_types, of_territory
+from iae_diag.report.narrative import offer as sentences
 from iae_diag.vocabulary import (
     SECRET_MARK,
 )
@@ -36,6 +38,7 @@ def show_offer(ctx: ReportContext) -> HTML:
     y = ctx.year
     rows, chart = [], []
     types = ctx.report_types
+    n_all = ctx.value("structures", y) or 0.0
     secret = any(
         ctx.secret(i, y, t)
         for i in ("salaries", "salaries_share", "etp_realises", "etp_share")
@@ -48,6 +51,7 @@ def show_offer(ctx: ReportContext) -> HTML:
             [
                 t,
                 fmt_int(s or 0),
+                fmt_pct((s or 0) / n_all) if n_all else "n.d.",
                 ctx.cell("salaries", fmt_int, y, t),
                 ctx.pct("salaries_share", y, t),
                 ctx.cell("etp_realises", fmt_int, y, t),
@@ -69,6 +73,7 @@ def show_offer(ctx: ReportContext) -> HTML:
         [
             "Ensemble",
             fmt_int(ctx.value("structures", y) or 0),
+            "100\u00a0%" if n_all else "n.d.",
             ctx.cell("salaries", fmt_int, y),
             "100\u00a0%" if ctx.value("salaries", y) else "n.d.",
             ctx.cell("etp_realises", fmt_int, y),
@@ -80,6 +85,7 @@ def show_offer(ctx: ReportContext) -> HTML:
             [
                 "Type de SIAE",
                 "Structures",
+                "Part des structures",
                 "Salariés",
                 "Part des salariés",
                 "ETP réalisés",
@@ -122,9 +128,12 @@ def show_offer(ctx: ReportContext) -> HTML:
             )
         )
         parts += secret_notes(secret)
-        parts.append(para(narrative.offer_contrast_paragraph(ctx.key_figures)))
+        parts.append(para(sentences.offer_contrast_paragraph(ctx.key_figures)))
     else:
         parts.append(note(f"Aucun salarié en insertion n'est recensé en {y} : pas de graphique."))
+    mix = sentences.structure_mix_sentence(y, {t: ctx.value("structures", y, t) for t in types})
+    if mix:
+        parts.append(para(mix))
     return section(parts)
 
 
@@ -189,8 +198,59 @@ def show_etp(ctx: ReportContext) -> HTML:
         )
     else:
         parts.append(note(f"Aucun ETP conventionné ni réalisé n'est recensé en {y}."))
-    parts.append(para(narrative.realisation_sentence(ctx.key_figures)))
+    parts.append(para(sentences.realisation_sentence(ctx.key_figures)))
+    parts += _realisation_by_departement(ctx)
+    parts.append(para(sentences.realisation_outliers_sentence(y, realisation_outliers(ctx))))
     return section(parts)
+
+
+def realisation_outliers(ctx: ReportContext) -> list[tuple[str, float]]:
+    """The published taux de réalisation outside [85 %, 105 %] of the report: by type of the
+    territory (``les ETTI``), then, in a region report, by département and type (``les ETTI de
+    la Seine-et-Marne``, ``l'ensemble des SIAE du Val-d'Oise``), in the order of the tables."""
+    y = ctx.year
+    names = name_types(ctx.geo_dir)
+
+    def out_of_range(v: float | None) -> bool:
+        return v is not None and not (
+            sentences.REALISATION_LOW - 1e-9 <= v <= sentences.REALISATION_HIGH + 1e-9
+        )
+
+    found = []
+    for t in (*ctx.report_types, "ALL"):
+        v = ctx.value("taux_realisation", y, t)
+        if out_of_range(v):
+            found.append(("l'ensemble des SIAE" if t == "ALL" else f"les {t}", v))
+    for d in ctx.sub_territories():
+        of = of_territory(d, names.get(("dep", d.code)))
+        for t in (*ctx.report_types, "ALL"):
+            v = ctx.value("taux_realisation", y, t, terr=d)
+            if out_of_range(v):
+                found.append((f"l'ensemble des SIAE {of}" if t == "ALL" else f"les {t} {of}", v))
+    return found
+
+
+def _realisation_by_departement(ctx: ReportContext) -> list[str]:
+    """Region report: the taux de réalisation of each département by type (the table the
+    sentence on the rates outside [85 %, 105 %] reads)."""
+    subs = ctx.sub_territories()
+    if not subs:
+        return []
+    y, types = ctx.year, ctx.report_types
+    rows = [
+        [d.label()]
+        + [ctx.cell("taux_realisation", fmt_pct, y, t, terr=d, zero=False) for t in types]
+        + [ctx.cell("taux_realisation", fmt_pct, y, terr=d, zero=False)]
+        for d in subs
+    ]
+    return [
+        table_html(
+            ["Département", *types, "Ensemble"],
+            rows,
+            caption=f"Taux de réalisation par département et type de SIAE, {y}",
+        ),
+        *secret_notes(any(SECRET_MARK in r for r in rows)),
+    ]
 
 
 def show_structures_evolution(ctx: ReportContext) -> HTML:
@@ -250,7 +310,7 @@ def show_structures_evolution(ctx: ReportContext) -> HTML:
     known = bool(created) and all(v is not None for v in created + closed)
     parts.append(
         para(
-            narrative.structures_evolution_sentence(
+            sentences.structures_evolution_sentence(
                 y0,
                 ctx.year,
                 ctx.value("structures", y0) or 0.0,
@@ -260,4 +320,80 @@ def show_structures_evolution(ctx: ReportContext) -> HTML:
             )
         )
     )
+    if len(years) > 1:
+        parts += _evolution_by_type(ctx, years)
     return section(parts)
+
+
+def _evolution_by_type(ctx: ReportContext, years: list[int]) -> list[str]:
+    """The number of SIAE of each type in the first year and the report's year, the creations
+    and closures of the years between, the net change and the change in %, the share of the
+    type in the SIAE; and the sentences on the types."""
+    y0, y = years[0], ctx.year
+    n0_all, n_all = ctx.value("structures", y0) or 0.0, ctx.value("structures", y) or 0.0
+    rows, counts = [], {}
+    for t in ctx.report_types:
+        a, b = ctx.value("structures", y0, t) or 0.0, ctx.value("structures", y, t) or 0.0
+        cr = [ctx.value("structures_created", yr, t) for yr in years[1:]]
+        cl = [ctx.value("structures_closed", yr, t) for yr in years[1:]]
+        flows = all(v is not None for v in cr + cl)
+        counts[t] = (a, b)
+        rows.append(
+            [
+                t,
+                fmt_int(a),
+                fmt_int(b),
+                fmt_int(sum(cr)) if flows else "n.d.",
+                fmt_int(sum(cl)) if flows else "n.d.",
+                differences.count(b, a).text,
+                differences.relative(b, a).text,
+                fmt_pct(a / n0_all) if n0_all else "n.d.",
+                fmt_pct(b / n_all) if n_all else "n.d.",
+                differences.points(
+                    b / n_all if n_all else None, a / n0_all if n0_all else None
+                ).text,
+            ]
+        )
+    rows.append(
+        [
+            "Ensemble",
+            fmt_int(n0_all),
+            fmt_int(n_all),
+            *[
+                fmt_int(sum(v)) if all(x is not None for x in v) else "n.d."
+                for v in (
+                    [ctx.value("structures_created", yr) for yr in years[1:]],
+                    [ctx.value("structures_closed", yr) for yr in years[1:]],
+                )
+            ],
+            differences.count(n_all, n0_all).text,
+            differences.relative(n_all, n0_all).text,
+            "100\u00a0%" if n0_all else "n.d.",
+            "100\u00a0%" if n_all else "n.d.",
+            "",
+        ]
+    )
+    return [
+        table_html(
+            [
+                "Type de SIAE",
+                str(y0),
+                str(y),
+                f"Créations {years[1]}-{y}",
+                f"Fermetures {years[1]}-{y}",
+                "Solde",
+                "Évolution",
+                f"Part des SIAE {y0}",
+                f"Part des SIAE {y}",
+                "Écart de part",
+            ],
+            rows,
+            caption=f"Évolution du nombre de SIAE par type entre {y0} et {y}",
+            cls="wide",
+        ),
+        note(
+            "Évolution en % du nombre de SIAE ; écart de part en points ; « stable » : moins "
+            "de 1 % ou d'un point."
+        ),
+        *[para(x) for x in sentences.type_evolution_sentences(y0, y, counts)],
+    ]

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML
 
-from iae_diag import alt_text, narrative, plots
-from iae_diag.formatting import fmt_points
+from iae_diag import alt_text, differences, plots
 from iae_diag.report.context import ReportContext
 from iae_diag.report.html import (
     figure_html,
@@ -16,6 +15,8 @@ from iae_diag.report.html import (
     section,
     table_html,
 )
+from iae_diag.report.narrative import name_types, of_territory, the_name
+from iae_diag.report.narrative import publics as sentences
 from iae_diag.territories import Territory
 from iae_diag.vocabulary import (
     PUBLIC_KEYS,
@@ -88,17 +89,27 @@ def show_publics(ctx: ReportContext) -> HTML:
         parts.append(note(f"Les parts des publics ne sont pas publiées en {y} ({SECRET_NOTE})"))
     else:
         parts.append(note(f"Les caractéristiques des salariés ne sont pas disponibles en {y}."))
-    parts.append(para(narrative.publics_paragraph(ctx.key_figures)))
+    parts.append(para(sentences.publics_paragraph(ctx.key_figures)))
     return section(parts)
 
 
 def show_publics_over_time(ctx: ReportContext) -> HTML:
     """Publics over the years of the data (all types together)."""
     years = [v for v in ctx.years if v <= ctx.year]
-    rows, chart = [], []
+    rows, chart, trend = [], [], []
     for k in PUBLIC_KEYS:
         vals = [_public(ctx, k, yr) for yr in years]
-        rows.append([PUBLIC_LABELS[k], *[ctx.pct("public_share", yr, "ALL", k) for yr in years]])
+        hidden = any(ctx.secret("public_share", yr, "ALL", k) for yr in (years[0], years[-1]))
+        gap = differences.points(vals[-1], vals[0])
+        rows.append(
+            [
+                PUBLIC_LABELS[k],
+                *[ctx.pct("public_share", yr, "ALL", k) for yr in years],
+                *([SECRET_MARK if hidden else gap.text] if len(years) > 1 else []),
+            ]
+        )
+        if not any(ctx.secret("public_share", yr, "ALL", k) for yr in years):
+            trend.append((k, PUBLIC_LABELS[k], vals, gap))
         if k in PUBLICS_OVER_TIME:
             chart += [
                 {"year": yr, "label": PUBLIC_LABELS[k], "share": v}
@@ -107,7 +118,11 @@ def show_publics_over_time(ctx: ReportContext) -> HTML:
             ]
     parts = [
         table_html(
-            ["Public", *[str(v) for v in years]],
+            [
+                "Public",
+                *[str(v) for v in years],
+                *([f"Écart {years[0]}-{years[-1]}"] if len(years) > 1 else []),
+            ],
             rows,
             caption=(
                 f"Évolution des publics, en % des salariés en insertion, {years[0]}-{years[-1]}"
@@ -153,6 +168,9 @@ def show_publics_over_time(ctx: ReportContext) -> HTML:
         )
     else:
         parts.append(note("Une seule année de données : pas de courbe d'évolution des publics."))
+    if len(years) > 1:
+        parts.append(note("Écart en points de pourcentage ; « stable » : moins d'un point."))
+    parts += [para(x) for x in sentences.publics_trend_sentences(years, trend)]
     return section(parts)
 
 
@@ -170,6 +188,23 @@ def show_publics_by_territory(ctx: ReportContext) -> HTML:
         ]
         secret = any(SECRET_MARK in r[1:] for r in rows)
         legend = "Départements : " + ", ".join(f"{d.code} {d.name}" for d in subs) + "."
+        names = name_types(ctx.geo_dir)
+        extremes = sentences.departement_extremes_sentences(
+            [
+                (
+                    k,
+                    PUBLIC_LABELS[k],
+                    _public(ctx, k, y),
+                    {d.code: _public(ctx, k, y, terr=d) for d in subs},
+                )
+                for k in PUBLIC_KEYS
+                # a hidden share is never compared (nor one that would give it away)
+                if not any(
+                    ctx.secret("public_share", y, "ALL", k, terr=t) for t in (ctx.territory, *subs)
+                )
+            ],
+            {d.code: the_name(d, names.get(("dep", d.code))) for d in subs},
+        )
         return section(
             [
                 table_html(
@@ -180,6 +215,7 @@ def show_publics_by_territory(ctx: ReportContext) -> HTML:
                 ),
                 note(legend),
                 *secret_notes(secret),
+                *[para(x) for x in extremes],
             ]
         )
     parent = ctx.parent()
@@ -187,7 +223,7 @@ def show_publics_by_territory(ctx: ReportContext) -> HTML:
         return section(
             [note("Les données de la région ne sont pas disponibles : pas de comparaison.")]
         )
-    rows = []
+    rows, compared = [], []
     for k in PUBLIC_KEYS:
         a, b = _public(ctx, k, y), _public(ctx, k, y, terr=parent)
         cells = [
@@ -197,8 +233,14 @@ def show_publics_by_territory(ctx: ReportContext) -> HTML:
         if SECRET_MARK in cells:  # the gap would give the secret share away
             gap = SECRET_MARK
         else:
-            gap = fmt_points(a - b) if a is not None and b is not None else "n.d."
+            d = differences.points(a, b)
+            gap = d.text
+            compared.append((k, PUBLIC_LABELS[k], a, b, d))
         rows.append([PUBLIC_LABELS[k], *cells, gap])
+    names = name_types(ctx.geo_dir)
+    against = sentences.against_region_sentence(
+        of_territory(ctx.territory, names.get(("dep", ctx.territory.code))), compared
+    )
     return section(
         [
             table_html(
@@ -206,6 +248,8 @@ def show_publics_by_territory(ctx: ReportContext) -> HTML:
                 rows,
                 caption=f"Publics du département comparés à la région, {y}",
             ),
+            note("Écart en points de pourcentage ; « stable » : moins d'un point."),
             *secret_notes(any(SECRET_MARK in r for r in rows)),
+            *([para(against)] if against else []),
         ]
     )

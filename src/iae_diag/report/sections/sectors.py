@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML
 
-from iae_diag import alt_text, narrative, plots
-from iae_diag.formatting import fmt_int, fmt_pct, fmt_points
+from iae_diag import alt_text, differences, narrative, plots
+from iae_diag.formatting import fmt_int, fmt_pct
 from iae_diag.report.context import ReportContext
 from iae_diag.report.html import (
     esc,
@@ -17,6 +17,7 @@ from iae_diag.report.html import (
     section,
     table_html,
 )
+from iae_diag.report.narrative import sectors as sentences
 from iae_diag.vocabulary import (
     SECRET_MARK,
     SECTOR_MISSING,
@@ -61,6 +62,7 @@ def show_sectors(ctx: ReportContext) -> HTML:
         if not hidden(t, c)
     ]
     left_out = ["ensemble" if t == "ALL" else t for t in cols if any(hidden(t, c) for c in codes)]
+    unranked = tuple(labels[c] for c in UNRANKED_SECTORS if c in labels)
     without_hours = [
         narrative.lower_first(labels[c]) for c in ctx.sectors["sector_code"] if c not in codes
     ]
@@ -109,15 +111,32 @@ def show_sectors(ctx: ReportContext) -> HTML:
                 else []
             ),
             para(
-                narrative.sectors_paragraph(
+                sentences.sectors_paragraph(
                     y,
                     {labels[c]: shares["ALL"][c] for c in codes},
-                    tuple(labels[c] for c in UNRANKED_SECTORS if c in labels),
+                    unranked,
                     hidden=any(hidden("ALL", c) for c in codes),
                 )
             ),
+            *_positioning(present, shares, codes, labels, unranked, hidden),
         ]
     )
+
+
+def _positioning(present, shares, codes, labels, unranked, hidden) -> list[str]:
+    """The dominant sectors of each type (a type with a hidden share is not commented)."""
+    items = [
+        sentences.type_positioning_sentence(t, {labels[c]: shares[t][c] for c in codes}, unranked)
+        for t in present
+        if not any(hidden(t, c) for c in codes)
+    ]
+    items = [s for s in items if s]
+    if len(items) < 2:
+        return [para(s) for s in items]
+    return [
+        para("Le positionnement sectoriel varie selon le type de SIAE :"),
+        "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in items) + "</ul>",
+    ]
 
 
 def show_sectors_change(ctx: ReportContext) -> HTML:
@@ -144,7 +163,14 @@ def show_sectors_change(ctx: ReportContext) -> HTML:
         )
 
     cols = ["ALL", *[t for t in TYPES if has_hours(t, y) and has_hours(t, y0)]]
-    rows, sentences = [], []
+
+    def change(t: str, c: str) -> differences.Difference:
+        return differences.points(
+            ctx.value("hours_share_by_sector", y, t, c) or 0.0,
+            ctx.value("hours_share_by_sector", y0, t, c) or 0.0,
+        )
+
+    rows, sentences_ = [], []
     for c in ctx.sectors["sector_code"]:
         a, b = (
             ctx.value("hours_share_by_sector", y0, "ALL", c),
@@ -157,35 +183,27 @@ def show_sectors_change(ctx: ReportContext) -> HTML:
             ctx.cell("hours_share_by_sector", fmt_pct, y0, "ALL", c),
             ctx.cell("hours_share_by_sector", fmt_pct, y, "ALL", c),
         ]
-        row += [
-            SECRET_MARK
-            if hidden(t, c)
-            else fmt_points(
-                (ctx.value("hours_share_by_sector", y, t, c) or 0.0)
-                - (ctx.value("hours_share_by_sector", y0, t, c) or 0.0)
-            )
-            for t in cols
-        ]
+        row += [SECRET_MARK if hidden(t, c) else change(t, c).text for t in cols]
         rows.append(row)
     if not rows:
         return section(
             [note(f"Aucune heure travaillée n'est rattachée à un secteur en {y0} ni en {y}.")]
         )
-    for t in cols[1:]:
+    for t in cols:
         if any(hidden(t, c) for c in ctx.sectors["sector_code"]):
             continue  # no sentence ranks the changes of a type with a hidden share
-        best = None
-        for c in ctx.sectors["sector_code"]:
-            if c in UNRANKED_SECTORS:
-                continue
-            a = ctx.value("hours_share_by_sector", y0, t, c) or 0.0
-            b = ctx.value("hours_share_by_sector", y, t, c) or 0.0
-            if best is None or abs(b - a) > abs(best[2] - best[1]) + 1e-12:
-                best = (c, a, b)
-        if best:
-            sentences.append(
-                narrative.sector_change_sentence(t, labels[best[0]], best[2], best[1], y0, y)
+        ranked = [c for c in ctx.sectors["sector_code"] if c not in UNRANKED_SECTORS]
+        sentences_.append(
+            sentences.type_changes_sentence(
+                "Ensemble" if t == "ALL" else t,
+                [
+                    (labels[c], ctx.value("hours_share_by_sector", y, t, c), change(t, c))
+                    for c in ranked
+                ],
+                y0,
+                y,
             )
+        )
     parts = [
         table_html(
             [
@@ -198,9 +216,13 @@ def show_sectors_change(ctx: ReportContext) -> HTML:
             caption=f"Évolution de la part des heures par secteur entre {y0} et {y}",
             cls="wide",
         ),
-        note("Écarts en points de pourcentage entre les deux années."),
+        note(
+            "Écarts en points de pourcentage entre les deux années, calculés sur les parts non "
+            "arrondies ; « stable » : moins d'un point."
+        ),
         *secret_notes(any(SECRET_MARK in r for r in rows)),
     ]
-    if sentences:
-        parts.append("<ul>" + "".join(f"<li>{esc(s)}</li>" for s in sentences) + "</ul>")
+    if sentences_:
+        parts.append(para(f"Principales évolutions de la part des heures entre {y0} et {y} :"))
+        parts.append("<ul>" + "".join(f"<li>{esc(s)}</li>" for s in sentences_) + "</ul>")
     return section(parts)

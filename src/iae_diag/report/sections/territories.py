@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from IPython.display import HTML
 
+from iae_diag import differences
 from iae_diag.figures import publishable
-from iae_diag.formatting import fmt_int, fmt_pct, fmt_signed
+from iae_diag.formatting import fmt_int, fmt_pct
 from iae_diag.report import html
 from iae_diag.report.context import ReportContext
 from iae_diag.report.html import (
@@ -16,6 +18,8 @@ from iae_diag.report.html import (
     share,
     table_html,
 )
+from iae_diag.report.narrative import name_types, the_name
+from iae_diag.report.narrative import territories as sentences
 from iae_diag.territories import Territory
 from iae_diag.vocabulary import (
     SECRET_MARK,
@@ -39,7 +43,8 @@ def show_territories(ctx: ReportContext) -> HTML:
             ctx.cell("etp_realises", fmt_int, y, terr=terr),
             ctx.cell("etp_conventionnes", fmt_int, y, terr=terr),
             ctx.cell("taux_realisation", fmt_pct, y, terr=terr, zero=False),
-            fmt_signed((n1 or 0) - (n0 or 0)) if y0 < y else "n.d.",
+            differences.count(n1 or 0, n0 or 0).text if y0 < y else "n.d.",
+            differences.relative(n1, n0).text if y0 < y else "n.d.",
         ]
         return r
 
@@ -51,6 +56,7 @@ def show_territories(ctx: ReportContext) -> HTML:
         "ETP conventionnés",
         "Taux de réalisation",
         f"Évolution des structures depuis {y0}",
+        f"Évolution des structures depuis {y0} (%)",
     ]
 
     def with_coverage(terrs: list[Territory], rows: list[list[str]]) -> list[list[str]]:
@@ -75,6 +81,7 @@ def show_territories(ctx: ReportContext) -> HTML:
         parts = [
             table_html(header, rows, caption=f"Comparaison des départements, {y}", cls="wide"),
             *secret_notes(any(SECRET_MARK in r for r in rows)),
+            *[para(x) for x in _region_sentences(ctx, subs)],
         ]
     else:
         parent = ctx.parent()
@@ -107,6 +114,20 @@ def show_territories(ctx: ReportContext) -> HTML:
                 parts.append(
                     para(f"En {y}, {who} représente {txt} {sections.of_territory(geo, parent)}.")
                 )
+            if y0 < y:
+                n0, n1 = ctx.value("structures", y0), ctx.value("structures", y)
+                change = sentences.departement_change_sentence(
+                    sections.of_territory(geo, ctx.territory),
+                    y0,
+                    differences.relative(n1, n0),
+                    differences.relative(
+                        ctx.value("structures", y, terr=parent),
+                        ctx.value("structures", y0, terr=parent),
+                    ),
+                    differences.count(n1, n0),
+                )
+                if change:
+                    parts.append(para(change))
     shown = any(h.startswith("ETP pour 10") for h in header)
     parts += [note(s) for s in sections.coverage_notes(ctx.geo_dir, y, shown)]
     parts += sections.needs_parts(ctx, html)
@@ -119,3 +140,54 @@ def show_maps(ctx: ReportContext) -> HTML:
     from iae_diag.geo import sections  # geopandas: imported when the section is rendered
 
     return section(sections.maps_parts(ctx, html))
+
+
+def _region_sentences(ctx: ReportContext, subs: list[Territory]) -> list[str]:
+    """Region report: the change of the number of SIAE of each département since the first
+    year (as the table prints it), the largest départements, the offer per inhabitant."""
+    from iae_diag.geo import load_geography
+    from iae_diag.geo.populations import coverage_per_inhabitants
+
+    y, y0 = ctx.year, ctx.years[0]
+    names = name_types(ctx.geo_dir)
+    named = {d.code: the_name(d, names.get(("dep", d.code))) for d in subs}
+    out = []
+    if y0 < y:
+        out += sentences.growth_sentences(
+            y0,
+            [
+                (
+                    named[d.code],
+                    differences.count(
+                        ctx.value("structures", y, terr=d) or 0,
+                        ctx.value("structures", y0, terr=d) or 0,
+                    ),
+                )
+                for d in subs
+            ],
+        )
+    largest = sentences.largest_sentence(
+        [(named[d.code], ctx.value("structures", y, terr=d) or 0.0) for d in subs],
+        ctx.value("structures", y) or 0.0,
+    )
+    if largest:
+        out.append(largest)
+    geo = load_geography(ctx.geo_dir)
+    cov = coverage_per_inhabitants(ctx.indicators, geo, [*subs, ctx.territory], y)
+    rates = {
+        (r.territory_level, r.territory_code): (
+            None if pd.isna(r.etp_per_10000) else float(r.etp_per_10000)
+        )
+        for r in cov.itertuples()
+    }
+    coverage = sentences.coverage_sentence(
+        [
+            (named[d.code], rates.get(("dep", d.code)))
+            for d in subs
+            if not ctx.secret("etp_realises", y, terr=d)
+        ],
+        rates.get((ctx.territory.level, ctx.territory.code)),
+    )
+    if coverage:
+        out.append(coverage)
+    return out
