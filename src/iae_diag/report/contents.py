@@ -25,6 +25,8 @@ _ANCHOR_LINK = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.S)
 _TAG = re.compile(r"<[^>]+>")
 _HAND_NUMBER = re.compile(r"^\s*(?:[0-9]+|[A-Z])(?:\.[0-9]+)*\.?\s+")
 _ID = re.compile(r'\sid="([^"]*)"')
+#: body headings that stand before the numbered sections, unnumbered (the synthesis)
+UNNUMBERED = ("à retenir",)
 
 
 @dataclass
@@ -52,7 +54,8 @@ def number_headings(body: str) -> tuple[str, list[Entry]]:
 
     Body headings: ``1.``, ``2.``...; their subheadings ``1.1``, ``1.2``...; a heading starting
     with "Annexe" is not numbered, it opens a lettered part (``A``, ``B``...) whose subheadings
-    read ``A.1``, ``A.2``. A subheading before any heading is left unnumbered."""
+    read ``A.1``, ``A.2``. "À retenir" (:data:`UNNUMBERED`) is not numbered. A subheading
+    before any numbered heading is left unnumbered."""
     entries: list[Entry] = []
     used: set[str] = set()
     state = {"h2": 0, "h3": 0, "annex": 0, "in_annex": False, "open": False}
@@ -67,6 +70,9 @@ def number_headings(body: str) -> tuple[str, list[Entry]]:
             if text.lower().startswith("annexe"):
                 state["annex"] += 1
                 state["in_annex"] = True
+                number = ""
+            elif text.lower() in UNNUMBERED:
+                state["in_annex"], state["open"] = False, False
                 number = ""
             else:
                 state["in_annex"] = False
