@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from iae_diag import differences
 from iae_diag.figures import publishable
-from iae_diag.formatting import NBSP, fmt_int, fmt_number, fmt_pct, fmt_points
+from iae_diag.formatting import NBSP, fmt_int, fmt_number, fmt_pct
 from iae_diag.territories import Territory
 from iae_diag.vocabulary import SECRET_MIN_PERSONS, TYPES
 
@@ -359,15 +359,20 @@ def exits_paragraph(year: int, f: Mapping, prev_dynamic: float | None = None) ->
         s = f"Les sorties dynamiques représentent {fmt_pct(dyn)} des sorties examinées"
         p = _num(prev_dynamic)
         if p is not None:
-            s += f" ({fmt_points(dyn - p)} sur {year - 1})"
+            change = differences.points(dyn, p)
+            s += (
+                f" (stable par rapport à {year - 1})"
+                if change.stable
+                else f" ({change.text} sur {year - 1})"
+            )
         obj = _num(f.get("objective"))
         if obj is not None:
-            gap = dyn - obj
-            where = "au-dessus de" if gap > 0 else "en dessous de"
+            gap = differences.points(dyn, obj)
+            where = "au-dessus de" if gap.sign > 0 else "en dessous de"
             s += (
-                f", {fmt_points(abs(gap)).lstrip('+')} {where} l'objectif de {fmt_pct(obj)} "
+                f", {gap.magnitude} {where} l'objectif de {fmt_pct(obj)} "
                 "inscrit dans les annexes financières"
-                if round(gap * 100)
+                if not gap.stable
                 else f", au niveau de l'objectif de {fmt_pct(obj)} des annexes financières"
             )
         parts.append(s + ".")
@@ -434,11 +439,12 @@ def exits_against_region_sentence(mine: Mapping, region: Mapping) -> str:
         if a is None or b is None:
             continue
         e, that = ("e", "celle") if fem else ("", "celui")
-        if round((a - b) * 100) == 0:
-            how = f"égal{e} à {that} de la région"
+        gap = differences.points(a, b)
+        if gap.stable:
+            how = f"proche de {that} de la région"
         else:
-            side = "supérieur" if a > b else "inférieur"
-            how = f"{side}{e} de {fmt_points(abs(a - b)).lstrip('+')} à {that} de la région"
+            side = "supérieur" if gap.sign > 0 else "inférieur"
+            how = f"{side}{e} de {gap.magnitude} à {that} de la région"
         bits.append(f"{words} ({fmt_pct(a)}) est {how} ({fmt_pct(b)})")
     if not bits:
         return (

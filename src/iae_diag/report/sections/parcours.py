@@ -13,8 +13,8 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML
 
-from iae_diag import narrative, plots
-from iae_diag.formatting import NBSP, fmt_int, fmt_number, fmt_pct, fmt_points, fmt_signed
+from iae_diag import differences, narrative, plots
+from iae_diag.formatting import fmt_int, fmt_number, fmt_pct, fmt_signed
 from iae_diag.indicators.parcours import RATE_CATEGORIES
 from iae_diag.report.context import ReportContext
 from iae_diag.report.html import (
@@ -66,10 +66,7 @@ def _change(ctx: ReportContext, indicator: str, t: str) -> str:
     y, p = ctx.year, ctx.year - 1
     if ctx.secret(indicator, y, t) or ctx.secret(indicator, p, t):
         return SECRET_MARK
-    cur, prev = ctx.value(indicator, y, t), ctx.value(indicator, p, t)
-    if cur is None or not prev:
-        return "n.d."
-    return f"{fmt_signed((cur / prev - 1) * 100)}{NBSP}%"
+    return differences.relative(ctx.value(indicator, y, t), ctx.value(indicator, p, t)).text
 
 
 def _ratio(ctx: ReportContext, num: str, den: str, t: str) -> str:
@@ -84,8 +81,7 @@ def _points(ctx: ReportContext, a: tuple, b: tuple) -> str:
     """Gap in points between two shares given as (indicator, year, type, breakdown, terr)."""
     if ctx.secret(*a) or ctx.secret(*b):
         return SECRET_MARK  # the gap would give the hidden share away
-    va, vb = ctx.value(*a), ctx.value(*b)
-    return fmt_points(va - vb) if va is not None and vb is not None else "n.d."
+    return differences.points(ctx.value(*a), ctx.value(*b)).text
 
 
 # --------------------------------------------------------------------------------------------
