@@ -243,7 +243,8 @@ def test_report_content_on_the_contract_table(contract_run):
         re.sub(r"<[^>]+>", "", h).replace("&#39;", "'").strip()
         for h in re.findall(r'<h[23] id="[^"]+">(.*?)</h[23]>', html)
     ]
-    assert headings[:4] == [
+    assert headings[:5] == [
+        "À retenir",  # the synthesis, unnumbered, before the numbered sections
         "1. Chiffres clés",
         "2. L'offre d'insertion",
         "2.1 ETP conventionnés et ETP réalisés",
