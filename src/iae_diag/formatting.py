@@ -62,3 +62,20 @@ def fmt_points(delta_share: object, decimals: int = 0) -> str:
     v = float(delta_share) * 100  # type: ignore[arg-type]
     word = "point" if abs(round(v, decimals)) < 2 else "points"
     return f"{fmt_signed(v, decimals)}{NBSP}{word}"
+
+
+#: the French names of the months, January first (dates written out: "15 mars 2014")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)

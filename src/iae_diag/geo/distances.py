@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from iae_diag.errors import require_columns
-from iae_diag.formatting import fmt_int, fmt_number
+from iae_diag.formatting import MONTHS, fmt_int, fmt_number
 from iae_diag.geo.codes import LAMBERT93
 from iae_diag.geo.layers import Geography, load_geography
 from iae_diag.geo.needs import rsa_by_unit
@@ -239,24 +239,10 @@ def thin_offer_units(
     return t.reset_index(drop=True)
 
 
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 def rsa_label(vintage: str) -> str:
     """``2020-12`` -> ``décembre 2020``; a year alone is kept."""
     if len(vintage) == 7 and vintage[4] == "-":
-        return f"{_MONTHS[int(vintage[5:]) - 1]} {vintage[:4]}"
+        return f"{MONTHS[int(vintage[5:]) - 1]} {vintage[:4]}"
     return vintage

@@ -13,6 +13,7 @@ import datetime as dt
 
 from iae_diag import secrecy
 from iae_diag.errors import ParameterError
+from iae_diag.formatting import MONTHS
 from iae_diag.territories import Territory
 
 #: the data-status mark of a document rendered from synthetic data (``data_status`` of the
@@ -32,20 +33,6 @@ DIFFUSION_WORDS = {
     secrecy.INTERNE: "interne (diffusion restreinte aux services de l'État)",
 }
 
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 def status_mark(data_status: str | None) -> str | None:
@@ -82,7 +69,7 @@ def date_fr(iso: str) -> str:
     """``2014-03-15`` -> ``15 mars 2014``, ``2014-03-01`` -> ``1er mars 2014``."""
     d = dt.date.fromisoformat(iso)
     day = "1er" if d.day == 1 else str(d.day)
-    return f"{day} {_MONTHS[d.month - 1]} {d.year}"
+    return f"{day} {MONTHS[d.month - 1]} {d.year}"
 
 
 def service_of(territory: Territory, params: dict) -> str:
