@@ -239,8 +239,6 @@ def thin_offer_units(
     return t.reset_index(drop=True)
 
 
-
-
 def rsa_label(vintage: str) -> str:
     """``2020-12`` -> ``décembre 2020``; a year alone is kept."""
     if len(vintage) == 7 and vintage[4] == "-":

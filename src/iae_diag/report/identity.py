@@ -34,7 +34,6 @@ DIFFUSION_WORDS = {
 }
 
 
-
 def status_mark(data_status: str | None) -> str | None:
     """:data:`SYNTHETIC_MARK` for synthetic data, None otherwise (real or unknown)."""
     return SYNTHETIC_MARK if data_status == "synthetic" else None
