@@ -359,6 +359,39 @@ EXIT_COLORS = {
 }
 
 
+def _stacked_shares(
+    ax,
+    piv: pd.DataFrame,
+    order_types: list[str],
+    colors: dict[str, str],
+    label_size: float,
+    legend_y: float,
+    ncols: int,
+) -> None:
+    """100 % stacked horizontal bars, a bar per type (rows of ``piv``, in ``order_types``), a
+    segment per column of ``piv`` in the order of ``colors`` (column -> colour), its share
+    written inside when it is 7 % or more; the legend under the axes."""
+    y = np.arange(len(order_types))
+    left = np.zeros(len(order_types))
+    for lab, color in colors.items():
+        vals = piv[lab].to_numpy()
+        bars = ax.barh(y, vals, left=left, color=color, label=lab, height=0.6)
+        ax.bar_label(
+            bars,
+            labels=[fmt_pct(v) if v >= 0.07 else "" for v in vals],
+            label_type="center",
+            fontsize=label_size,
+            color=text_color_on(color),
+        )
+        left += vals
+    ax.set_yticks(y, ["Ensemble" if t == "ALL" else t for t in order_types])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(pct_formatter())
+    ax.set_xlim(0, 1)
+    ax.grid(visible=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, legend_y), ncols=ncols, fontsize=7.5)
+
+
 def exit_categories_by_type(df: pd.DataFrame, year: int, source: str) -> Figure:
     """Share of each exit category among the sorties examinées, for all types (``type_siae``
     = ``ALL``) and each type: 100 % stacked bars, a bar per type (columns ``type_siae``,
@@ -373,28 +406,13 @@ def exit_categories_by_type(df: pd.DataFrame, year: int, source: str) -> Figure:
         df.pivot_table(index="type_siae", columns="category", values="share", aggfunc="sum")
         .reindex(index=order_types, columns=cats)
         .fillna(0.0)
+        .rename(columns=labels)
     )
     with house_style():
         fig, ax = plt.subplots(figsize=(WIDTH, max(2.6, 0.42 * len(order_types) + 1.4)))
-        y = np.arange(len(order_types))
-        left = np.zeros(len(order_types))
-        for c in cats:
-            vals = piv[c].to_numpy()
-            bars = ax.barh(y, vals, left=left, color=EXIT_COLORS[c], label=labels[c], height=0.6)
-            ax.bar_label(
-                bars,
-                labels=[fmt_pct(v) if v >= 0.07 else "" for v in vals],
-                label_type="center",
-                fontsize=7.5,
-                color=text_color_on(EXIT_COLORS[c]),
-            )
-            left += vals
-        ax.set_yticks(y, ["Ensemble" if t == "ALL" else t for t in order_types])
-        ax.invert_yaxis()
-        ax.xaxis.set_major_formatter(pct_formatter())
-        ax.set_xlim(0, 1)
-        ax.grid(visible=False)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=4, fontsize=7.5)
+        _stacked_shares(
+            ax, piv, order_types, {labels[c]: EXIT_COLORS[c] for c in cats}, 7.5, -0.12, 4
+        )
         return _finish(
             fig,
             source,
@@ -473,25 +491,7 @@ def sector_shares_by_type(
     )
     with house_style():
         fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
-        y = np.arange(len(order_types))
-        left = np.zeros(len(order_types))
-        for lab in labels:
-            vals = piv[lab].to_numpy()
-            bars = ax.barh(y, vals, left=left, color=colors[lab], label=lab, height=0.6)
-            ax.bar_label(
-                bars,
-                labels=[fmt_pct(v) if v >= 0.07 else "" for v in vals],
-                label_type="center",
-                fontsize=7,
-                color=text_color_on(colors[lab]),
-            )
-            left += vals
-        ax.set_yticks(y, ["Ensemble" if t == "ALL" else t for t in order_types])
-        ax.invert_yaxis()
-        ax.xaxis.set_major_formatter(pct_formatter())
-        ax.set_xlim(0, 1)
-        ax.grid(visible=False)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=3, fontsize=7.5)
+        _stacked_shares(ax, piv, order_types, {lab: colors[lab] for lab in labels}, 7, -0.08, 3)
         return _finish(
             fig, source, f"Répartition des heures travaillées par secteur, en % des heures, {year}"
         )

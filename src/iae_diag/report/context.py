@@ -173,6 +173,18 @@ class ReportContext:
     #: the France values are then compared (:meth:`france`)
     covers_france: bool = False
 
+    def _key(
+        self,
+        indicator: str,
+        year: int | None,
+        type_siae: str,
+        breakdown: str,
+        terr: Territory | None,
+    ) -> tuple:
+        """The cell key of the indicator table (the report's territory and year by default)."""
+        t = terr or self.territory
+        return (indicator, t.level, t.code, year or self.year, type_siae, breakdown)
+
     def value(
         self,
         indicator: str,
@@ -184,8 +196,7 @@ class ReportContext:
         """One published value of the indicator table (None when absent, null or under
         statistical secrecy); ``terr``: another territory than the report's (one of its
         départements, or its region)."""
-        t = terr or self.territory
-        key = (indicator, t.level, t.code, year or self.year, type_siae, breakdown)
+        key = self._key(indicator, year, type_siae, breakdown, terr)
         if key in self._secret:
             return None
         v = self._values.get(key)
@@ -200,10 +211,7 @@ class ReportContext:
         terr: Territory | None = None,
     ) -> bool:
         """True when the run's statistical-secrecy decision hides the value."""
-        t = terr or self.territory
-        return (indicator, t.level, t.code, year or self.year, type_siae, breakdown) in (
-            self._secret
-        )
+        return self._key(indicator, year, type_siae, breakdown, terr) in self._secret
 
     def pct(
         self,
