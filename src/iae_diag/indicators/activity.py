@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,7 +81,12 @@ class EmiRows:
         return len(self.af_pos)
 
 
-def counted_emi(emi: pd.DataFrame, af_ids: np.ndarray) -> EmiRows:
+def counted_emi(
+    emi: pd.DataFrame,
+    af_ids: np.ndarray,
+    content: Callable[[np.ndarray], pd.DataFrame] | None = None,
+    year: int | None = None,
+) -> EmiRows:
     """Counted EMI rows (definitions v2, "Counted EMI row"): exact duplicate rows count once;
     one row per ``emi_dsm_id`` (highest ``emi_sme_version``, then latest
     ``emi_date_modification``, then most hours, then the content rule); per statement key
@@ -89,9 +95,14 @@ def counted_emi(emi: pd.DataFrame, af_ids: np.ndarray) -> EmiRows:
 
     ``af_ids`` are the ids of the eligible AF; ``af_pos`` is the position of the row's AF in
     it. The version rules come before the hours test: a later version with zero hours
-    supersedes an earlier one with hours. Nothing depends on the order of the rows."""
+    supersedes an earlier one with hours. Nothing depends on the order of the rows.
+
+    ``content``: see :func:`~iae_diag.indicators.records.resolve_emi`. ``year``: keep only
+    the rows (counted or set aside) of that ``emi_sme_annee`` (``emi`` is then one chunk of
+    :class:`~iae_diag.indicators.emi_years.EmiYears`, which may carry rows of other years
+    sharing an ``emi_dsm_id`` with the year's rows)."""
     require_columns(emi, "etat_mensuel_indiv", EMI_COLUMNS)
-    year = int_values(emi["emi_sme_annee"])
+    row_year = int_values(emi["emi_sme_annee"])
     month = int_values(emi["emi_sme_mois"])
     pph = int_values(emi["emi_pph_id"])
     afi = int_values(emi["emi_afi_id"])
@@ -106,21 +117,24 @@ def counted_emi(emi: pd.DataFrame, af_ids: np.ndarray) -> EmiRows:
             int_values(emi["emi_dsm_id"]),
             int_values(emi["emi_sme_version"]),
             hours,
-            combine_keys(pph, afi, year * 12 + month),
+            combine_keys(pph, afi, row_year * 12 + month),
             ctr,
+            content,
         )
     af_pos = positions(af_ids, afi)
     eligible = af_pos >= 0
+    if year is not None:
+        eligible &= row_year == year
     aside = np.flatnonzero(eligible & (status != EMI_KEPT))
     sel = np.flatnonzero(eligible & (status == EMI_KEPT) & (np.nan_to_num(hours, nan=0.0) > 0))
     return EmiRows(
         af_pos=af_pos[sel],
-        year=year[sel],
+        year=row_year[sel],
         month=month[sel],
         hours=hours[sel],
         pph_id=pph[sel],
         ctr_id=ctr[sel],
-        set_aside=(status[aside], af_pos[aside], year[aside]),
+        set_aside=(status[aside], af_pos[aside], row_year[aside]),
     )
 
 

@@ -15,6 +15,7 @@ the same choice. Every decision is vectorised; only the rows of a repeated key a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -169,6 +170,7 @@ def resolve_emi(
     hours: np.ndarray,
     month_key: np.ndarray,
     ctr: np.ndarray,
+    content: Callable[[np.ndarray], pd.DataFrame] | None = None,
 ) -> np.ndarray:
     """Steps 1-3 of the counted EMI rows (definitions v2), by content only.
 
@@ -185,13 +187,17 @@ def resolve_emi(
        three (the kept row is then the first in :func:`content_codes` order);
     3. rows sharing a statement key: only the rows of the highest version stay; the others are
        :data:`EMI_STATEMENT_SUPERSEDED`. Several rows at that version all stay.
+
+    ``content(positions)``, when given, returns every column of the rows of ``emi`` at those
+    positions (``emi`` may then hold only some columns: the rows of a repeated
+    ``emi_dsm_id``, a small share, are the only ones whose whole content is read).
     """
     n = len(emi)
     status = np.zeros(n, dtype=np.int8)
     dup = has_duplicates(dsm)
     if dup.any():
         rows = np.flatnonzero(dup)
-        sub = emi.iloc[rows]
+        sub = emi.iloc[rows] if content is None else content(rows)
         codes = content_codes(sub, content_columns(sub))
         date = (
             date_rank(sub[EMI_MODIFICATION_DATE])

@@ -28,6 +28,7 @@ from iae_diag.ingest.schemas import OPTIONAL_TABLES, TABLES, TableSpec
 from iae_diag.ingest.table import TableResult, process_table
 from iae_diag.ingest.writing import write_parquet
 from iae_diag.processed import MANIFEST, OPTIONAL_TABLE_FILES, QUARANTINE, TABLE_FILES
+from iae_diag.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -159,11 +160,15 @@ def _ingest_into(
             ThreadPoolExecutor(max_workers=1) as writer,
         ):
             writes = []
-            for spec in TABLES:
+            shown = Progress("ingest")
+            for i, spec in enumerate(TABLES, start=1):
+                shown.update(spec.table, index=i, total=len(TABLES))
                 res = _ingest_table(spec, found[spec.table], key.value, results, pool)
                 res.info["synthetic_marker"] = marked[spec.table]
                 results[spec.table] = res
                 writes.append(writer.submit(write_parquet, res, tmp / TABLE_FILES[spec.table]))
+                shown.update(spec.table, res.info["rows_read"], i, len(TABLES))
+            shown.close()
             for spec in OPTIONAL_TABLES:
                 if spec.table not in found:
                     log.info("%s: no file in the extract (optional table, skipped)", spec.table)
