@@ -33,11 +33,14 @@ QUARANTINE = "quarantine.csv"
 
 @dataclass
 class ProcessedData:
-    """The five processed tables and the manifest of the ingest that wrote them."""
+    """The five processed tables and the manifest of the ingest that wrote them.
+
+    ``etat_mensuel_indiv`` is None when the folder was loaded without it (the large table,
+    read one year at a time from ``emi_path``: ``iae_diag.indicators.emi_years``)."""
 
     structure: pd.DataFrame
     annexe_financiere: pd.DataFrame
-    etat_mensuel_indiv: pd.DataFrame
+    etat_mensuel_indiv: pd.DataFrame | None
     contrat_mission: pd.DataFrame
     salarie: pd.DataFrame
     manifest: dict = field(default_factory=dict)
@@ -45,6 +48,8 @@ class ProcessedData:
     #: the exit reference tables (None when the extract had no such file)
     ref_motif_sort: pd.DataFrame | None = None
     ref_categorie_sort: pd.DataFrame | None = None
+    #: the parquet file of the EtatMensuelIndiv rows (None for data built in memory)
+    emi_path: Path | None = None
 
 
 def require_processed(processed_dir: Path | str) -> None:
@@ -58,11 +63,17 @@ def require_processed(processed_dir: Path | str) -> None:
         )
 
 
-def load_processed(processed_dir: Path | str) -> ProcessedData:
-    """Read the processed folder; fail with a clear message if a file is missing."""
+def load_processed(processed_dir: Path | str, emi_in_memory: bool = True) -> ProcessedData:
+    """Read the processed folder; fail with a clear message if a file is missing.
+
+    ``emi_in_memory=False`` leaves the EtatMensuelIndiv rows on disk (``etat_mensuel_indiv``
+    None, ``emi_path`` set): the indicators then read them one year at a time."""
     d = Path(processed_dir)
     require_processed(d)
-    frames = {f: pd.read_parquet(d / f) for f in TABLE_FILES.values()}
+    emi_file = TABLE_FILES["EtatMensuelIndiv"]
+    frames = {
+        f: pd.read_parquet(d / f) for f in TABLE_FILES.values() if emi_in_memory or f != emi_file
+    }
     manifest = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
     quarantine = None
     if (d / QUARANTINE).is_file():
@@ -70,11 +81,12 @@ def load_processed(processed_dir: Path | str) -> ProcessedData:
     return ProcessedData(
         structure=frames["structure.parquet"],
         annexe_financiere=frames["annexe_financiere.parquet"],
-        etat_mensuel_indiv=frames["etat_mensuel_indiv.parquet"],
+        etat_mensuel_indiv=frames.get(emi_file),
         contrat_mission=frames["contrat_mission.parquet"],
         salarie=frames["salarie.parquet"],
         manifest=manifest,
         quarantine=quarantine,
+        emi_path=d / emi_file,
         **{
             f.removesuffix(".parquet"): pd.read_parquet(d / f)
             for f in OPTIONAL_TABLE_FILES.values()

@@ -14,6 +14,7 @@ import pandas as pd
 from iae_diag import freshness
 from iae_diag.errors import InputError
 from iae_diag.indicators.contributions import SIAE_SECTORS_FILE, siae_sector_hours
+from iae_diag.indicators.emi_years import EmiYears
 from iae_diag.indicators.tables import build_tables
 from iae_diag.processed import load_processed, require_processed
 
@@ -44,9 +45,10 @@ def write_tables(
     quality.{parquet,csv}, siae.parquet and siae_sectors.parquet into ``out_dir`` (default:
     the processed folder), with ``indicators-inputs.json`` (what they were computed from;
     ``geo_dir``: the geography folder the population came from). Returns the paths written."""
-    data = load_processed(processed_dir)
+    data = load_processed(processed_dir, emi_in_memory=False)
+    emi = EmiYears(path=data.emi_path)  # read one year at a time (docs/performance.md)
     inputs = freshness.indicators_inputs(processed_dir, geo_dir)
-    indicators, quality, siae = build_tables(data, population=population)
+    indicators, quality, siae = build_tables(data, population=population, emi=emi)
     out = Path(out_dir) if out_dir is not None else Path(processed_dir)
     out.mkdir(parents=True, exist_ok=True)
     # every file is written into a temporary folder beside the outputs, then moved into place;
@@ -65,7 +67,7 @@ def write_tables(
         paths[SIAE_SECTORS_FILE] = (
             out / SIAE_SECTORS_FILE
         )  # statistical secrecy (iae_diag.secrecy)
-        siae_sector_hours(data).to_parquet(tmp / SIAE_SECTORS_FILE, index=False)
+        siae_sector_hours(data, emi=emi).to_parquet(tmp / SIAE_SECTORS_FILE, index=False)
         (out / freshness.INDICATORS_STAMP).unlink(missing_ok=True)
         for p in paths.values():
             os.replace(tmp / p.name, p)
