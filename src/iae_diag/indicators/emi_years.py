@@ -77,7 +77,11 @@ class EmiYears:
             dsm, year = int_values(frame[DSM]), int_values(frame[YEAR])
         else:
             self.columns = list(pq.read_schema(self.path).names)
-            require_columns(pd.DataFrame(columns=self.columns), "etat_mensuel_indiv", EMI_COLUMNS)
+            require_columns(
+                pd.DataFrame(columns=self.columns),
+                f"etat_mensuel_indiv ({self.path})",
+                EMI_COLUMNS,
+            )
             t = pq.read_table(self.path, columns=[DSM, YEAR])
             dsm = int_values(t.column(DSM).to_pandas())
             year = int_values(t.column(YEAR).to_pandas())
