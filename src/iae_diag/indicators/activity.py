@@ -143,27 +143,47 @@ def etp_of_rows(hours: np.ndarray, annual_hours: np.ndarray) -> np.ndarray:
     return np.asarray(hours, dtype=float) / np.asarray(annual_hours, dtype=float)
 
 
+@dataclass(frozen=True)
+class PersonIndex:
+    """The persons of ``fluxIAE_Salarie``: each ``salarie_id`` (first row of each) and the code
+    of its ``person_key`` (-1 without one); built once for all the years."""
+
+    salarie_ids: np.ndarray
+    key_codes: np.ndarray
+    n_keys: int
+
+    @classmethod
+    def of(cls, salarie: pd.DataFrame) -> PersonIndex:
+        require_columns(salarie, "salarie", ["salarie_id", "person_key"])
+        sal_ids = int_values(salarie["salarie_id"])
+        first = first_of_each(sal_ids)
+        pk_codes = hash_key_codes(salarie["person_key"].to_numpy(dtype=object)[first])
+        n_keys = int(pk_codes.max()) + 1 if len(pk_codes) else 0
+        return cls(sal_ids[first], pk_codes, n_keys)
+
+
 def person_ids(
-    pph_id: np.ndarray, structure_id: np.ndarray, salarie: pd.DataFrame
+    pph_id: np.ndarray,
+    structure_id: np.ndarray,
+    salarie: pd.DataFrame,
+    index: PersonIndex | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Integer person of each EMI row and whether it rests on a NIR.
 
     A person is the ``person_key`` (salted hash of the NIR) of the row's ``fluxIAE_Salarie``
     row when present; otherwise the pair (structure of the row's AF, ``salarie_id``).
+    ``index``: ``PersonIndex.of(salarie)`` when already built (once for all the years).
     Returns (person int64 array, has_nir bool array)."""
-    require_columns(salarie, "salarie", ["salarie_id", "person_key"])
-    sal_ids = int_values(salarie["salarie_id"])
-    first = first_of_each(sal_ids)
-    pk_codes = hash_key_codes(salarie["person_key"].to_numpy(dtype=object)[first])
-    n_keys = int(pk_codes.max()) + 1 if len(pk_codes) else 0
-    sal_pos = positions(sal_ids[first], pph_id)
+    if index is None:
+        index = PersonIndex.of(salarie)
+    sal_pos = positions(index.salarie_ids, pph_id)
     code = np.full(len(pph_id), -1, dtype=np.int64)
     found = sal_pos >= 0
-    code[found] = pk_codes[sal_pos[found]]
+    code[found] = index.key_codes[sal_pos[found]]
     has_nir = code >= 0
     person = code
     if (~has_nir).any():
         miss = np.flatnonzero(~has_nir)
         pair_codes, _ = pd.factorize(combine_keys(structure_id[miss], pph_id[miss]))
-        person[miss] = n_keys + pair_codes
+        person[miss] = index.n_keys + pair_codes
     return person, has_nir

@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from iae_diag.errors import InputError
-from iae_diag.indicators.activity import EmiRows, counted_emi, etp_of_rows, person_ids
+from iae_diag.indicators.activity import (
+    EmiRows,
+    PersonIndex,
+    counted_emi,
+    etp_of_rows,
+    person_ids,
+)
 from iae_diag.indicators.common import Geography, require_columns
 from iae_diag.indicators.eligibility import eligible_af
 from iae_diag.indicators.emi_years import EmiYears
@@ -28,6 +34,7 @@ from iae_diag.indicators.publics import (
     SALARIE_COLUMNS,
     SALARIE_KEYS,
     characteristics,
+    contract_order,
     latest_contract,
 )
 from iae_diag.indicators.quality import quarantine_counts, unknown_value_counts
@@ -295,6 +302,8 @@ class _Static:
     missing_i: int
     n_sec: int
     salarie: pd.DataFrame
+    persons: PersonIndex
+    contract_order: np.ndarray
     sd_af: np.ndarray
     n_sd: int
 
@@ -309,7 +318,7 @@ def _year_rows(base: _Static, emi, years_arr: np.ndarray) -> YearRows:
     row_sector = np.where(emi.ctr_id >= 0, row_sector, base.missing_i).astype(np.int64)
     row_year = np.searchsorted(years_arr, emi.year).astype(np.int64)
     person, has_nir = person_ids(
-        emi.pph_id, base.af["structure_id"].to_numpy()[row_af], base.salarie
+        emi.pph_id, base.af["structure_id"].to_numpy()[row_af], base.salarie, base.persons
     )
     n_y = len(years_arr)
     py, py_uniques = dense_codes(person * max(n_y, 1) + row_year)
@@ -342,7 +351,7 @@ def _block(base: _Static, emi, years: list[int]) -> _Block:
     row_default = base.af["annual_hours_default"].to_numpy()[row_af]
     # persons, person-years and their characteristics
     py, n_py = r.py, len(r.py_year)
-    contract_of_py = latest_contract(py, emi.ctr_id, base.contrat)
+    contract_of_py = latest_contract(py, emi.ctr_id, base.contrat, base.contract_order)
     chars = characteristics(contract_of_py, r.py_year, base.contrat, base.salarie)
     py_nir = np.zeros(n_py, dtype=bool)
     py_nir[py] = r.has_nir
@@ -542,6 +551,8 @@ def build_tables(
         missing_i=sector_codes.index(MISSING),
         n_sec=len(sector_codes),
         salarie=salarie,
+        persons=PersonIndex.of(salarie),
+        contract_order=contract_order(contrat),
         sd_af=sd_af,
         n_sd=len(sd_codes),
     )
