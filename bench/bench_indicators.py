@@ -130,9 +130,10 @@ def child(processed_dir: str, k: int) -> None:
     indicators`` does (``write_tables``)."""
     from iae_diag.indicators import build_tables
     from iae_diag.indicators.emi_years import EmiYears
+    from iae_diag.indicators.io import READ_COLUMNS
     from iae_diag.processed import load_processed
 
-    data = load_processed(processed_dir, emi_in_memory=False)
+    data = load_processed(processed_dir, emi_in_memory=False, columns=READ_COLUMNS)
     gc.collect()
     before = _rss_mib()
     peak = [before]

@@ -120,7 +120,11 @@ class IdResolution:
     ids_by_content: int  # ids with differing rows that the modification date did not settle
 
 
-def resolve_ids(df: pd.DataFrame, id_column: str) -> tuple[pd.DataFrame, IdResolution]:
+def resolve_ids(
+    df: pd.DataFrame,
+    id_column: str,
+    content: Callable[[np.ndarray], pd.DataFrame] | None = None,
+) -> tuple[pd.DataFrame, IdResolution]:
     """One row per ``id_column`` value, chosen by content only.
 
     Among the rows of a repeated id: the latest modification date
@@ -128,13 +132,14 @@ def resolve_ids(df: pd.DataFrame, id_column: str) -> tuple[pd.DataFrame, IdResol
     filled values, then the row whose values come first in :func:`content_codes` order. Rows
     identical on every column but ``source_line`` are copies of one row. Returns the table
     restricted to the kept rows (in their original order, index reset when rows were dropped)
-    and the counts."""
+    and the counts. ``content(positions)``, when given, returns every column of the rows of
+    ``df`` at those positions (``df`` may then hold only the columns its users read)."""
     ids = df[id_column].to_numpy(dtype=np.int64)
     dup = has_duplicates(ids)
     if not dup.any():
         return df, IdResolution(0, 0, 0)
     rows = np.flatnonzero(dup)
-    sub = df.iloc[rows]
+    sub = df.iloc[rows] if content is None else content(rows)
     cols = [c for c in content_columns(sub) if c != id_column]
     codes = content_codes(sub, cols)
     date_col = MODIFICATION_DATES.get(id_column)

@@ -40,7 +40,7 @@ from iae_diag.indicators.publics import (
 from iae_diag.indicators.quality import quarantine_counts, unknown_value_counts
 from iae_diag.indicators.records import EMI_CHECKS, resolve_ids
 from iae_diag.indicators.sectors import MISSING, SectorReference, load_sector_reference
-from iae_diag.processed import ProcessedData
+from iae_diag.processed import ProcessedData, full_rows
 from iae_diag.progress import Progress
 from iae_diag.territories import LEVELS
 from iae_diag.vocabulary import (
@@ -508,9 +508,9 @@ def build_tables(
 
     # --- one row per id of the reference tables, chosen by content (records.resolve_ids)
     resolved = {
-        "Structure": resolve_ids(data.structure, "structure_id_siae"),
-        "ContratMission": resolve_ids(data.contrat_mission, "contrat_id_ctr"),
-        "Salarie": resolve_ids(data.salarie, "salarie_id"),
+        "Structure": _resolve(data, "structure", "structure_id_siae"),
+        "ContratMission": _resolve(data, "contrat_mission", "contrat_id_ctr"),
+        "Salarie": _resolve(data, "salarie", "salarie_id"),
     }
     structure = resolved["Structure"][0]
 
@@ -773,6 +773,27 @@ def build_tables(
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _resolve(data: ProcessedData, table: str, id_column: str):
+    """``records.resolve_ids`` on ``data.<table>``; for a table loaded with some columns only
+    (``data.narrowed``), the whole content of the rows of a repeated id is read from its file."""
+    df = getattr(data, table)
+    path = data.narrowed.get(table)
+    if path is None:
+        return resolve_ids(df, id_column)
+    ids = df[id_column].to_numpy(dtype=np.int64)
+
+    def content(rows: np.ndarray) -> pd.DataFrame:
+        full = full_rows(path, id_column, ids[rows])
+        if len(full) != len(rows):
+            raise InputError(
+                f"{path}: {len(full)} rows read back for the {len(rows)} rows of a repeated "
+                f"{id_column} (was the file changed while it was read?)"
+            )
+        return full
+
+    return resolve_ids(df, id_column, content)
 
 
 def _columns(df: pd.DataFrame, table: str, columns: list[str]) -> pd.DataFrame:
