@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
@@ -106,7 +107,10 @@ class EmiYears:
         if len(cross):
             where = where | pc.field(DSM).isin(pa_ints(cross))
         dataset = ds.dataset(self.path, format="parquet")
-        rows = dataset.to_table(columns=self._needed, filter=where).to_pandas()
+        rows = dataset.to_table(columns=self._needed, filter=where).to_pandas(
+            split_blocks=True, self_destruct=True
+        )
+        pa.default_memory_pool().release_unused()  # the arrow buffers, not kept by pandas
 
         def content(pos: np.ndarray) -> pd.DataFrame:
             # every row of the chunk with one of these ids, in table order: the rows at
@@ -123,8 +127,6 @@ class EmiYears:
         return EmiChunk(year, rows, content)
 
 
-def pa_ints(values: np.ndarray):
+def pa_ints(values: np.ndarray) -> pa.Array:
     """A pyarrow int64 array of ``values`` (for ``isin`` filters)."""
-    import pyarrow as pa
-
     return pa.array(np.asarray(values, dtype=np.int64), type=pa.int64())

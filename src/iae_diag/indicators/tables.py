@@ -464,6 +464,7 @@ def _emi_blocks(
         set_aside.append(counted.set_aside)
         if len(counted):
             blocks.append(_block(base, counted, [year]))
+        del counted
         shown.update(f"year {year}", done, i, len(emi.years))
     return blocks
 
