@@ -13,6 +13,9 @@
    resident memory of that process, sampled during ``build_tables``, and its increase over
    the memory held before the call (the small tables).
 
+``BENCH_INDICATORS_PROCESSED=<folder>`` uses an already ingested national folder instead of
+generating one (step 1).
+
 Last line: ``bench indicators: ratio=<t4/t1> t1_s=.. t2_s=.. t4_s=.. peak_mib_4x=.. rows_1x=..``
 (linear growth means a ratio about 4; targets: ratio <= 4.2, peak_mib_4x < 4096).
 """
@@ -203,7 +206,8 @@ def prepare(tmp: Path) -> Path:
 
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-indicators-") as d:
-        proc = prepare(Path(d))
+        reuse = os.environ.get("BENCH_INDICATORS_PROCESSED")
+        proc = Path(reuse) if reuse else prepare(Path(d))
         res = {}
         for k in (1, 2, 4):
             folder = replicate(proc, k, Path(d) / f"processed-{k}x")

@@ -53,15 +53,22 @@ def _cross_year_ids(dsm: np.ndarray, year: np.ndarray) -> dict[int, np.ndarray]:
     """For each year, the ``emi_dsm_id`` values it shares with another year (sorted)."""
     if len(dsm) == 0:
         return {}
-    pairs = np.unique(np.column_stack([dsm, year]), axis=0)
-    multi = pairs[:, 0][1:] == pairs[:, 0][:-1]
+    years, year_i = np.unique(year, return_inverse=True)
+    if len(years) == 1:
+        return {}
+    lo = int(dsm.min())
+    # one int64 per distinct (dsm, year) pair, sorted by dsm then year (ids stay far below
+    # 2**62 / the number of years)
+    pairs = np.unique((dsm - lo) * len(years) + year_i.reshape(-1))
+    p_dsm, p_year = pairs // len(years), pairs % len(years)
+    multi = p_dsm[1:] == p_dsm[:-1]
     cross = np.zeros(len(pairs), dtype=bool)
     cross[1:] |= multi
     cross[:-1] |= multi
-    out: dict[int, np.ndarray] = {}
-    for y in np.unique(pairs[cross, 1]):
-        out[int(y)] = np.unique(pairs[cross & (pairs[:, 1] == y), 0])
-    return out
+    return {
+        int(years[y]): np.unique(p_dsm[cross & (p_year == y)]) + lo
+        for y in np.unique(p_year[cross])
+    }
 
 
 class EmiYears:
