@@ -15,7 +15,7 @@ from iae_diag.indicators import build_tables, load_indicators, load_quality, loa
 from iae_diag.indicators.activity import counted_emi
 from iae_diag.indicators.contributions import siae_sector_hours
 from iae_diag.indicators.emi_years import EmiYears
-from iae_diag.indicators.io import write_tables
+from iae_diag.indicators.io import READ_COLUMNS, write_tables
 from iae_diag.ingest import ingest
 from iae_diag.processed import load_processed
 from iae_diag.synth import generate
@@ -140,3 +140,21 @@ def test_one_pass_needs_the_table_in_memory(synthetic):
     lazy = load_processed(synthetic, emi_in_memory=False)
     with pytest.raises(ValueError, match="in memory"):
         build_tables(lazy, emi=EmiYears(path=lazy.emi_path), by_year=False)
+
+
+def test_reading_some_columns_keeps_the_content_rule_of_repeated_ids(tmp_path):
+    """``iae-diag indicators`` loads ContratMission and Salarie with the columns it reads and
+    reads back the whole rows of a repeated id: the same choices as on the whole tables
+    (the messy export repeats contracts 601 and 610 and Salarie rows 501 and 509)."""
+    from test_indicators_records import messy
+
+    data = processed(messy(), tmp_path)
+    lazy = load_processed(tmp_path / "processed", emi_in_memory=False, columns=READ_COLUMNS)
+    assert "contrat_type_contrat" not in lazy.contrat_mission.columns
+    assert set(lazy.narrowed) == {"contrat_mission", "salarie"}
+    full = build_tables(data)
+    write_tables(tmp_path / "processed", tmp_path / "out")
+    _same(load_indicators(tmp_path / "out"), load_indicators_of(full[0]))
+    _same(load_quality(tmp_path / "out"), load_indicators_of(full[1]))
+    assert qual(full[1], "duplicate_rows", year=2013, breakdown="ContratMission") == 2.0
+    assert qual(full[1], "duplicate_rows", year=2013, breakdown="Salarie") == 2.0
