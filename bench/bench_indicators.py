@@ -5,15 +5,19 @@
    and the ingest turns it into processed parquet. If the dataset has fewer than
    ``BENCH_INDICATORS_MIN_ROWS`` (default 5 000 000) EtatMensuelIndiv rows, the scale is
    raised and the data generated again.
-2. For k = 1, 2, 4, a fresh process loads the processed tables, builds k copies of them with
-   offset ids (structures, annexes, persons, contracts and rows are all distinct; AF numbers,
-   hence départements, are kept) and times ``build_tables`` on the result: every indicator
-   for every département, region, France and year. Peak memory is the peak resident memory
-   of that process, sampled during ``build_tables``, and its increase over the memory held
-   before the call (the input frames).
+2. For k = 1, 2, 4, a processed folder holds k copies of the tables with offset ids
+   (structures, annexes, persons, contracts and rows are all distinct; AF numbers, hence
+   départements, are kept); a fresh process loads its small tables, leaves EtatMensuelIndiv on
+   disk (read year by year, as ``iae-diag indicators`` does) and times ``build_tables``:
+   every indicator for every département, region, France and year. Peak memory is the peak
+   resident memory of that process, sampled during ``build_tables``, and its increase over
+   the memory held before the call (the small tables).
+
+``BENCH_INDICATORS_PROCESSED=<folder>`` uses an already ingested national folder instead of
+generating one (step 1).
 
 Last line: ``bench indicators: ratio=<t4/t1> t1_s=.. t2_s=.. t4_s=.. peak_mib_4x=.. rows_1x=..``
-(linear growth means a ratio about 4; target <= 4.5).
+(linear growth means a ratio about 4; targets: ratio <= 4.2, peak_mib_4x < 4096).
 """
 
 from __future__ import annotations
@@ -62,21 +66,31 @@ def _rss_mib() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def replicate(data, k: int):
-    """k copies of the processed tables with every id shifted by the copy's offset."""
-    from iae_diag.processed import ProcessedData
+def replicate(processed_dir: Path, k: int, out: Path) -> Path:
+    """A processed folder ``out`` holding k copies of ``processed_dir``'s tables with every id
+    shifted by the copy's offset. The EtatMensuelIndiv copies are appended to one parquet file
+    copy by copy (row groups of the ingest's size), so that building the 4x folder holds one
+    copy in memory, not four."""
+    import shutil
+
+    from iae_diag.processed import MANIFEST, QUARANTINE, load_processed
 
     if k == 1:
-        return data
+        return processed_dir
+    data = load_processed(processed_dir)
     frames = {t: getattr(data, t) for t in TABLES}
     offsets = {}
     for group, cols in ID_GROUPS.items():
         top = max(int(pd.to_numeric(frames[t][c]).max()) for t, c in cols)
         bottom = min(int(pd.to_numeric(frames[t][c]).min()) for t, c in cols)
         offsets[group] = top - bottom + 1  # copies follow each other: ids stay dense
-    out = {}
+    out.mkdir(parents=True, exist_ok=True)
     for t in TABLES:
         parts = []
+        path = out / f"{t}.parquet"
+        if t == "etat_mensuel_indiv":  # in arrow, with the ingest's column types
+            _replicate_emi(processed_dir / f"{t}.parquet", k, offsets, path)
+            continue
         for i in range(k):
             f = frames[t].copy()
             for group, cols in ID_GROUPS.items():
@@ -89,17 +103,40 @@ def replicate(data, k: int):
                     for k in f["person_key"].astype(object).where(f["person_key"].notna(), None)
                 ]
             parts.append(f)
-        out[t] = pd.concat(parts, ignore_index=True)
-    return ProcessedData(**out, manifest=data.manifest, quarantine=data.quarantine)
+        pd.concat(parts, ignore_index=True).to_parquet(path, index=False)
+    for name in (MANIFEST, QUARANTINE):
+        if (processed_dir / name).is_file():
+            shutil.copy(processed_dir / name, out / name)
+    return out
+
+
+def _replicate_emi(src: Path, k: int, offsets: dict[str, int], path: Path) -> None:
+    """k copies of the EtatMensuelIndiv parquet file, ids shifted, appended copy by copy."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(src)
+    shifted = {c: g for g, cols in ID_GROUPS.items() for t, c in cols if t == "etat_mensuel_indiv"}
+    with pq.ParquetWriter(path, table.schema, compression="snappy") as writer:
+        for i in range(k):
+            copy = table
+            for c, group in shifted.items():
+                j = copy.schema.get_field_index(c)
+                col = pc.add(copy.column(c), i * offsets[group]).cast(copy.schema.field(c).type)
+                copy = copy.set_column(j, copy.schema.field(c), col)
+            writer.write_table(copy, row_group_size=1 << 20)
 
 
 def child(processed_dir: str, k: int) -> None:
-    """Time build_tables on k copies of the processed data; print one JSON line."""
+    """Time build_tables on the processed folder (k copies); print one JSON line. The
+    EtatMensuelIndiv rows stay on disk and are read year by year, as ``iae-diag
+    indicators`` does (``write_tables``)."""
     from iae_diag.indicators import build_tables
+    from iae_diag.indicators.emi_years import EmiYears
+    from iae_diag.indicators.io import READ_COLUMNS
     from iae_diag.processed import load_processed
 
-    data = replicate(load_processed(processed_dir), k)
-    rows = len(data.etat_mensuel_indiv)
+    data = load_processed(processed_dir, emi_in_memory=False, columns=READ_COLUMNS)
     gc.collect()
     before = _rss_mib()
     peak = [before]
@@ -113,7 +150,8 @@ def child(processed_dir: str, k: int) -> None:
     th = threading.Thread(target=sample, daemon=True)
     th.start()
     t0 = time.perf_counter()
-    ind, quality, siae = build_tables(data)
+    emi = EmiYears(path=data.emi_path)
+    ind, quality, siae = build_tables(data, emi=emi)
     elapsed = time.perf_counter() - t0
     stop.set()
     th.join()
@@ -122,7 +160,7 @@ def child(processed_dir: str, k: int) -> None:
         json.dumps(
             {
                 "k": k,
-                "rows": rows,
+                "rows": emi.n_rows,
                 "seconds": elapsed,
                 "peak_mib": peak[0],
                 "delta_mib": peak[0] - before,
@@ -168,10 +206,12 @@ def prepare(tmp: Path) -> Path:
 
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-indicators-") as d:
-        proc = prepare(Path(d))
+        reuse = os.environ.get("BENCH_INDICATORS_PROCESSED")
+        proc = Path(reuse) if reuse else prepare(Path(d))
         res = {}
         for k in (1, 2, 4):
-            runs = [run_child(proc, k) for _ in range(REPEAT)]
+            folder = replicate(proc, k, Path(d) / f"processed-{k}x")
+            runs = [run_child(folder, k) for _ in range(REPEAT)]
             best = min(runs, key=lambda r: r["seconds"])
             res[k] = best
             print(

@@ -70,7 +70,7 @@ def test_indicators_show_each_stage_on_a_terminal_only(tmp_path, monkeypatch, tt
     n = len(STAGES)
     assert f"\rindicators: annexes financières (1/{n})" in text  # before the rows are counted
     assert f"\rindicators: états mensuels (2/{n}), 96 rows" in text
-    assert f"\rindicators: embauches, parcours et sorties (6/{n}), 96 rows" in text
+    assert f"\rindicators: embauches, parcours et sorties (4/{n}), 96 rows" in text
     assert f"\rindicators: structures ({n}/{n}), 96 rows" in text
     assert text.endswith("\n") and text.count("\n") == 1
 

@@ -33,11 +33,14 @@ QUARANTINE = "quarantine.csv"
 
 @dataclass
 class ProcessedData:
-    """The five processed tables and the manifest of the ingest that wrote them."""
+    """The five processed tables and the manifest of the ingest that wrote them.
+
+    ``etat_mensuel_indiv`` is None when the folder was loaded without it (the large table,
+    read one year at a time from ``emi_path``: ``iae_diag.indicators.emi_years``)."""
 
     structure: pd.DataFrame
     annexe_financiere: pd.DataFrame
-    etat_mensuel_indiv: pd.DataFrame
+    etat_mensuel_indiv: pd.DataFrame | None
     contrat_mission: pd.DataFrame
     salarie: pd.DataFrame
     manifest: dict = field(default_factory=dict)
@@ -45,6 +48,11 @@ class ProcessedData:
     #: the exit reference tables (None when the extract had no such file)
     ref_motif_sort: pd.DataFrame | None = None
     ref_categorie_sort: pd.DataFrame | None = None
+    #: the parquet file of the EtatMensuelIndiv rows (None for data built in memory)
+    emi_path: Path | None = None
+    #: tables loaded with some of their columns only (``load_processed(columns=...)``): file
+    #: name -> path, to read the whole content of a few rows (:func:`full_rows`)
+    narrowed: dict[str, Path] = field(default_factory=dict)
 
 
 def require_processed(processed_dir: Path | str) -> None:
@@ -58,11 +66,58 @@ def require_processed(processed_dir: Path | str) -> None:
         )
 
 
-def load_processed(processed_dir: Path | str) -> ProcessedData:
-    """Read the processed folder; fail with a clear message if a file is missing."""
+def _read_compact(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A processed table with its text columns as pyarrow strings (about 8 bytes a value
+    instead of about 60 for a Python str, nulls as ``pd.NA``): what a national history of
+    ContratMission and Salarie needs to fit in a laptop's memory (``docs/performance.md``)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    text = pd.StringDtype("pyarrow")
+    if columns is not None:
+        present = set(pq.read_schema(path).names)
+        columns = [c for c in dict.fromkeys(columns) if c in present]
+    return pq.read_table(path, columns=columns).to_pandas(
+        types_mapper=lambda t: text if t in (pa.string(), pa.large_string()) else None
+    )
+
+
+def full_rows(path: Path, id_column: str, ids) -> pd.DataFrame:
+    """Every column of the rows of the processed table ``path`` whose ``id_column`` is in
+    ``ids``, in the file's order (read the way ``load_processed`` reads a compact table)."""
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    text = pd.StringDtype("pyarrow")
+    wanted = pa.array(pd.unique(pd.Series(ids)).astype("int64"), type=pa.int64())
+    return (
+        ds.dataset(path, format="parquet")
+        .to_table(filter=ds.field(id_column).isin(wanted))
+        .to_pandas(types_mapper=lambda t: text if t in (pa.string(), pa.large_string()) else None)
+    )
+
+
+def load_processed(
+    processed_dir: Path | str,
+    emi_in_memory: bool = True,
+    columns: dict[str, list[str]] | None = None,
+) -> ProcessedData:
+    """Read the processed folder; fail with a clear message if a file is missing.
+
+    ``emi_in_memory=False`` leaves the EtatMensuelIndiv rows on disk (``etat_mensuel_indiv``
+    None, ``emi_path`` set): the indicators then read them one year at a time; the other
+    tables then hold their text as pyarrow strings (``_read_compact``). ``columns``: for some
+    tables (file name without ``.parquet``), the only columns to load (those present); the
+    tables are then listed in ``narrowed``."""
     d = Path(processed_dir)
     require_processed(d)
-    frames = {f: pd.read_parquet(d / f) for f in TABLE_FILES.values()}
+    emi_file = TABLE_FILES["EtatMensuelIndiv"]
+    wanted = columns or {}
+    frames = {
+        f: pd.read_parquet(d / f) if emi_in_memory else _read_compact(d / f, wanted.get(f[:-8]))
+        for f in TABLE_FILES.values()
+        if emi_in_memory or f != emi_file
+    }
     manifest = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
     quarantine = None
     if (d / QUARANTINE).is_file():
@@ -70,11 +125,13 @@ def load_processed(processed_dir: Path | str) -> ProcessedData:
     return ProcessedData(
         structure=frames["structure.parquet"],
         annexe_financiere=frames["annexe_financiere.parquet"],
-        etat_mensuel_indiv=frames["etat_mensuel_indiv.parquet"],
+        etat_mensuel_indiv=frames.get(emi_file),
         contrat_mission=frames["contrat_mission.parquet"],
         salarie=frames["salarie.parquet"],
         manifest=manifest,
         quarantine=quarantine,
+        emi_path=d / emi_file,
+        narrowed={t: d / f"{t}.parquet" for t in wanted if not emi_in_memory},
         **{
             f.removesuffix(".parquet"): pd.read_parquet(d / f)
             for f in OPTIONAL_TABLE_FILES.values()

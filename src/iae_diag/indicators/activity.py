@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -86,7 +87,12 @@ class EmiRows:
         return len(self.af_pos)
 
 
-def counted_emi(emi: pd.DataFrame, af_ids: np.ndarray) -> EmiRows:
+def counted_emi(
+    emi: pd.DataFrame,
+    af_ids: np.ndarray,
+    content: Callable[[np.ndarray], pd.DataFrame] | None = None,
+    year: int | None = None,
+) -> EmiRows:
     """Counted EMI rows (definitions v2, "Counted EMI row"): exact duplicate rows count once;
     one row per ``emi_dsm_id`` (highest ``emi_sme_version``, then latest
     ``emi_date_modification``, then most hours, then the content rule); per statement key
@@ -95,9 +101,14 @@ def counted_emi(emi: pd.DataFrame, af_ids: np.ndarray) -> EmiRows:
 
     ``af_ids`` are the ids of the eligible AF; ``af_pos`` is the position of the row's AF in
     it. The version rules come before the hours test: a later version with zero hours
-    supersedes an earlier one with hours. Nothing depends on the order of the rows."""
+    supersedes an earlier one with hours. Nothing depends on the order of the rows.
+
+    ``content``: see :func:`~iae_diag.indicators.records.resolve_emi`. ``year``: keep only
+    the rows (counted or set aside) of that ``emi_sme_annee`` (``emi`` is then one chunk of
+    :class:`~iae_diag.indicators.emi_years.EmiYears`, which may carry rows of other years
+    sharing an ``emi_dsm_id`` with the year's rows)."""
     require_columns(emi, "etat_mensuel_indiv", EMI_COLUMNS)
-    year = int_values(emi["emi_sme_annee"])
+    row_year = int_values(emi["emi_sme_annee"])
     month = int_values(emi["emi_sme_mois"])
     pph = int_values(emi["emi_pph_id"])
     afi = int_values(emi["emi_afi_id"])
@@ -112,11 +123,14 @@ def counted_emi(emi: pd.DataFrame, af_ids: np.ndarray) -> EmiRows:
             int_values(emi["emi_dsm_id"]),
             int_values(emi["emi_sme_version"]),
             hours,
-            combine_keys(pph, afi, year * 12 + month),
+            combine_keys(pph, afi, row_year * 12 + month),
             ctr,
+            content,
         )
     af_pos = positions(af_ids, afi)
     eligible = af_pos >= 0
+    if year is not None:
+        eligible &= row_year == year
     aside = np.flatnonzero(eligible & (status != EMI_KEPT))
     sel = np.flatnonzero(eligible & (status == EMI_KEPT) & (np.nan_to_num(hours, nan=0.0) > 0))
     motif_code, motif_values = np.full(len(sel), -1, dtype=np.int64), ()
@@ -126,12 +140,12 @@ def counted_emi(emi: pd.DataFrame, af_ids: np.ndarray) -> EmiRows:
         motif_code, motif_values = codes.astype(np.int64), tuple(str(u) for u in uniques)
     return EmiRows(
         af_pos=af_pos[sel],
-        year=year[sel],
+        year=row_year[sel],
         month=month[sel],
         hours=hours[sel],
         pph_id=pph[sel],
         ctr_id=ctr[sel],
-        set_aside=(status[aside], af_pos[aside], year[aside]),
+        set_aside=(status[aside], af_pos[aside], row_year[aside]),
         motif_code=motif_code,
         motif_values=motif_values,
     )
@@ -142,27 +156,47 @@ def etp_of_rows(hours: np.ndarray, annual_hours: np.ndarray) -> np.ndarray:
     return np.asarray(hours, dtype=float) / np.asarray(annual_hours, dtype=float)
 
 
+@dataclass(frozen=True)
+class PersonIndex:
+    """The persons of ``fluxIAE_Salarie``: each ``salarie_id`` (first row of each) and the code
+    of its ``person_key`` (-1 without one); built once for all the years."""
+
+    salarie_ids: np.ndarray
+    key_codes: np.ndarray
+    n_keys: int
+
+    @classmethod
+    def of(cls, salarie: pd.DataFrame) -> PersonIndex:
+        require_columns(salarie, "salarie", ["salarie_id", "person_key"])
+        sal_ids = int_values(salarie["salarie_id"])
+        first = first_of_each(sal_ids)
+        pk_codes = hash_key_codes(salarie["person_key"].to_numpy(dtype=object)[first])
+        n_keys = int(pk_codes.max()) + 1 if len(pk_codes) else 0
+        return cls(sal_ids[first], pk_codes, n_keys)
+
+
 def person_ids(
-    pph_id: np.ndarray, structure_id: np.ndarray, salarie: pd.DataFrame
+    pph_id: np.ndarray,
+    structure_id: np.ndarray,
+    salarie: pd.DataFrame,
+    index: PersonIndex | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Integer person of each EMI row and whether it rests on a NIR.
 
     A person is the ``person_key`` (salted hash of the NIR) of the row's ``fluxIAE_Salarie``
     row when present; otherwise the pair (structure of the row's AF, ``salarie_id``).
+    ``index``: ``PersonIndex.of(salarie)`` when already built (once for all the years).
     Returns (person int64 array, has_nir bool array)."""
-    require_columns(salarie, "salarie", ["salarie_id", "person_key"])
-    sal_ids = int_values(salarie["salarie_id"])
-    first = first_of_each(sal_ids)
-    pk_codes = hash_key_codes(salarie["person_key"].to_numpy(dtype=object)[first])
-    n_keys = int(pk_codes.max()) + 1 if len(pk_codes) else 0
-    sal_pos = positions(sal_ids[first], pph_id)
+    if index is None:
+        index = PersonIndex.of(salarie)
+    sal_pos = positions(index.salarie_ids, pph_id)
     code = np.full(len(pph_id), -1, dtype=np.int64)
     found = sal_pos >= 0
-    code[found] = pk_codes[sal_pos[found]]
+    code[found] = index.key_codes[sal_pos[found]]
     has_nir = code >= 0
     person = code
     if (~has_nir).any():
         miss = np.flatnonzero(~has_nir)
         pair_codes, _ = pd.factorize(combine_keys(structure_id[miss], pph_id[miss]))
-        person[miss] = n_keys + pair_codes
+        person[miss] = index.n_keys + pair_codes
     return person, has_nir

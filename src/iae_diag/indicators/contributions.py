@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from iae_diag.indicators.activity import counted_emi
+from iae_diag.indicators.activity import EmiRows, counted_emi
 from iae_diag.indicators.eligibility import eligible_af
+from iae_diag.indicators.emi_years import EmiYears
 from iae_diag.indicators.keys import positions
 from iae_diag.indicators.sectors import (
     MISSING,
@@ -37,22 +38,43 @@ SIAE_SECTOR_COLUMNS: list[str] = [
 
 
 def siae_sector_hours(
-    data: ProcessedData, sector_reference: SectorReference | None = None
+    data: ProcessedData,
+    sector_reference: SectorReference | None = None,
+    emi: EmiYears | None = None,
 ) -> pd.DataFrame:
     """Hours worked (counted EMI rows) by SIAE, year, annex département and sector (sector of
     the row's contract ROME code, ``non_renseigne`` without a usable one). Rows with zero
     hours are left out; rows whose annex has no département are left out (as in the
-    département figures). Sorted by every key column."""
+    département figures). Sorted by every key column. The EMI rows are read one year at a
+    time from ``emi`` (default: ``data.etat_mensuel_indiv``; see ``build_tables``)."""
     ref = sector_reference if sector_reference is not None else load_sector_reference()
     af = eligible_af(data.annexe_financiere, data.structure)
-    emi = counted_emi(data.etat_mensuel_indiv, af["af_id"].to_numpy())
-    if len(emi) == 0:
+    emi = emi if emi is not None else EmiYears(frame=data.etat_mensuel_indiv)
+    contrat = data.contrat_mission.drop_duplicates("contrat_id_ctr")
+    sectors = sector_codes_of(contrat["contrat_code_rome"], ref).to_numpy(dtype=object)
+    parts = []
+    for year in emi.years:
+        chunk = emi.chunk(year)
+        rows = counted_emi(chunk.rows, af["af_id"].to_numpy(), chunk.content, year=year)
+        del chunk
+        if len(rows):
+            parts.append(_sector_hours(rows, af, contrat, sectors))
+    if not parts:
         return pd.DataFrame({c: [] for c in SIAE_SECTOR_COLUMNS}).astype(
             {"structure_id_siae": "int64", "year": "int64", "hours": "float64"}
         )
-    contrat = data.contrat_mission.drop_duplicates("contrat_id_ctr")
+    out = pd.concat(parts, ignore_index=True)
+    out = out.sort_values(SIAE_SECTOR_COLUMNS[:5], kind="stable")
+    out["code_departement"] = out["code_departement"].astype(str)
+    return out[SIAE_SECTOR_COLUMNS].reset_index(drop=True)
+
+
+def _sector_hours(
+    emi: EmiRows, af: pd.DataFrame, contrat: pd.DataFrame, sectors: np.ndarray
+) -> pd.DataFrame:
+    """The hours of the counted rows ``emi`` (one year) summed by SIAE, year, département and
+    sector."""
     ctr_pos = positions(contrat["contrat_id_ctr"].to_numpy(dtype=np.int64), emi.ctr_id)
-    sectors = sector_codes_of(contrat["contrat_code_rome"], ref).to_numpy(dtype=object)
     row_sector = np.where(
         (emi.ctr_id >= 0) & (ctr_pos >= 0), sectors[np.maximum(ctr_pos, 0)], MISSING
     )
@@ -68,6 +90,4 @@ def siae_sector_hours(
     )
     rows = rows.loc[rows["code_departement"].notna() & (rows["hours"] > 0)]
     keys = SIAE_SECTOR_COLUMNS[:5]
-    out = rows.groupby(keys, sort=True, as_index=False)["hours"].sum()
-    out["code_departement"] = out["code_departement"].astype(str)
-    return out[SIAE_SECTOR_COLUMNS].reset_index(drop=True)
+    return rows.groupby(keys, sort=True, as_index=False)["hours"].sum()

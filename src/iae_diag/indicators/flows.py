@@ -3,10 +3,12 @@
 mensuelle, présents en fin d'année, sortants, sorties examinées, exits by category, exit rates
 and AF objectives, length of the parcours; and their data-quality rows.
 
-:func:`flow_tables` is the one entry point (called by ``tables.build_tables``). It takes the
-counted EMI rows as a few arrays (:class:`EmiActivity`), aggregates them at once per contract
-(hours, first and last month with its département, latest exit motif) and per person-month,
-and then works on contracts and parcours only. Layout of the rows: ``docs/architecture.md``.
+:func:`flow_tables` is the one entry point (called by ``tables.build_tables``). The counted EMI
+rows reach it already aggregated, year by year as ``build_tables`` reads them (memory bounded
+by the largest year, ``docs/performance.md``): per contract (:class:`ContractActivity`: hours,
+first and last month with its département, latest exit motif) and per person-month
+(:func:`person_month_cubes`). It then works on contracts and parcours only. Layout of the rows:
+``docs/architecture.md``.
 """
 
 from __future__ import annotations
@@ -71,17 +73,74 @@ KNOWN_KEYS = [k for k in PUBLIC_KEYS if k != "qpv_all"]
 
 @dataclass(frozen=True)
 class EmiActivity:
-    """The counted EMI rows as the flows need them: one entry per row."""
+    """The counted EMI rows of a block of years as the flows need them: one entry per row."""
 
+    years: np.ndarray  # the block's years (sorted)
     ctr_id: np.ndarray  # emi_ctr_id, -1 when missing
-    person: np.ndarray  # person code (activity.person_ids)
-    year_i: np.ndarray  # index of the row's year among the years of the tables
+    person: np.ndarray  # person code (activity.person_ids), consistent within the block
+    year_i: np.ndarray  # index of the row's year in ``years``
     month: np.ndarray  # 1-12
     dep_i: np.ndarray  # département slot of the row's AF
     type_i: np.ndarray  # type index of the row's AF
     hours: np.ndarray
     motif_code: np.ndarray  # code into motif_values, -1 none (may be empty: no column)
     motif_values: tuple[str, ...]
+
+
+class ContractActivity:
+    """The counted EMI rows aggregated per contract (one entry per contract id of ``ids``),
+    accumulated block by block of years (:meth:`add`, blocks in year order).
+
+    Hours are summed per year, then the years in order: the same sums whatever the blocks
+    (one block of every year or one block per year). Months are absolute
+    (``year * 12 + month - 1``): only their order and the département or motif they carry are
+    read."""
+
+    def __init__(self, ids: np.ndarray, n_dep_slots: int) -> None:
+        n = len(ids)
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self.n_d1 = n_dep_slots
+        self.hours = np.zeros(n)
+        #: (absolute month * n_dep_slots + département slot) of the first and last counted row
+        self.first_key = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        self.last_key = np.full(n, -1, dtype=np.int64)
+        #: absolute month of the latest counted row carrying an exit motif (-1: none), and that
+        #: motif as a code into ``motif_values`` (the highest value when a month has several)
+        self.motif_month = np.full(n, -1, dtype=np.int64)
+        self.motif_code = np.full(n, -1, dtype=np.int64)
+        self.motif_values: list[str] = []
+        self._code_of: dict[str, int] = {}
+
+    def add(self, emi: EmiActivity) -> None:
+        """Add the counted rows of a block (its years must follow those already added)."""
+        pos = positions(self.ids, emi.ctr_id)
+        month_abs = np.asarray(emi.years, dtype=np.int64)[emi.year_i] * 12 + emi.month - 1
+        for y in np.unique(emi.year_i):
+            ok = np.flatnonzero((pos >= 0) & (emi.year_i == y))
+            cp = pos[ok]
+            self.hours += np.bincount(cp, weights=emi.hours[ok], minlength=len(self.ids))
+            key = month_abs[ok] * self.n_d1 + emi.dep_i[ok]
+            np.minimum.at(self.first_key, cp, key)
+            np.maximum.at(self.last_key, cp, key)
+            if len(emi.motif_code) and len(emi.motif_values):
+                self._add_motifs(cp, month_abs[ok], emi.motif_code[ok], emi.motif_values)
+
+    def _add_motifs(self, cp, month_abs, code, values: tuple[str, ...]) -> None:
+        """The latest motif of each contract among rows of one year (later than any before)."""
+        carry = code >= 0
+        local = np.sort(np.asarray(values, dtype=object))
+        n_m = len(local)
+        rank = pd.Index(local).get_indexer(list(values))
+        key = np.full(len(self.ids), -1, dtype=np.int64)
+        np.maximum.at(key, cp[carry], month_abs[carry] * n_m + rank[code[carry]])
+        c = np.flatnonzero(key >= 0)
+        for v in local:
+            if v not in self._code_of:
+                self._code_of[v] = len(self.motif_values)
+                self.motif_values.append(v)
+        global_code = np.asarray([self._code_of[v] for v in local], dtype=np.int64)
+        self.motif_month[c] = key[c] // n_m
+        self.motif_code[c] = global_code[key[c] % n_m]
 
 
 @dataclass(frozen=True)
@@ -113,7 +172,8 @@ def flow_tables(
     geo: Geography,
     years: np.ndarray,
     slots: dict[str, np.ndarray],
-    emi: EmiActivity,
+    activity: ContractActivity,
+    person_months: dict[str, np.ndarray],
     contrat: pd.DataFrame,
     salarie: pd.DataFrame,
     structure: pd.DataFrame,
@@ -124,15 +184,17 @@ def flow_tables(
     """The flow and exit indicators and their data-quality rows for every territory slot of
     ``slots`` (level -> slots) and year of ``years`` (sorted).
 
-    ``contrat``, ``salarie`` and ``structure`` hold one row per id (``records.resolve_ids``).
-    Returns (indicator rows, quality rows) in the long layouts of ``docs/architecture.md``."""
+    ``contrat``, ``salarie`` and ``structure`` hold one row per id (``records.resolve_ids``);
+    ``activity`` aggregates the counted EMI rows per contract of ``contrat`` (same order) and
+    ``person_months`` per person-month (:func:`person_month_cubes`, every year). Returns
+    (indicator rows, quality rows) in the long layouts of ``docs/architecture.md``."""
     require_columns(contrat, "contrat_mission", [*FLOW_CONTRACT_COLUMNS, *CONTRACT_COLUMNS])
     require_columns(structure, "structure", ["structure_id_siae"])
     years = np.asarray(years, dtype=np.int64)
     n_y = len(years)
-    c = _contracts(geo, years, emi, contrat, salarie, structure)
+    c = _contracts(geo, years, activity, contrat, salarie, structure)
     p = _parcours(geo, years, c, ref_motif_sort, ref_categorie_sort)
-    month = _person_months(geo, emi, n_y)
+    month = person_months
     entrants = _entrants(geo, years, c, contrat, salarie)
     ind, qual = [], []
     for level in LEVELS:
@@ -183,7 +245,7 @@ def _days(s: pd.Series) -> np.ndarray:
     return np.where(d.isna().to_numpy(), np.nan, out.astype(float))
 
 
-def _contracts(geo, years, emi, contrat, salarie, structure) -> _Contracts:
+def _contracts(geo, years, act: ContractActivity, contrat, salarie, structure) -> _Contracts:
     ids = int_values(contrat["contrat_id_ctr"])
     pph = int_values(contrat["contrat_id_pph"])
     sid = int_values(contrat["contrat_id_structure"])
@@ -213,29 +275,23 @@ def _contracts(geo, years, emi, contrat, salarie, structure) -> _Contracts:
     uniq_dep = geo.dep_index(pd.Series([dep_of_commune(u) for u in uniq], dtype=object))
     address_dep_i = np.append(uniq_dep, geo.n_dep).astype(np.int64)[codes]
 
-    # the counted EMI rows, aggregated per contract at once
+    # the counted EMI rows, aggregated per contract year by year (ContractActivity)
+    if len(act.ids) != len(ids) or (act.ids != ids).any():
+        raise ValueError("ContractActivity built on other contracts than contrat_mission's")
     n_c, n_d1 = len(ids), geo.n_territories("dep")
-    pos = positions(ids, emi.ctr_id)
-    ok = np.flatnonzero(pos >= 0)
-    cp = pos[ok]
-    hours = np.bincount(cp, weights=emi.hours[ok], minlength=n_c)
-    month_i = emi.year_i[ok] * 12 + emi.month[ok] - 1
-    key = month_i * n_d1 + emi.dep_i[ok]
-    first_key = np.full(n_c, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first_key, cp, key)
-    last_key = np.full(n_c, -1, dtype=np.int64)
-    np.maximum.at(last_key, cp, key)
+    hours = act.hours
+    last_key = act.last_key
     has_emi = last_key >= 0
-    dep_i = np.where(has_emi, first_key % n_d1, address_dep_i)
+    dep_i = np.where(has_emi, act.first_key % n_d1, address_dep_i)
 
-    emi_motifs = np.sort(np.asarray(emi.motif_values, dtype=object))
+    emi_motifs = np.sort(np.asarray(act.motif_values, dtype=object))
     emi_motif_key = np.full(n_c, -1, dtype=np.int64)
-    if len(emi.motif_code) and len(emi_motifs):
-        rank_of_code = pd.Index(emi_motifs).get_indexer(list(emi.motif_values))
-        m = emi.motif_code[ok]
-        carry = m >= 0
-        mkey = month_i[carry] * len(emi_motifs) + rank_of_code[m[carry]]
-        np.maximum.at(emi_motif_key, cp[carry], mkey)
+    if len(emi_motifs):
+        rank_of_code = pd.Index(emi_motifs).get_indexer(list(act.motif_values))
+        carry = act.motif_month >= 0
+        emi_motif_key[carry] = (
+            act.motif_month[carry] * len(emi_motifs) + rank_of_code[act.motif_code[carry]]
+        )
     motif = np.full(n_c, None, dtype=object)
     if CONTRACT_MOTIF_COLUMN in contrat.columns:
         codes, uniques = pd.factorize(contrat[CONTRACT_MOTIF_COLUMN], use_na_sentinel=True)
@@ -304,9 +360,12 @@ def _entrants(geo, years, c: _Contracts, contrat, salarie) -> _Entrants:
     return _Entrants(cubes={level: cube @ bits for level, cube in cubes.items()})
 
 
-def _person_months(geo, emi: EmiActivity, n_y: int) -> dict[str, np.ndarray]:
-    """Level -> (n_t, n_y, 6, 2): distinct person-months of the year (x 1/12: the monthly
-    average), and those of December (the year-end stock)."""
+def person_month_cubes(geo, emi: EmiActivity) -> dict[str, np.ndarray]:
+    """Level -> (n_t, n_y, 7, 2), ``n_y`` the years of the block ``emi``: distinct
+    person-months of the year (x 1/12: the monthly average), and those of December (the
+    year-end stock). A person-month holds its year: blocks of disjoint years are concatenated
+    along the year axis."""
+    n_y = len(emi.years)
     # person-year, then person-month codes: dense ranges, numbered by direct addressing
     person_year, _ = dense_codes(emi.person * max(n_y, 1) + emi.year_i)
     codes, uniques = dense_codes(person_year * 12 + emi.month - 1)

@@ -14,6 +14,10 @@ import pandas as pd
 from iae_diag import freshness
 from iae_diag.errors import InputError
 from iae_diag.indicators.contributions import SIAE_SECTORS_FILE, siae_sector_hours
+from iae_diag.indicators.emi_years import EmiYears
+from iae_diag.indicators.flows import CONTRACT_MOTIF_COLUMN, FLOW_CONTRACT_COLUMNS
+from iae_diag.indicators.publics import CONTRACT_COLUMNS, SALARIE_COLUMNS
+from iae_diag.indicators.records import MODIFICATION_DATES
 from iae_diag.indicators.tables import build_tables
 from iae_diag.processed import load_processed, require_processed
 
@@ -34,6 +38,26 @@ STR_COLUMNS = {
 }
 
 
+#: The columns of the large reference tables the indicators read (the whole content of a row
+#: is read only for the rows of a repeated id): a new indicator reading another column adds
+#: it here (``docs/performance.md``).
+READ_COLUMNS = {
+    "contrat_mission": [
+        *CONTRACT_COLUMNS,
+        *(c for c in FLOW_CONTRACT_COLUMNS if c not in CONTRACT_COLUMNS),
+        CONTRACT_MOTIF_COLUMN,
+        "contrat_code_rome",
+        MODIFICATION_DATES["contrat_id_ctr"],
+    ],
+    "salarie": [
+        "salarie_id",
+        "person_key",
+        *SALARIE_COLUMNS,
+        MODIFICATION_DATES["salarie_id"],
+    ],
+}
+
+
 def write_tables(
     processed_dir: Path | str,
     out_dir: Path | str | None = None,
@@ -44,9 +68,10 @@ def write_tables(
     quality.{parquet,csv}, siae.parquet and siae_sectors.parquet into ``out_dir`` (default:
     the processed folder), with ``indicators-inputs.json`` (what they were computed from;
     ``geo_dir``: the geography folder the population came from). Returns the paths written."""
-    data = load_processed(processed_dir)
+    data = load_processed(processed_dir, emi_in_memory=False, columns=READ_COLUMNS)
+    emi = EmiYears(path=data.emi_path)  # read one year at a time (docs/performance.md)
     inputs = freshness.indicators_inputs(processed_dir, geo_dir)
-    indicators, quality, siae = build_tables(data, population=population)
+    indicators, quality, siae = build_tables(data, population=population, emi=emi)
     out = Path(out_dir) if out_dir is not None else Path(processed_dir)
     out.mkdir(parents=True, exist_ok=True)
     # every file is written into a temporary folder beside the outputs, then moved into place;
@@ -65,7 +90,7 @@ def write_tables(
         paths[SIAE_SECTORS_FILE] = (
             out / SIAE_SECTORS_FILE
         )  # statistical secrecy (iae_diag.secrecy)
-        siae_sector_hours(data).to_parquet(tmp / SIAE_SECTORS_FILE, index=False)
+        siae_sector_hours(data, emi=emi).to_parquet(tmp / SIAE_SECTORS_FILE, index=False)
         (out / freshness.INDICATORS_STAMP).unlink(missing_ok=True)
         for p in paths.values():
             os.replace(tmp / p.name, p)

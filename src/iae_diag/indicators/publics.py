@@ -57,21 +57,32 @@ SALARIE_KEYS = ("women", "under_26", "age_50_plus", "qpv", "zrr")
 CIVILITIES = frozenset({"MME", "M."})
 
 
-def latest_contract(py: np.ndarray, ctr_id: np.ndarray, contrat: pd.DataFrame) -> np.ndarray:
+def contract_order(contrat: pd.DataFrame) -> np.ndarray:
+    """Row positions of ``contrat`` from the oldest contract to the most recent (``contrat_
+    date_embauche``, NaT the oldest; ties: ``contrat_id_ctr``), for :func:`latest_contract`."""
+    ids = contrat["contrat_id_ctr"].to_numpy(dtype=np.int64)
+    hired = pd.to_datetime(contrat["contrat_date_embauche"]).to_numpy().astype("datetime64[ns]")
+    return np.lexsort((ids, hired.astype(np.int64)))  # NaT (min int) is the oldest
+
+
+def latest_contract(
+    py: np.ndarray, ctr_id: np.ndarray, contrat: pd.DataFrame, order: np.ndarray | None = None
+) -> np.ndarray:
     """For each person-year code ``0..max(py)``, the row position in ``contrat`` of its most
     recent contract (latest ``contrat_date_embauche``, ties: highest ``contrat_id_ctr``) among
     the contracts its counted EMI rows reference; -1 when none is known.
 
     ``py`` and ``ctr_id`` are per EMI row (``ctr_id`` -1 when missing). ``contrat`` must hold
-    one row per ``contrat_id_ctr``."""
+    one row per ``contrat_id_ctr``; ``order``: its :func:`contract_order` when already
+    computed (once for all the years)."""
     n_py = int(py.max()) + 1 if len(py) else 0
     ids = contrat["contrat_id_ctr"].to_numpy(dtype=np.int64)
     pos = positions(ids, ctr_id)
     ok = np.flatnonzero((ctr_id >= 0) & (pos >= 0))
     if len(ok) == 0:
         return np.full(n_py, -1, dtype=np.int64)
-    hired = pd.to_datetime(contrat["contrat_date_embauche"]).to_numpy().astype("datetime64[ns]")
-    order = np.lexsort((ids, hired.astype(np.int64)))  # NaT (min int) is the oldest
+    if order is None:
+        order = contract_order(contrat)
     rank = np.empty(len(ids), dtype=np.int64)
     rank[order] = np.arange(len(ids))
     best = np.full(n_py, -1, dtype=np.int64)

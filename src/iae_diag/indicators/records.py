@@ -15,6 +15,7 @@ the same choice. Every decision is vectorised; only the rows of a repeated key a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,7 +120,11 @@ class IdResolution:
     ids_by_content: int  # ids with differing rows that the modification date did not settle
 
 
-def resolve_ids(df: pd.DataFrame, id_column: str) -> tuple[pd.DataFrame, IdResolution]:
+def resolve_ids(
+    df: pd.DataFrame,
+    id_column: str,
+    content: Callable[[np.ndarray], pd.DataFrame] | None = None,
+) -> tuple[pd.DataFrame, IdResolution]:
     """One row per ``id_column`` value, chosen by content only.
 
     Among the rows of a repeated id: the latest modification date
@@ -127,13 +132,14 @@ def resolve_ids(df: pd.DataFrame, id_column: str) -> tuple[pd.DataFrame, IdResol
     filled values, then the row whose values come first in :func:`content_codes` order. Rows
     identical on every column but ``source_line`` are copies of one row. Returns the table
     restricted to the kept rows (in their original order, index reset when rows were dropped)
-    and the counts."""
+    and the counts. ``content(positions)``, when given, returns every column of the rows of
+    ``df`` at those positions (``df`` may then hold only the columns its users read)."""
     ids = df[id_column].to_numpy(dtype=np.int64)
     dup = has_duplicates(ids)
     if not dup.any():
         return df, IdResolution(0, 0, 0)
     rows = np.flatnonzero(dup)
-    sub = df.iloc[rows]
+    sub = df.iloc[rows] if content is None else content(rows)
     cols = [c for c in content_columns(sub) if c != id_column]
     codes = content_codes(sub, cols)
     date_col = MODIFICATION_DATES.get(id_column)
@@ -169,6 +175,7 @@ def resolve_emi(
     hours: np.ndarray,
     month_key: np.ndarray,
     ctr: np.ndarray,
+    content: Callable[[np.ndarray], pd.DataFrame] | None = None,
 ) -> np.ndarray:
     """Steps 1-3 of the counted EMI rows (definitions v2), by content only.
 
@@ -185,13 +192,17 @@ def resolve_emi(
        three (the kept row is then the first in :func:`content_codes` order);
     3. rows sharing a statement key: only the rows of the highest version stay; the others are
        :data:`EMI_STATEMENT_SUPERSEDED`. Several rows at that version all stay.
+
+    ``content(positions)``, when given, returns every column of the rows of ``emi`` at those
+    positions (``emi`` may then hold only some columns: the rows of a repeated
+    ``emi_dsm_id``, a small share, are the only ones whose whole content is read).
     """
     n = len(emi)
     status = np.zeros(n, dtype=np.int8)
     dup = has_duplicates(dsm)
     if dup.any():
         rows = np.flatnonzero(dup)
-        sub = emi.iloc[rows]
+        sub = emi.iloc[rows] if content is None else content(rows)
         codes = content_codes(sub, content_columns(sub))
         date = (
             date_rank(sub[EMI_MODIFICATION_DATE])

@@ -17,10 +17,25 @@ import numpy as np
 import pandas as pd
 
 from iae_diag.errors import InputError
-from iae_diag.indicators.activity import counted_emi, etp_of_rows, person_ids
+from iae_diag.indicators.activity import (
+    EmiRows,
+    PersonIndex,
+    counted_emi,
+    etp_of_rows,
+    int_values,
+    person_ids,
+)
 from iae_diag.indicators.common import Geography, require_columns
 from iae_diag.indicators.eligibility import eligible_af
-from iae_diag.indicators.flows import AfObjectives, EmiActivity, flow_tables, objectives_of
+from iae_diag.indicators.emi_years import YEAR, EmiYears
+from iae_diag.indicators.flows import (
+    AfObjectives,
+    ContractActivity,
+    EmiActivity,
+    flow_tables,
+    objectives_of,
+    person_month_cubes,
+)
 from iae_diag.indicators.keys import dense_codes, distinct_pairs, positions
 from iae_diag.indicators.offer import af_year_table
 from iae_diag.indicators.publics import (
@@ -28,12 +43,13 @@ from iae_diag.indicators.publics import (
     SALARIE_COLUMNS,
     SALARIE_KEYS,
     characteristics,
+    contract_order,
     latest_contract,
 )
 from iae_diag.indicators.quality import quarantine_counts, unknown_value_counts
 from iae_diag.indicators.records import EMI_CHECKS, resolve_ids
 from iae_diag.indicators.sectors import MISSING, SectorReference, load_sector_reference
-from iae_diag.processed import ProcessedData
+from iae_diag.processed import ProcessedData, full_rows
 from iae_diag.progress import Progress
 from iae_diag.territories import LEVELS
 from iae_diag.vocabulary import (
@@ -51,6 +67,14 @@ log = logging.getLogger(__name__)
 
 #: Columns of ``characteristics`` telling that a key's value is known (its denominator).
 KNOWN_COLUMNS = [f"{k}_known" for k in PUBLIC_KEYS if k != "qpv_all"]
+#: Flags counted for each person-year (``_distinct_cube``), in the order of the cubes.
+PERSON_COLUMNS = [
+    *PUBLIC_KEYS,
+    *KNOWN_COLUMNS,
+    "without_contract",
+    "without_salarie",
+    "without_nir",
+]
 
 N_TYPES = len(TYPES)
 ALL_I = N_TYPES  # index of the ALL slot on the type axis of a cube
@@ -169,11 +193,8 @@ def _changes(
 STAGES = {
     "af": "annexes financières",
     "emi": "états mensuels",
-    "sectors": "secteurs",
-    "persons": "personnes et publics",
     "additive": "heures et ETP",
     "flows": "embauches, parcours et sorties",
-    "units": "unités",
     "levels": "départements, régions, France",
     "siae": "structures",
 }
@@ -181,7 +202,8 @@ STAGES = {
 
 class _Clock:
     """Wall time of the stages of the pass (logged at DEBUG level), and the progress line on a
-    terminal (:mod:`iae_diag.progress`): the stage done, with the counted EMI rows once known."""
+    terminal (:mod:`iae_diag.progress`): the stage done, with the counted EMI rows once known;
+    during the EMI stage, the year being read with the EMI rows read so far."""
 
     def __init__(self) -> None:
         self.t = time.perf_counter()
@@ -196,6 +218,9 @@ class _Clock:
         self.progress.update(STAGES[name], self.rows, len(self.laps), len(STAGES))
         if len(self.laps) == len(STAGES):
             self.progress.close()
+
+    def year(self, year: int, index: int, total: int, rows_read: int) -> None:
+        self.progress.update(f"{STAGES['emi']} {year}", rows_read, index, total)
 
     def __str__(self) -> str:
         return " ".join(f"{n}={s:.2f}" for n, s in self.laps)
@@ -255,6 +280,250 @@ class _Frame:
         )
 
 
+@dataclass(frozen=True)
+class YearRows:
+    """The counted EMI rows of a block of years as narrow parallel arrays (one entry per row),
+    what every per-year computation reads. ``years`` are the block's years (sorted) and
+    ``year_i`` each row's position in them; person-years (``py``) are numbered within the
+    block. A new per-year indicator step (e.g. flows) takes a ``YearRows`` and returns arrays
+    with a year axis of ``len(years)``, stacked across blocks like :class:`_Block`'s."""
+
+    years: np.ndarray
+    af_pos: np.ndarray
+    year_i: np.ndarray
+    month: np.ndarray
+    dep_i: np.ndarray
+    type_i: np.ndarray
+    hours: np.ndarray
+    etp: np.ndarray
+    sector_i: np.ndarray
+    ctr_id: np.ndarray
+    person: np.ndarray
+    has_nir: np.ndarray  # the person rests on a NIR (``person_ids``)
+    py: np.ndarray  # person-year code, 0..n_py-1
+    py_year: np.ndarray  # year of each person-year (n_py)
+
+
+@dataclass
+class _Block:
+    """Everything the counted EMI rows of a block of years contribute, with a year axis of the
+    block's years: concatenated along that axis, the blocks of every year give the cubes of
+    one pass over the whole history (``_stack``)."""
+
+    years: np.ndarray
+    rows: int
+    hours_sec: np.ndarray  # (n_dep + 1, n_y, 7, n_sec)
+    etp_dep: np.ndarray  # (n_dep + 1, n_y, 7)
+    quality_dep: dict  # (check, breakdown) -> (n_dep + 1, n_y)
+    salaries: dict  # level -> (n_t, n_y, 7, 1 + n_flags)
+    siae: dict  # "hours", "etp", "salaries" -> (n_sd, n_y)
+    person_months: dict  # level -> (n_t, n_y, 7, 2) (flows.person_month_cubes)
+
+
+@dataclass(frozen=True)
+class _Static:
+    """What every block reads and nothing in the EMI changes (the small reference tables)."""
+
+    geo: Geography
+    af: pd.DataFrame
+    af_dep: np.ndarray
+    af_type: np.ndarray
+    contrat: pd.DataFrame
+    ctr_sector: np.ndarray
+    missing_i: int
+    n_sec: int
+    salarie: pd.DataFrame
+    persons: PersonIndex
+    contract_order: np.ndarray
+    sd_af: np.ndarray
+    n_sd: int
+
+
+def _year_rows(base: _Static, emi, years_arr: np.ndarray) -> YearRows:
+    """The narrow arrays of the counted rows ``emi`` (an ``EmiRows``) of the years
+    ``years_arr``."""
+    row_af = emi.af_pos
+    hours = emi.hours
+    ctr_pos = positions(base.contrat["contrat_id_ctr"].to_numpy(), emi.ctr_id)
+    row_sector = np.where(ctr_pos >= 0, base.ctr_sector[np.maximum(ctr_pos, 0)], base.missing_i)
+    row_sector = np.where(emi.ctr_id >= 0, row_sector, base.missing_i).astype(np.int64)
+    row_year = np.searchsorted(years_arr, emi.year).astype(np.int64)
+    person, has_nir = person_ids(
+        emi.pph_id, base.af["structure_id"].to_numpy()[row_af], base.salarie, base.persons
+    )
+    n_y = len(years_arr)
+    py, py_uniques = dense_codes(person * max(n_y, 1) + row_year)
+    return YearRows(
+        years=years_arr,
+        af_pos=row_af,
+        year_i=row_year,
+        month=emi.month,
+        dep_i=base.af_dep[row_af],
+        type_i=base.af_type[row_af],
+        hours=hours,
+        etp=etp_of_rows(hours, base.af["annual_hours"].to_numpy()[row_af]),
+        sector_i=row_sector,
+        ctr_id=emi.ctr_id,
+        person=person,
+        has_nir=has_nir,
+        py=py,
+        py_year=years_arr[py_uniques % max(n_y, 1)] if n_y else years_arr,
+    )
+
+
+def _block(base: _Static, emi, years: list[int], activity: ContractActivity) -> _Block:
+    """The cubes of the counted EMI rows ``emi`` (an ``EmiRows``) of the years ``years``; their
+    hours, months and exit motifs per contract are added to ``activity``."""
+    geo = base.geo
+    n_y = len(years)
+    years_arr = np.asarray(years, dtype=np.int64)
+    r = _year_rows(base, emi, years_arr)
+    row_af, row_year, row_dep, row_type = r.af_pos, r.year_i, r.dep_i, r.type_i
+    hours, etp = r.hours, r.etp
+    row_default = base.af["annual_hours_default"].to_numpy()[row_af]
+    # persons, person-years and their characteristics
+    py, n_py = r.py, len(r.py_year)
+    contract_of_py = latest_contract(py, emi.ctr_id, base.contrat, base.contract_order)
+    chars = characteristics(contract_of_py, r.py_year, base.contrat, base.salarie)
+    py_nir = np.zeros(n_py, dtype=bool)
+    py_nir[py] = r.has_nir
+    chars["without_contract"] = ~chars["has_contract"]
+    chars["without_salarie"] = chars["has_contract"] & ~chars["has_salarie"]
+    chars["without_nir"] = ~py_nir
+    # two groups of flags (the publics; what is known): each has few distinct profiles
+    flag_groups = [list(PUBLIC_KEYS), PERSON_COLUMNS[len(PUBLIC_KEYS) :]]
+    py_profiles, bits = [], []
+    for group in flag_groups:
+        flags = np.column_stack([chars[k].to_numpy(dtype=bool) for k in group])
+        packed = flags.astype(np.int64) @ (1 << np.arange(flags.shape[1]))
+        codes, uniques = pd.factorize(packed)
+        py_profiles.append(codes.astype(np.int64))
+        bits.append(
+            ((np.asarray(uniques, dtype=np.int64)[:, None] >> np.arange(len(group))) & 1).astype(
+                float
+            )
+        )
+    # additive cubes at département level (n_dep + 1, n_y, 7, ...)
+    hours_sec = _additive_cube(
+        geo, n_y, row_dep, row_year, row_type, hours, r.sector_i, base.n_sec
+    )
+    etp_dep = _additive_cube(geo, n_y, row_dep, row_year, row_type, etp)[..., 0]
+    default_w = np.column_stack([etp * row_default, row_default.astype(float)])
+    unknown = (r.sector_i == base.missing_i).astype(float)
+    quality_w = {
+        ("etp_type_default", "etp"): default_w[:, 0],
+        ("etp_type_default", "rows"): default_w[:, 1],
+        ("unknown_rome", "hours"): hours * unknown,
+        ("unknown_rome", "rows"): unknown,
+    }
+    quality_dep = {
+        k: _additive_cube(geo, n_y, row_dep, row_year, row_type, w)[..., ALL_I, 0]
+        for k, w in quality_w.items()
+    }
+    # distinct units: (person-year, SIAE-département)
+    row_sd = base.sd_af[row_af]
+    ufirst = distinct_pairs(py, n_py, row_sd)
+    u_py, u_sd = py[ufirst], row_sd[ufirst]
+    u_dep, u_type, u_year = row_dep[ufirst], row_type[ufirst], row_year[ufirst]
+    u_profiles = [p[u_py] for p in py_profiles]
+    salaries = {
+        level: _distinct_cube(geo, level, n_y, u_py, n_py, u_year, u_dep, u_type, u_profiles, bits)
+        for level in LEVELS
+    }
+    size = base.n_sd * max(n_y, 1)
+    row_cell = row_sd * n_y + row_year
+    siae = {
+        "hours": np.bincount(row_cell, weights=hours, minlength=size),
+        "etp": np.bincount(row_cell, weights=etp, minlength=size),
+        "salaries": np.bincount(u_sd * n_y + u_year, minlength=size),
+    }
+    # flows (indicators/flows.py): per contract, per person-month
+    flow_rows = EmiActivity(
+        years_arr,
+        emi.ctr_id,
+        r.person,
+        row_year,
+        emi.month,
+        row_dep,
+        row_type,
+        hours,
+        emi.motif_code,
+        emi.motif_values,
+    )
+    activity.add(flow_rows)
+    person_months = person_month_cubes(geo, flow_rows)
+    return _Block(
+        years=years_arr,
+        rows=len(emi),
+        hours_sec=hours_sec,
+        etp_dep=etp_dep,
+        quality_dep=quality_dep,
+        salaries=salaries,
+        siae={k: v.reshape(base.n_sd, max(n_y, 1))[:, :n_y] for k, v in siae.items()},
+        person_months=person_months,
+    )
+
+
+def _no_rows() -> EmiRows:
+    """No counted EMI row (a block of years without activity)."""
+    none = np.zeros(0, dtype=np.int64)
+    return EmiRows(none, none, none, np.zeros(0), none, none)
+
+
+def _stack(blocks: list[_Block]) -> _Block:
+    """The blocks of consecutive disjoint year sets as one block of all their years."""
+    if len(blocks) == 1:
+        return blocks[0]
+
+    def cat(arrays):
+        return np.concatenate(arrays, axis=1)
+
+    first = blocks[0]
+    return _Block(
+        years=np.concatenate([b.years for b in blocks]),
+        rows=sum(b.rows for b in blocks),
+        hours_sec=cat([b.hours_sec for b in blocks]),
+        etp_dep=cat([b.etp_dep for b in blocks]),
+        quality_dep={k: cat([b.quality_dep[k] for b in blocks]) for k in first.quality_dep},
+        salaries={k: cat([b.salaries[k] for b in blocks]) for k in first.salaries},
+        siae={k: cat([b.siae[k] for b in blocks]) for k in first.siae},
+        person_months={k: cat([b.person_months[k] for b in blocks]) for k in first.person_months},
+    )
+
+
+def _emi_blocks(
+    base: _Static,
+    emi: EmiYears,
+    by_year: bool,
+    set_aside: list,
+    activity: ContractActivity,
+    clock: _Clock,
+) -> list[_Block]:
+    """The blocks of the counted EMI rows: one per year with counted rows (``by_year``), or
+    one for the whole table. The rows set aside by steps 1-3 are appended to ``set_aside``;
+    the contracts' activity is accumulated in ``activity``."""
+    af_ids = base.af["af_id"].to_numpy()
+    if not by_year:
+        counted = counted_emi(emi.frame, af_ids)
+        set_aside.append(counted.set_aside)
+        years = sorted(int(y) for y in pd.unique(counted.year))
+        return [_block(base, counted, years, activity)] if years else []
+    blocks = []
+    done = 0
+    for i, year in enumerate(emi.years, start=1):
+        clock.year(year, i, len(emi.years), done)
+        chunk = emi.chunk(year)
+        counted = counted_emi(chunk.rows, af_ids, chunk.content, year=year)
+        done += int(np.count_nonzero(int_values(chunk.rows[YEAR]) == year))
+        del chunk
+        set_aside.append(counted.set_aside)
+        if len(counted):
+            blocks.append(_block(base, counted, [year], activity))
+        del counted
+        clock.year(year, i, len(emi.years), done)
+    return blocks
+
+
 # --------------------------------------------------------------------------- main entry
 
 
@@ -262,6 +531,8 @@ def build_tables(
     data: ProcessedData,
     population: pd.DataFrame | None = None,
     sector_reference: SectorReference | None = None,
+    emi: EmiYears | None = None,
+    by_year: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Every indicator for every territory present (each département, each region, France)
     and every year present: returns (indicators, quality, siae), layouts of
@@ -271,7 +542,13 @@ def build_tables(
     ``etp_per_10000_inhabitants`` and ``salaries_per_10000_inhabitants`` (ALL types) for
     départements and regions (a region's population is the sum of its départements', and
     the indicator is left out when one of them is missing). The years are those of the
-    counted EMI rows (or, without any, the start years of the eligible AF)."""
+    counted EMI rows (or, without any, the start years of the eligible AF).
+
+    The EMI rows are read one year at a time (``by_year``, the default: memory bounded by
+    the largest year, ``docs/performance.md``) from ``emi`` (default: the table
+    ``data.etat_mensuel_indiv`` in memory; ``EmiYears(path=...)`` reads the parquet file
+    year by year, ``data.etat_mensuel_indiv`` may then be None). ``by_year=False`` computes
+    everything in one pass over the whole table: the same tables, figure for figure."""
     clock = _Clock()
     geo = Geography.from_reference()
     ref = sector_reference if sector_reference is not None else load_sector_reference()
@@ -280,12 +557,16 @@ def build_tables(
     )
     require_columns(data.salarie, "salarie", ["salarie_id"])
     require_columns(data.structure, "structure", ["structure_id_siae"])
+    if emi is None:
+        emi = EmiYears(frame=data.etat_mensuel_indiv)
+    if not by_year and emi.frame is None:
+        raise ValueError("build_tables(by_year=False) needs the EMI table in memory")
 
     # --- one row per id of the reference tables, chosen by content (records.resolve_ids)
     resolved = {
-        "Structure": resolve_ids(data.structure, "structure_id_siae"),
-        "ContratMission": resolve_ids(data.contrat_mission, "contrat_id_ctr"),
-        "Salarie": resolve_ids(data.salarie, "salarie_id"),
+        "Structure": _resolve(data, "structure", "structure_id_siae"),
+        "ContratMission": _resolve(data, "contrat_mission", "contrat_id_ctr"),
+        "Salarie": _resolve(data, "salarie", "salarie_id"),
     }
     structure = resolved["Structure"][0]
 
@@ -304,91 +585,54 @@ def build_tables(
     siae_of_af = siae_of_af.astype(np.int64)
     siae_type = (np.asarray(siae_keys, dtype=np.int64) % 8).astype(np.int64)
     siae_structure = np.asarray(siae_keys, dtype=np.int64) // 8
+    n_dep1 = geo.n_territories("dep")
+    sd_af, sd_codes = dense_codes(siae_of_af * n_dep1 + af_dep)
 
-    clock.lap("af")
-    # --- counted EMI rows
-    emi = counted_emi(data.etat_mensuel_indiv, af["af_id"].to_numpy())
-    if len(emi):
-        years = sorted(int(y) for y in pd.unique(emi.year))
-    else:
-        years = sorted(int(y) for y in pd.unique(pd.DatetimeIndex(af["date_debut"]).year.dropna()))
-    n_y = len(years)
-    years_arr = np.asarray(years, dtype=np.int64)
-    row_af = emi.af_pos
-    row_year = np.searchsorted(years_arr, emi.year).astype(np.int64)
-    row_dep = af_dep[row_af]
-    row_type = af_type[row_af]
-    hours = emi.hours
-    etp = etp_of_rows(hours, af["annual_hours"].to_numpy()[row_af])
-    row_default = af["annual_hours_default"].to_numpy()[row_af]
-
-    clock.rows = len(emi)
-    clock.lap("emi")
-    # sector of each row through its contract's ROME code
+    # sector of each contract through its ROME code
     contrat = _columns(
         resolved["ContratMission"][0], "contrat_mission", [*CONTRACT_COLUMNS, "contrat_code_rome"]
     )
     sector_codes = ref.codes
-    ctr_pos = positions(contrat["contrat_id_ctr"].to_numpy(), emi.ctr_id)
     ctr_sector = pd.Index(sector_codes).get_indexer(
         _sectors_of_contracts(contrat["contrat_code_rome"], ref)
     )
-    missing_i = sector_codes.index(MISSING)
-    row_sector = np.where(ctr_pos >= 0, ctr_sector[np.maximum(ctr_pos, 0)], missing_i)
-    row_sector = np.where(emi.ctr_id >= 0, row_sector, missing_i).astype(np.int64)
-    n_sec = len(sector_codes)
-
-    clock.lap("sectors")
-    # persons, person-years and their characteristics
     salarie = _columns(resolved["Salarie"][0], "salarie", ["person_key", *SALARIE_COLUMNS])
-    person, has_nir = person_ids(emi.pph_id, af["structure_id"].to_numpy()[row_af], salarie)
-    py, py_uniques = dense_codes(person * max(n_y, 1) + row_year)
-    n_py = len(py_uniques)
-    py_year = years_arr[py_uniques % max(n_y, 1)] if n_y else years_arr
-    contract_of_py = latest_contract(py, emi.ctr_id, contrat)
-    chars = characteristics(contract_of_py, py_year, contrat, salarie)
-    py_nir = np.zeros(len(py_uniques), dtype=bool)
-    py_nir[py] = has_nir
-    person_columns = [
-        *PUBLIC_KEYS,
-        *KNOWN_COLUMNS,
-        "without_contract",
-        "without_salarie",
-        "without_nir",
-    ]
-    chars["without_contract"] = ~chars["has_contract"]
-    chars["without_salarie"] = chars["has_contract"] & ~chars["has_salarie"]
-    chars["without_nir"] = ~py_nir
-    # two groups of flags (the publics; what is known): each has few distinct profiles
-    flag_groups = [list(PUBLIC_KEYS), person_columns[len(PUBLIC_KEYS) :]]
-    py_profiles, bits = [], []
-    for group in flag_groups:
-        flags = np.column_stack([chars[k].to_numpy(dtype=bool) for k in group])
-        packed = flags.astype(np.int64) @ (1 << np.arange(flags.shape[1]))
-        codes, uniques = pd.factorize(packed)
-        py_profiles.append(codes.astype(np.int64))
-        bits.append(
-            ((np.asarray(uniques, dtype=np.int64)[:, None] >> np.arange(len(group))) & 1).astype(
-                float
-            )
-        )
+    base = _Static(
+        geo=geo,
+        af=af,
+        af_dep=af_dep,
+        af_type=af_type,
+        contrat=contrat,
+        ctr_sector=ctr_sector,
+        missing_i=sector_codes.index(MISSING),
+        n_sec=len(sector_codes),
+        salarie=salarie,
+        persons=PersonIndex.of(salarie),
+        contract_order=contract_order(contrat),
+        sd_af=sd_af,
+        n_sd=len(sd_codes),
+    )
+    clock.lap("af")
 
-    clock.lap("persons")
-    # --- additive cubes at département level (n_dep + 1, n_y, 6, ...)
-    hours_sec = _additive_cube(geo, n_y, row_dep, row_year, row_type, hours, row_sector, n_sec)
-    etp_dep = _additive_cube(geo, n_y, row_dep, row_year, row_type, etp)[..., 0]
-    default_w = np.column_stack([etp * row_default, row_default.astype(float)])
-    unknown = (row_sector == missing_i).astype(float)
-    quality_w = {
-        ("etp_type_default", "etp"): default_w[:, 0],
-        ("etp_type_default", "rows"): default_w[:, 1],
-        ("unknown_rome", "hours"): hours * unknown,
-        ("unknown_rome", "rows"): unknown,
-    }
-    quality_dep = {
-        k: _additive_cube(geo, n_y, row_dep, row_year, row_type, w)[..., ALL_I, 0]
-        for k, w in quality_w.items()
-    }
+    # --- counted EMI rows, one block of years at a time
+    set_aside: list = []
+    activity = ContractActivity(int_values(contrat["contrat_id_ctr"]), n_dep1)
+    blocks = _emi_blocks(base, emi, by_year, set_aside, activity, clock)
+    if blocks:
+        emi_all = _stack(blocks)
+        years = [int(y) for y in emi_all.years]
+    else:
+        years = sorted(int(y) for y in pd.unique(pd.DatetimeIndex(af["date_debut"]).year.dropna()))
+        emi_all = _block(base, _no_rows(), years, activity)
+    del blocks
+    clock.rows = emi_all.rows
+    n_y = len(years)
+    years_arr = np.asarray(years, dtype=np.int64)
+    clock.lap("emi")
+
+    # --- quantities of the AF (small)
+    hours_sec, etp_dep = emi_all.hours_sec, emi_all.etp_dep
+    quality_dep = dict(emi_all.quality_dep)
     afy = af_year_table(af, years)
     afy_pos = afy["af_pos"].to_numpy()
     afy_year = np.searchsorted(years_arr, afy["year"].to_numpy()).astype(np.int64)
@@ -409,27 +653,21 @@ def build_tables(
         quality_dep[(check, "")] = _additive_cube(geo, n_y, afy_dep, afy_year, afy_type, w)[
             ..., ALL_I, 0
         ]
-    reason, aside_af, aside_year = emi.set_aside
+    reason, aside_af, aside_year = (
+        np.concatenate(a) for a in zip(*(set_aside or [_no_rows().set_aside]), strict=True)
+    )
     in_years = np.isin(aside_year, years_arr)
     for code, check in EMI_CHECKS.items():
         m = in_years & (reason == code)
         quality_dep[(check, "")] = _additive_cube(
             geo,
             n_y,
-            af_dep[aside_af[m]],
+            af_dep[aside_af[m].astype(np.int64)],
             np.searchsorted(years_arr, aside_year[m]).astype(np.int64),
-            af_type[aside_af[m]],
+            af_type[aside_af[m].astype(np.int64)],
             None,
         )[..., ALL_I, 0]
     clock.lap("additive")
-    # distinct units: (person-year, SIAE-département) and (SIAE-year, département, type)
-    n_dep1 = geo.n_territories("dep")
-    sd_af, sd_codes = dense_codes(siae_of_af * n_dep1 + af_dep)
-    row_sd = sd_af[row_af]
-    ufirst = distinct_pairs(py, n_py, row_sd)
-    u_py, u_sd = py[ufirst], row_sd[ufirst]
-    u_dep, u_type, u_year = row_dep[ufirst], row_type[ufirst], row_year[ufirst]
-    u_profiles = [p[u_py] for p in py_profiles]
     n_siae = len(siae_type)
     s_entity = siae_of_af[afy_pos] * max(n_y, 1) + afy_year
 
@@ -445,17 +683,8 @@ def build_tables(
         geo,
         years_arr,
         slots,
-        EmiActivity(
-            emi.ctr_id,
-            person,
-            row_year,
-            emi.month,
-            row_dep,
-            row_type,
-            hours,
-            emi.motif_code,
-            emi.motif_values,
-        ),
+        activity,
+        emi_all.person_months,
         contrat,
         salarie,
         structure,
@@ -467,15 +696,12 @@ def build_tables(
     )
     clock.lap("flows")
 
-    clock.lap("units")
     out = _Frame(years=years_arr, parts=[flow_rows])
     quality_parts = [flow_quality]
     for level in LEVELS:
         sl = slots[level]
         codes = [geo.codes(level)[i] for i in sl]
-        sal = _distinct_cube(geo, level, n_y, u_py, n_py, u_year, u_dep, u_type, u_profiles, bits)[
-            sl
-        ]
+        sal = emi_all.salaries[level][sl]
         st = _distinct_cube(
             geo,
             level,
@@ -532,7 +758,7 @@ def build_tables(
             h_den,
             breakdown=sector_codes,
         )
-        flag = {k: sal[..., 1 + i] for i, k in enumerate(person_columns)}
+        flag = {k: sal[..., 1 + i] for i, k in enumerate(PERSON_COLUMNS)}
         pub_num = np.stack([flag[k] for k in PUBLIC_KEYS], axis=-1)
         pub_den = np.stack(
             [n_sal if k == "qpv_all" else flag[f"{k}_known"] for k in PUBLIC_KEYS], axis=-1
@@ -604,11 +830,7 @@ def build_tables(
         siae_of_af,
         siae_structure,
         siae_type,
-        row_af,
-        row_year,
-        hours,
-        etp,
-        (u_sd, u_year),
+        emi_all.siae,
         (sd_af, sd_codes),
         afy,
     )
@@ -619,12 +841,33 @@ def build_tables(
         len(indicators),
         sum(len(v) for v in slots.values()),
         f"{years[0]}-{years[-1]}" if years else "none",
-        len(emi),
+        emi_all.rows,
     )
     return indicators, quality, siae
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _resolve(data: ProcessedData, table: str, id_column: str):
+    """``records.resolve_ids`` on ``data.<table>``; for a table loaded with some columns only
+    (``data.narrowed``), the whole content of the rows of a repeated id is read from its file."""
+    df = getattr(data, table)
+    path = data.narrowed.get(table)
+    if path is None:
+        return resolve_ids(df, id_column)
+    ids = df[id_column].to_numpy(dtype=np.int64)
+
+    def content(rows: np.ndarray) -> pd.DataFrame:
+        full = full_rows(path, id_column, ids[rows])
+        if len(full) != len(rows):
+            raise InputError(
+                f"{path}: {len(full)} rows read back for the {len(rows)} rows of a repeated "
+                f"{id_column} (was the file changed while it was read?)"
+            )
+        return full
+
+    return resolve_ids(df, id_column, content)
 
 
 def _columns(df: pd.DataFrame, table: str, columns: list[str]) -> pd.DataFrame:
@@ -697,25 +940,24 @@ def _siae_table(
     siae_of_af,
     siae_structure,
     siae_type,
-    row_af,
-    row_year,
-    hours,
-    etp,
-    units,
+    emi_cells,
     sd,
     afy,
 ) -> pd.DataFrame:
     """One row per SIAE, year and AF département (nearly always one département per SIAE)
-    where the SIAE is active or has counted hours."""
+    where the SIAE is active or has counted hours. ``emi_cells``: hours, ETP and distinct
+    salariés by (SIAE-département, year), arrays (n_sd, n_y) (``_Block.siae``)."""
     n_y = len(years_arr)
     sd_af, sd_uniques = sd
     n_sd = len(sd_uniques)
     size = n_sd * max(n_y, 1)
-    row_cell = sd_af[row_af] * n_y + row_year
-    h = np.bincount(row_cell, weights=hours, minlength=size)
-    e = np.bincount(row_cell, weights=etp, minlength=size)
-    u_sd, u_year = units  # distinct (person-year, SIAE-département) pairs
-    s = np.bincount(u_sd * n_y + u_year, minlength=size)
+
+    def cells(a: np.ndarray) -> np.ndarray:
+        out = np.zeros((n_sd, max(n_y, 1)), dtype=a.dtype)
+        out[:, :n_y] = a
+        return out.reshape(size)
+
+    h, e, s = (cells(emi_cells[k]) for k in ("hours", "etp", "salaries"))
     afy_cell = sd_af[afy["af_pos"].to_numpy()] * n_y + np.searchsorted(
         years_arr, afy["year"].to_numpy()
     )

@@ -1,0 +1,140 @@
+"""The EtatMensuelIndiv rows one year at a time (bounded memory, ``docs/performance.md``).
+
+The counted EMI rows of a year depend only on the rows of that year, with one exception
+handled here: the rows sharing an ``emi_dsm_id`` are settled together (definitions v2,
+"Counted EMI row", step 2), and nothing in the format forbids one ``emi_dsm_id`` from carrying
+rows of two years (a statement is for one month, but a corrected row may carry another
+month). The statement key (step 3) holds the year, so it never crosses years. The rows of a
+year are therefore read together with the rows of other years that share an ``emi_dsm_id``
+with them (:meth:`EmiYears.chunk`): steps 1-2 then see every row of each of their groups, in
+the same order as in the whole table, and the caller keeps the results of the year's own rows.
+
+Two sources give the same chunks: a table in memory (``build_tables`` on loaded data, the
+tests) and the processed parquet file, read with pyarrow filters so that only the year's
+rows (and only the needed columns, the whole content for the few rows of a repeated
+``emi_dsm_id``) are ever in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from iae_diag.indicators.activity import EMI_COLUMNS, MOTIF_COLUMN, int_values
+from iae_diag.indicators.common import require_columns
+from iae_diag.indicators.records import EMI_MODIFICATION_DATE
+
+YEAR = "emi_sme_annee"
+DSM = "emi_dsm_id"
+
+
+@dataclass(frozen=True)
+class EmiChunk:
+    """The rows of one year (``year``) and of its ``emi_dsm_id`` groups, in table order.
+
+    ``rows`` holds the columns the counted rows need (:data:`EMI_COLUMNS` and the
+    modification date when present); ``content(positions)`` returns every column of the
+    rows at those positions of ``rows`` (for the content rule of repeated records)."""
+
+    year: int
+    rows: pd.DataFrame
+    content: Callable[[np.ndarray], pd.DataFrame]
+
+
+def _cross_year_ids(dsm: np.ndarray, year: np.ndarray) -> dict[int, np.ndarray]:
+    """For each year, the ``emi_dsm_id`` values it shares with another year (sorted)."""
+    if len(dsm) == 0:
+        return {}
+    years, year_i = np.unique(year, return_inverse=True)
+    if len(years) == 1:
+        return {}
+    lo = int(dsm.min())
+    # one int64 per distinct (dsm, year) pair, sorted by dsm then year (ids stay far below
+    # 2**62 / the number of years)
+    pairs = np.unique((dsm - lo) * len(years) + year_i.reshape(-1))
+    p_dsm, p_year = pairs // len(years), pairs % len(years)
+    multi = p_dsm[1:] == p_dsm[:-1]
+    cross = np.zeros(len(pairs), dtype=bool)
+    cross[1:] |= multi
+    cross[:-1] |= multi
+    return {
+        int(years[y]): np.unique(p_dsm[cross & (p_year == y)]) + lo
+        for y in np.unique(p_year[cross])
+    }
+
+
+class EmiYears:
+    """The EMI rows as chunks of one year each (:meth:`chunk`), from memory or parquet."""
+
+    def __init__(self, frame: pd.DataFrame | None = None, path: Path | str | None = None):
+        if (frame is None) == (path is None):
+            raise ValueError("EmiYears needs exactly one of a frame or a parquet path")
+        self.frame = frame
+        self.path = None if path is None else Path(path)
+        if frame is not None:
+            require_columns(frame, "etat_mensuel_indiv", EMI_COLUMNS)
+            self.columns = list(frame.columns)
+            dsm, year = int_values(frame[DSM]), int_values(frame[YEAR])
+        else:
+            self.columns = list(pq.read_schema(self.path).names)
+            require_columns(
+                pd.DataFrame(columns=self.columns),
+                f"etat_mensuel_indiv ({self.path})",
+                EMI_COLUMNS,
+            )
+            t = pq.read_table(self.path, columns=[DSM, YEAR])
+            dsm = int_values(t.column(DSM).to_pandas())
+            year = int_values(t.column(YEAR).to_pandas())
+            del t
+        self.n_rows = len(year)
+        self.years = sorted(int(y) for y in np.unique(year))
+        self._cross = _cross_year_ids(dsm, year)
+        optional = (EMI_MODIFICATION_DATE, MOTIF_COLUMN)
+        self._needed = [c for c in self.columns if c in EMI_COLUMNS or c in optional]
+
+    def chunk(self, year: int) -> EmiChunk:
+        """The rows of ``year`` plus the rows of other years sharing an ``emi_dsm_id`` with
+        them, in table order."""
+        cross = self._cross.get(year, np.zeros(0, dtype=np.int64))
+        if self.frame is not None:
+            f = self.frame
+            mask = int_values(f[YEAR]) == year
+            if len(cross):
+                mask |= np.isin(int_values(f[DSM]), cross)
+            sub = f.loc[mask].reset_index(drop=True)
+            return EmiChunk(year, sub, lambda pos: sub.iloc[pos])
+        where = pc.field(YEAR) == year
+        if len(cross):
+            where = where | pc.field(DSM).isin(pa_ints(cross))
+        dataset = ds.dataset(self.path, format="parquet")
+        rows = dataset.to_table(columns=self._needed, filter=where).to_pandas(
+            split_blocks=True, self_destruct=True
+        )
+        pa.default_memory_pool().release_unused()  # the arrow buffers, not kept by pandas
+
+        def content(pos: np.ndarray) -> pd.DataFrame:
+            # every row of the chunk with one of these ids, in table order: the rows at
+            # ``pos`` when ``pos`` is every row of those ids (as ``resolve_emi`` asks)
+            ids = np.unique(int_values(rows[DSM].iloc[pos]))
+            full = dataset.to_table(filter=where & pc.field(DSM).isin(pa_ints(ids))).to_pandas()
+            if len(full) != len(pos):
+                raise AssertionError(
+                    f"{self.path}: {len(full)} rows read back for {len(pos)} repeated "
+                    "emi_dsm_id rows (the file changed while it was read?)"
+                )
+            return full
+
+        return EmiChunk(year, rows, content)
+
+
+def pa_ints(values: np.ndarray) -> pa.Array:
+    """A pyarrow int64 array of ``values`` (for ``isin`` filters)."""
+    return pa.array(np.asarray(values, dtype=np.int64), type=pa.int64())

@@ -1,0 +1,160 @@
+"""The indicators year by year (bounded memory, docs/performance.md): the same tables, figure
+for figure, as one pass over the whole history; an ``emi_dsm_id`` whose rows span two years
+settled as in one pass; the parquet file read year by year; the progress display."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from iae_diag.errors import InputError
+from iae_diag.indicators import build_tables, load_indicators, load_quality, load_siae
+from iae_diag.indicators.activity import counted_emi
+from iae_diag.indicators.contributions import siae_sector_hours
+from iae_diag.indicators.emi_years import EmiYears
+from iae_diag.indicators.io import READ_COLUMNS, write_tables
+from iae_diag.ingest import ingest
+from iae_diag.processed import load_processed
+from iae_diag.synth import generate
+from indicators_helpers import SALT, Dataset, af, contract, emi, nir, processed, salarie, structure
+from test_indicators_rules import qual, val
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(
+        a.reset_index(drop=True), b.reset_index(drop=True), check_exact=True
+    )
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """A small synthetic region over three years, ingested."""
+    d = tmp_path_factory.mktemp("years")
+    generate(d / "raw", years=(2011, 2013), seed=11, region="24", scale=0.1)
+    ingest(d / "raw", d / "processed", salt=SALT)
+    return d / "processed"
+
+
+def test_year_by_year_equals_one_pass_on_a_multi_year_dataset(synthetic, tmp_path):
+    data = load_processed(synthetic)
+    assert data.etat_mensuel_indiv["emi_sme_annee"].nunique() == 3
+    one = build_tables(data, by_year=False)
+    by_year = build_tables(data)
+    for a, b in zip(one, by_year, strict=True):
+        _same(a, b)
+    assert sorted(one[0]["year"].unique()) == [2011, 2012, 2013]
+    # the command's path: the parquet file read year by year, never loaded whole
+    write_tables(synthetic, tmp_path)
+    _same(load_indicators(tmp_path), load_indicators_of(one[0]))
+    _same(load_quality(tmp_path), load_indicators_of(one[1]))
+    siae = load_siae(tmp_path)
+    assert len(siae) == len(one[2])
+    _same(
+        siae.drop(columns=["code_departement", "code_commune"]),
+        one[2].drop(columns=["code_departement", "code_commune"]),
+    )
+    # the SIAE sector hours: year by year from the file = from the table in memory
+    lazy = load_processed(synthetic, emi_in_memory=False)
+    assert lazy.etat_mensuel_indiv is None
+    _same(siae_sector_hours(lazy, emi=EmiYears(path=lazy.emi_path)), siae_sector_hours(data))
+
+
+def load_indicators_of(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` as written to parquet and read back (codes as str, the loaders' types)."""
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return pd.read_parquet(io.BytesIO(buf.getvalue()))
+
+
+def test_counted_rows_of_the_years_add_up_to_the_whole_table(synthetic):
+    """No row is lost or counted twice by the chunks (each chunk may carry rows of another
+    year sharing an emi_dsm_id; only the year's own rows are kept)."""
+    data = load_processed(synthetic)
+    af_ids = np.unique(data.annexe_financiere["af_id_annexe_financiere"].to_numpy())
+    whole = counted_emi(data.etat_mensuel_indiv, af_ids)
+    for source in (
+        EmiYears(frame=data.etat_mensuel_indiv),
+        EmiYears(path=synthetic / "etat_mensuel_indiv.parquet"),
+    ):
+        assert source.years == [2011, 2012, 2013]
+        assert source.n_rows == len(data.etat_mensuel_indiv)
+        parts = []
+        for y in source.years:
+            c = source.chunk(y)
+            parts.append(counted_emi(c.rows, af_ids, c.content, year=y))
+        assert sum(len(p) for p in parts) == len(whole)
+        assert np.array_equal(np.concatenate([p.hours for p in parts]).sum(), whole.hours.sum())
+        aside = sum(len(p.set_aside[0]) for p in parts)
+        assert aside == len(whole.set_aside[0])
+
+
+def cross_year() -> Dataset:
+    """One AF over 2012-2013; the statement 700 carries a row of December 2012 (version 1,
+    40 h) and its correction filed as January 2013 (version 2, 30 h): the dsm rule keeps the
+    2013 row only. Person 502 works 20 h in 2012 and 10 h in 2013 on other statements."""
+    ds = Dataset()
+    ds.Structure.append(structure(1))
+    ds.AnnexeFinanciere.append(af(10, 1, debut="01/01/2012", fin="31/12/2013"))
+    for pph in (501, 502):
+        ds.Salarie.append(salarie(pph, nir(pph)))
+        ds.ContratMission.append(contract(600 + pph, pph, 1))
+    ds.EtatMensuelIndiv += [
+        emi(700, 10, 501, 1101, 2012, 12, 40.0, version=1),
+        emi(700, 10, 501, 1101, 2013, 1, 30.0, version=2),
+        emi(701, 10, 502, 1102, 2012, 3, 20.0),
+        emi(702, 10, 502, 1102, 2013, 3, 10.0),
+    ]
+    return ds
+
+
+def test_an_emi_dsm_id_over_two_years_is_settled_as_in_one_pass(tmp_path):
+    data = processed(cross_year(), tmp_path)
+    source = EmiYears(frame=data.etat_mensuel_indiv)
+    chunk_2012 = source.chunk(2012)
+    # the 2012 chunk carries the 2013 row of statement 700, so that the dsm rule sees both
+    assert sorted(chunk_2012.rows["emi_dsm_id"].tolist()) == [700, 700, 701]
+    ind, q, _ = build_tables(data)
+    assert val(ind, "hours", year=2012) == 20.0  # the December 2012 row is superseded
+    assert val(ind, "hours", year=2013) == 40.0  # 30 h (dsm 700, version 2) + 10 h
+    assert val(ind, "salaries", year=2012) == 1.0
+    assert val(ind, "salaries", year=2013) == 2.0
+    assert qual(q, "emi_dsm_superseded", year=2012) == 1.0
+    assert qual(q, "emi_dsm_superseded", year=2013) == 0.0
+    for a, b in zip(build_tables(data, by_year=False), (ind, q, _), strict=True):
+        _same(a, b)
+
+
+def test_an_emi_file_without_a_needed_column_is_refused(tmp_path):
+    path = tmp_path / "etat_mensuel_indiv.parquet"
+    pd.DataFrame({"emi_dsm_id": [1], "emi_sme_annee": [2013]}).to_parquet(path)
+    with pytest.raises(InputError) as e:
+        EmiYears(path=path)
+    assert str(path) in str(e.value)
+    assert "emi_afi_id" in str(e.value)
+
+
+def test_one_pass_needs_the_table_in_memory(synthetic):
+    lazy = load_processed(synthetic, emi_in_memory=False)
+    with pytest.raises(ValueError, match="in memory"):
+        build_tables(lazy, emi=EmiYears(path=lazy.emi_path), by_year=False)
+
+
+def test_reading_some_columns_keeps_the_content_rule_of_repeated_ids(tmp_path):
+    """``iae-diag indicators`` loads ContratMission and Salarie with the columns it reads and
+    reads back the whole rows of a repeated id: the same choices as on the whole tables
+    (the messy export repeats contracts 601 and 610 and Salarie rows 501 and 509)."""
+    from test_indicators_records import messy
+
+    data = processed(messy(), tmp_path)
+    lazy = load_processed(tmp_path / "processed", emi_in_memory=False, columns=READ_COLUMNS)
+    assert "contrat_duree_contrat" not in lazy.contrat_mission.columns
+    assert set(lazy.narrowed) == {"contrat_mission", "salarie"}
+    full = build_tables(data)
+    write_tables(tmp_path / "processed", tmp_path / "out")
+    _same(load_indicators(tmp_path / "out"), load_indicators_of(full[0]))
+    _same(load_quality(tmp_path / "out"), load_indicators_of(full[1]))
+    assert qual(full[1], "duplicate_rows", year=2013, breakdown="ContratMission") == 2.0
+    assert qual(full[1], "duplicate_rows", year=2013, breakdown="Salarie") == 2.0
