@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 
 from iae_diag.indicators.activity import EMI_COLUMNS, MOTIF_COLUMN, int_values
 from iae_diag.indicators.common import require_columns
+from iae_diag.indicators.keys import sorted_unique
 from iae_diag.indicators.records import EMI_MODIFICATION_DATE
 
 YEAR = "emi_sme_annee"
@@ -53,20 +54,21 @@ def _cross_year_ids(dsm: np.ndarray, year: np.ndarray) -> dict[int, np.ndarray]:
     """For each year, the ``emi_dsm_id`` values it shares with another year (sorted)."""
     if len(dsm) == 0:
         return {}
-    years, year_i = np.unique(year, return_inverse=True)
+    years = np.unique(year)  # a few values
+    year_i = np.searchsorted(years, year)
     if len(years) == 1:
         return {}
     lo = int(dsm.min())
     # one int64 per distinct (dsm, year) pair, sorted by dsm then year (ids stay far below
     # 2**62 / the number of years)
-    pairs = np.unique((dsm - lo) * len(years) + year_i.reshape(-1))
+    pairs = sorted_unique((dsm - lo) * len(years) + year_i.reshape(-1))
     p_dsm, p_year = pairs // len(years), pairs % len(years)
     multi = p_dsm[1:] == p_dsm[:-1]
     cross = np.zeros(len(pairs), dtype=bool)
     cross[1:] |= multi
     cross[:-1] |= multi
     return {
-        int(years[y]): np.unique(p_dsm[cross & (p_year == y)]) + lo
+        int(years[y]): sorted_unique(p_dsm[cross & (p_year == y)]) + lo
         for y in np.unique(p_year[cross])
     }
 

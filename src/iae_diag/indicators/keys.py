@@ -21,6 +21,19 @@ def _dense_range(lo: int, hi: int, n: int) -> bool:
     return hi - lo + 1 <= _DENSITY * n + _SLACK
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted: ``np.unique(values)`` by a sort. numpy >= 2.3 finds the
+    distinct values of a plain ``np.unique`` with a hash table, about 15 times slower than a
+    sort on millions of distinct int64 and larger in memory (``docs/performance.md``)."""
+    s = np.sort(np.asarray(values).reshape(-1))
+    if len(s) == 0:
+        return s
+    keep = np.empty(len(s), dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
+
+
 def positions(ids: np.ndarray, query: np.ndarray) -> np.ndarray:
     """Position of each ``query`` value in ``ids`` (unique values), -1 when absent."""
     ids = np.asarray(ids, dtype=np.int64)
