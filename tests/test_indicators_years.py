@@ -62,6 +62,27 @@ def test_year_by_year_equals_one_pass_on_a_multi_year_dataset(synthetic, tmp_pat
     _same(siae_sector_hours(lazy, emi=EmiYears(path=lazy.emi_path)), siae_sector_hours(data))
 
 
+@pytest.mark.parametrize("share", [0.0, 1.0])
+def test_text_read_as_categories_or_strings_gives_the_same_tables(
+    synthetic, tmp_path, monkeypatch, share
+):
+    """``iae-diag indicators`` reads a text column of few distinct values as a Categorical
+    (processed.CATEGORY_SHARE): with every text column one (1.0) or none (0.0), the same
+    tables as from the whole tables in memory (flows, exits and publics read these columns)."""
+    from iae_diag import processed as processed_module
+
+    monkeypatch.setattr(processed_module, "CATEGORY_SHARE", share)
+    lazy = load_processed(synthetic, emi_in_memory=False, columns=READ_COLUMNS)
+    kinds = {str(t) for t in lazy.contrat_mission.dtypes}
+    assert ("category" in kinds) == (share == 1.0)
+    assert ("string" in kinds) == (share == 0.0)
+    one = build_tables(load_processed(synthetic), by_year=False)
+    write_tables(synthetic, tmp_path)
+    _same(load_indicators(tmp_path), load_indicators_of(one[0]))
+    _same(load_quality(tmp_path), load_indicators_of(one[1]))
+    assert {"entrants", "exits_by_category", "public_share_entrants"} <= set(one[0]["indicator"])
+
+
 def load_indicators_of(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` as written to parquet and read back (codes as str, the loaders' types)."""
     buf = io.BytesIO()

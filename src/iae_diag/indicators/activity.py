@@ -135,8 +135,12 @@ def counted_emi(
     sel = np.flatnonzero(eligible & (status == EMI_KEPT) & (np.nan_to_num(hours, nan=0.0) > 0))
     motif_code, motif_values = np.full(len(sel), -1, dtype=np.int64), ()
     if MOTIF_COLUMN in emi.columns:
-        motif = emi[MOTIF_COLUMN].to_numpy(dtype=object)[sel]
-        codes, uniques = pd.factorize(pd.Series(motif, dtype="string"), use_na_sentinel=True)
+        column = emi[MOTIF_COLUMN]
+        if isinstance(column.dtype, pd.CategoricalDtype):  # read coded (EmiYears): stays coded
+            motif = column.iloc[sel]
+        else:
+            motif = pd.Series(column.to_numpy(dtype=object)[sel], dtype="string")
+        codes, uniques = pd.factorize(motif, use_na_sentinel=True)
         motif_code, motif_values = codes.astype(np.int64), tuple(str(u) for u in uniques)
     return EmiRows(
         af_pos=af_pos[sel],

@@ -32,6 +32,7 @@ from iae_diag.indicators.activity import EMI_COLUMNS, MOTIF_COLUMN, int_values
 from iae_diag.indicators.common import require_columns
 from iae_diag.indicators.keys import sorted_unique
 from iae_diag.indicators.records import EMI_MODIFICATION_DATE
+from iae_diag.processed import release_arrow_memory
 
 YEAR = "emi_sme_annee"
 DSM = "emi_dsm_id"
@@ -99,6 +100,8 @@ class EmiYears:
         self.n_rows = len(year)
         self.years = sorted(int(y) for y in np.unique(year))
         self._cross = _cross_year_ids(dsm, year)
+        del dsm, year
+        release_arrow_memory()
         optional = (EMI_MODIFICATION_DATE, MOTIF_COLUMN)
         self._needed = [c for c in self.columns if c in EMI_COLUMNS or c in optional]
 
@@ -117,10 +120,18 @@ class EmiYears:
         if len(cross):
             where = where | pc.field(DSM).isin(pa_ints(cross))
         dataset = ds.dataset(self.path, format="parquet")
-        rows = dataset.to_table(columns=self._needed, filter=where).to_pandas(
+        # the exit motif (a few distinct codes, mostly null) as a Categorical, not one Python
+        # str a row
+        coded = ds.dataset(
+            self.path,
+            format=ds.ParquetFileFormat(
+                read_options=ds.ParquetReadOptions(dictionary_columns=[MOTIF_COLUMN])
+            ),
+        )
+        rows = coded.to_table(columns=self._needed, filter=where).to_pandas(
             split_blocks=True, self_destruct=True
         )
-        pa.default_memory_pool().release_unused()  # the arrow buffers, not kept by pandas
+        release_arrow_memory()  # the arrow buffers, not kept by pandas
 
         def content(pos: np.ndarray) -> pd.DataFrame:
             # every row of the chunk with one of these ids, in table order: the rows at

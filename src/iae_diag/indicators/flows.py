@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from iae_diag.indicators.activity import int_values, person_ids
+from iae_diag.indicators.activity import PersonIndex, int_values, person_ids
 from iae_diag.indicators.cells import (
     ALL_I,
     N_TYPES,
@@ -102,12 +102,14 @@ class ContractActivity:
         self.n_d1 = n_dep_slots
         self.hours = np.zeros(n)
         #: (absolute month * n_dep_slots + département slot) of the first and last counted row
-        self.first_key = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-        self.last_key = np.full(n, -1, dtype=np.int64)
+        #: (int32: year 9999 x 12 x 1000 slots still fits; one entry per contract of a national
+        #: history)
+        self.first_key = np.full(n, np.iinfo(np.int32).max, dtype=np.int32)
+        self.last_key = np.full(n, -1, dtype=np.int32)
         #: absolute month of the latest counted row carrying an exit motif (-1: none), and that
         #: motif as a code into ``motif_values`` (the highest value when a month has several)
-        self.motif_month = np.full(n, -1, dtype=np.int64)
-        self.motif_code = np.full(n, -1, dtype=np.int64)
+        self.motif_month = np.full(n, -1, dtype=np.int32)
+        self.motif_code = np.full(n, -1, dtype=np.int32)
         self.motif_values: list[str] = []
         self._code_of: dict[str, int] = {}
 
@@ -119,7 +121,7 @@ class ContractActivity:
             ok = np.flatnonzero((pos >= 0) & (emi.year_i == y))
             cp = pos[ok]
             self.hours += np.bincount(cp, weights=emi.hours[ok], minlength=len(self.ids))
-            key = month_abs[ok] * self.n_d1 + emi.dep_i[ok]
+            key = (month_abs[ok] * self.n_d1 + emi.dep_i[ok]).astype(np.int32)
             np.minimum.at(self.first_key, cp, key)
             np.maximum.at(self.last_key, cp, key)
             if len(emi.motif_code) and len(emi.motif_values):
@@ -139,8 +141,8 @@ class ContractActivity:
                 self._code_of[v] = len(self.motif_values)
                 self.motif_values.append(v)
         global_code = np.asarray([self._code_of[v] for v in local], dtype=np.int64)
-        self.motif_month[c] = key[c] // n_m
-        self.motif_code[c] = global_code[key[c] % n_m]
+        self.motif_month[c] = (key[c] // n_m).astype(np.int32)
+        self.motif_code[c] = global_code[key[c] % n_m].astype(np.int32)
 
 
 @dataclass(frozen=True)
@@ -180,19 +182,21 @@ def flow_tables(
     objectives: AfObjectives,
     ref_motif_sort: pd.DataFrame | None,
     ref_categorie_sort: pd.DataFrame | None,
+    persons: PersonIndex | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The flow and exit indicators and their data-quality rows for every territory slot of
     ``slots`` (level -> slots) and year of ``years`` (sorted).
 
     ``contrat``, ``salarie`` and ``structure`` hold one row per id (``records.resolve_ids``);
     ``activity`` aggregates the counted EMI rows per contract of ``contrat`` (same order) and
-    ``person_months`` per person-month (:func:`person_month_cubes`, every year). Returns
+    ``person_months`` per person-month (:func:`person_month_cubes`, every year); ``persons``:
+    the ``activity.PersonIndex`` of ``salarie`` when already built. Returns
     (indicator rows, quality rows) in the long layouts of ``docs/architecture.md``."""
     require_columns(contrat, "contrat_mission", [*FLOW_CONTRACT_COLUMNS, *CONTRACT_COLUMNS])
     require_columns(structure, "structure", ["structure_id_siae"])
     years = np.asarray(years, dtype=np.int64)
     n_y = len(years)
-    c = _contracts(geo, years, activity, contrat, salarie, structure)
+    c = _contracts(geo, years, activity, contrat, salarie, structure, persons)
     p = _parcours(geo, years, c, ref_motif_sort, ref_categorie_sort)
     month = person_months
     entrants = _entrants(geo, years, c, contrat, salarie)
@@ -223,18 +227,19 @@ class _Contracts:
     ids: np.ndarray
     person: np.ndarray
     structure: np.ndarray
-    type_i: np.ndarray  # -1: mesure without a SIAE type
-    kind: np.ndarray  # contrat_type_contrat, -1 unknown
+    type_i: np.ndarray  # int8, -1: mesure without a SIAE type
+    kind: np.ndarray  # int32, contrat_type_contrat, -1 unknown
     hired: np.ndarray  # days since 1970, NaN unknown
     ended: np.ndarray  # contrat_date_sortie_definitive in days, NaN none
-    hired_year_i: np.ndarray  # index among the years, -1 outside them or unknown
-    dep_i: np.ndarray  # first counted EMI row's AF département, else the address's
+    hired_year_i: np.ndarray  # int32, index among the years, -1 outside them or unknown
+    dep_i: np.ndarray  # int32, first counted EMI row's AF département, else the address's
     by_address: np.ndarray  # bool: no counted EMI row, placed by the structure's address
     address_dep_i: np.ndarray
     hours: np.ndarray  # hours of the counted EMI rows
-    last_key: np.ndarray  # (month index * n_dep_slots + dep) of the last counted row, -1
+    last_key: np.ndarray  # int32, (absolute month * n_dep_slots + dep) of the last row, -1
     emi_motif_key: np.ndarray  # (month index * n_motifs + motif rank) of the latest, -1
-    motif: np.ndarray  # contrat_motif_sortie_id (str, None when missing)
+    motif_code: np.ndarray  # contrat_motif_sortie_id as a code into motif_values, -1 missing
+    motif_values: np.ndarray  # the distinct motifs (stripped), then None (read by code -1)
     emi_motifs: np.ndarray  # motif values sorted (the ranks of emi_motif_key)
     no_hire_date: int  # contracts with a SIAE type and no hiring date (left out)
 
@@ -245,24 +250,26 @@ def _days(s: pd.Series) -> np.ndarray:
     return np.where(d.isna().to_numpy(), np.nan, out.astype(float))
 
 
-def _contracts(geo, years, act: ContractActivity, contrat, salarie, structure) -> _Contracts:
+def _contracts(geo, years, act, contrat, salarie, structure, persons) -> _Contracts:
     ids = int_values(contrat["contrat_id_ctr"])
     pph = int_values(contrat["contrat_id_pph"])
     sid = int_values(contrat["contrat_id_structure"])
     # text columns are normalised on their distinct values only (a few per million rows)
     codes, uniques = pd.factorize(contrat["contrat_mesure_disp_code"], use_na_sentinel=True)
     type_of = [MESURE_TYPES.get(str(u).strip().upper(), "") for u in uniques]
-    type_of_code = np.append(pd.Index(TYPES).get_indexer(type_of), -1).astype(np.int64)
+    type_of_code = np.append(pd.Index(TYPES).get_indexer(type_of), -1).astype(np.int8)
     type_i = type_of_code[codes]  # code -1 (missing) reads the trailing -1
-    kind = int_values(contrat["contrat_type_contrat"], missing=-1)
+    # narrow integers where the range is small: one entry per contract of a national history
+    kind = int_values(contrat["contrat_type_contrat"], missing=-1).astype(np.int32)
     hired = _days(contrat["contrat_date_embauche"])
     ended = _days(contrat["contrat_date_sortie_definitive"])
     hired_year = pd.DatetimeIndex(pd.to_datetime(contrat["contrat_date_embauche"])).year
     hired_year = np.asarray(hired_year.fillna(-1), dtype=np.int64)
     y_i = np.searchsorted(years, hired_year)
     y_ok = (y_i < len(years)) & (years[np.minimum(y_i, len(years) - 1)] == hired_year)
-    hired_year_i = np.where(y_ok, y_i, -1).astype(np.int64)
-    person, _ = person_ids(pph, sid, salarie)
+    hired_year_i = np.where(y_ok, y_i, -1).astype(np.int32)
+    del hired_year, y_i, y_ok
+    person, _ = person_ids(pph, sid, salarie, persons)
 
     # the structure's administrative address (contracts without counted EMI rows)
     st = structure.drop_duplicates("structure_id_siae").set_index("structure_id_siae")
@@ -273,7 +280,7 @@ def _contracts(geo, years, act: ContractActivity, contrat, salarie, structure) -
     )
     codes, uniq = pd.factorize(insee, use_na_sentinel=True)
     uniq_dep = geo.dep_index(pd.Series([dep_of_commune(u) for u in uniq], dtype=object))
-    address_dep_i = np.append(uniq_dep, geo.n_dep).astype(np.int64)[codes]
+    address_dep_i = np.append(uniq_dep, geo.n_dep).astype(np.int32)[codes]
 
     # the counted EMI rows, aggregated per contract year by year (ContractActivity)
     if len(act.ids) != len(ids) or (act.ids != ids).any():
@@ -282,21 +289,22 @@ def _contracts(geo, years, act: ContractActivity, contrat, salarie, structure) -
     hours = act.hours
     last_key = act.last_key
     has_emi = last_key >= 0
-    dep_i = np.where(has_emi, act.first_key % n_d1, address_dep_i)
+    dep_i = np.where(has_emi, act.first_key % n_d1, address_dep_i).astype(np.int32)
 
     emi_motifs = np.sort(np.asarray(act.motif_values, dtype=object))
     emi_motif_key = np.full(n_c, -1, dtype=np.int64)
     if len(emi_motifs):
         rank_of_code = pd.Index(emi_motifs).get_indexer(list(act.motif_values))
         carry = act.motif_month >= 0
-        emi_motif_key[carry] = (
-            act.motif_month[carry] * len(emi_motifs) + rank_of_code[act.motif_code[carry]]
-        )
-    motif = np.full(n_c, None, dtype=object)
+        emi_motif_key[carry] = act.motif_month[carry].astype(np.int64) * len(
+            emi_motifs
+        ) + rank_of_code[act.motif_code[carry]].astype(np.int64)
+    motif_code = np.full(n_c, -1, dtype=np.int32)
+    motif_values = np.asarray([None], dtype=object)
     if CONTRACT_MOTIF_COLUMN in contrat.columns:
         codes, uniques = pd.factorize(contrat[CONTRACT_MOTIF_COLUMN], use_na_sentinel=True)
-        stripped = [str(u).strip() or None for u in uniques]
-        motif = np.asarray([*stripped, None], dtype=object)[codes]
+        motif_code = codes.astype(np.int32)
+        motif_values = np.asarray([*(str(u).strip() or None for u in uniques), None], object)
     return _Contracts(
         ids=ids,
         person=person,
@@ -306,13 +314,14 @@ def _contracts(geo, years, act: ContractActivity, contrat, salarie, structure) -
         hired=hired,
         ended=ended,
         hired_year_i=hired_year_i,
-        dep_i=dep_i.astype(np.int64),
+        dep_i=dep_i,
         by_address=~has_emi,
         address_dep_i=address_dep_i,
         hours=hours,
         last_key=last_key,
         emi_motif_key=emi_motif_key,
-        motif=motif,
+        motif_code=motif_code,
+        motif_values=motif_values,
         emi_motifs=emi_motifs,
         no_hire_date=int(np.count_nonzero((type_i >= 0) & np.isnan(hired))),
     )
@@ -461,7 +470,7 @@ def _parcours(geo, years, c: _Contracts, ref_motif_sort, ref_categorie_sort) -> 
     emi_motif = np.full(n_p, None, dtype=object)
     if len(c.emi_motifs):
         emi_motif = np.where(emi_key >= 0, c.emi_motifs[np.maximum(emi_key, 0) % n_m], None)
-    ctr_motif = c.motif[last]
+    ctr_motif = c.motif_values[c.motif_code[last]]
     from_emi = pd.isna(ctr_motif) & (emi_key >= 0)
     motif = pd.Series(np.where(from_emi, emi_motif, ctr_motif), dtype="string")
 

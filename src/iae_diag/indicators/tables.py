@@ -49,7 +49,7 @@ from iae_diag.indicators.publics import (
 from iae_diag.indicators.quality import quarantine_counts, unknown_value_counts
 from iae_diag.indicators.records import EMI_CHECKS, resolve_ids
 from iae_diag.indicators.sectors import MISSING, SectorReference, load_sector_reference
-from iae_diag.processed import ProcessedData, full_rows
+from iae_diag.processed import ProcessedData, full_rows, release_arrow_memory
 from iae_diag.progress import Progress
 from iae_diag.territories import LEVELS
 from iae_diag.vocabulary import (
@@ -373,14 +373,73 @@ def _year_rows(base: _Static, emi, years_arr: np.ndarray) -> YearRows:
 
 def _block(base: _Static, emi, years: list[int], activity: ContractActivity) -> _Block:
     """The cubes of the counted EMI rows ``emi`` (an ``EmiRows``) of the years ``years``; their
-    hours, months and exit motifs per contract are added to ``activity``."""
-    geo = base.geo
-    n_y = len(years)
+    hours, months and exit motifs per contract are added to ``activity``. One function per
+    concern, so that the per-row temporaries of each are freed before the next (the peak
+    memory of a national year, ``docs/performance.md``)."""
     years_arr = np.asarray(years, dtype=np.int64)
     r = _year_rows(base, emi, years_arr)
-    row_af, row_year, row_dep, row_type = r.af_pos, r.year_i, r.dep_i, r.type_i
-    hours, etp = r.hours, r.etp
-    row_default = base.af["annual_hours_default"].to_numpy()[row_af]
+    person_months = _flows_of_rows(base, r, emi, activity)
+    hours_sec, etp_dep, quality_dep = _additive_of_rows(base, r)
+    salaries, siae = _persons_of_rows(base, r, emi)
+    return _Block(
+        years=years_arr,
+        rows=len(emi),
+        hours_sec=hours_sec,
+        etp_dep=etp_dep,
+        quality_dep=quality_dep,
+        salaries=salaries,
+        siae=siae,
+        person_months=person_months,
+    )
+
+
+def _flows_of_rows(base: _Static, r: YearRows, emi, activity: ContractActivity) -> dict:
+    """The flows' share of the rows (``indicators/flows.py``): their hours, months and motifs
+    added per contract to ``activity``; the person-month cubes returned."""
+    rows = EmiActivity(
+        r.years,
+        r.ctr_id,
+        r.person,
+        r.year_i,
+        r.month,
+        r.dep_i,
+        r.type_i,
+        r.hours,
+        emi.motif_code,
+        emi.motif_values,
+    )
+    activity.add(rows)
+    return person_month_cubes(base.geo, rows)
+
+
+def _additive_of_rows(base: _Static, r: YearRows) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Hours by sector, ETP and the EMI quality checks at département level
+    (n_dep + 1, n_y, 7, ...)."""
+    geo, n_y = base.geo, len(r.years)
+    row_dep, row_year, row_type = r.dep_i, r.year_i, r.type_i
+    hours_sec = _additive_cube(
+        geo, n_y, row_dep, row_year, row_type, r.hours, r.sector_i, base.n_sec
+    )
+    etp_dep = _additive_cube(geo, n_y, row_dep, row_year, row_type, r.etp)[..., 0]
+    row_default = base.af["annual_hours_default"].to_numpy()[r.af_pos]
+    unknown = (r.sector_i == base.missing_i).astype(float)
+    quality_w = {
+        ("etp_type_default", "etp"): lambda: r.etp * row_default,
+        ("etp_type_default", "rows"): lambda: row_default.astype(float),
+        ("unknown_rome", "hours"): lambda: r.hours * unknown,
+        ("unknown_rome", "rows"): lambda: unknown,
+    }
+    quality_dep = {
+        k: _additive_cube(geo, n_y, row_dep, row_year, row_type, w())[..., ALL_I, 0]
+        for k, w in quality_w.items()
+    }
+    return hours_sec, etp_dep, quality_dep
+
+
+def _persons_of_rows(base: _Static, r: YearRows, emi) -> tuple[dict, dict]:
+    """Distinct salariés and their publics, recounted at each level, and hours, ETP and
+    salariés by (SIAE-département, year)."""
+    geo, n_y = base.geo, len(r.years)
     # persons, person-years and their characteristics
     py, n_py = r.py, len(r.py_year)
     contract_of_py = latest_contract(py, emi.ctr_id, base.contrat, base.contract_order)
@@ -403,65 +462,25 @@ def _block(base: _Static, emi, years: list[int], activity: ContractActivity) -> 
                 float
             )
         )
-    # additive cubes at département level (n_dep + 1, n_y, 7, ...)
-    hours_sec = _additive_cube(
-        geo, n_y, row_dep, row_year, row_type, hours, r.sector_i, base.n_sec
-    )
-    etp_dep = _additive_cube(geo, n_y, row_dep, row_year, row_type, etp)[..., 0]
-    default_w = np.column_stack([etp * row_default, row_default.astype(float)])
-    unknown = (r.sector_i == base.missing_i).astype(float)
-    quality_w = {
-        ("etp_type_default", "etp"): default_w[:, 0],
-        ("etp_type_default", "rows"): default_w[:, 1],
-        ("unknown_rome", "hours"): hours * unknown,
-        ("unknown_rome", "rows"): unknown,
-    }
-    quality_dep = {
-        k: _additive_cube(geo, n_y, row_dep, row_year, row_type, w)[..., ALL_I, 0]
-        for k, w in quality_w.items()
-    }
+    del chars
     # distinct units: (person-year, SIAE-département)
-    row_sd = base.sd_af[row_af]
+    row_sd = base.sd_af[r.af_pos]
     ufirst = distinct_pairs(py, n_py, row_sd)
     u_py, u_sd = py[ufirst], row_sd[ufirst]
-    u_dep, u_type, u_year = row_dep[ufirst], row_type[ufirst], row_year[ufirst]
+    u_dep, u_type, u_year = r.dep_i[ufirst], r.type_i[ufirst], r.year_i[ufirst]
     u_profiles = [p[u_py] for p in py_profiles]
     salaries = {
         level: _distinct_cube(geo, level, n_y, u_py, n_py, u_year, u_dep, u_type, u_profiles, bits)
         for level in LEVELS
     }
     size = base.n_sd * max(n_y, 1)
-    row_cell = row_sd * n_y + row_year
+    row_cell = row_sd * n_y + r.year_i
     siae = {
-        "hours": np.bincount(row_cell, weights=hours, minlength=size),
-        "etp": np.bincount(row_cell, weights=etp, minlength=size),
+        "hours": np.bincount(row_cell, weights=r.hours, minlength=size),
+        "etp": np.bincount(row_cell, weights=r.etp, minlength=size),
         "salaries": np.bincount(u_sd * n_y + u_year, minlength=size),
     }
-    # flows (indicators/flows.py): per contract, per person-month
-    flow_rows = EmiActivity(
-        years_arr,
-        emi.ctr_id,
-        r.person,
-        row_year,
-        emi.month,
-        row_dep,
-        row_type,
-        hours,
-        emi.motif_code,
-        emi.motif_values,
-    )
-    activity.add(flow_rows)
-    person_months = person_month_cubes(geo, flow_rows)
-    return _Block(
-        years=years_arr,
-        rows=len(emi),
-        hours_sec=hours_sec,
-        etp_dep=etp_dep,
-        quality_dep=quality_dep,
-        salaries=salaries,
-        siae={k: v.reshape(base.n_sd, max(n_y, 1))[:, :n_y] for k, v in siae.items()},
-        person_months=person_months,
-    )
+    return salaries, {k: v.reshape(base.n_sd, max(n_y, 1))[:, :n_y] for k, v in siae.items()}
 
 
 def _no_rows() -> EmiRows:
@@ -516,6 +535,7 @@ def _emi_blocks(
         counted = counted_emi(chunk.rows, af_ids, chunk.content, year=year)
         done += int(np.count_nonzero(int_values(chunk.rows[YEAR]) == year))
         del chunk
+        release_arrow_memory()
         set_aside.append(counted.set_aside)
         if len(counted):
             blocks.append(_block(base, counted, [year], activity))
@@ -624,7 +644,8 @@ def build_tables(
     else:
         years = sorted(int(y) for y in pd.unique(pd.DatetimeIndex(af["date_debut"]).year.dropna()))
         emi_all = _block(base, _no_rows(), years, activity)
-    del blocks
+    persons = base.persons
+    del blocks, base  # the per-contract lookups of the pass (contract order, sectors)
     clock.rows = emi_all.rows
     n_y = len(years)
     years_arr = np.asarray(years, dtype=np.int64)
@@ -693,6 +714,7 @@ def build_tables(
         ),
         data.ref_motif_sort,
         data.ref_categorie_sort,
+        persons,
     )
     clock.lap("flows")
 
