@@ -179,3 +179,57 @@ def test_reading_some_columns_keeps_the_content_rule_of_repeated_ids(tmp_path):
     _same(load_quality(tmp_path / "out"), load_indicators_of(full[1]))
     assert qual(full[1], "duplicate_rows", year=2013, breakdown="ContratMission") == 2.0
     assert qual(full[1], "duplicate_rows", year=2013, breakdown="Salarie") == 2.0
+
+
+def test_row_group_statistics_spare_reading_the_years_without_shared_ids(tmp_path):
+    """EmiYears reads (dsm, year) only from the row groups that may share an emi_dsm_id with
+    another year (several years, or a dsm range meeting another year's): the same years and
+    shared ids as from every row."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from iae_diag.indicators import emi_years
+
+    rows = pd.DataFrame(
+        {
+            # 2011: ids 1-4; 2012: ids 10-13 and 20 (shared with 2013); 2013: 20-23
+            "emi_dsm_id": [1, 2, 3, 4, 10, 11, 12, 20, 20, 21, 22, 23],
+            "emi_sme_annee": [2011] * 4 + [2012] * 4 + [2013] * 4,
+        }
+    )
+    for c in EMI_COLUMNS_FOR_FILE:
+        if c not in rows:
+            rows[c] = 1
+    path = tmp_path / "emi.parquet"
+    pq.write_table(pa.Table.from_pandas(rows), path, row_group_size=2)
+    pq_file = pq.ParquetFile(path)
+    dsm, year, known = emi_years._suspect_rows(pq_file)
+    # groups of two rows: only (12, 20) of 2012 and (20, 21) of 2013 meet another year's range
+    assert known == {2011, 2012, 2013}
+    assert sorted(zip(dsm.tolist(), year.tolist(), strict=True)) == [
+        (12, 2012),
+        (20, 2012),
+        (20, 2013),
+        (21, 2013),
+    ]
+    source = EmiYears(path=path)
+    assert source.years == [2011, 2012, 2013]
+    assert source.n_rows == 12
+    whole = emi_years._cross_year_ids(
+        rows["emi_dsm_id"].to_numpy(), rows["emi_sme_annee"].to_numpy()
+    )
+    assert (
+        {y: v.tolist() for y, v in source._cross.items()}
+        == {y: v.tolist() for y, v in whole.items()}
+        == {2012: [20], 2013: [20]}
+    )
+
+
+EMI_COLUMNS_FOR_FILE = [
+    "emi_afi_id",
+    "emi_pph_id",
+    "emi_ctr_id",
+    "emi_sme_mois",
+    "emi_sme_version",
+    "emi_nb_heures_travail",
+]

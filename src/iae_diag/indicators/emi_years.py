@@ -74,6 +74,43 @@ def _cross_year_ids(dsm: np.ndarray, year: np.ndarray) -> dict[int, np.ndarray]:
     }
 
 
+def _suspect_rows(pf: pq.ParquetFile) -> tuple[np.ndarray, np.ndarray, set[int]]:
+    """(dsm, year) of the rows that may share an ``emi_dsm_id`` with a row of another year, and
+    the years of the other rows, from the row groups' statistics: a row group of one year
+    whose ``emi_dsm_id`` range meets no range of a row group of another year holds no such
+    row, and only its year is needed. The other row groups (several years, a range that
+    overlaps another year's, no statistics, a null) are read (two columns). A file written
+    in year order (the ingest of a real or synthetic extract) is then nearly never read here:
+    the cost no longer grows with the history (``docs/performance.md``)."""
+    md = pf.metadata
+    col = {md.schema.column(i).name: i for i in range(md.num_columns)}
+    groups = []  # (year lo, year hi, dsm lo, dsm hi), None without usable statistics
+    for g in range(md.num_row_groups):
+        rg = md.row_group(g)
+        st_y, st_d = rg.column(col[YEAR]).statistics, rg.column(col[DSM]).statistics
+        usable = all(
+            st is not None and st.has_min_max and st.null_count == 0 for st in (st_y, st_d)
+        )
+        groups.append((st_y.min, st_y.max, st_d.min, st_d.max) if usable else None)
+    suspect = []
+    for g, r in enumerate(groups):
+        if r is None or r[0] != r[1]:
+            suspect.append(g)
+            continue
+        for h, o in enumerate(groups):
+            if h != g and (o is None or (o[0], o[1]) != (r[0], r[0])):
+                if o is None or (o[2] <= r[3] and r[2] <= o[3]):
+                    suspect.append(g)
+                    break
+    known = {int(r[0]) for g, r in enumerate(groups) if g not in set(suspect)}
+    if not suspect:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), known
+    t = pf.read_row_groups(suspect, columns=[DSM, YEAR])
+    dsm = int_values(t.column(DSM).to_pandas())
+    year = int_values(t.column(YEAR).to_pandas())
+    return dsm, year, known
+
+
 class EmiYears:
     """The EMI rows as chunks of one year each (:meth:`chunk`), from memory or parquet."""
 
@@ -86,6 +123,7 @@ class EmiYears:
             require_columns(frame, "etat_mensuel_indiv", EMI_COLUMNS)
             self.columns = list(frame.columns)
             dsm, year = int_values(frame[DSM]), int_values(frame[YEAR])
+            known_years = set()
         else:
             self.columns = list(pq.read_schema(self.path).names)
             require_columns(
@@ -93,12 +131,9 @@ class EmiYears:
                 f"etat_mensuel_indiv ({self.path})",
                 EMI_COLUMNS,
             )
-            t = pq.read_table(self.path, columns=[DSM, YEAR])
-            dsm = int_values(t.column(DSM).to_pandas())
-            year = int_values(t.column(YEAR).to_pandas())
-            del t
-        self.n_rows = len(year)
-        self.years = sorted(int(y) for y in np.unique(year))
+            dsm, year, known_years = _suspect_rows(pq.ParquetFile(self.path))
+        self.n_rows = len(frame) if frame is not None else pq.read_metadata(self.path).num_rows
+        self.years = sorted({*known_years, *(int(y) for y in np.unique(year))})
         self._cross = _cross_year_ids(dsm, year)
         del dsm, year
         release_arrow_memory()
