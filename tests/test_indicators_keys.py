@@ -15,6 +15,8 @@ from iae_diag.indicators.keys import (
     has_duplicates,
     hash_key_codes,
     positions,
+    sort_order,
+    sorted_unique,
 )
 
 
@@ -72,3 +74,44 @@ def test_hash_key_codes_equal_exactly_when_keys_are_equal():
     assert codes[0] == codes[3] and len({codes[0], codes[2], codes[4]}) == 3
     plain = hash_key_codes(np.array(["not-hex-é", "not-hex-é", "x"], dtype=object))
     assert plain[0] == plain[1] != plain[2]
+
+
+@pytest.mark.parametrize("scale", [1, 2**40])
+def test_sort_order_is_lexsort(scale):
+    """One packed argsort when the ranges fit (scale 1), the first column ranked first when
+    they do not (scale 2**40): always the order of np.lexsort, ties in row order."""
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 50, 2000) * scale
+    b = rng.integers(-5, 5, 2000)
+    c = rng.integers(0, 3, 2000)
+    assert np.array_equal(sort_order(a, b, c), np.lexsort((c, b, a)))
+    assert np.array_equal(sort_order(a), np.argsort(a, kind="stable"))
+    assert sort_order(np.zeros(0, dtype=np.int64)).tolist() == []
+
+
+def test_sort_order_falls_back_to_lexsort_when_nothing_fits():
+    a = np.array([2**61, 0, 2**61, 5], dtype=np.int64)
+    b = np.array([2**61, 1, 0, 2**60], dtype=np.int64)
+    assert sort_order(a, b).tolist() == np.lexsort((b, a)).tolist() == [1, 3, 2, 0]
+
+
+def test_sorted_unique_is_np_unique():
+    v = np.array([5, 3, 5, -1, 3, 9], dtype=np.int64)
+    assert sorted_unique(v).tolist() == [-1, 3, 5, 9]
+    assert sorted_unique(np.zeros(0, dtype=np.int64)).tolist() == []
+
+
+def test_hash_key_codes_read_from_arrow_buffers_as_from_python_strings():
+    """The salted NIR hashes held by pyarrow are numbered from their buffers (no Python
+    string a value): the same codes as from Python strings; keys of several lengths go the
+    general way."""
+    import hashlib
+
+    keys = [hashlib.sha256(str(i % 50).encode()).hexdigest() for i in range(200)] + [None] * 3
+    text = pd.StringDtype("pyarrow")
+    expected = hash_key_codes(np.asarray(keys, dtype=object))
+    assert sorted(set(expected.tolist())) == [-1, *range(50)]
+    assert np.array_equal(hash_key_codes(pd.Series(keys, dtype=text)), expected)
+    assert np.array_equal(hash_key_codes(pd.Series(keys, dtype=text)[5:]), expected[5:])
+    mixed = ["a" * 16, "b" * 24, None, "a" * 16]
+    assert hash_key_codes(pd.Series(mixed, dtype=text)).tolist() == [0, 1, -1, 0]

@@ -174,7 +174,7 @@ class PersonIndex:
         require_columns(salarie, "salarie", ["salarie_id", "person_key"])
         sal_ids = int_values(salarie["salarie_id"])
         first = first_of_each(sal_ids)
-        pk_codes = hash_key_codes(salarie["person_key"].to_numpy(dtype=object)[first])
+        pk_codes = hash_key_codes(salarie["person_key"][first])
         n_keys = int(pk_codes.max()) + 1 if len(pk_codes) else 0
         return cls(sal_ids[first], pk_codes, n_keys)
 

@@ -30,7 +30,7 @@ from iae_diag.indicators.cells import (
 )
 from iae_diag.indicators.common import Geography, require_columns
 from iae_diag.indicators.eligibility import OBJECTIVE_COLUMNS
-from iae_diag.indicators.keys import dense_codes, positions
+from iae_diag.indicators.keys import dense_codes, positions, sort_order
 from iae_diag.indicators.parcours import (
     CATEGORIES,
     DAYS_PER_MONTH,
@@ -347,7 +347,7 @@ def _entrants(geo, years, c: _Contracts, contrat, salarie) -> _Entrants:
     n_y = len(years)
     entity, uniques = dense_codes(c.person[rows] * max(n_y, 1) + c.hired_year_i[rows])
     n_e = len(uniques)
-    order = np.lexsort((c.ids[rows], c.hired[rows], entity))
+    order = sort_order(entity, c.hired[rows].astype(np.int64), c.ids[rows])
     last = np.ones(len(order), dtype=bool)
     last[:-1] = entity[order][1:] != entity[order][:-1]
     chosen = np.empty(n_e, dtype=np.int64)

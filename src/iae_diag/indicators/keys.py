@@ -34,6 +34,38 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return s[keep]
 
 
+#: Packed keys stay below this bound (int64, with room for the arithmetic).
+_PACK_LIMIT = 2**62
+
+
+def sort_order(*columns: np.ndarray) -> np.ndarray:
+    """Positions that sort the rows by ``columns`` (integers, the first most significant),
+    ties in row order: ``np.lexsort(columns[::-1])``, computed as one stable argsort of a
+    packed int64 key when the columns' value ranges fit in 62 bits (the first column is
+    replaced by its dense rank when that makes them fit). ``np.lexsort`` sorts once per
+    column; on millions of contracts one sort is several times faster."""
+    cols = [np.asarray(c, dtype=np.int64) for c in columns]
+    n = len(cols[0]) if cols else 0
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+
+    def widths(cs):
+        return [int(c.max()) - int(c.min()) + 1 for c in cs]
+
+    w = widths(cols)
+    if np.prod([float(x) for x in w]) >= _PACK_LIMIT:
+        rest = float(np.prod([float(x) for x in w[1:]]))
+        if n * rest >= _PACK_LIMIT:
+            return np.lexsort(cols[::-1])
+        cols[0] = np.unique(cols[0], return_inverse=True)[1].reshape(-1).astype(np.int64)
+        w = widths(cols)
+    key = np.zeros(n, dtype=np.int64)
+    for col, width in zip(cols, w, strict=True):
+        key *= width
+        key += col - int(col.min())
+    return np.argsort(key, kind="stable")
+
+
 def positions(ids: np.ndarray, query: np.ndarray) -> np.ndarray:
     """Position of each ``query`` value in ``ids`` (unique values), -1 when absent."""
     ids = np.asarray(ids, dtype=np.int64)
@@ -158,26 +190,77 @@ def hash_key_codes(keys: np.ndarray) -> np.ndarray:
     The first 16 bytes of each key are mixed into one 64-bit integer and numbered by a sort;
     every key is then compared with its number's representative, so a collision (two keys
     sharing a number) falls back to numbering the strings themselves."""
-    keys = np.asarray(keys, dtype=object)
-    n = len(keys)
-    present = pd.notna(keys)
+    words = _arrow_words(keys) if isinstance(keys, pd.Series) else None
+    keys = np.asarray(keys, dtype=object) if words is None else None
+    if words is not None:
+        present, words = words
+    else:
+        present = pd.notna(keys)
+    n = len(present)
     codes = np.full(n, -1, dtype=np.int64)
     if not present.any():
         return codes
     idx = np.flatnonzero(present)
-    try:
-        raw = keys[idx].astype("S")
-    except UnicodeEncodeError:
-        raw = None
-    if raw is not None and raw.dtype.itemsize >= 16 and raw.dtype.itemsize % 8 == 0:
-        words = raw.view(np.uint64).reshape(len(idx), raw.dtype.itemsize // 8)
+    if words is None:
+        try:
+            raw = keys[idx].astype("S")
+        except UnicodeEncodeError:
+            raw = None
+        if raw is not None and raw.dtype.itemsize >= 16 and raw.dtype.itemsize % 8 == 0:
+            words = raw.view(np.uint64).reshape(len(idx), raw.dtype.itemsize // 8)
+    if words is not None:
         mixed = words[:, 0] * np.uint64(0x9E3779B97F4A7C15) + words[:, 1]
         uniques, c = np.unique(mixed, return_inverse=True)
         rep = np.zeros(len(uniques), dtype=np.int64)
         rep[c] = np.arange(len(c))
-        if (raw == raw[rep[c]]).all():
+        if (words == words[rep[c]]).all():
             codes[idx] = c
             return codes
+    if keys is None:
+        keys = np.asarray(_as_objects(present, words), dtype=object)
     c, _ = pd.factorize(keys[idx])
     codes[idx] = c
     return codes
+
+
+def _arrow_words(keys: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """(present mask, the present keys' bytes as rows of uint64 words) of a text Series held
+    by pyarrow whose present values all have the same length (a multiple of 8, at least 16
+    bytes: the hex hashes), read from the arrow buffers without a Python string a value;
+    None otherwise."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    dtype = keys.dtype
+    held = isinstance(dtype, pd.ArrowDtype) or (
+        isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+    )
+    if not held or len(keys) == 0:
+        return None
+    arr = keys.array.__arrow_array__()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type not in (pa.string(), pa.large_string()):
+        return None
+    present = arr.is_valid().to_numpy(zero_copy_only=False)
+    values = arr.drop_null()
+    if len(values) == 0:
+        return present, np.zeros((0, 2), dtype=np.uint64)
+    lengths = pc.binary_length(values)
+    width = pc.min_max(lengths)
+    lo, hi = width["min"].as_py(), width["max"].as_py()
+    if lo != hi or lo < 16 or lo % 8:
+        return None
+    offsets_type = np.int64 if values.type == pa.large_string() else np.int32
+    offsets = np.frombuffer(values.buffers()[1], dtype=offsets_type)[
+        values.offset : values.offset + len(values) + 1
+    ]
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return present, data.view(np.uint64).reshape(len(values), lo // 8)
+
+
+def _as_objects(present: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """The keys back as bytes objects (the rare fallback after a collision of the mix)."""
+    out = np.full(len(present), None, dtype=object)
+    out[np.flatnonzero(present)] = [bytes(w) for w in words]
+    return out

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from iae_diag.indicators.activity import combine_keys
+from iae_diag.indicators.keys import sort_order
 
 #: category keys by normalised label (definitions v2)
 CATEGORY_LABELS = {
@@ -100,7 +101,7 @@ def parcours_of_contracts(
     the contracts; True at the contracts that start a parcours without being initial
     contracts)."""
     siae = combine_keys(person, structure, type_i)  # one key per (person, structure, type)
-    order = np.lexsort((ctr_id, hired, siae))
+    order = sort_order(siae, hired.astype(np.int64), ctr_id)  # days: whole numbers
     g = siae[order]
     first = np.ones(len(order), dtype=bool)
     first[1:] = g[1:] != g[:-1]

@@ -16,7 +16,7 @@ from iae_diag.indicators.common import (
     require_columns,
     text_in,
 )
-from iae_diag.indicators.keys import positions
+from iae_diag.indicators.keys import positions, sort_order
 from iae_diag.vocabulary import PUBLIC_KEYS
 
 CONTRACT_COLUMNS = [
@@ -57,12 +57,22 @@ SALARIE_KEYS = ("women", "under_26", "age_50_plus", "qpv", "zrr")
 CIVILITIES = frozenset({"MME", "M."})
 
 
+_DAY_NS = 86_400 * 10**9
+
+
 def contract_order(contrat: pd.DataFrame) -> np.ndarray:
     """Row positions of ``contrat`` from the oldest contract to the most recent (``contrat_
     date_embauche``, NaT the oldest; ties: ``contrat_id_ctr``), for :func:`latest_contract`."""
     ids = contrat["contrat_id_ctr"].to_numpy(dtype=np.int64)
     hired = pd.to_datetime(contrat["contrat_date_embauche"]).to_numpy().astype("datetime64[ns]")
-    return np.lexsort((ids, hired.astype(np.int64)))  # NaT (min int) is the oldest
+    ns = hired.astype(np.int64)  # NaT (min int) is the oldest
+    days = hired.astype("datetime64[D]").astype(np.int64)
+    nat = np.isnat(hired)
+    if len(ns) and not nat.all() and (ns[~nat] == days[~nat] * _DAY_NS).all():
+        # whole days (the dates of the file): the same order, on a narrower key
+        days[nat] = days[~nat].min() - 1
+        return sort_order(days, ids)
+    return np.lexsort((ids, ns))
 
 
 def latest_contract(
