@@ -115,3 +115,11 @@ def test_hash_key_codes_read_from_arrow_buffers_as_from_python_strings():
     assert np.array_equal(hash_key_codes(pd.Series(keys, dtype=text)[5:]), expected[5:])
     mixed = ["a" * 16, "b" * 24, None, "a" * 16]
     assert hash_key_codes(pd.Series(mixed, dtype=text)).tolist() == [0, 1, -1, 0]
+
+
+def test_sort_order_leaves_out_a_last_column_already_in_row_order():
+    a = np.array([3, 1, 3, 1, 2], dtype=np.int64)
+    ids = np.array([10, 11, 12, 12, 40], dtype=np.int64)  # non-decreasing: row order
+    assert sort_order(a, ids).tolist() == np.lexsort((ids, a)).tolist() == [1, 3, 4, 0, 2]
+    back = ids[::-1].copy()  # not in row order: used
+    assert sort_order(a, back).tolist() == np.lexsort((back, a)).tolist() == [3, 1, 4, 2, 0]

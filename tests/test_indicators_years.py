@@ -83,6 +83,25 @@ def test_text_read_as_categories_or_strings_gives_the_same_tables(
     assert {"entrants", "exits_by_category", "public_share_entrants"} <= set(one[0]["indicator"])
 
 
+def test_a_year_in_parts_of_persons_gives_the_same_figures(synthetic, monkeypatch):
+    """A year larger than tables.ROWS_PER_PART is computed in parts of persons: every count
+    (salariés, publics, entrants, person-months, exits) is the same, every sum (hours, ETP)
+    the same up to the order of the float additions."""
+    from iae_diag.indicators import tables
+
+    data = load_processed(synthetic)
+    whole = build_tables(data)
+    rows = data.etat_mensuel_indiv.groupby("emi_sme_annee").size()
+    monkeypatch.setattr(tables, "ROWS_PER_PART", int(rows.max()) // 7)
+    parts = build_tables(data)
+    for a, b in zip(whole, parts, strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12, atol=0)
+    ind = whole[0]
+    counts = ind[ind["indicator"].isin(["salaries", "entrants", "presents_fin_annee", "sortants"])]
+    assert counts["value"].sum() > 0
+    assert counts["value"].tolist() == parts[0].loc[counts.index, "value"].tolist()
+
+
 def load_indicators_of(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` as written to parquet and read back (codes as str, the loaders' types)."""
     buf = io.BytesIO()

@@ -86,6 +86,19 @@ class EmiRows:
     def __len__(self) -> int:
         return len(self.af_pos)
 
+    def take(self, idx: np.ndarray) -> EmiRows:
+        """The rows at positions ``idx`` (without the rows set aside)."""
+        return EmiRows(
+            af_pos=self.af_pos[idx],
+            year=self.year[idx],
+            month=self.month[idx],
+            hours=self.hours[idx],
+            pph_id=self.pph_id[idx],
+            ctr_id=self.ctr_id[idx],
+            motif_code=self.motif_code[idx] if len(self.motif_code) else self.motif_code,
+            motif_values=self.motif_values,
+        )
+
 
 def counted_emi(
     emi: pd.DataFrame,

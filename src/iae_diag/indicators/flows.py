@@ -114,7 +114,8 @@ class ContractActivity:
         self._code_of: dict[str, int] = {}
 
     def add(self, emi: EmiActivity) -> None:
-        """Add the counted rows of a block (its years must follow those already added)."""
+        """Add the counted rows of a block (of the years already added or later ones; a
+        contract's hours are added per year, in the order the years come)."""
         pos = positions(self.ids, emi.ctr_id)
         month_abs = np.asarray(emi.years, dtype=np.int64)[emi.year_i] * 12 + emi.month - 1
         for y in np.unique(emi.year_i):
@@ -128,7 +129,8 @@ class ContractActivity:
                 self._add_motifs(cp, month_abs[ok], emi.motif_code[ok], emi.motif_values)
 
     def _add_motifs(self, cp, month_abs, code, values: tuple[str, ...]) -> None:
-        """The latest motif of each contract among rows of one year (later than any before)."""
+        """The latest motif of each contract among rows of one year: kept when later than
+        the one already held (a later month; the same month: a higher value as text)."""
         carry = code >= 0
         local = np.sort(np.asarray(values, dtype=object))
         n_m = len(local)
@@ -141,8 +143,18 @@ class ContractActivity:
                 self._code_of[v] = len(self.motif_values)
                 self.motif_values.append(v)
         global_code = np.asarray([self._code_of[v] for v in local], dtype=np.int64)
-        self.motif_month[c] = (key[c] // n_m).astype(np.int32)
-        self.motif_code[c] = global_code[key[c] % n_m].astype(np.int32)
+        month, motif = key[c] // n_m, global_code[key[c] % n_m]
+        held_month, held = self.motif_month[c], self.motif_code[c].astype(np.int64)
+        text_rank = np.empty(len(self.motif_values), dtype=np.int64)
+        text_rank[np.argsort(np.asarray(self.motif_values, dtype=object))] = np.arange(
+            len(self.motif_values)
+        )
+        later = (month > held_month) | (
+            (month == held_month) & (text_rank[motif] > text_rank[np.maximum(held, 0)])
+        )
+        c, month, motif = c[later], month[later], motif[later]
+        self.motif_month[c] = month.astype(np.int32)
+        self.motif_code[c] = motif.astype(np.int32)
 
 
 @dataclass(frozen=True)
@@ -460,12 +472,17 @@ def _parcours(geo, years, c: _Contracts, ref_motif_sort, ref_categorie_sort) -> 
     type_i = c.type_i[first]
     hours = np.bincount(code, weights=c.hours[use], minlength=n_p)
     n_d1 = geo.n_territories("dep")
-    last_key = np.full(n_p, -1, dtype=np.int64)
-    np.maximum.at(last_key, code, c.last_key[use])
+    starts = np.flatnonzero(head)  # each parcours' contracts are contiguous in ``order``
+
+    def latest(values: np.ndarray) -> np.ndarray:  # per parcours, the maximum of its contracts
+        if n_p == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.maximum.reduceat(values[use[order]], starts).astype(np.int64)
+
+    last_key = latest(c.last_key)
     by_address = last_key < 0
     dep_i = np.where(by_address, c.address_dep_i[last], last_key % n_d1)
-    emi_key = np.full(n_p, -1, dtype=np.int64)
-    np.maximum.at(emi_key, code, c.emi_motif_key[use])
+    emi_key = latest(c.emi_motif_key)
     n_m = max(len(c.emi_motifs), 1)
     emi_motif = np.full(n_p, None, dtype=object)
     if len(c.emi_motifs):

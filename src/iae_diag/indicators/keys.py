@@ -42,12 +42,17 @@ def sort_order(*columns: np.ndarray) -> np.ndarray:
     """Positions that sort the rows by ``columns`` (integers, the first most significant),
     ties in row order: ``np.lexsort(columns[::-1])``, computed as one stable argsort of a
     packed int64 key when the columns' value ranges fit in 62 bits (the first column is
-    replaced by its dense rank when that makes them fit). ``np.lexsort`` sorts once per
-    column; on millions of contracts one sort is several times faster."""
+    replaced by its dense rank when that makes them fit; a last column already in row order
+    is left out). ``np.lexsort`` sorts once per column; on millions of contracts one sort is
+    several times faster."""
     cols = [np.asarray(c, dtype=np.int64) for c in columns]
     n = len(cols[0]) if cols else 0
     if n == 0:
         return np.zeros(0, dtype=np.int64)
+    # a last column already in row order (e.g. ids of a table in id order) needs no sorting:
+    # the stable sort on the others leaves its ties in row order, which is its order
+    while len(cols) > 1 and bool((cols[-1][1:] >= cols[-1][:-1]).all()):
+        cols.pop()
 
     def widths(cs):
         return [int(c.max()) - int(c.min()) + 1 for c in cs]

@@ -339,18 +339,22 @@ class _Static:
     n_sd: int
 
 
-def _year_rows(base: _Static, emi, years_arr: np.ndarray) -> YearRows:
+def _persons(base: _Static, emi) -> tuple[np.ndarray, np.ndarray]:
+    """The person of each counted row and whether it rests on a NIR (``person_ids``)."""
+    structure_id = base.af["structure_id"].to_numpy()[emi.af_pos]
+    return person_ids(emi.pph_id, structure_id, base.salarie, base.persons)
+
+
+def _year_rows(base: _Static, emi, years_arr: np.ndarray, persons=None) -> YearRows:
     """The narrow arrays of the counted rows ``emi`` (an ``EmiRows``) of the years
-    ``years_arr``."""
+    ``years_arr``; ``persons``: their (person, has_nir) when already known."""
     row_af = emi.af_pos
     hours = emi.hours
     ctr_pos = positions(base.contrat["contrat_id_ctr"].to_numpy(), emi.ctr_id)
     row_sector = np.where(ctr_pos >= 0, base.ctr_sector[np.maximum(ctr_pos, 0)], base.missing_i)
     row_sector = np.where(emi.ctr_id >= 0, row_sector, base.missing_i).astype(np.int64)
     row_year = np.searchsorted(years_arr, emi.year).astype(np.int64)
-    person, has_nir = person_ids(
-        emi.pph_id, base.af["structure_id"].to_numpy()[row_af], base.salarie, base.persons
-    )
+    person, has_nir = _persons(base, emi) if persons is None else persons
     n_y = len(years_arr)
     py, py_uniques = dense_codes(person * max(n_y, 1) + row_year)
     return YearRows(
@@ -371,13 +375,61 @@ def _year_rows(base: _Static, emi, years_arr: np.ndarray) -> YearRows:
     )
 
 
-def _block(base: _Static, emi, years: list[int], activity: ContractActivity) -> _Block:
+#: The counted EMI rows of a block are processed in parts of at most this many rows, each
+#: holding every row of its persons (``docs/performance.md``): the arrays of a part (a few tens
+#: of MB) are reused by the allocator and stay in the processor's cache, so the cost of a
+#: national year grows as its rows, and its memory is bounded by this budget, not by the year.
+ROWS_PER_PART = 2_000_000
+
+
+def _parts_block(base: _Static, emi, years: list[int], activity: ContractActivity) -> _Block:
+    """The block of the counted rows ``emi`` of ``years``, computed in parts of at most
+    :data:`ROWS_PER_PART` rows split by person: every count of distinct persons (salariés,
+    publics, person-months, salariés of a SIAE) then adds up over the parts, as the sums do.
+    A contract's rows belong to its person, hence to one part."""
+    n_parts = -(-len(emi) // ROWS_PER_PART)
+    if n_parts <= 1:
+        return _block(base, emi, years, activity)
+    person, has_nir = _persons(base, emi)
+    part = person % n_parts
+    blocks = []
+    for p in range(n_parts):
+        idx = np.flatnonzero(part == p)
+        blocks.append(_block(base, emi.take(idx), years, activity, (person[idx], has_nir[idx])))
+    return _sum_blocks(blocks)
+
+
+def _sum_blocks(blocks: list[_Block]) -> _Block:
+    """The blocks of disjoint sets of persons over the same years as one block."""
+
+    def add(arrays):
+        out = arrays[0].copy()
+        for a in arrays[1:]:
+            out += a
+        return out
+
+    first = blocks[0]
+    return _Block(
+        years=first.years,
+        rows=sum(b.rows for b in blocks),
+        hours_sec=add([b.hours_sec for b in blocks]),
+        etp_dep=add([b.etp_dep for b in blocks]),
+        quality_dep={k: add([b.quality_dep[k] for b in blocks]) for k in first.quality_dep},
+        salaries={k: add([b.salaries[k] for b in blocks]) for k in first.salaries},
+        siae={k: add([b.siae[k] for b in blocks]) for k in first.siae},
+        person_months={k: add([b.person_months[k] for b in blocks]) for k in first.person_months},
+    )
+
+
+def _block(
+    base: _Static, emi, years: list[int], activity: ContractActivity, persons=None
+) -> _Block:
     """The cubes of the counted EMI rows ``emi`` (an ``EmiRows``) of the years ``years``; their
     hours, months and exit motifs per contract are added to ``activity``. One function per
     concern, so that the per-row temporaries of each are freed before the next (the peak
-    memory of a national year, ``docs/performance.md``)."""
+    memory of a national year, ``docs/performance.md``). ``persons``: see ``_year_rows``."""
     years_arr = np.asarray(years, dtype=np.int64)
-    r = _year_rows(base, emi, years_arr)
+    r = _year_rows(base, emi, years_arr, persons)
     person_months = _flows_of_rows(base, r, emi, activity)
     hours_sec, etp_dep, quality_dep = _additive_of_rows(base, r)
     salaries, siae = _persons_of_rows(base, r, emi)
@@ -526,7 +578,7 @@ def _emi_blocks(
         counted = counted_emi(emi.frame, af_ids)
         set_aside.append(counted.set_aside)
         years = sorted(int(y) for y in pd.unique(counted.year))
-        return [_block(base, counted, years, activity)] if years else []
+        return [_parts_block(base, counted, years, activity)] if years else []
     blocks = []
     done = 0
     for i, year in enumerate(emi.years, start=1):
@@ -538,7 +590,7 @@ def _emi_blocks(
         release_arrow_memory()
         set_aside.append(counted.set_aside)
         if len(counted):
-            blocks.append(_block(base, counted, [year], activity))
+            blocks.append(_parts_block(base, counted, [year], activity))
         del counted
         clock.year(year, i, len(emi.years), done)
     return blocks
