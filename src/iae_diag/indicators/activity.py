@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from iae_diag.indicators.common import require_columns
-from iae_diag.indicators.keys import first_of_each, hash_key_codes, positions
+from iae_diag.indicators.keys import Lookup, first_of_each, hash_key_codes, positions
 from iae_diag.indicators.records import EMI_KEPT, resolve_emi
 
 EMI_COLUMNS = [
@@ -181,6 +181,7 @@ class PersonIndex:
     salarie_ids: np.ndarray
     key_codes: np.ndarray
     n_keys: int
+    lookup: Lookup  # positions among salarie_ids
 
     @classmethod
     def of(cls, salarie: pd.DataFrame) -> PersonIndex:
@@ -189,7 +190,7 @@ class PersonIndex:
         first = first_of_each(sal_ids)
         pk_codes = hash_key_codes(salarie["person_key"][first])
         n_keys = int(pk_codes.max()) + 1 if len(pk_codes) else 0
-        return cls(sal_ids[first], pk_codes, n_keys)
+        return cls(sal_ids[first], pk_codes, n_keys, Lookup(sal_ids[first]))
 
 
 def person_ids(
@@ -206,7 +207,7 @@ def person_ids(
     Returns (person int64 array, has_nir bool array)."""
     if index is None:
         index = PersonIndex.of(salarie)
-    sal_pos = positions(index.salarie_ids, pph_id)
+    sal_pos = index.lookup.positions(pph_id)
     code = np.full(len(pph_id), -1, dtype=np.int64)
     found = sal_pos >= 0
     code[found] = index.key_codes[sal_pos[found]]

@@ -30,7 +30,7 @@ from iae_diag.indicators.cells import (
 )
 from iae_diag.indicators.common import Geography, require_columns
 from iae_diag.indicators.eligibility import OBJECTIVE_COLUMNS
-from iae_diag.indicators.keys import dense_codes, positions, sort_order
+from iae_diag.indicators.keys import dense_codes, sort_order
 from iae_diag.indicators.parcours import (
     CATEGORIES,
     DAYS_PER_MONTH,
@@ -77,6 +77,7 @@ class EmiActivity:
 
     years: np.ndarray  # the block's years (sorted)
     ctr_id: np.ndarray  # emi_ctr_id, -1 when missing
+    ctr_pos: np.ndarray  # position of the contract in ContratMission, -1 none or unknown
     person: np.ndarray  # person code (activity.person_ids), consistent within the block
     year_i: np.ndarray  # index of the row's year in ``years``
     month: np.ndarray  # 1-12
@@ -116,12 +117,12 @@ class ContractActivity:
     def add(self, emi: EmiActivity) -> None:
         """Add the counted rows of a block (of the years already added or later ones; a
         contract's hours are added per year, in the order the years come)."""
-        pos = positions(self.ids, emi.ctr_id)
+        pos = emi.ctr_pos
         month_abs = np.asarray(emi.years, dtype=np.int64)[emi.year_i] * 12 + emi.month - 1
         for y in np.unique(emi.year_i):
             ok = np.flatnonzero((pos >= 0) & (emi.year_i == y))
             cp = pos[ok]
-            self.hours += np.bincount(cp, weights=emi.hours[ok], minlength=len(self.ids))
+            np.add.at(self.hours, cp, emi.hours[ok])
             key = (month_abs[ok] * self.n_d1 + emi.dep_i[ok]).astype(np.int32)
             np.minimum.at(self.first_key, cp, key)
             np.maximum.at(self.last_key, cp, key)
@@ -131,19 +132,22 @@ class ContractActivity:
     def _add_motifs(self, cp, month_abs, code, values: tuple[str, ...]) -> None:
         """The latest motif of each contract among rows of one year: kept when later than
         the one already held (a later month; the same month: a higher value as text)."""
-        carry = code >= 0
+        carry = np.flatnonzero(code >= 0)  # the rows with a motif: few (the exits)
         local = np.sort(np.asarray(values, dtype=object))
         n_m = len(local)
         rank = pd.Index(local).get_indexer(list(values))
-        key = np.full(len(self.ids), -1, dtype=np.int64)
-        np.maximum.at(key, cp[carry], month_abs[carry] * n_m + rank[code[carry]])
-        c = np.flatnonzero(key >= 0)
+        row_key = month_abs[carry] * n_m + rank[code[carry]]
+        by = sort_order(cp[carry], row_key)
+        ctr, row_key = cp[carry][by], row_key[by]
+        last = np.ones(len(ctr), dtype=bool)
+        last[:-1] = ctr[1:] != ctr[:-1]
+        c, key = ctr[last], row_key[last]  # each contract's latest (month, motif)
         for v in local:
             if v not in self._code_of:
                 self._code_of[v] = len(self.motif_values)
                 self.motif_values.append(v)
         global_code = np.asarray([self._code_of[v] for v in local], dtype=np.int64)
-        month, motif = key[c] // n_m, global_code[key[c] % n_m]
+        month, motif = key // n_m, global_code[key % n_m]
         held_month, held = self.motif_month[c], self.motif_code[c].astype(np.int64)
         text_rank = np.empty(len(self.motif_values), dtype=np.int64)
         text_rank[np.argsort(np.asarray(self.motif_values, dtype=object))] = np.arange(

@@ -88,6 +88,38 @@ def positions(ids: np.ndarray, query: np.ndarray) -> np.ndarray:
     return out
 
 
+class Lookup:
+    """:func:`positions` in a fixed array of unique ids, its table built once: for the
+    contracts and the Salarie rows, looked up by every part of every year (rebuilding a
+    direct-address table of a national history's contract ids at each lookup cost more than
+    the lookups)."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        ids = np.asarray(ids, dtype=np.int64)
+        self.n = len(ids)
+        self.lo = int(ids.min()) if len(ids) else 0
+        self.hi = int(ids.max()) if len(ids) else -1
+        self.table: np.ndarray | None = None
+        self.index: pd.Index | None = None
+        if len(ids) and _dense_range(self.lo, self.hi, len(ids)):
+            self.table = np.full(self.hi - self.lo + 1, -1, dtype=np.int64)
+            self.table[ids - self.lo] = np.arange(len(ids), dtype=np.int64)
+        elif len(ids):
+            self.index = pd.Index(ids)
+
+    def positions(self, query: np.ndarray) -> np.ndarray:
+        """Position of each ``query`` value among the ids, -1 when absent."""
+        query = np.asarray(query, dtype=np.int64)
+        if self.table is None and self.index is None:
+            return np.full(len(query), -1, dtype=np.int64)
+        if self.index is not None:
+            return self.index.get_indexer(query).astype(np.int64)
+        inside = (query >= self.lo) & (query <= self.hi)
+        out = np.full(len(query), -1, dtype=np.int64)
+        out[inside] = self.table[query[inside] - self.lo]
+        return out
+
+
 def first_of_each(values: np.ndarray) -> np.ndarray:
     """Mask of the first row of each distinct value (file order)."""
     values = np.asarray(values, dtype=np.int64)

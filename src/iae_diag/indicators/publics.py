@@ -76,25 +76,33 @@ def contract_order(contrat: pd.DataFrame) -> np.ndarray:
 
 
 def latest_contract(
-    py: np.ndarray, ctr_id: np.ndarray, contrat: pd.DataFrame, order: np.ndarray | None = None
+    py: np.ndarray,
+    ctr_id: np.ndarray,
+    contrat: pd.DataFrame,
+    order: np.ndarray | None = None,
+    pos: np.ndarray | None = None,
+    rank: np.ndarray | None = None,
 ) -> np.ndarray:
     """For each person-year code ``0..max(py)``, the row position in ``contrat`` of its most
     recent contract (latest ``contrat_date_embauche``, ties: highest ``contrat_id_ctr``) among
     the contracts its counted EMI rows reference; -1 when none is known.
 
     ``py`` and ``ctr_id`` are per EMI row (``ctr_id`` -1 when missing). ``contrat`` must hold
-    one row per ``contrat_id_ctr``; ``order``: its :func:`contract_order` when already
-    computed (once for all the years)."""
+    one row per ``contrat_id_ctr``; when already computed (once for all the years):
+    ``order``, its :func:`contract_order`; ``pos``, the position of each ``ctr_id`` in it
+    (-1 absent); ``rank``, each contract's rank in ``order``."""
     n_py = int(py.max()) + 1 if len(py) else 0
     ids = contrat["contrat_id_ctr"].to_numpy(dtype=np.int64)
-    pos = positions(ids, ctr_id)
+    if pos is None:
+        pos = positions(ids, ctr_id)
     ok = np.flatnonzero((ctr_id >= 0) & (pos >= 0))
     if len(ok) == 0:
         return np.full(n_py, -1, dtype=np.int64)
     if order is None:
         order = contract_order(contrat)
-    rank = np.empty(len(ids), dtype=np.int64)
-    rank[order] = np.arange(len(ids))
+    if rank is None:
+        rank = np.empty(len(ids), dtype=np.int64)
+        rank[order] = np.arange(len(ids))
     best = np.full(n_py, -1, dtype=np.int64)
     np.maximum.at(best, py[ok], rank[pos[ok]])
     return np.where(best >= 0, order[np.maximum(best, 0)], -1)

@@ -36,7 +36,7 @@ from iae_diag.indicators.flows import (
     objectives_of,
     person_month_cubes,
 )
-from iae_diag.indicators.keys import dense_codes, distinct_pairs, positions
+from iae_diag.indicators.keys import Lookup, dense_codes, distinct_pairs
 from iae_diag.indicators.offer import af_year_table
 from iae_diag.indicators.publics import (
     CONTRACT_COLUMNS,
@@ -298,6 +298,7 @@ class YearRows:
     etp: np.ndarray
     sector_i: np.ndarray
     ctr_id: np.ndarray
+    ctr_pos: np.ndarray  # position of the row's contract in ContratMission, -1 none
     person: np.ndarray
     has_nir: np.ndarray  # the person rests on a NIR (``person_ids``)
     py: np.ndarray  # person-year code, 0..n_py-1
@@ -335,6 +336,8 @@ class _Static:
     salarie: pd.DataFrame
     persons: PersonIndex
     contract_order: np.ndarray
+    contract_rank: np.ndarray  # rank of each contract in contract_order
+    contracts: Lookup  # positions among the contracts' ids
     sd_af: np.ndarray
     n_sd: int
 
@@ -350,7 +353,7 @@ def _year_rows(base: _Static, emi, years_arr: np.ndarray, persons=None) -> YearR
     ``years_arr``; ``persons``: their (person, has_nir) when already known."""
     row_af = emi.af_pos
     hours = emi.hours
-    ctr_pos = positions(base.contrat["contrat_id_ctr"].to_numpy(), emi.ctr_id)
+    ctr_pos = base.contracts.positions(emi.ctr_id)
     row_sector = np.where(ctr_pos >= 0, base.ctr_sector[np.maximum(ctr_pos, 0)], base.missing_i)
     row_sector = np.where(emi.ctr_id >= 0, row_sector, base.missing_i).astype(np.int64)
     row_year = np.searchsorted(years_arr, emi.year).astype(np.int64)
@@ -368,6 +371,7 @@ def _year_rows(base: _Static, emi, years_arr: np.ndarray, persons=None) -> YearR
         etp=etp_of_rows(hours, base.af["annual_hours"].to_numpy()[row_af]),
         sector_i=row_sector,
         ctr_id=emi.ctr_id,
+        ctr_pos=ctr_pos,
         person=person,
         has_nir=has_nir,
         py=py,
@@ -451,6 +455,7 @@ def _flows_of_rows(base: _Static, r: YearRows, emi, activity: ContractActivity) 
     rows = EmiActivity(
         r.years,
         r.ctr_id,
+        r.ctr_pos,
         r.person,
         r.year_i,
         r.month,
@@ -494,7 +499,9 @@ def _persons_of_rows(base: _Static, r: YearRows, emi) -> tuple[dict, dict]:
     geo, n_y = base.geo, len(r.years)
     # persons, person-years and their characteristics
     py, n_py = r.py, len(r.py_year)
-    contract_of_py = latest_contract(py, emi.ctr_id, base.contrat, base.contract_order)
+    contract_of_py = latest_contract(
+        py, r.ctr_id, base.contrat, base.contract_order, r.ctr_pos, base.contract_rank
+    )
     chars = characteristics(contract_of_py, r.py_year, base.contrat, base.salarie)
     py_nir = np.zeros(n_py, dtype=bool)
     py_nir[py] = r.has_nir
@@ -669,6 +676,9 @@ def build_tables(
         _sectors_of_contracts(contrat["contrat_code_rome"], ref)
     )
     salarie = _columns(resolved["Salarie"][0], "salarie", ["person_key", *SALARIE_COLUMNS])
+    order = contract_order(contrat)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
     base = _Static(
         geo=geo,
         af=af,
@@ -680,7 +690,9 @@ def build_tables(
         n_sec=len(sector_codes),
         salarie=salarie,
         persons=PersonIndex.of(salarie),
-        contract_order=contract_order(contrat),
+        contract_order=order,
+        contract_rank=rank,
+        contracts=Lookup(contrat["contrat_id_ctr"].to_numpy(dtype=np.int64)),
         sd_af=sd_af,
         n_sd=len(sd_codes),
     )
