@@ -301,6 +301,7 @@ def _contracts(geo, years, act, contrat, salarie, structure, persons) -> _Contra
     # the counted EMI rows, aggregated per contract year by year (ContractActivity)
     if len(act.ids) != len(ids) or (act.ids != ids).any():
         raise ValueError("ContractActivity built on other contracts than contrat_mission's")
+    ids = act.ids  # the same values: one array
     n_c, n_d1 = len(ids), geo.n_territories("dep")
     hours = act.hours
     last_key = act.last_key
@@ -487,13 +488,13 @@ def _parcours(geo, years, c: _Contracts, ref_motif_sort, ref_categorie_sort) -> 
     by_address = last_key < 0
     dep_i = np.where(by_address, c.address_dep_i[last], last_key % n_d1)
     emi_key = latest(c.emi_motif_key)
-    n_m = max(len(c.emi_motifs), 1)
-    emi_motif = np.full(n_p, None, dtype=object)
-    if len(c.emi_motifs):
-        emi_motif = np.where(emi_key >= 0, c.emi_motifs[np.maximum(emi_key, 0) % n_m], None)
-    ctr_motif = c.motif_values[c.motif_code[last]]
-    from_emi = pd.isna(ctr_motif) & (emi_key >= 0)
-    motif = pd.Series(np.where(from_emi, emi_motif, ctr_motif), dtype="string")
+    # the motif of each parcours as a code into ``motifs`` (no Python string a parcours): its
+    # last contract's, else the latest of its counted EMI rows'
+    ctr_code = c.motif_code[last].astype(np.int64)  # -1 reads the trailing None
+    from_emi = pd.isna(c.motif_values)[ctr_code] & (emi_key >= 0)
+    n_ctr, n_m = len(c.motif_values) - 1, max(len(c.emi_motifs), 1)
+    motif_code = np.where(from_emi, n_ctr + np.maximum(emi_key, 0) % n_m, ctr_code)
+    motifs = [*c.motif_values[:-1], *c.emi_motifs]
 
     end_year = pd.DatetimeIndex(pd.to_datetime(np.nan_to_num(end, nan=0), unit="D")).year
     end_year = np.where(np.isnan(end), -1, np.asarray(end_year, dtype=np.int64))
@@ -503,8 +504,8 @@ def _parcours(geo, years, c: _Contracts, ref_motif_sort, ref_categorie_sort) -> 
     cats = motif_categories(ref_motif_sort, ref_categorie_sort)
     tables = ref_motif_sort is not None and ref_categorie_sort is not None
     # categories and reasons are decided once per distinct motif (the last entry: no motif)
-    codes, uniques = pd.factorize(motif.iloc[x], use_na_sentinel=True)
-    distinct = pd.Series([*uniques, None], dtype="string")
+    codes = motif_code[x]
+    distinct = pd.Series([*motifs, None], dtype="string")
     category = exit_category(distinct, cats).to_numpy(dtype=object)[codes]
     reason = unknown_reason(distinct, cats, tables)[codes]
     days = end[x] - start[x]
@@ -518,13 +519,13 @@ def _parcours(geo, years, c: _Contracts, ref_motif_sort, ref_categorie_sort) -> 
     orphan_p[code[orphan]] = c.kind[use][orphan] > 0
     o = np.flatnonzero(orphan_p & s_ok)
     return _Parcours(
-        dep_i=dep_i[x].astype(np.int64),
+        dep_i=dep_i[x].astype(np.int32),
         type_i=type_i[x],
-        year_i=y_i[x].astype(np.int64),
-        category_i=pd.Index(CATEGORIES).get_indexer(category).astype(np.int64),
+        year_i=y_i[x].astype(np.int32),
+        category_i=pd.Index(CATEGORIES).get_indexer(category).astype(np.int8),
         examined=exam,
         months=days / DAYS_PER_MONTH,
-        unknown_reason_i=pd.Index(UNKNOWN_REASONS).get_indexer(reason).astype(np.int64),
+        unknown_reason_i=pd.Index(UNKNOWN_REASONS).get_indexer(reason).astype(np.int8),
         by_address=by_address[x],
         motif_from_emi=from_emi[x],
         end_before_start=days < 0,
