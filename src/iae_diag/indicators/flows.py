@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from iae_diag.indicators.activity import PersonIndex, int_values, person_ids
+from iae_diag.indicators.activity import PersonIndex, combine_keys, int_values, person_ids
 from iae_diag.indicators.cells import (
     ALL_I,
     N_TYPES,
@@ -462,9 +462,11 @@ class _Parcours:
 
 def _parcours(geo, years, c: _Contracts, ref_motif_sort, ref_categorie_sort) -> _Parcours:
     use = np.flatnonzero((c.type_i >= 0) & ~np.isnan(c.hired))
+    siae = combine_keys(c.person[use], c.structure[use], c.type_i[use])
     code, order, orphan = parcours_of_contracts(
-        c.person[use], c.structure[use], c.type_i[use], c.hired[use], c.kind[use], c.ids[use]
+        siae, c.hired[use].astype(np.int64), c.kind[use], c.ids[use]
     )
+    del siae
     n_p = int(code.max()) + 1 if len(code) else 0
     s_code = code[order]
     head = np.ones(len(order), dtype=bool)

@@ -14,7 +14,6 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from iae_diag.indicators.activity import combine_keys
 from iae_diag.indicators.keys import sort_order
 
 #: category keys by normalised label (definitions v2)
@@ -84,33 +83,31 @@ UNKNOWN_REASONS = (UNKNOWN_NO_MOTIF, UNKNOWN_NOT_IN_REFERENCE, UNKNOWN_TABLES_AB
 
 
 def parcours_of_contracts(
-    person: np.ndarray,
-    structure: np.ndarray,
-    type_i: np.ndarray,
-    hired: np.ndarray,
-    kind: np.ndarray,
-    ctr_id: np.ndarray,
+    siae: np.ndarray, hired: np.ndarray, kind: np.ndarray, ctr_id: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The parcours of each contract (definitions v2): the contracts of one person in one SIAE
     (structure, type), ordered by hiring date (days) then ``contrat_id_ctr``; a new parcours
     starts at each initial contract (``kind`` = ``contrat_type_contrat`` = 0) and at the first
     contract of the person in the SIAE, whatever its kind.
 
-    Every argument is one entry per contract (all usable: known type and hiring date).
-    Returns (parcours code per contract, 0..n_parcours-1 numbered in that order; the order of
-    the contracts; True at the contracts that start a parcours without being initial
-    contracts)."""
-    siae = combine_keys(person, structure, type_i)  # one key per (person, structure, type)
-    order = sort_order(siae, hired.astype(np.int64), ctr_id)  # days: whole numbers
+    ``siae`` is the (person, structure, type) of each contract combined into one key
+    (``activity.combine_keys``: the caller frees those columns before the sort, one entry per
+    contract of a national history); every argument is one entry per contract (all usable:
+    known type and hiring date). Returns (parcours code per contract, 0..n_parcours-1
+    numbered in that order; the order of the contracts; True at the contracts that start a
+    parcours without being initial contracts)."""
+    order = sort_order(siae, np.asarray(hired).astype(np.int64), ctr_id)  # days: whole
     g = siae[order]
     first = np.ones(len(order), dtype=bool)
     first[1:] = g[1:] != g[:-1]
-    start = first | (kind[order] == 0)
+    del g
+    k = kind[order]
+    start = first | (k == 0)
     code_sorted = np.cumsum(start) - 1
     code = np.empty(len(order), dtype=np.int64)
     code[order] = code_sorted
     orphan = np.zeros(len(order), dtype=bool)
-    orphan[order] = first & (kind[order] != 0)
+    orphan[order] = first & (k != 0)
     return code, order, orphan
 
 

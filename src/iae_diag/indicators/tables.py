@@ -709,7 +709,8 @@ def build_tables(
         years = sorted(int(y) for y in pd.unique(pd.DatetimeIndex(af["date_debut"]).year.dropna()))
         emi_all = _block(base, _no_rows(), years, activity)
     persons = base.persons
-    del blocks, base  # the per-contract lookups of the pass (contract order, sectors)
+    del blocks, base, order, rank, ctr_sector  # the per-contract lookups of the pass
+    release_arrow_memory()
     clock.rows = emi_all.rows
     n_y = len(years)
     years_arr = np.asarray(years, dtype=np.int64)
