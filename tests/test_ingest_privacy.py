@@ -388,12 +388,12 @@ def test_read_only_output_folder(tmp_path):
 def test_write_failure_is_one_message_and_leaves_out_untouched(tmp_path, monkeypatch):
     """An OS error while writing (disk full, permissions changed meanwhile) is reported as an
     input error naming the folder; the temporary folder is removed."""
-    from iae_diag.ingest import pipeline
+    from iae_diag.ingest.writing import ParquetSink
 
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pipeline, "write_parquet", full)
+    monkeypatch.setattr(ParquetSink, "_write", full)
     write_all(tmp_path / "raw")
     with pytest.raises(InputError, match="Cannot write the processed data to .*No space left"):
         ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)

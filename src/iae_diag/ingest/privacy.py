@@ -91,12 +91,13 @@ def derive_personal(
     raw_cols: dict[str, pa.Array],
     out: dict[str, pa.Array],
     alive: np.ndarray,
-    key: str,
-) -> dict:
-    """``salarie_annee_naissance`` from the birth date and ``person_key`` from the NIR (added
-    to ``out``); returns the counts among the kept rows: ``birth_date_missing``,
-    ``birth_date_invalid``, ``nir_missing``, ``nir_invalid``, ``nir_placeholder`` (rows) and
-    ``nir_placeholder_values`` (distinct values)."""
+) -> tuple[dict, pd.DataFrame | None]:
+    """``salarie_annee_naissance`` from the birth date (added to ``out``) and the NIR checks of
+    one block of rows. Returns the counts among the kept rows (``birth_date_missing``,
+    ``birth_date_invalid``, ``nir_missing``, ``nir_invalid``) and, when the table has a NIR
+    column, the kept rows' ``nir`` (the 13 characters to hash, null unless valid), ``sex`` and
+    ``year``: the placeholder rule needs every row of the table, so ``person_key`` (null in
+    ``out``) is computed once the last block is read, by :func:`person_keys`."""
     info: dict = {}
     n = len(alive)
     year = np.zeros(n, dtype=np.int64)
@@ -110,7 +111,7 @@ def derive_personal(
         out["salarie_annee_naissance"] = pa.array(np.where(good, yv, 0), pa.int64(), mask=~good)
         year, year_known = yv, good
     if not (spec.nir_column and spec.nir_column in raw_cols):
-        return info
+        return info, None
     # each distinct raw value is checked once
     enc = pc.dictionary_encode(raw_cols[spec.nir_column])
     checked = [check_nir(v) for v in enc.dictionary.to_pylist()]
@@ -125,14 +126,24 @@ def derive_personal(
         else pd.Series([None] * n, dtype=object)
     )
     years = pd.Series(np.where(year_known, year, -1)).where(year_known)
-    shared = placeholder_nirs(pd.Series(nir13).where(valid), sex.where(valid), years.where(valid))
-    placeholder = valid & pd.Series(nir13).isin(shared).to_numpy()
-    keyed = valid & ~placeholder
-    keys_arr = np.full(n, None, dtype=object)
-    keys_arr[keyed] = hmac_hex(key, nir13[keyed].tolist())
-    out["person_key"] = pa.array(keys_arr, pa.string())
+    persons = pd.DataFrame({"nir": pd.Series(nir13).where(valid), "sex": sex, "year": years})
+    out["person_key"] = pa.nulls(n, pa.string())
     info["nir_missing"] = int(((status == NIR_MISSING) & alive).sum())
     info["nir_invalid"] = int(((status == NIR_INVALID) & alive).sum())
-    info["nir_placeholder"] = int(placeholder.sum())
-    info["nir_placeholder_values"] = len(shared)
-    return info
+    return info, persons[alive].reset_index(drop=True)
+
+
+def person_keys(persons: pd.DataFrame, key: str) -> tuple[pa.Array, dict]:
+    """``person_key`` of every kept row of a table (``persons``: see :func:`derive_personal`,
+    all the blocks in file order): HMAC of the valid NIR, null when it is a shared placeholder;
+    and the counts ``nir_placeholder`` (rows) and ``nir_placeholder_values`` (distinct
+    values)."""
+    nir = persons["nir"]
+    shared = placeholder_nirs(nir, persons["sex"], persons["year"])
+    valid = nir.notna().to_numpy()
+    placeholder = valid & nir.isin(shared).to_numpy()
+    keyed = valid & ~placeholder
+    keys_arr = np.full(len(persons), None, dtype=object)
+    keys_arr[keyed] = hmac_hex(key, nir.to_numpy()[keyed].tolist())
+    counts = {"nir_placeholder": int(placeholder.sum()), "nir_placeholder_values": len(shared)}
+    return pa.array(keys_arr, pa.string()), counts
