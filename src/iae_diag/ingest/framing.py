@@ -443,7 +443,6 @@ def _frame_slow(
     ncols: int,
     first_line: int,
     continuation: bool = False,
-    after_complete: bool = False,
     allow_skip: bool = True,
     count_only: bool = False,
 ) -> Framed:
@@ -455,8 +454,9 @@ def _frame_slow(
     the row's last field, or a broken row (e.g. written with ``;``): a broken row unless
     ``continuation`` (the FIN count decides, for the whole file: :class:`FramingTotals`).
     Blank lines are skipped; what cannot be completed is a bad record (quarantined as
-    ``wrong_field_count``). ``after_complete``: the line before ``data[body_start]`` is a
-    complete row (a block after the first). With ``allow_skip``, a block where most lines
+    ``wrong_field_count``). A block after the first starts with a complete line
+    (:func:`split_blocks`), so no decision here needs the lines of another block. With
+    ``allow_skip``, a block where most lines
     lack the header's fields is only counted (``skipped``): the file is then refused, or
     framed again without skipping; ``count_only``: only count (the blocks after such a
     block)."""
@@ -511,8 +511,8 @@ def _frame_slow(
             drop.append((i, i))
             blank += 1
             continue
-        prev_complete = (i == 0 and after_complete) or (
-            i > 0 and (last_good_end == i - 1 or (i - 1 > done_until and counts[i - 1] == target))
+        prev_complete = i > 0 and (
+            last_good_end == i - 1 or (i - 1 > done_until and counts[i - 1] == target)
         )
         next_starts_with_pipe = i + 1 < n_lines and first_byte[i + 1] == 124
         if counts[i] == 0 and prev_complete and not next_starts_with_pipe:
@@ -653,7 +653,6 @@ class ParseFallback(Exception):
 def frame_line_by_line(
     fr: Framed,
     continuation: bool = False,
-    after_complete: bool = False,
     allow_skip: bool = True,
     count_only: bool = False,
 ) -> Framed:
@@ -667,7 +666,6 @@ def frame_line_by_line(
         len(fr.columns),
         fr.first_line,
         continuation,
-        after_complete,
         allow_skip,
         count_only,
     )

@@ -175,7 +175,7 @@ def _read_once(
                         if not fallback_logged:
                             log.info("%s: %s; re-framing line by line", where, exc)
                             fallback_logged = True
-                        fr = frame_line_by_line(fr, continuation, line > 0, allow_skip)
+                        fr = frame_line_by_line(fr, continuation, allow_skip)
                         if not fr.skipped:
                             t = parse(fr, include, spec.record_id)
                 totals.add(fr)
