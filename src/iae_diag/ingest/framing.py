@@ -1,6 +1,8 @@
-"""Framing a file at byte level: BOM, optional ``DEB`` line, header, optional ``FIN<n>``
-line, UTF-8 check, embedded newlines glued back (physical line numbers kept), then parsing
-with ``pyarrow.csv`` (``|``, no quoting, every selected column as text)."""
+"""Framing a file at byte level, block by block (:func:`split_blocks` cuts the text at complete
+lines): BOM, optional ``DEB`` line, header, optional ``FIN<n>`` line, UTF-8 check, embedded
+newlines glued back (physical line numbers kept), then parsing with ``pyarrow.csv`` (``|``, no
+quoting, every selected column as text); the file-level checks of the framing run on the
+totals of the blocks (:class:`FramingTotals`)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ log = logging.getLogger(__name__)
 
 _UTF8_CHUNK = 1 << 24
 _SLICE = 1 << 24  # bytes per slice when counting separators line by line
+_MARGIN = 1 << 16  # bytes read past a block's size, to find where to cut it
 
 
 def _check_utf8(
@@ -260,11 +263,18 @@ def split_blocks(pieces: Iterator[bytes], block_bytes: int) -> Iterator[tuple[by
         if eof:
             yield buf[start:], True
             return
-        piece = next(it, None)
-        if piece is None:
-            eof = True
-            continue
-        buf = buf[start:] + piece
+        # more text: at least a block's worth past the current start, joined once
+        parts = [buf[start:]]
+        size = len(parts[0])
+        while size <= block_bytes + _MARGIN or len(parts) == 1:
+            piece = next(it, None)
+            if piece is None:
+                eof = True
+                break
+            parts.append(piece)
+            size += len(piece)
+        buf = b"".join(parts)
+        del parts
         floor = max(floor - start, 0)
         start = 0
 

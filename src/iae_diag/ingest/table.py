@@ -198,6 +198,8 @@ def _read_once(
                 for _ in pieces:  # file was read whole
                     pass
             raise
+        finally:
+            pieces.close()  # the reading thread stops
     totals.check(fin, where, continuation)
     return _finish(spec, rf, key, head, fin, totals, sums, reader, sink)
 
