@@ -43,16 +43,24 @@ from iae_diag.ingest.writing import ParquetSink
 
 log = logging.getLogger(__name__)
 
-#: Bytes of decompressed text framed and checked at a time: the ingest's memory depends on
-#: this, not on the size of the file (about 5 times this, for the widest table).
+#: Bytes of decompressed text framed and checked at a time: the ingest's peak memory depends
+#: on this, not on the size of the file (about 0.8 GiB with 64 MiB: docs/performance.md).
 DEFAULT_BLOCK_BYTES = 64 << 20
 
 #: Columns other tables refer to (``Reference``): table -> columns whose values are kept.
-REFERENCE_TARGETS: dict[str, tuple[str, ...]] = {}
-for _spec in SPECS.values():
-    for _ref in _spec.references:
-        REFERENCE_TARGETS.setdefault(_ref.target_table, ())
-        REFERENCE_TARGETS[_ref.target_table] += (_ref.target_column,)
+REFERENCE_TARGETS: dict[str, tuple[str, ...]] = {
+    table: tuple(
+        sorted(
+            {
+                r.target_column
+                for s in SPECS.values()
+                for r in s.references
+                if r.target_table == table
+            }
+        )
+    )
+    for table in sorted({r.target_table for s in SPECS.values() for r in s.references})
+}
 
 
 @dataclass
