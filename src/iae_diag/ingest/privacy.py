@@ -65,14 +65,18 @@ def check_nir(value: str | None) -> tuple[str | None, str]:
     return nir13, NIR_OK
 
 
-def placeholder_nirs(nir13: pd.Series, sex: pd.Series, birth_year: pd.Series) -> set[str]:
+def placeholder_nirs(persons: pa.Table) -> pa.Array:
     """The valid NIR values carried by rows of more than one known sex or birth year (an
-    unknown sex or year contradicts nothing). Depends on the set of rows, not their order."""
-    df = pd.DataFrame({"nir": nir13, "sex": sex, "year": birth_year}).dropna(subset=["nir"])
-    if df.empty:
-        return set()
-    g = df.groupby("nir", sort=False).nunique(dropna=True)
-    return set(g.index[(g["sex"] > 1) | (g["year"] > 1)])
+    unknown sex or year contradicts nothing); ``persons``: columns ``nir`` (null unless
+    valid), ``sex``, ``year`` of every row. Depends on the set of rows, not their order."""
+    valid = persons.filter(pc.is_valid(persons["nir"]))
+    if valid.num_rows == 0:
+        return pa.array([], pa.string())
+    g = valid.group_by("nir").aggregate([("sex", "count_distinct"), ("year", "count_distinct")])
+    shared = pc.or_(
+        pc.greater(g["sex_count_distinct"], 1), pc.greater(g["year_count_distinct"], 1)
+    )
+    return g.filter(shared)["nir"].combine_chunks()
 
 
 def hmac_hex(key: str, messages: list[str]) -> list[str]:
@@ -91,13 +95,14 @@ def derive_personal(
     raw_cols: dict[str, pa.Array],
     out: dict[str, pa.Array],
     alive: np.ndarray,
-) -> tuple[dict, pd.DataFrame | None]:
+) -> tuple[dict, pa.Table | None]:
     """``salarie_annee_naissance`` from the birth date (added to ``out``) and the NIR checks of
     one block of rows. Returns the counts among the kept rows (``birth_date_missing``,
     ``birth_date_invalid``, ``nir_missing``, ``nir_invalid``) and, when the table has a NIR
     column, the kept rows' ``nir`` (the 13 characters to hash, null unless valid), ``sex`` and
-    ``year``: the placeholder rule needs every row of the table, so ``person_key`` (null in
-    ``out``) is computed once the last block is read, by :func:`person_keys`."""
+    ``year`` (a small arrow table): the placeholder rule needs every row of the table, so
+    ``person_key`` (null in ``out``) is computed once the last block is read, by
+    :func:`person_keys`."""
     info: dict = {}
     n = len(alive)
     year = np.zeros(n, dtype=np.int64)
@@ -125,25 +130,28 @@ def derive_personal(
         if sex_col in out
         else pd.Series([None] * n, dtype=object)
     )
-    years = pd.Series(np.where(year_known, year, -1)).where(year_known)
-    persons = pd.DataFrame({"nir": pd.Series(nir13).where(valid), "sex": sex, "year": years})
+    persons = pa.table(
+        {
+            "nir": pa.array(np.where(valid, nir13, None), pa.string()),
+            "sex": pa.array(sex, pa.string(), from_pandas=True),
+            "year": pa.array(year, pa.int64(), mask=~year_known),
+        }
+    )
     out["person_key"] = pa.nulls(n, pa.string())
     info["nir_missing"] = int(((status == NIR_MISSING) & alive).sum())
     info["nir_invalid"] = int(((status == NIR_INVALID) & alive).sum())
-    return info, persons[alive].reset_index(drop=True)
+    return info, persons.filter(pa.array(alive))
 
 
-def person_keys(persons: pd.DataFrame, key: str) -> tuple[pa.Array, dict]:
-    """``person_key`` of every kept row of a table (``persons``: see :func:`derive_personal`,
-    all the blocks in file order): HMAC of the valid NIR, null when it is a shared placeholder;
-    and the counts ``nir_placeholder`` (rows) and ``nir_placeholder_values`` (distinct
-    values)."""
-    nir = persons["nir"]
-    shared = placeholder_nirs(nir, persons["sex"], persons["year"])
-    valid = nir.notna().to_numpy()
-    placeholder = valid & nir.isin(shared).to_numpy()
+def person_keys(persons: pa.Table, shared: pa.Array, key: str) -> tuple[pa.Array, int]:
+    """``person_key`` of the kept rows of one block (``persons``: see
+    :func:`derive_personal`): HMAC of the valid NIR, null when it is one of the ``shared``
+    placeholders (:func:`placeholder_nirs` of every block); and the number of rows carrying a
+    placeholder."""
+    nir = persons["nir"].combine_chunks()
+    valid = as_numpy(pc.is_valid(nir))
+    placeholder = valid & as_numpy(pc.fill_null(pc.is_in(nir, value_set=shared), False))
     keyed = valid & ~placeholder
-    keys_arr = np.full(len(persons), None, dtype=object)
-    keys_arr[keyed] = hmac_hex(key, nir.to_numpy()[keyed].tolist())
-    counts = {"nir_placeholder": int(placeholder.sum()), "nir_placeholder_values": len(shared)}
-    return pa.array(keys_arr, pa.string()), counts
+    keys_arr = np.full(len(nir), None, dtype=object)
+    keys_arr[keyed] = hmac_hex(key, pc.filter(nir, pa.array(keyed)).to_pylist())
+    return pa.array(keys_arr, pa.string()), int(placeholder.sum())

@@ -36,7 +36,7 @@ from iae_diag.ingest.framing import (
     parse,
     split_blocks,
 )
-from iae_diag.ingest.privacy import derive_personal, person_keys
+from iae_diag.ingest.privacy import derive_personal, person_keys, placeholder_nirs
 from iae_diag.ingest.quarantine import Rejects, quarantine_frame
 from iae_diag.ingest.schemas import DERIVED_COLUMNS, SPECS, TableSpec
 from iae_diag.ingest.writing import ParquetSink
@@ -81,7 +81,7 @@ class _Block:
     quarantine: pd.DataFrame
     n_read: int
     personal: dict
-    persons: pd.DataFrame | None
+    persons: pa.Table | None  # NIR, sex and year of the kept rows (tables with a NIR)
     unknown: dict[str, tuple[int, int]]  # column -> (kept rows nulled, line of the first)
 
 
@@ -94,8 +94,8 @@ class _Sums:
     personal: dict = field(default_factory=dict)
     unknown: dict[str, tuple[int, int]] = field(default_factory=dict)
     quarantine: list[pd.DataFrame] = field(default_factory=list)
-    persons: list[pd.DataFrame] = field(default_factory=list)
-    held: list[pa.Table] = field(default_factory=list)  # blocks waiting for person_key
+    persons: list[pa.Table] = field(default_factory=list)  # first reading of a NIR table
+    nir_placeholder: int = 0
     values: dict[str, list[pa.Array]] = field(default_factory=dict)
 
     def add(self, b: _Block) -> None:
@@ -108,8 +108,14 @@ class _Sums:
             self.unknown[name] = (n0 + n, line0)  # the line of the first occurrence
         if len(b.quarantine) or not self.quarantine:
             self.quarantine.append(b.quarantine)
-        if b.persons is not None:
-            self.persons.append(b.persons)
+
+
+class _Placeholders(Exception):  # noqa: N818 (a result of the first reading, not an error)
+    """The first reading of a table with a NIR column is over: the shared placeholders."""
+
+    def __init__(self, shared: pa.Array) -> None:
+        super().__init__(len(shared))
+        self.shared = shared
 
 
 def read_table(
@@ -124,20 +130,27 @@ def read_table(
     """Read, check and write one table, block by block (``block_bytes`` of text at a time);
     ``kept`` holds the tables already read (targets of the references); the kept rows go to
     ``sink``; ``on_rows(rows read so far)`` is called after each block. The result does not
-    depend on ``block_bytes``. In the rare case where the whole file contradicts a framing
-    decision taken block by block (the FIN count says that lines without '|' continue the
-    row before them; or a block where most lines lack the header's fields turns out not to
-    make the file unreadable), the file is read again with the right setting."""
-    continuation, allow_skip = False, True
+    depend on ``block_bytes``.
+
+    The file is read a second time when something known only at its end changes how its
+    blocks are read: a table with a NIR column (Salarie), whose ``person_key`` needs the
+    placeholder NIRs of the whole file (the first reading keeps only the NIR, sex and birth
+    year of the kept rows); and, rarely, a framing decision that the whole file contradicts
+    (the FIN count says that lines without '|' continue the row before them; or a block where
+    most lines lack the header's fields turns out not to make the file unreadable)."""
+    continuation, allow_skip, shared = False, True, None
     while True:
         try:
             return _read_once(
-                spec, rf, key, kept, sink, block_bytes, on_rows, continuation, allow_skip
+                spec, rf, key, kept, sink, block_bytes, on_rows, continuation, allow_skip, shared
             )
         except Redo as redo:
             log.info("%s: %s read again (whole-file framing decision)", spec.table, rf.name)
             continuation, allow_skip = redo.continuation, redo.allow_skip
-            sink.reset()
+        except _Placeholders as first:
+            log.info("%s: %s read again for person_key", spec.table, rf.name)
+            shared = first.shared
+        sink.reset()
 
 
 def _read_once(
@@ -150,6 +163,7 @@ def _read_once(
     on_rows: Callable[[int], None] | None,
     continuation: bool,
     allow_skip: bool,
+    shared: pa.Array | None,
 ) -> TableResult:
     where = f"Table {spec.table}: file {rf.path}"
     reader = RawReader(rf)
@@ -197,8 +211,14 @@ def _read_once(
                     vals.append(pc.unique(b.table.column(c).combine_chunks()))
                 if b.persons is None:
                     sink.add(b.table)
+                elif shared is None:  # first reading: the rows' NIR, sex and year only
+                    sums.persons.append(b.persons)
                 else:
-                    sums.held.append(b.table)
+                    keys, n = person_keys(b.persons, shared, key)
+                    sums.nir_placeholder += n
+                    t = b.table
+                    t = t.set_column(t.column_names.index("person_key"), "person_key", keys)
+                    sink.add(with_pandas_metadata(t, spec))
                 if on_rows is not None:
                     on_rows(sums.rows_read)
         except InputError:
@@ -209,29 +229,28 @@ def _read_once(
         finally:
             pieces.close()  # the reading thread stops
     totals.check(fin, where, continuation)
-    return _finish(spec, rf, key, head, fin, totals, sums, reader, sink)
+    if sums.persons:
+        raise _Placeholders(placeholder_nirs(pa.concat_tables(sums.persons)))
+    return _finish(spec, rf, head, fin, totals, sums, reader, sink, shared)
 
 
 def _finish(
     spec: TableSpec,
     rf: RawFile,
-    key: str,
     head: Framed,
     fin: int | None,
     totals: FramingTotals,
     sums: _Sums,
     reader: RawReader,
     sink: ParquetSink,
+    shared: pa.Array | None,
 ) -> TableResult:
-    """The blocks held for ``person_key`` written, the counts of the manifest."""
+    """The parquet file closed, the counts of the manifest."""
     personal = dict(sums.personal)
-    if sums.held:
-        t = pa.concat_tables(sums.held)
-        sums.held.clear()
-        keys, counts = person_keys(pd.concat(sums.persons, ignore_index=True), key)
-        t = t.set_column(t.column_names.index("person_key"), "person_key", keys)
-        sink.add(with_pandas_metadata(t, spec))
-        personal.update(counts)
+    if shared is not None:
+        personal.update(
+            {"nir_placeholder": sums.nir_placeholder, "nir_placeholder_values": len(shared)}
+        )
     sink.close()
     q = pd.concat(sums.quarantine, ignore_index=True)
     reasons = q["reason"].value_counts().sort_index()
