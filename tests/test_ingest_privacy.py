@@ -13,6 +13,7 @@ import os
 import random
 import stat
 
+import pyarrow as pa
 import pytest
 
 from iae_diag import cli, config
@@ -455,3 +456,26 @@ def test_unreadable_raw_file_is_one_message(tmp_path, monkeypatch):
         f"Table Salarie: cannot read file {paths['Salarie']}: Permission denied."
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_nir_numbers_keep_corsica_apart_and_placeholders_ignore_unknown_values():
+    """The placeholder rule runs on one integer per NIR (memory): 2A/2B never meet 19/18;
+    an unknown sex (0) or birth year (-1) contradicts nothing."""
+    from iae_diag.ingest.privacy import nir_numbers, placeholder_nirs
+
+    nums = nir_numbers(pa.array(["1840575123456", "185052A123456", "1850519123456", None]))
+    assert nums.to_pylist() == [
+        18405 * 102_000_000 + 75 * 1_000_000 + 123456,
+        18505 * 102_000_000 + 100 * 1_000_000 + 123456,
+        18505 * 102_000_000 + 19 * 1_000_000 + 123456,
+        None,
+    ]
+    persons = pa.table(
+        {
+            "number": pa.array([7, 7, 8, 8, 9, 9, 9, None], pa.int64()),
+            "sex": pa.array([1, 2, 1, 0, 1, 1, 0, 2], pa.int8()),
+            "year": pa.array([1980, 1980, 1980, 1980, 1980, 1981, -1, 1990], pa.int64()),
+        }
+    )
+    # 7: a woman and a man; 8: the sex of one row unknown; 9: two birth years
+    assert placeholder_nirs(persons).tolist() == [7, 9]

@@ -113,7 +113,7 @@ class _Sums:
 class _Placeholders(Exception):  # noqa: N818 (a result of the first reading, not an error)
     """The first reading of a table with a NIR column is over: the shared placeholders."""
 
-    def __init__(self, shared: pa.Array) -> None:
+    def __init__(self, shared: np.ndarray) -> None:
         super().__init__(len(shared))
         self.shared = shared
 
@@ -163,7 +163,7 @@ def _read_once(
     on_rows: Callable[[int], None] | None,
     continuation: bool,
     allow_skip: bool,
-    shared: pa.Array | None,
+    shared: np.ndarray | None,
 ) -> TableResult:
     where = f"Table {spec.table}: file {rf.path}"
     reader = RawReader(rf)
@@ -211,8 +211,8 @@ def _read_once(
                     vals.append(pc.unique(b.table.column(c).combine_chunks()))
                 if b.persons is None:
                     sink.add(b.table)
-                elif shared is None:  # first reading: the rows' NIR, sex and year only
-                    sums.persons.append(b.persons)
+                elif shared is None:  # first reading: the rows' NIR number, sex and year
+                    sums.persons.append(b.persons.select(["number", "sex", "year"]))
                 else:
                     keys, n = person_keys(b.persons, shared, key)
                     sums.nir_placeholder += n
@@ -243,7 +243,7 @@ def _finish(
     sums: _Sums,
     reader: RawReader,
     sink: ParquetSink,
-    shared: pa.Array | None,
+    shared: np.ndarray | None,
 ) -> TableResult:
     """The parquet file closed, the counts of the manifest."""
     personal = dict(sums.personal)
