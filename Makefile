@@ -121,7 +121,7 @@ test: $(STAMP) browser ## run the whole test suite (unit tests, end-to-end repor
 test-fast: $(STAMP) browser ## run the tests without the slow end-to-end ones
 	$(BIN)/python -m pytest -m "not slow"
 
-bench: $(STAMP) ## benchmarks (ingest, indicators, synth, report); prints `bench <name>: ratio=...`
+bench: $(STAMP) ## benchmarks (ingest, indicators, synth, report; memory of a 20 M-row ingest): `bench <name>: ...`
 	$(BIN)/python bench/run.py
 
 lint: $(STAMP) ## ruff check and format check

@@ -13,6 +13,7 @@ import os
 import random
 import stat
 
+import pyarrow as pa
 import pytest
 
 from iae_diag import cli, config
@@ -388,12 +389,12 @@ def test_read_only_output_folder(tmp_path):
 def test_write_failure_is_one_message_and_leaves_out_untouched(tmp_path, monkeypatch):
     """An OS error while writing (disk full, permissions changed meanwhile) is reported as an
     input error naming the folder; the temporary folder is removed."""
-    from iae_diag.ingest import pipeline
+    from iae_diag.ingest.writing import ParquetSink
 
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pipeline, "write_parquet", full)
+    monkeypatch.setattr(ParquetSink, "_write", full)
     write_all(tmp_path / "raw")
     with pytest.raises(InputError, match="Cannot write the processed data to .*No space left"):
         ingest(tmp_path / "raw", tmp_path / "out", salt=TEST_KEY)
@@ -455,3 +456,26 @@ def test_unreadable_raw_file_is_one_message(tmp_path, monkeypatch):
         f"Table Salarie: cannot read file {paths['Salarie']}: Permission denied."
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_nir_numbers_keep_corsica_apart_and_placeholders_ignore_unknown_values():
+    """The placeholder rule runs on one integer per NIR (memory): 2A/2B never meet 19/18;
+    an unknown sex (0) or birth year (-1) contradicts nothing."""
+    from iae_diag.ingest.privacy import nir_numbers, placeholder_nirs
+
+    nums = nir_numbers(pa.array(["1840575123456", "185052A123456", "1850519123456", None]))
+    assert nums.to_pylist() == [
+        18405 * 102_000_000 + 75 * 1_000_000 + 123456,
+        18505 * 102_000_000 + 100 * 1_000_000 + 123456,
+        18505 * 102_000_000 + 19 * 1_000_000 + 123456,
+        None,
+    ]
+    persons = pa.table(
+        {
+            "number": pa.array([7, 7, 8, 8, 9, 9, 9, None], pa.int64()),
+            "sex": pa.array([1, 2, 1, 0, 1, 1, 0, 2], pa.int8()),
+            "year": pa.array([1980, 1980, 1980, 1980, 1980, 1981, -1, 1990], pa.int64()),
+        }
+    )
+    # 7: a woman and a man; 8: the sex of one row unknown; 9: two birth years
+    assert placeholder_nirs(persons).tolist() == [7, 9]

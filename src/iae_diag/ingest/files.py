@@ -6,8 +6,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import queue
 import re
+import threading
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +20,7 @@ from iae_diag.ingest.schemas import FILE_PATTERN, SPECS, SYNTHETIC_MARKER
 
 log = logging.getLogger(__name__)
 
-_CHUNK = 1 << 24  # bytes decompressed at a time
+_CHUNK = 1 << 24  # bytes read, and most bytes decompressed, at a time
 _HEAD = 1 << 16  # bytes read to find the first line
 
 
@@ -77,45 +80,110 @@ def find_raw_files(raw_dir: Path) -> tuple[dict[str, list[RawFile]], list[str]]:
 # reading and framing a file
 
 
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+class RawReader:
+    """The decompressed text of one raw file, piece by piece (at most :data:`_CHUNK` bytes
+    each), with the file's size and SHA-256 (of the bytes as stored, compressed when ``.gz``)
+    computed on the way: the file is never held whole in memory."""
+
+    def __init__(self, rf: RawFile) -> None:
+        self.rf = rf
+        self.size = 0
+        self._sha = hashlib.sha256()
+        self._newlines = 0  # in the decompressed text so far (gzip error messages)
+
+    @property
+    def sha256(self) -> str:
+        """Hex digest of the bytes read so far (the whole file once :meth:`pieces` is done)."""
+        return self._sha.hexdigest()
+
+    def _raw_pieces(self):
+        try:
+            with self.rf.path.open("rb") as f:
+                while piece := f.read(_CHUNK):
+                    self.size += len(piece)
+                    self._sha.update(piece)  # hashlib releases the GIL
+                    yield piece
+        except OSError as exc:
+            raise _unreadable(self.rf, exc) from None
+
+    def pieces(self) -> Iterator[bytes]:
+        """The decompressed text in pieces; InputError on an unreadable file or a damaged
+        gzip (with the line of the decompressed text where it breaks)."""
+        if not self.rf.name.endswith(".gz"):
+            yield from self._raw_pieces()
+            return
+        d = zlib.decompressobj(wbits=31)
+        try:
+            for piece in self._raw_pieces():
+                data = piece
+                while data:
+                    out = d.decompress(data, _CHUNK)
+                    data = d.unconsumed_tail
+                    if d.eof and d.unused_data:  # concatenated gzip members
+                        data = d.unused_data + data
+                        d = zlib.decompressobj(wbits=31)
+                    if out:
+                        self._newlines += out.count(b"\n")
+                        yield out
+            out = d.flush()
+            if out:
+                self._newlines += out.count(b"\n")
+                yield out
+        except zlib.error as exc:
+            raise InputError(
+                f"Table {self.rf.table}: file {self.rf.path} is not a valid gzip file ({exc}); "
+                f"the decompressed text breaks at line {self._newlines + 1}. Expected a "
+                "complete .csv.gz export; ask ASP for the file again or remove the .gz and "
+                "give the plain .csv."
+            ) from None
+        if self.size and not d.eof:  # an empty file is reported by the framing
+            raise InputError(
+                f"Table {self.rf.table}: file {self.rf.path} is a truncated gzip file: the "
+                f"compressed data ends in the middle of line {self._newlines + 1} (no "
+                "end-of-stream marker). Expected a complete .csv.gz export; the transfer was "
+                "probably interrupted."
+            )
 
 
-def read_bytes(rf: RawFile) -> tuple[bytes, bytes]:
-    """(decompressed content, the file's bytes as stored)."""
+def read_ahead(pieces: Iterator[bytes], depth: int = 2) -> Iterator[bytes]:
+    """``pieces`` produced by a background thread, at most ``depth`` ahead, so that reading,
+    hashing and decompressing overlap the processing; an exception of ``pieces`` is raised
+    here, at its place in the sequence. Leaving the loop early stops the thread."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for piece in pieces:
+                if not put((piece, None)):
+                    return
+        except BaseException as exc:  # handed over to the reading thread
+            put((None, exc))
+            return
+        put((None, None))
+
+    thread = threading.Thread(target=run, name="iae-diag-read", daemon=True)
+    thread.start()
     try:
-        raw = rf.path.read_bytes()
-    except OSError as exc:
-        raise _unreadable(rf, exc) from None
-    if not rf.name.endswith(".gz") or not raw:  # an empty file is reported by _frame
-        return raw, raw
-    d = zlib.decompressobj(wbits=31)
-    chunks: list[bytes] = []
-    pos = 0
-    try:
-        while pos < len(raw):
-            chunks.append(d.decompress(raw[pos : pos + _CHUNK]))
-            pos += _CHUNK
-            while d.eof and d.unused_data:  # concatenated gzip members
-                rest = d.unused_data
-                d = zlib.decompressobj(wbits=31)
-                chunks.append(d.decompress(rest))
-        chunks.append(d.flush())
-    except zlib.error as exc:
-        line = sum(c.count(b"\n") for c in chunks) + 1
-        raise InputError(
-            f"Table {rf.table}: file {rf.path} is not a valid gzip file ({exc}); the "
-            f"decompressed text breaks at line {line}. Expected a complete .csv.gz export; "
-            "ask ASP for the file again or remove the .gz and give the plain .csv."
-        ) from None
-    if not d.eof:
-        line = sum(c.count(b"\n") for c in chunks) + 1
-        raise InputError(
-            f"Table {rf.table}: file {rf.path} is a truncated gzip file: the compressed data "
-            f"ends in the middle of line {line} (no end-of-stream marker). Expected a complete "
-            ".csv.gz export; the transfer was probably interrupted."
-        )
-    return b"".join(chunks), raw
+        while True:
+            piece, exc = q.get()
+            if exc is not None:
+                raise exc
+            if piece is None:
+                return
+            yield piece
+    finally:
+        stop.set()
+        thread.join()
 
 
 def carries_synthetic_marker(rf: RawFile) -> bool:

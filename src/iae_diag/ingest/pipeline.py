@@ -15,18 +15,12 @@ import pandas as pd
 
 from iae_diag import SCHEMA_VERSION, __version__
 from iae_diag.errors import InputError
-from iae_diag.ingest.files import (
-    RawFile,
-    carries_synthetic_marker,
-    find_raw_files,
-    read_bytes,
-    sha256_hex,
-)
+from iae_diag.ingest.files import RawFile, carries_synthetic_marker, find_raw_files
 from iae_diag.ingest.keys import REAL, SYNTHETIC, NirKey, fingerprint, resolve_key
 from iae_diag.ingest.quarantine import QUARANTINE_COLUMNS
 from iae_diag.ingest.schemas import OPTIONAL_TABLES, TABLES, TableSpec
-from iae_diag.ingest.table import TableResult, process_table
-from iae_diag.ingest.writing import write_parquet
+from iae_diag.ingest.table import DEFAULT_BLOCK_BYTES, TableResult, read_table
+from iae_diag.ingest.writing import ParquetSink
 from iae_diag.processed import MANIFEST, OPTIONAL_TABLE_FILES, QUARANTINE, TABLE_FILES
 from iae_diag.progress import Progress
 
@@ -38,7 +32,9 @@ def _ingest_table(
     files: list[RawFile],
     key: str,
     done: dict[str, TableResult],
-    pool: ThreadPoolExecutor,
+    sink: ParquetSink,
+    block_bytes: int,
+    on_rows=None,
 ) -> TableResult:
     rf = files[0]
     if len(files) > 1:
@@ -51,17 +47,8 @@ def _ingest_table(
         )
     else:
         log.info("%s: reading %s", spec.table, rf.name)
-    data, raw = read_bytes(rf)
-    res = process_table(spec, rf, data, key, done)
-    del data
-    # the hash runs in a thread (hashlib releases the GIL) while the parquet file is written
-    # and the next table is read; ingest() collects it
-    res.digest = pool.submit(sha256_hex, raw)
+    res = read_table(spec, rf, key, done, sink, block_bytes, on_rows)
     res.info = {
-        "file": rf.name,
-        "size": len(raw),
-        "sha256": None,
-        "extract_stamp": rf.stamp.isoformat(),
         **res.info,
         "output": ALL_FILES[spec.table],
         "candidates": sorted(f.name for f in files),
@@ -79,12 +66,19 @@ def _ingest_table(
 ALL_FILES = {**TABLE_FILES, **OPTIONAL_TABLE_FILES}
 
 
-def ingest(raw_dir: Path | str, out_dir: Path | str, salt: str | None = None) -> dict:
+def ingest(
+    raw_dir: Path | str,
+    out_dir: Path | str,
+    salt: str | None = None,
+    block_bytes: int = DEFAULT_BLOCK_BYTES,
+) -> dict:
     """Read the five fluxIAE tables of ``raw_dir`` and write the processed layout into
     ``out_dir``; return the manifest. ``salt`` is the secret key of the NIR hash (named after
-    ``IAE_DIAG_SALT``); None: the configured key (:mod:`iae_diag.ingest.keys`). Raises
-    InputError on a file-level fault, on real data without a proper key, or when ``out_dir``
-    cannot be written (nothing is written then)."""
+    ``IAE_DIAG_SALT``); None: the configured key (:mod:`iae_diag.ingest.keys`).
+    ``block_bytes``: bytes of text read and checked at a time (the memory used depends on it,
+    not on the size of the files; the output does not depend on it). Raises InputError on a
+    file-level fault, on real data without a proper key, or when ``out_dir`` cannot be
+    written (nothing is written then)."""
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     found, ignored = find_raw_files(raw_dir)
     missing = [s.table for s in TABLES if s.table not in found]
@@ -109,7 +103,7 @@ def ingest(raw_dir: Path | str, out_dir: Path | str, salt: str | None = None) ->
     log.info("data: %s; NIR hash key: %s (%s)", status, key.kind, key.source)
     _check_output_folder(out_dir)
     try:
-        return _ingest_into(out_dir, found, ignored, marked, status, key)
+        return _ingest_into(out_dir, found, ignored, marked, status, key, block_bytes)
     except OSError as exc:
         raise InputError(
             f"Cannot write the processed data to {out_dir}: {exc.strerror}"
@@ -147,6 +141,7 @@ def _ingest_into(
     marked: dict[str, bool],
     status: str,
     key: NirKey,
+    block_bytes: int,
 ) -> dict:
     # Every file is read and checked before anything reaches out_dir: the parquet files are
     # written (in a background thread, while the next tables are processed) into a temporary
@@ -155,32 +150,30 @@ def _ingest_into(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.ingest-", dir=out_dir.parent))
     try:
         results: dict[str, TableResult] = {}
-        with (
-            ThreadPoolExecutor(max_workers=1) as pool,
-            ThreadPoolExecutor(max_workers=1) as writer,
-        ):
-            writes = []
+        with ThreadPoolExecutor(max_workers=1) as writer:
             shown = Progress("ingest")
             for i, spec in enumerate(TABLES, start=1):
                 shown.update(spec.table, index=i, total=len(TABLES))
-                res = _ingest_table(spec, found[spec.table], key.value, results, pool)
+
+                def on_rows(rows: int, table: str = spec.table, i: int = i) -> None:
+                    shown.update(table, rows, i, len(TABLES))  # once per block of text
+
+                sink = ParquetSink(spec, tmp / TABLE_FILES[spec.table], writer)
+                res = _ingest_table(
+                    spec, found[spec.table], key.value, results, sink, block_bytes, on_rows
+                )
                 res.info["synthetic_marker"] = marked[spec.table]
                 results[spec.table] = res
-                writes.append(writer.submit(write_parquet, res, tmp / TABLE_FILES[spec.table]))
                 shown.update(spec.table, res.info["rows_read"], i, len(TABLES))
             shown.close()
             for spec in OPTIONAL_TABLES:
                 if spec.table not in found:
                     log.info("%s: no file in the extract (optional table, skipped)", spec.table)
                     continue
-                res = _ingest_table(spec, found[spec.table], key.value, results, pool)
+                sink = ParquetSink(spec, tmp / ALL_FILES[spec.table], writer)
+                res = _ingest_table(spec, found[spec.table], key.value, results, sink, block_bytes)
                 res.info["synthetic_marker"] = carries_synthetic_marker(found[spec.table][0])
                 results[spec.table] = res
-                writes.append(writer.submit(write_parquet, res, tmp / ALL_FILES[spec.table]))
-            for w in writes:
-                w.result()
-            for res in results.values():
-                res.info["sha256"] = res.digest.result()
         manifest = {
             "package_version": __version__,
             "schema_version": SCHEMA_VERSION,

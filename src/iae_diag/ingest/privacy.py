@@ -19,7 +19,6 @@ import hmac
 import re
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -65,14 +64,37 @@ def check_nir(value: str | None) -> tuple[str | None, str]:
     return nir13, NIR_OK
 
 
-def placeholder_nirs(nir13: pd.Series, sex: pd.Series, birth_year: pd.Series) -> set[str]:
-    """The valid NIR values carried by rows of more than one known sex or birth year (an
-    unknown sex or year contradicts nothing). Depends on the set of rows, not their order."""
-    df = pd.DataFrame({"nir": nir13, "sex": sex, "year": birth_year}).dropna(subset=["nir"])
-    if df.empty:
-        return set()
-    g = df.groupby("nir", sort=False).nunique(dropna=True)
-    return set(g.index[(g["sex"] > 1) | (g["year"] > 1)])
+def nir_numbers(nir13: pa.Array) -> pa.Array:
+    """Each valid NIR13 as one integer (null where ``nir13`` is null), one to one: the
+    département ``2A`` / ``2B`` counts as 100 / 101, so it never meets ``19`` / ``18``. Sorting
+    and comparing integers takes a fraction of the memory of strings."""
+    head = pc.cast(pc.utf8_slice_codeunits(nir13, 0, 5), pa.int64())
+    dep = pc.utf8_slice_codeunits(nir13, 5, 7)
+    dep = pc.replace_substring(pc.replace_substring(dep, "2A", "100"), "2B", "101")
+    tail = pc.cast(pc.utf8_slice_codeunits(nir13, 7, 13), pa.int64())
+    return pc.add(
+        pc.add(pc.multiply(head, 102_000_000), pc.multiply(pc.cast(dep, pa.int64()), 1_000_000)),
+        tail,
+    )
+
+
+def placeholder_nirs(persons: pa.Table) -> np.ndarray:
+    """The valid NIRs (:func:`nir_numbers`, sorted) carried by rows of more than one known
+    sex or birth year (an unknown sex or year contradicts nothing); ``persons``: columns
+    ``number`` (null unless valid), ``sex`` (0: unknown), ``year`` (-1: unknown) of every row.
+    Depends on the set of rows, not their order."""
+    valid = persons.filter(pc.is_valid(persons["number"]))
+    number = as_numpy(valid["number"]).astype(np.int64)
+    shared = [np.empty(0, np.int64)]
+    for name, unknown in (("sex", 0), ("year", -1)):
+        attr = as_numpy(valid[name])
+        known = attr != unknown
+        num, val = number[known], attr[known]
+        order = np.lexsort((val, num))
+        num, val = num[order], val[order]
+        differ = (num[1:] == num[:-1]) & (val[1:] != val[:-1])
+        shared.append(num[1:][differ])
+    return np.unique(np.concatenate(shared))
 
 
 def hmac_hex(key: str, messages: list[str]) -> list[str]:
@@ -91,12 +113,14 @@ def derive_personal(
     raw_cols: dict[str, pa.Array],
     out: dict[str, pa.Array],
     alive: np.ndarray,
-    key: str,
-) -> dict:
-    """``salarie_annee_naissance`` from the birth date and ``person_key`` from the NIR (added
-    to ``out``); returns the counts among the kept rows: ``birth_date_missing``,
-    ``birth_date_invalid``, ``nir_missing``, ``nir_invalid``, ``nir_placeholder`` (rows) and
-    ``nir_placeholder_values`` (distinct values)."""
+) -> tuple[dict, pa.Table | None]:
+    """``salarie_annee_naissance`` from the birth date (added to ``out``) and the NIR checks of
+    one block of rows. Returns the counts among the kept rows (``birth_date_missing``,
+    ``birth_date_invalid``, ``nir_missing``, ``nir_invalid``) and, when the table has a NIR
+    column, the kept rows' ``nir`` (the 13 characters to hash, null unless valid), its
+    ``number`` (:func:`nir_numbers`), ``sex`` and ``year`` (an arrow table): the placeholder
+    rule needs every row of the table, so ``person_key`` (null in ``out``) is computed by
+    :func:`person_keys` once the placeholders of the whole file are known."""
     info: dict = {}
     n = len(alive)
     year = np.zeros(n, dtype=np.int64)
@@ -110,7 +134,7 @@ def derive_personal(
         out["salarie_annee_naissance"] = pa.array(np.where(good, yv, 0), pa.int64(), mask=~good)
         year, year_known = yv, good
     if not (spec.nir_column and spec.nir_column in raw_cols):
-        return info
+        return info, None
     # each distinct raw value is checked once
     enc = pc.dictionary_encode(raw_cols[spec.nir_column])
     checked = [check_nir(v) for v in enc.dictionary.to_pylist()]
@@ -118,21 +142,37 @@ def derive_personal(
     nir13 = np.array([c[0] for c in checked], dtype=object)[idx]
     status = np.array([c[1] for c in checked], dtype=object)[idx]
     valid = (status == NIR_OK) & alive
-    sex_col = spec.sex_column
-    sex = (
-        pd.Series(out[sex_col].to_pylist(), dtype=object).map(CIVILITY_SEX)
-        if sex_col in out
-        else pd.Series([None] * n, dtype=object)
+    sex = np.zeros(n, dtype=np.int8)  # 0: unknown, 1: woman, 2: man
+    if spec.sex_column in out:
+        enc = pc.dictionary_encode(out[spec.sex_column])
+        labels = [CIVILITY_SEX.get(v) for v in enc.dictionary.to_pylist()]
+        codes = np.array([{"F": 1, "M": 2}.get(x, 0) for x in labels] + [0], dtype=np.int8)
+        sex = codes[as_numpy(pc.fill_null(enc.indices, len(labels)))]
+    nir = pa.array(np.where(valid, nir13, None), pa.string())
+    persons = pa.table(
+        {
+            "nir": nir,
+            "number": nir_numbers(nir),
+            "sex": pa.array(sex),
+            "year": pa.array(np.where(year_known, year, -1)),
+        }
     )
-    years = pd.Series(np.where(year_known, year, -1)).where(year_known)
-    shared = placeholder_nirs(pd.Series(nir13).where(valid), sex.where(valid), years.where(valid))
-    placeholder = valid & pd.Series(nir13).isin(shared).to_numpy()
-    keyed = valid & ~placeholder
-    keys_arr = np.full(n, None, dtype=object)
-    keys_arr[keyed] = hmac_hex(key, nir13[keyed].tolist())
-    out["person_key"] = pa.array(keys_arr, pa.string())
+    out["person_key"] = pa.nulls(n, pa.string())
     info["nir_missing"] = int(((status == NIR_MISSING) & alive).sum())
     info["nir_invalid"] = int(((status == NIR_INVALID) & alive).sum())
-    info["nir_placeholder"] = int(placeholder.sum())
-    info["nir_placeholder_values"] = len(shared)
-    return info
+    return info, persons.filter(pa.array(alive))
+
+
+def person_keys(persons: pa.Table, shared: np.ndarray, key: str) -> tuple[pa.Array, int]:
+    """``person_key`` of the kept rows of one block (``persons``: see
+    :func:`derive_personal`): HMAC of the valid NIR, null when it is one of the ``shared``
+    placeholders (:func:`placeholder_nirs` of every block); and the number of rows carrying a
+    placeholder."""
+    nir = persons["nir"].combine_chunks()
+    number = persons["number"].combine_chunks()
+    valid = as_numpy(pc.is_valid(number))
+    placeholder = valid & np.isin(as_numpy(pc.fill_null(number, -1)), shared)
+    keyed = valid & ~placeholder
+    keys_arr = np.full(len(nir), None, dtype=object)
+    keys_arr[keyed] = hmac_hex(key, pc.filter(nir, pa.array(keyed)).to_pylist())
+    return pa.array(keys_arr, pa.string()), int(placeholder.sum())
