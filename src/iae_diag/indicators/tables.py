@@ -412,16 +412,21 @@ def _sum_blocks(blocks: list[_Block]) -> _Block:
             out += a
         return out
 
+    return _combine(blocks, blocks[0].years, add)
+
+
+def _combine(blocks: list[_Block], years: np.ndarray, join) -> _Block:
+    """One block of ``years`` whose every cube is ``join`` of the blocks' cubes."""
     first = blocks[0]
     return _Block(
-        years=first.years,
+        years=years,
         rows=sum(b.rows for b in blocks),
-        hours_sec=add([b.hours_sec for b in blocks]),
-        etp_dep=add([b.etp_dep for b in blocks]),
-        quality_dep={k: add([b.quality_dep[k] for b in blocks]) for k in first.quality_dep},
-        salaries={k: add([b.salaries[k] for b in blocks]) for k in first.salaries},
-        siae={k: add([b.siae[k] for b in blocks]) for k in first.siae},
-        person_months={k: add([b.person_months[k] for b in blocks]) for k in first.person_months},
+        hours_sec=join([b.hours_sec for b in blocks]),
+        etp_dep=join([b.etp_dep for b in blocks]),
+        quality_dep={k: join([b.quality_dep[k] for b in blocks]) for k in first.quality_dep},
+        salaries={k: join([b.salaries[k] for b in blocks]) for k in first.salaries},
+        siae={k: join([b.siae[k] for b in blocks]) for k in first.siae},
+        person_months={k: join([b.person_months[k] for b in blocks]) for k in first.person_months},
     )
 
 
@@ -556,17 +561,7 @@ def _stack(blocks: list[_Block]) -> _Block:
     def cat(arrays):
         return np.concatenate(arrays, axis=1)
 
-    first = blocks[0]
-    return _Block(
-        years=np.concatenate([b.years for b in blocks]),
-        rows=sum(b.rows for b in blocks),
-        hours_sec=cat([b.hours_sec for b in blocks]),
-        etp_dep=cat([b.etp_dep for b in blocks]),
-        quality_dep={k: cat([b.quality_dep[k] for b in blocks]) for k in first.quality_dep},
-        salaries={k: cat([b.salaries[k] for b in blocks]) for k in first.salaries},
-        siae={k: cat([b.siae[k] for b in blocks]) for k in first.siae},
-        person_months={k: cat([b.person_months[k] for b in blocks]) for k in first.person_months},
-    )
+    return _combine(blocks, np.concatenate([b.years for b in blocks]), cat)
 
 
 def _emi_blocks(
