@@ -217,6 +217,7 @@ def flow_tables(
     month = person_months
     entrants = _entrants(geo, years, c, contrat, salarie)
     ind, qual = [], []
+    counts = _Counts(geo, n_y)
     for level in LEVELS:
         sl = slots[level]
         codes = [geo.codes(level)[i] for i in sl]
@@ -227,8 +228,8 @@ def flow_tables(
         def quality(check, arr, breakdown="", codes=codes, level=level):
             qual.append(quality_rows(level, codes, years, check, breakdown, arr))
 
-        _flows_of_level(geo, level, sl, n_y, c, month, entrants, add, quality)
-        _exits_of_level(geo, level, sl, n_y, p, objectives, add, quality)
+        _flows_of_level(level, sl, c, month, entrants, counts, add, quality)
+        _exits_of_level(geo, level, sl, n_y, p, objectives, counts, add, quality)
         quality("contract_without_hiring_date", np.full((len(sl), n_y), float(c.no_hire_date)))
     return pd.concat(ind, ignore_index=True), pd.concat(qual, ignore_index=True)
 
@@ -403,17 +404,48 @@ def person_month_cubes(geo, emi: EmiActivity) -> dict[str, np.ndarray]:
     return {level: np.stack([c.sum(axis=-1), c[..., 1]], axis=-1) for level, c in cubes.items()}
 
 
-def _flows_of_level(geo, level, sl, n_y, c: _Contracts, month, entrants, add, quality) -> None:
+class _Counts:
+    """Counts by (département slot, year, type[, extra]) computed once, at the first level
+    asked, and rolled up to every level (sums of ones: exact whatever the order), instead of
+    one pass over every contract or exit per level."""
+
+    def __init__(self, geo: Geography, n_y: int) -> None:
+        self.geo, self.n_y, self._by_dep = geo, n_y, {}
+
+    def __call__(self, level: str, name: tuple, rows) -> np.ndarray:
+        """The cube of ``name`` at ``level``; ``rows()`` gives (dep_i, year_i, type_i, mask or
+        None, extra_i or None, n_extra) of the rows counted, called once."""
+        if name not in self._by_dep:
+            dep_i, year_i, type_i, mask, extra, n_extra = rows()
+            w = None if mask is None else mask.astype(float)
+            self._by_dep[name] = sum_cube(
+                self.geo, "dep", self.n_y, dep_i, year_i, type_i, w, extra, n_extra
+            )
+        return self.geo.roll_up(level, self._by_dep[name])
+
+
+def _flows_of_level(level, sl, c: _Contracts, month, entrants, counts, add, quality) -> None:
     """Hirings, entrants and their publics, renewals, monthly average, year-end stock."""
-    in_y = (c.hired_year_i >= 0) & (c.type_i >= 0)
-    t_i = np.maximum(c.type_i, 0)
-    for name, mask in (
-        ("embauches", in_y & (c.kind == 0)),
-        ("renouvellements", in_y & (c.kind > 0)),
-    ):
-        w = mask.astype(float)
-        y0 = np.maximum(c.hired_year_i, 0)
-        add(name, sum_cube(geo, level, n_y, c.dep_i, y0, t_i, w)[sl, ..., 0])
+
+    def in_y():
+        return (c.hired_year_i >= 0) & (c.type_i >= 0)
+
+    def count(name, mask):  # contracts by their département, hiring year and type
+        return counts(
+            level,
+            ("contracts", name),
+            lambda: (
+                c.dep_i,
+                np.maximum(c.hired_year_i, 0),
+                np.maximum(c.type_i, 0),
+                mask(),
+                None,
+                1,
+            ),
+        )[sl]
+
+    for name, kind in (("embauches", lambda k: k == 0), ("renouvellements", lambda k: k > 0)):
+        add(name, count(name, lambda kind=kind: in_y() & kind(c.kind))[..., 0])
     ent = entrants.cubes[level][sl]
     n_ent = ent[..., 0]
     add("entrants", n_ent)
@@ -426,15 +458,12 @@ def _flows_of_level(geo, level, sl, n_y, c: _Contracts, month, entrants, add, qu
     add("salaries_moyenne_mensuelle", pm[..., 0] / 12.0)
     add("presents_fin_annee", pm[..., 1])
     # quality: contracts hired in the year placed by the address, of unknown type
-    hired = c.hired_year_i >= 0
-    y0 = np.maximum(c.hired_year_i, 0)
-
-    def count(mask):
-        return sum_cube(geo, level, n_y, c.dep_i, y0, t_i, mask.astype(float))[sl, :, ALL_I, 0]
-
-    quality("contract_address_fallback", count(in_y & (c.kind >= 0) & c.by_address))
-    quality("contract_unknown_type", count(hired & (c.type_i < 0)), "mesure")
-    quality("contract_unknown_type", count(in_y & (c.kind < 0)), "type_contrat")
+    for check, breakdown, mask in (
+        ("contract_address_fallback", "", lambda: in_y() & (c.kind >= 0) & c.by_address),
+        ("contract_unknown_type", "mesure", lambda: (c.hired_year_i >= 0) & (c.type_i < 0)),
+        ("contract_unknown_type", "type_contrat", lambda: in_y() & (c.kind < 0)),
+    ):
+        quality(check, count((check, breakdown), mask)[:, :, ALL_I, 0], breakdown)
 
 
 # --------------------------------------------------------------------------- parcours
@@ -537,21 +566,28 @@ def _parcours(geo, years, c: _Contracts, ref_motif_sort, ref_categorie_sort) -> 
     )
 
 
-def _exits_of_level(geo, level, sl, n_y, p: _Parcours, obj: AfObjectives, add, quality):
+def _exits_of_level(geo, level, sl, n_y, p: _Parcours, obj: AfObjectives, counts, add, quality):
     """Sortants, exits by category, sorties examinées, rates, objectives, lengths."""
 
-    def cube(mask=None, extra=None, n_extra=1):
-        w = None if mask is None else mask.astype(float)
-        return sum_cube(geo, level, n_y, p.dep_i, p.year_i, p.type_i, w, extra, n_extra)[sl]
+    def cube(name, mask=lambda: None, extra=lambda: None, n_extra=1):
+        rows = lambda: (p.dep_i, p.year_i, p.type_i, mask(), extra(), n_extra)  # noqa: E731
+        return counts(level, ("exits", name), rows)[sl]
 
-    add("sortants", cube()[..., 0])
-    add("exits_by_category", cube(None, p.category_i, len(CATEGORIES)), breakdown=list(CATEGORIES))
-    exam = cube(p.examined)[..., 0]
+    def rate_i():
+        categories = np.asarray(CATEGORIES, dtype=object)[p.category_i]
+        return pd.Index(RATE_CATEGORIES).get_indexer(categories)
+
+    add("sortants", cube("sortants")[..., 0])
+    by_category = cube("category", extra=lambda: p.category_i, n_extra=len(CATEGORIES))
+    add("exits_by_category", by_category, breakdown=list(CATEGORIES))
+    exam = cube("examined", lambda: p.examined)[..., 0]
     add("sorties_examinees", exam)
-    rate_i = pd.Index(RATE_CATEGORIES).get_indexer(
-        np.asarray(CATEGORIES, dtype=object)[p.category_i]
+    by_cat = cube(
+        "examined_by_rate",
+        lambda: p.examined & (rate_i() >= 0),
+        lambda: np.maximum(rate_i(), 0),
+        len(RATE_CATEGORIES),
     )
-    by_cat = cube(p.examined & (rate_i >= 0), np.maximum(rate_i, 0), len(RATE_CATEGORIES))
     dyn = by_cat[..., [RATE_CATEGORIES.index(k) for k in DYNAMIC]].sum(axis=-1, keepdims=True)
     num = np.concatenate([by_cat, dyn], axis=-1)
     den = np.broadcast_to(exam[..., None], num.shape)
@@ -574,11 +610,18 @@ def _exits_of_level(geo, level, sl, n_y, p: _Parcours, obj: AfObjectives, add, q
     add("duree_parcours_mois_median", median)
     # quality (all types)
     for i, why in enumerate(UNKNOWN_REASONS):
-        quality("exit_category_unknown", cube(p.unknown_reason_i == i)[..., ALL_I, 0], why)
-    quality("exit_motif_from_emi", cube(p.motif_from_emi)[..., ALL_I, 0])
-    quality("parcours_address_fallback", cube(p.by_address)[..., ALL_I, 0])
-    quality("parcours_end_before_start", cube(p.end_before_start)[..., ALL_I, 0])
-    orphans = sum_cube(geo, level, n_y, p.orphan_dep_i, p.orphan_year_i, p.orphan_type_i)
+        unknown = cube(("unknown", why), lambda i=i: p.unknown_reason_i == i)
+        quality("exit_category_unknown", unknown[..., ALL_I, 0], why)
+    quality("exit_motif_from_emi", cube("from_emi", lambda: p.motif_from_emi)[..., ALL_I, 0])
+    quality("parcours_address_fallback", cube("by_address", lambda: p.by_address)[..., ALL_I, 0])
+    quality(
+        "parcours_end_before_start", cube("end_before", lambda: p.end_before_start)[..., ALL_I, 0]
+    )
+    orphans = counts(
+        level,
+        ("orphans",),
+        lambda: (p.orphan_dep_i, p.orphan_year_i, p.orphan_type_i, None, None, 1),
+    )
     quality("renewal_without_initial", orphans[sl, :, ALL_I, 0])
 
 
