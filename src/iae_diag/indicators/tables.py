@@ -25,6 +25,7 @@ from iae_diag.indicators.activity import (
     int_values,
     person_ids,
 )
+from iae_diag.indicators.cells import ALL_I, N_TYPES, ratio, sum_cube
 from iae_diag.indicators.common import Geography, require_columns
 from iae_diag.indicators.eligibility import eligible_af
 from iae_diag.indicators.emi_years import YEAR, EmiYears
@@ -76,41 +77,8 @@ PERSON_COLUMNS = [
     "without_nir",
 ]
 
-N_TYPES = len(TYPES)
-ALL_I = N_TYPES  # index of the ALL slot on the type axis of a cube
-
 
 # --------------------------------------------------------------------------- cube helpers
-
-
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """num / den, NaN where den is 0 (or NaN)."""
-    num = np.asarray(num, dtype=float)
-    den = np.asarray(den, dtype=float)
-    out = np.full(np.broadcast(num, den).shape, np.nan)
-    np.divide(num, den, out=out, where=(den > 0) & ~np.isnan(den))
-    return out
-
-
-def _additive_cube(
-    geo: Geography,
-    n_y: int,
-    dep_i: np.ndarray,
-    year_i: np.ndarray,
-    type_i: np.ndarray,
-    weights: np.ndarray | None,
-    extra_i: np.ndarray | None = None,
-    n_extra: int = 1,
-) -> np.ndarray:
-    """Sum of ``weights`` by (département slot, year, type[, extra]) with an ALL type slot.
-
-    Shape (n_dep + 1, n_y, 6, n_extra)."""
-    n_t = geo.n_territories("dep")
-    e = np.zeros(len(dep_i), dtype=np.int64) if extra_i is None else extra_i
-    key = ((dep_i * n_y + year_i) * N_TYPES + type_i) * n_extra + e
-    size = n_t * n_y * N_TYPES * n_extra
-    c = np.bincount(key, weights=weights, minlength=size).reshape(n_t, n_y, N_TYPES, n_extra)
-    return np.concatenate([c, c.sum(axis=2, keepdims=True)], axis=2)
 
 
 def _distinct_cube(
@@ -479,10 +447,10 @@ def _additive_of_rows(base: _Static, r: YearRows) -> tuple[np.ndarray, np.ndarra
     (n_dep + 1, n_y, 7, ...)."""
     geo, n_y = base.geo, len(r.years)
     row_dep, row_year, row_type = r.dep_i, r.year_i, r.type_i
-    hours_sec = _additive_cube(
-        geo, n_y, row_dep, row_year, row_type, r.hours, r.sector_i, base.n_sec
+    hours_sec = sum_cube(
+        geo, "dep", n_y, row_dep, row_year, row_type, r.hours, r.sector_i, base.n_sec
     )
-    etp_dep = _additive_cube(geo, n_y, row_dep, row_year, row_type, r.etp)[..., 0]
+    etp_dep = sum_cube(geo, "dep", n_y, row_dep, row_year, row_type, r.etp)[..., 0]
     row_default = base.af["annual_hours_default"].to_numpy()[r.af_pos]
     unknown = (r.sector_i == base.missing_i).astype(float)
     quality_w = {
@@ -492,7 +460,7 @@ def _additive_of_rows(base: _Static, r: YearRows) -> tuple[np.ndarray, np.ndarra
         ("unknown_rome", "rows"): lambda: unknown,
     }
     quality_dep = {
-        k: _additive_cube(geo, n_y, row_dep, row_year, row_type, w())[..., ALL_I, 0]
+        k: sum_cube(geo, "dep", n_y, row_dep, row_year, row_type, w())[..., ALL_I, 0]
         for k, w in quality_w.items()
     }
     return hours_sec, etp_dep, quality_dep
@@ -719,19 +687,19 @@ def build_tables(
     afy_year = np.searchsorted(years_arr, afy["year"].to_numpy()).astype(np.int64)
     afy_dep = af_dep[afy_pos]
     afy_type = af_type[afy_pos]
-    conv_dep = _additive_cube(
-        geo, n_y, afy_dep, afy_year, afy_type, afy["etp_conventionnes"].to_numpy()
+    conv_dep = sum_cube(
+        geo, "dep", n_y, afy_dep, afy_year, afy_type, afy["etp_conventionnes"].to_numpy()
     )[..., 0]
     fallback_w = af["address_fallback"].to_numpy()[afy_pos].astype(float)
-    quality_dep[("af_address_fallback", "")] = _additive_cube(
-        geo, n_y, afy_dep, afy_year, afy_type, fallback_w
+    quality_dep[("af_address_fallback", "")] = sum_cube(
+        geo, "dep", n_y, afy_dep, afy_year, afy_type, fallback_w
     )[..., ALL_I, 0]
     for check, column in (
         ("af_duplicate_tie", "duplicate_tie"),
         ("af_partial_month", "partial_month"),
     ):
         w = af[column].to_numpy()[afy_pos].astype(float)
-        quality_dep[(check, "")] = _additive_cube(geo, n_y, afy_dep, afy_year, afy_type, w)[
+        quality_dep[(check, "")] = sum_cube(geo, "dep", n_y, afy_dep, afy_year, afy_type, w)[
             ..., ALL_I, 0
         ]
     reason, aside_af, aside_year = (
@@ -740,8 +708,9 @@ def build_tables(
     in_years = np.isin(aside_year, years_arr)
     for code, check in EMI_CHECKS.items():
         m = in_years & (reason == code)
-        quality_dep[(check, "")] = _additive_cube(
+        quality_dep[(check, "")] = sum_cube(
             geo,
+            "dep",
             n_y,
             af_dep[aside_af[m].astype(np.int64)],
             np.searchsorted(years_arr, aside_year[m]).astype(np.int64),
@@ -815,7 +784,7 @@ def build_tables(
             "salaries_share",
             level,
             codes,
-            _ratio(n_sal, sal_den),
+            ratio(n_sal, sal_den),
             n_sal,
             sal_den,
             types=TYPES,
@@ -824,10 +793,10 @@ def build_tables(
         out.add("etp_realises", level, codes, e)
         etp_den = np.broadcast_to(e[:, :, ALL_I:], e.shape)
         out.add(
-            "etp_share", level, codes, _ratio(e, etp_den), e, etp_den, types=TYPES, type_slots=typ
+            "etp_share", level, codes, ratio(e, etp_den), e, etp_den, types=TYPES, type_slots=typ
         )
         out.add("etp_conventionnes", level, codes, cv)
-        out.add("taux_realisation", level, codes, _ratio(e, cv), e, cv)
+        out.add("taux_realisation", level, codes, ratio(e, cv), e, cv)
         out.add("hours", level, codes, h)
         out.add("hours_by_sector", level, codes, hs, breakdown=sector_codes)
         h_den = np.broadcast_to(h[..., None], hs.shape)
@@ -835,7 +804,7 @@ def build_tables(
             "hours_share_by_sector",
             level,
             codes,
-            _ratio(hs, h_den),
+            ratio(hs, h_den),
             hs,
             h_den,
             breakdown=sector_codes,
@@ -849,7 +818,7 @@ def build_tables(
             "public_share",
             level,
             codes,
-            _ratio(pub_num, pub_den),
+            ratio(pub_num, pub_den),
             pub_num,
             pub_den,
             breakdown=list(PUBLIC_KEYS),
@@ -861,7 +830,7 @@ def build_tables(
                 num_all = num[:, :, ALL_I:]
                 ok = ~np.isnan(pop)
                 if ok.any():
-                    out_v = _ratio(num_all, pop_c) * 10000.0
+                    out_v = ratio(num_all, pop_c) * 10000.0
                     out.add(
                         f"{name}_per_10000_inhabitants",
                         level,
