@@ -44,7 +44,7 @@ from iae_diag.indicators.parcours import (
     parcours_of_contracts,
     unknown_reason,
 )
-from iae_diag.indicators.publics import CONTRACT_COLUMNS, characteristics
+from iae_diag.indicators.publics import CONTRACT_COLUMNS, PublicsSources, characteristics
 from iae_diag.territories import LEVELS, dep_of_commune
 from iae_diag.vocabulary import MESURE_TYPES, PUBLIC_KEYS, TYPES
 
@@ -199,6 +199,7 @@ def flow_tables(
     ref_motif_sort: pd.DataFrame | None,
     ref_categorie_sort: pd.DataFrame | None,
     persons: PersonIndex | None = None,
+    publics: PublicsSources | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The flow and exit indicators and their data-quality rows for every territory slot of
     ``slots`` (level -> slots) and year of ``years`` (sorted).
@@ -206,7 +207,8 @@ def flow_tables(
     ``contrat``, ``salarie`` and ``structure`` hold one row per id (``records.resolve_ids``);
     ``activity`` aggregates the counted EMI rows per contract of ``contrat`` (same order) and
     ``person_months`` per person-month (:func:`person_month_cubes`, every year); ``persons``:
-    the ``activity.PersonIndex`` of ``salarie`` when already built. Returns
+    the ``activity.PersonIndex`` of ``salarie`` when already built; ``publics``: the
+    ``publics.PublicsSources`` of ``contrat`` and ``salarie`` when already built. Returns
     (indicator rows, quality rows) in the long layouts of ``docs/architecture.md``."""
     require_columns(contrat, "contrat_mission", [*FLOW_CONTRACT_COLUMNS, *CONTRACT_COLUMNS])
     require_columns(structure, "structure", ["structure_id_siae"])
@@ -215,7 +217,7 @@ def flow_tables(
     c = _contracts(geo, years, activity, contrat, salarie, structure, persons)
     p = _parcours(geo, years, c, ref_motif_sort, ref_categorie_sort)
     month = person_months
-    entrants = _entrants(geo, years, c, contrat, salarie)
+    entrants = _entrants(geo, years, c, contrat, salarie, publics)
     ind, qual = [], []
     counts = _Counts(geo, n_y)
     for level in LEVELS:
@@ -357,7 +359,7 @@ class _Entrants:
     cubes: dict[str, np.ndarray]
 
 
-def _entrants(geo, years, c: _Contracts, contrat, salarie) -> _Entrants:
+def _entrants(geo, years, c: _Contracts, contrat, salarie, publics=None) -> _Entrants:
     """The hiring contract of each entrant-year is its latest initial contract of the year
     (latest hiring date, then highest ``contrat_id_ctr``), whatever the type; its publics come
     from that contract and its Salarie row (age in the year)."""
@@ -370,7 +372,7 @@ def _entrants(geo, years, c: _Contracts, contrat, salarie) -> _Entrants:
     last[:-1] = entity[order][1:] != entity[order][:-1]
     chosen = np.empty(n_e, dtype=np.int64)
     chosen[entity[order][last]] = rows[order][last]
-    chars = characteristics(chosen, years[uniques % max(n_y, 1)], contrat, salarie)
+    chars = characteristics(chosen, years[uniques % max(n_y, 1)], contrat, salarie, publics)
     # the flags of an entrant packed in one integer: few distinct profiles to count
     columns = [*PUBLIC_KEYS, *(f"{k}_known" for k in KNOWN_KEYS)]
     packed = np.zeros(n_e, dtype=np.int64)

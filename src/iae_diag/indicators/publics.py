@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from iae_diag.indicators.activity import int_values
 from iae_diag.indicators.common import (
     EDUCATION_CODE_PATTERN,
     EDUCATION_KEYS,
@@ -108,10 +111,92 @@ def latest_contract(
     return np.where(best >= 0, order[np.maximum(best, 0)], -1)
 
 
-def _take(df: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
-    """Rows ``rows`` (positions) of the ``columns`` of ``df`` only (the tables carry many
-    more columns than the publics read)."""
-    return df.iloc[rows, [df.columns.get_loc(c) for c in columns]]
+#: Keys whose value comes from the contract (the others, :data:`SALARIE_KEYS`, from its
+#: Salarie row; ``qpv_all`` is ``qpv``).
+CONTRACT_KEYS = (
+    "rsa",
+    "ass",
+    "aah",
+    "rqth",
+    "job_seeker_24m_plus",
+    "job_seeker_12_23m",
+    "low_qualification",
+    *EDUCATION_KEYS,
+)
+#: Keys read from the Salarie row's own columns (the ages come from its birth year).
+SALARIE_FLAG_KEYS = ("women", "qpv", "zrr")
+
+
+def _pack(values: dict[str, tuple[np.ndarray, np.ndarray]], keys, dtype) -> np.ndarray:
+    """One integer a row: for the j-th key, bit 2j the value (only when known), bit 2j+1
+    whether it is known."""
+    n = len(next(iter(values.values()))[0]) if values else 0
+    out = np.zeros(n, dtype=dtype)
+    for j, key in enumerate(keys):
+        value, known = values[key]
+        out |= ((value & known).astype(dtype) << dtype(2 * j)) | (
+            known.astype(dtype) << dtype(2 * j + 1)
+        )
+    return out
+
+
+def _unpack(packed: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
+    """(value, known) of the j-th key of :func:`_pack`'s integers."""
+    return ((packed >> (2 * j)) & 1).astype(bool), ((packed >> (2 * j + 1)) & 1).astype(bool)
+
+
+@dataclass(frozen=True)
+class PublicsSources:
+    """What the publics read, computed once for every contract and every Salarie row
+    (elementwise: the same values as when computed on the rows a person-year points to).
+    A national history looks its person-years up in these few narrow arrays instead of
+    gathering the text columns of millions of contracts at every part of every year
+    (``docs/performance.md``)."""
+
+    contract: np.ndarray  # per contract row: CONTRACT_KEYS packed by _pack (uint32)
+    contract_salarie: np.ndarray  # per contract row: position of its Salarie row, -1 none
+    salarie: np.ndarray  # per Salarie row: SALARIE_FLAG_KEYS packed (uint8)
+    born: np.ndarray  # per Salarie row: birth year (float, NaN unknown)
+
+    @classmethod
+    def of(cls, contrat: pd.DataFrame, salarie: pd.DataFrame) -> PublicsSources:
+        require_columns(contrat, "contrat_mission", CONTRACT_COLUMNS)
+        require_columns(salarie, "salarie", SALARIE_COLUMNS)
+        values: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        rsa = TextColumn.of(contrat["contrat_salarie_rsa"])
+        values["rsa"] = rsa.isin(RSA_YES), rsa.isin(RSA_CODES)
+        for key in ("ass", "aah", "rqth"):
+            col = contrat[f"contrat_salarie_{key}"]
+            values[key] = as_bool(col), _known_bool(col)
+        pe = TextColumn.of(contrat["contrat_salarie_pe_duree_code"])
+        pe_known = pe.isin(PE_DUREE_KNOWN)
+        values["job_seeker_24m_plus"] = pe.isin(JOB_SEEKER_24M), pe_known
+        values["job_seeker_12_23m"] = pe.isin(JOB_SEEKER_12_23M), pe_known
+        edu = TextColumn.of(contrat["contrat_niveau_de_formation_code"])
+        edu_known = edu.matches(EDUCATION_CODE_PATTERN)
+        values["low_qualification"] = edu.isin(LOW_QUALIFICATION_CODES), edu_known
+        for key, codes in EDUCATION_KEYS.items():
+            values[key] = edu.isin(codes), edu_known
+        spos = positions(
+            salarie["salarie_id"].to_numpy(dtype=np.int64),
+            int_values(contrat["contrat_id_pph"]),
+        )
+        civ = TextColumn.of(salarie["salarie_rci_libelle"])
+        qpv = TextColumn.of(salarie["salarie_adr_qpv_type"])
+        zrr = salarie["salarie_adr_is_zrr"]
+        flags = {
+            "women": (civ.isin({"MME"}), civ.isin(CIVILITIES)),
+            "qpv": (qpv.isin({"QP"}), qpv.isin({"QP", "NQP"})),
+            "zrr": (as_bool(zrr), _known_bool(zrr)),
+        }
+        born = pd.to_numeric(salarie["salarie_annee_naissance"], errors="coerce")
+        small = np.int32 if len(salarie) < 2**31 else np.int64
+        return cls(
+            contract=_pack(values, CONTRACT_KEYS, np.uint32),
+            contract_salarie=spos.astype(small),
+            salarie=_pack(flags, SALARIE_FLAG_KEYS, np.uint8),
+            born=born.to_numpy(dtype=float, na_value=np.nan),
+        )
 
 
 def _known_bool(values: pd.Series) -> np.ndarray:
@@ -122,7 +207,11 @@ def _known_bool(values: pd.Series) -> np.ndarray:
 
 
 def characteristics(
-    contract_pos: np.ndarray, py_year: np.ndarray, contrat: pd.DataFrame, salarie: pd.DataFrame
+    contract_pos: np.ndarray,
+    py_year: np.ndarray,
+    contrat: pd.DataFrame,
+    salarie: pd.DataFrame,
+    sources: PublicsSources | None = None,
 ) -> pd.DataFrame:
     """Characteristics of each person-year (one row per entry of ``contract_pos``).
 
@@ -133,9 +222,8 @@ def characteristics(
     for each key but ``qpv_all`` (bool: the value is known, the person is in the key's
     denominator), ``has_contract`` and ``has_salarie`` (the contract's Salarie row exists).
     A person-year without a usable contract knows no key; without a Salarie row, none of
-    :data:`SALARIE_KEYS`."""
-    require_columns(contrat, "contrat_mission", CONTRACT_COLUMNS)
-    require_columns(salarie, "salarie", SALARIE_COLUMNS)
+    :data:`SALARIE_KEYS`. ``sources``: ``PublicsSources.of(contrat, salarie)`` when already
+    built (once for all the years)."""
     n = len(contract_pos)
     has = contract_pos >= 0
     flags = {k: np.zeros(n, dtype=bool) for k in PUBLIC_KEYS}
@@ -145,45 +233,29 @@ def characteristics(
     flags["has_salarie"] = np.zeros(n, dtype=bool)
     if not has.any():
         return pd.DataFrame(flags)
-    c = _take(contrat, contract_pos[has], CONTRACT_COLUMNS)
+    if sources is None:
+        sources = PublicsSources.of(contrat, salarie)
     at = np.flatnonzero(has)
+    rows = contract_pos[at]
 
     def put(key: str, value: np.ndarray, is_known: np.ndarray, idx: np.ndarray = at) -> None:
         flags[key][idx] = value & is_known
         flags[f"{key}_known"][idx] = is_known
 
-    rsa = TextColumn.of(c["contrat_salarie_rsa"])
-    put("rsa", rsa.isin(RSA_YES), rsa.isin(RSA_CODES))
-    for key in ("ass", "aah", "rqth"):
-        col = c[f"contrat_salarie_{key}"]
-        put(key, as_bool(col), _known_bool(col))
-    pe = TextColumn.of(c["contrat_salarie_pe_duree_code"])
-    pe_known = pe.isin(PE_DUREE_KNOWN)
-    put("job_seeker_24m_plus", pe.isin(JOB_SEEKER_24M), pe_known)
-    put("job_seeker_12_23m", pe.isin(JOB_SEEKER_12_23M), pe_known)
-    edu = TextColumn.of(c["contrat_niveau_de_formation_code"])
-    edu_known = edu.matches(EDUCATION_CODE_PATTERN)
-    put("low_qualification", edu.isin(LOW_QUALIFICATION_CODES), edu_known)
-    for key, codes in EDUCATION_KEYS.items():
-        put(key, edu.isin(codes), edu_known)
-
-    spos = positions(
-        salarie["salarie_id"].to_numpy(dtype=np.int64), c["contrat_id_pph"].to_numpy()
-    )
+    packed = sources.contract[rows]
+    for j, key in enumerate(CONTRACT_KEYS):
+        put(key, *_unpack(packed, j))
+    spos = sources.contract_salarie[rows]
     found = spos >= 0
-    s = _take(salarie, spos[found], SALARIE_COLUMNS)
+    srows = spos[found]
     idx = at[found]
     flags["has_salarie"][idx] = True
-    civ = TextColumn.of(s["salarie_rci_libelle"])
-    put("women", civ.isin({"MME"}), civ.isin(CIVILITIES), idx)
-    born = pd.to_numeric(s["salarie_annee_naissance"], errors="coerce").to_numpy(dtype=float)
-    age = py_year[idx] - born
+    packed = sources.salarie[srows]
+    for j, key in enumerate(SALARIE_FLAG_KEYS):
+        put(key, *_unpack(packed, j), idx)
+    age = py_year[idx] - sources.born[srows]
     age_known = ~np.isnan(age)
     put("under_26", np.nan_to_num(age, nan=999) < 26, age_known, idx)
     put("age_50_plus", np.nan_to_num(age, nan=-1) >= 50, age_known, idx)
-    qpv = TextColumn.of(s["salarie_adr_qpv_type"])
-    put("qpv", qpv.isin({"QP"}), qpv.isin({"QP", "NQP"}), idx)
     flags["qpv_all"][idx] = flags["qpv"][idx]
-    zrr = s["salarie_adr_is_zrr"]
-    put("zrr", as_bool(zrr), _known_bool(zrr), idx)
     return pd.DataFrame(flags)

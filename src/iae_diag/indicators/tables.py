@@ -43,6 +43,7 @@ from iae_diag.indicators.publics import (
     CONTRACT_COLUMNS,
     SALARIE_COLUMNS,
     SALARIE_KEYS,
+    PublicsSources,
     characteristics,
     contract_order,
     latest_contract,
@@ -303,6 +304,7 @@ class _Static:
     n_sec: int
     salarie: pd.DataFrame
     persons: PersonIndex
+    publics: PublicsSources  # what the publics read, per contract and Salarie row
     contract_order: np.ndarray
     contract_rank: np.ndarray  # rank of each contract in contract_order
     contracts: Lookup  # positions among the contracts' ids
@@ -475,7 +477,7 @@ def _persons_of_rows(base: _Static, r: YearRows, emi) -> tuple[dict, dict]:
     contract_of_py = latest_contract(
         py, r.ctr_id, base.contrat, base.contract_order, r.ctr_pos, base.contract_rank
     )
-    chars = characteristics(contract_of_py, r.py_year, base.contrat, base.salarie)
+    chars = characteristics(contract_of_py, r.py_year, base.contrat, base.salarie, base.publics)
     py_nir = np.zeros(n_py, dtype=bool)
     py_nir[py] = r.has_nir
     chars["without_contract"] = ~chars["has_contract"]
@@ -653,6 +655,7 @@ def build_tables(
         n_sec=len(sector_codes),
         salarie=salarie,
         persons=PersonIndex.of(salarie),
+        publics=PublicsSources.of(contrat, salarie),
         contract_order=order,
         contract_rank=rank,
         contracts=Lookup(contrat["contrat_id_ctr"].to_numpy(dtype=np.int64)),
@@ -671,7 +674,7 @@ def build_tables(
     else:
         years = sorted(int(y) for y in pd.unique(pd.DatetimeIndex(af["date_debut"]).year.dropna()))
         emi_all = _block(base, _no_rows(), years, activity)
-    persons = base.persons
+    persons, publics = base.persons, base.publics
     del blocks, base, order, rank, ctr_sector  # the per-contract lookups of the pass
     release_arrow_memory()
     clock.rows = emi_all.rows
@@ -744,7 +747,9 @@ def build_tables(
         data.ref_motif_sort,
         data.ref_categorie_sort,
         persons,
+        publics,
     )
+    del publics
     clock.lap("flows")
 
     out = _Frame(years=years_arr, parts=[flow_rows])
