@@ -188,9 +188,12 @@ class PersonIndex:
         require_columns(salarie, "salarie", ["salarie_id", "person_key"])
         sal_ids = int_values(salarie["salarie_id"])
         first = first_of_each(sal_ids)
-        pk_codes = hash_key_codes(salarie["person_key"][first])
+        keys = salarie["person_key"]
+        if not first.all():  # else no copy of the column
+            keys, sal_ids = keys[first], sal_ids[first]
+        pk_codes = hash_key_codes(keys)
         n_keys = int(pk_codes.max()) + 1 if len(pk_codes) else 0
-        return cls(sal_ids[first], pk_codes, n_keys, Lookup(sal_ids[first]))
+        return cls(sal_ids, pk_codes, n_keys, Lookup(sal_ids))
 
 
 def person_ids(

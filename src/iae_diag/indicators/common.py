@@ -52,9 +52,18 @@ def text_in(values: pd.Series, accepted: frozenset[str] | set[str]) -> np.ndarra
     """True where the value, stripped and upper-cased, is in ``accepted``; missing is False.
 
     Computed once per distinct value (factorize), so it stays linear on millions of rows."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = _codes(values)
     hit = np.array([str(u).strip().upper() in accepted for u in uniques] + [False], dtype=bool)
     return hit[codes]  # code -1 (missing) reads the trailing False
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index | np.ndarray]:
+    """(code of each row, -1 when missing; the distinct values the codes point to). A
+    ``Categorical`` column gives its own codes and categories (no pass over the rows, no
+    int64 copy of millions of codes); another column is factorized."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), values.cat.categories
+    return pd.factorize(values, use_na_sentinel=True)
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,7 @@ class TextColumn:
 
     @classmethod
     def of(cls, values: pd.Series) -> TextColumn:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        codes, uniques = _codes(values)
         return cls(codes, tuple(str(u).strip().upper() for u in uniques))
 
     def _select(self, hit: list[bool]) -> np.ndarray:
@@ -92,7 +101,7 @@ def as_bool(values: pd.Series) -> np.ndarray:
     """True where the value means yes (booleans, ``true``/``TRUE``, ``OUI``, ``1``); missing
     and anything else is False."""
     if pd.api.types.is_bool_dtype(values.dtype):
-        return values.fillna(False).to_numpy(dtype=bool)
+        return values.to_numpy(dtype=bool, na_value=False)
     return text_in(values, TRUE_TEXT)
 
 

@@ -248,9 +248,10 @@ def hash_key_codes(keys: np.ndarray) -> np.ndarray:
     if words is not None:
         mixed = words[:, 0] * np.uint64(0x9E3779B97F4A7C15) + words[:, 1]
         uniques, c = np.unique(mixed, return_inverse=True)
+        del mixed
         rep = np.zeros(len(uniques), dtype=np.int64)
         rep[c] = np.arange(len(c))
-        if (words == words[rep[c]]).all():
+        if _all_equal_rows(words, rep, c):
             codes[idx] = c
             return codes
     if keys is None:
@@ -260,13 +261,26 @@ def hash_key_codes(keys: np.ndarray) -> np.ndarray:
     return codes
 
 
+#: Rows compared at a time by :func:`_all_equal_rows` (a few MB: memory the allocator reuses).
+_COMPARE_ROWS = 1 << 16
+
+
+def _all_equal_rows(words: np.ndarray, rep: np.ndarray, c: np.ndarray) -> bool:
+    """Whether every row of ``words`` equals the row of its code's representative
+    (``words[rep[c]]``), compared by blocks of rows instead of one copy of every key."""
+    for a in range(0, len(c), _COMPARE_ROWS):
+        block = words[a : a + _COMPARE_ROWS]
+        if not (block == words[rep[c[a : a + _COMPARE_ROWS]]]).all():
+            return False
+    return True
+
+
 def _arrow_words(keys: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     """(present mask, the present keys' bytes as rows of uint64 words) of a text Series held
     by pyarrow whose present values all have the same length (a multiple of 8, at least 16
-    bytes: the hex hashes), read from the arrow buffers without a Python string a value;
-    None otherwise."""
+    bytes: the hex hashes), read from the arrow buffers of each chunk into one array, without
+    a Python string a value nor a copy of the column; None otherwise."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     dtype = keys.dtype
     held = isinstance(dtype, pd.ArrowDtype) or (
@@ -275,25 +289,39 @@ def _arrow_words(keys: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     if not held or len(keys) == 0:
         return None
     arr = keys.array.__arrow_array__()
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if arr.type not in (pa.string(), pa.large_string()):
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    if any(ch.type not in (pa.string(), pa.large_string()) for ch in chunks):
         return None
-    present = arr.is_valid().to_numpy(zero_copy_only=False)
-    values = arr.drop_null()
-    if len(values) == 0:
-        return present, np.zeros((0, 2), dtype=np.uint64)
-    lengths = pc.binary_length(values)
-    width = pc.min_max(lengths)
-    lo, hi = width["min"].as_py(), width["max"].as_py()
-    if lo != hi or lo < 16 or lo % 8:
-        return None
-    offsets_type = np.int64 if values.type == pa.large_string() else np.int32
-    offsets = np.frombuffer(values.buffers()[1], dtype=offsets_type)[
-        values.offset : values.offset + len(values) + 1
-    ]
-    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    return present, data.view(np.uint64).reshape(len(values), lo // 8)
+    parts = []  # per chunk: (validity, word positions of its present values in its data)
+    width = None
+    for ch in chunks:
+        valid = ch.is_valid().to_numpy(zero_copy_only=False)
+        offsets_type = np.int64 if ch.type == pa.large_string() else np.int32
+        offsets = np.frombuffer(ch.buffers()[1], dtype=offsets_type)[
+            ch.offset : ch.offset + len(ch) + 1
+        ].astype(np.int64)
+        starts = offsets[:-1][valid]
+        lengths = offsets[1:][valid] - starts
+        if len(lengths):
+            lo, hi = int(lengths.min()), int(lengths.max())
+            if lo != hi or lo < 16 or lo % 8 or (width is not None and lo != width):
+                return None
+            if (starts % 8).any():
+                return None
+            width = lo
+        data = ch.buffers()[2]
+        words = np.frombuffer(data, dtype=np.uint64, count=len(data) // 8) if data else None
+        parts.append((valid, starts // 8, words))
+    present = np.concatenate([v for v, _, _ in parts])
+    n_words = (width or 16) // 8
+    out = np.empty((int(present.sum()), n_words), dtype=np.uint64)
+    row = 0
+    for _, first_word, words in parts:
+        k = len(first_word)
+        for w in range(n_words):
+            out[row : row + k, w] = words[first_word + w] if k else 0
+        row += k
+    return present, out
 
 
 def _as_objects(present: np.ndarray, words: np.ndarray) -> np.ndarray:

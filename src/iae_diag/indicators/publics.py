@@ -129,14 +129,18 @@ SALARIE_FLAG_KEYS = ("women", "qpv", "zrr")
 
 def _pack(values: dict[str, tuple[np.ndarray, np.ndarray]], keys, dtype) -> np.ndarray:
     """One integer a row: for the j-th key, bit 2j the value (only when known), bit 2j+1
-    whether it is known."""
+    whether it is known. Built in place (a national history has millions of contracts)."""
     n = len(next(iter(values.values()))[0]) if values else 0
     out = np.zeros(n, dtype=dtype)
+    bit = np.empty(n, dtype=dtype)
+    both = np.empty(n, dtype=bool)
     for j, key in enumerate(keys):
         value, known = values[key]
-        out |= ((value & known).astype(dtype) << dtype(2 * j)) | (
-            known.astype(dtype) << dtype(2 * j + 1)
-        )
+        np.logical_and(value, known, out=both)
+        for flag, shift in ((both, 2 * j), (known, 2 * j + 1)):
+            np.copyto(bit, flag, casting="unsafe")
+            np.left_shift(bit, dtype(shift), out=bit)
+            np.bitwise_or(out, bit, out=out)
     return out
 
 
