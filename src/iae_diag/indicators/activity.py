@@ -55,7 +55,9 @@ def combine_keys(*columns: np.ndarray) -> np.ndarray:
             if span * width >= _LIMIT:
                 col = pd.factorize(col)[0].astype(np.int64)
                 lo, width = 0, int(col.max()) + 1
-        key = key * width + (col - lo)
+        key *= width  # in place: one entry per contract of a national history
+        key += col
+        key -= lo
         span *= width
     return key
 

@@ -30,7 +30,7 @@ from iae_diag.indicators.cells import (
 )
 from iae_diag.indicators.common import Geography, require_columns
 from iae_diag.indicators.eligibility import OBJECTIVE_COLUMNS
-from iae_diag.indicators.keys import dense_codes, sort_order
+from iae_diag.indicators.keys import dense_codes, sort_order, sorted_unique
 from iae_diag.indicators.parcours import (
     CATEGORIES,
     DAYS_PER_MONTH,
@@ -119,7 +119,7 @@ class ContractActivity:
         contract's hours are added per year, in the order the years come)."""
         pos = emi.ctr_pos
         month_abs = np.asarray(emi.years, dtype=np.int64)[emi.year_i] * 12 + emi.month - 1
-        for y in np.unique(emi.year_i):
+        for y in sorted_unique(emi.year_i):
             ok = np.flatnonzero((pos >= 0) & (emi.year_i == y))
             cp = pos[ok]
             np.add.at(self.hours, cp, emi.hours[ok])

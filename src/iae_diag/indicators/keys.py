@@ -158,10 +158,13 @@ def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if not _dense_range(lo, hi, n):
         codes, uniques = pd.factorize(values, sort=True)
         return codes.astype(np.int64), np.asarray(uniques, dtype=np.int64)
+    offset = values - lo
     seen = np.zeros(hi - lo + 1, dtype=bool)
-    seen[values - lo] = True
-    code_of = np.cumsum(seen) - 1
-    return code_of[values - lo].astype(np.int64), np.flatnonzero(seen).astype(np.int64) + lo
+    seen[offset] = True
+    # narrow running count (the range can be several times the rows: a part of the persons)
+    code_of = np.cumsum(seen, dtype=np.int32 if len(seen) < 2**31 else np.int64)
+    code_of -= 1
+    return code_of[offset].astype(np.int64), np.flatnonzero(seen).astype(np.int64) + lo
 
 
 def distinct_pairs(entity: np.ndarray, n_entity: int, value: np.ndarray) -> np.ndarray:
