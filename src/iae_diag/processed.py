@@ -7,6 +7,7 @@ writes it, the indicators read it through :func:`load_processed`.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,16 +102,50 @@ def _read_compact(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
 CATEGORY_SHARE = 0.05
 
 
-def release_arrow_memory() -> None:
+def release_arrow_memory(heap: bool = True) -> None:
     """Give back to the system the memory the allocators keep for reuse once large arrays are
     freed: pyarrow's pool (after a table is converted to pandas or freed: about 0.5 GiB after
-    loading a 4x national ContratMission) and, on glibc, the C heap (``malloc_trim``: the
-    pieces of a year's arrays). Only the resident memory changes, never a result."""
+    loading a 4x national ContratMission) and, with ``heap`` on glibc, the C heap
+    (``malloc_trim``). Inside :func:`reuse_freed_memory` the heap is kept between the years of
+    a pass (``heap=False``): the next year reuses it. Only the resident memory changes, never a
+    result."""
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
-    if _LIBC is not None:
+    if heap and _LIBC is not None:
         _LIBC.malloc_trim(0)
+
+
+#: glibc's mallopt parameters (malloc.h) and their defaults.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_DEFAULT_THRESHOLD = 128 * 1024
+#: Arrays up to this size are taken from the C heap, where the memory freed by one step is
+#: reused by the next, rather than mapped fresh from the system (``docs/performance.md``).
+REUSE_BYTES = 128 * 2**20
+
+
+@contextmanager
+def reuse_freed_memory(limit: int = REUSE_BYTES):
+    """While inside, the C heap (glibc) serves and keeps arrays up to ``limit`` bytes instead of
+    mapping each one fresh from the system and unmapping it when freed.
+
+    By default glibc maps every allocation above 32 MiB fresh: each of the per-contract and
+    per-year arrays of a national history (50 to 100 MB) is then new memory the kernel zeroes
+    page by page, several times per pass; that, not the computation, made the indicator step
+    grow faster than its data (``docs/performance.md``). At the end the heap is given back
+    (``malloc_trim``) and glibc's default thresholds are restored. Elsewhere than glibc, this
+    does nothing. Only time and resident memory change, never a result."""
+    libc = _LIBC if _LIBC is not None and hasattr(_LIBC, "mallopt") else None
+    if libc is not None:
+        libc.mallopt(_M_MMAP_THRESHOLD, int(limit))
+        libc.mallopt(_M_TRIM_THRESHOLD, int(limit))
+    try:
+        yield
+    finally:
+        if libc is not None:
+            libc.mallopt(_M_MMAP_THRESHOLD, _DEFAULT_THRESHOLD)
+            libc.mallopt(_M_TRIM_THRESHOLD, _DEFAULT_THRESHOLD)
+        release_arrow_memory()
 
 
 def _libc():

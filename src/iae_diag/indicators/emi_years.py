@@ -166,7 +166,7 @@ class EmiYears:
         rows = coded.to_table(columns=self._needed, filter=where).to_pandas(
             split_blocks=True, self_destruct=True
         )
-        release_arrow_memory()  # the arrow buffers, not kept by pandas
+        release_arrow_memory(heap=False)  # the arrow buffers, not kept by pandas
 
         def content(pos: np.ndarray) -> pd.DataFrame:
             # every row of the chunk with one of these ids, in table order: the rows at

@@ -51,7 +51,12 @@ from iae_diag.indicators.publics import (
 from iae_diag.indicators.quality import quarantine_counts, unknown_value_counts
 from iae_diag.indicators.records import EMI_CHECKS, resolve_ids
 from iae_diag.indicators.sectors import MISSING, SectorReference, load_sector_reference
-from iae_diag.processed import ProcessedData, full_rows, release_arrow_memory
+from iae_diag.processed import (
+    ProcessedData,
+    full_rows,
+    release_arrow_memory,
+    reuse_freed_memory,
+)
 from iae_diag.progress import Progress
 from iae_diag.territories import LEVELS
 from iae_diag.vocabulary import (
@@ -559,7 +564,7 @@ def _emi_blocks(
         counted = counted_emi(chunk.rows, af_ids, chunk.content, year=year)
         done += int(np.count_nonzero(int_values(chunk.rows[YEAR]) == year))
         del chunk
-        release_arrow_memory()
+        release_arrow_memory(heap=False)  # the next year reuses the heap
         set_aside.append(counted.set_aside)
         if len(counted):
             blocks.append(_parts_block(base, counted, [year], activity))
@@ -592,7 +597,16 @@ def build_tables(
     the largest year, ``docs/performance.md``) from ``emi`` (default: the table
     ``data.etat_mensuel_indiv`` in memory; ``EmiYears(path=...)`` reads the parquet file
     year by year, ``data.etat_mensuel_indiv`` may then be None). ``by_year=False`` computes
-    everything in one pass over the whole table: the same tables, figure for figure."""
+    everything in one pass over the whole table: the same tables, figure for figure.
+
+    The pass runs inside ``processed.reuse_freed_memory`` (the C heap keeps the arrays a step
+    frees for the next one, ``docs/performance.md``)."""
+    with reuse_freed_memory():
+        return _build_tables(data, population, sector_reference, emi, by_year)
+
+
+def _build_tables(data, population, sector_reference, emi, by_year):
+    """:func:`build_tables`."""
     clock = _Clock()
     geo = Geography.from_reference()
     ref = sector_reference if sector_reference is not None else load_sector_reference()
