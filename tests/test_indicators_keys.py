@@ -123,3 +123,40 @@ def test_sort_order_leaves_out_a_last_column_already_in_row_order():
     assert sort_order(a, ids).tolist() == np.lexsort((ids, a)).tolist() == [1, 3, 4, 0, 2]
     back = ids[::-1].copy()  # not in row order: used
     assert sort_order(a, back).tolist() == np.lexsort((back, a)).tolist() == [3, 1, 4, 2, 0]
+
+
+def test_hash_key_codes_read_from_several_arrow_chunks_with_nulls_and_slices():
+    """A column read from parquet is several arrow chunks (string or large_string), some
+    sliced, with nulls inside and whole chunks of nulls: every chunk is read from its own
+    buffers into one array, with the codes of the Python strings; a collision of the 16-byte
+    mix (same start, different end) is still told apart."""
+    import hashlib
+
+    import pyarrow as pa
+
+    keys = [
+        None if i % 7 == 3 else hashlib.sha256(str(i % 40).encode()).hexdigest()
+        for i in range(300)
+    ]
+    keys[10] = keys[0][:16] + "f" * 48  # same first 16 bytes as keys[0], another key
+    expected = hash_key_codes(np.asarray(keys[2:], dtype=object))
+    for kind in (pa.string(), pa.large_string()):
+        chunked = pa.chunked_array(
+            [pa.array(keys[:120], kind).slice(2), pa.array(keys[120:], kind), pa.array([], kind)]
+        )
+        series = pd.Series(pd.arrays.ArrowStringArray(chunked.cast(pa.large_string())))
+        assert series.array.__arrow_array__().num_chunks >= 2
+        codes = hash_key_codes(series)
+        assert np.array_equal(codes, expected)
+        assert codes[8] != codes[2 + 40 - 2]  # keys[10] vs keys[40] (= keys[0]'s value)
+    nulls = pa.chunked_array([pa.array([None, None], pa.large_string())])
+    assert hash_key_codes(pd.Series(pd.arrays.ArrowStringArray(nulls))).tolist() == [-1, -1]
+
+
+def test_dense_codes_when_the_range_is_many_times_the_rows():
+    """A part of the persons (every fourth person): its values span four times its rows."""
+    values = np.array([40, 0, 8, 40, 4, 12], dtype=np.int64)
+    codes, uniques = dense_codes(values)
+    assert codes.tolist() == [4, 0, 2, 4, 1, 3]
+    assert uniques.tolist() == [0, 4, 8, 12, 40]
+    assert codes.dtype == np.int64

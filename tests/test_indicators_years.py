@@ -252,3 +252,36 @@ EMI_COLUMNS_FOR_FILE = [
     "emi_sme_version",
     "emi_nb_heures_travail",
 ]
+
+
+def test_reuse_freed_memory_sets_and_restores_glibc_thresholds(monkeypatch):
+    """Inside, glibc keeps arrays up to 128 MiB in its heap (mmap and trim thresholds); at the
+    end its defaults come back and the heap is given back, also when the pass fails."""
+    from iae_diag import processed as module
+
+    calls = []
+
+    class FakeLibc:
+        def mallopt(self, param, value):
+            calls.append(("mallopt", param, value))
+            return 1
+
+        def malloc_trim(self, pad):
+            calls.append(("malloc_trim", pad))
+            return 1
+
+    monkeypatch.setattr(module, "_LIBC", FakeLibc())
+    with pytest.raises(RuntimeError):
+        with module.reuse_freed_memory():
+            assert calls == [("mallopt", -3, 128 * 2**20), ("mallopt", -1, 128 * 2**20)]
+            module.release_arrow_memory(heap=False)  # between two years: the heap is kept
+            assert len(calls) == 2
+            raise RuntimeError("a pass that fails")
+    assert calls[2:] == [
+        ("mallopt", -3, 128 * 1024),
+        ("mallopt", -1, 128 * 1024),
+        ("malloc_trim", 0),
+    ]
+    monkeypatch.setattr(module, "_LIBC", None)  # not glibc: nothing to set, nothing fails
+    with module.reuse_freed_memory():
+        pass
