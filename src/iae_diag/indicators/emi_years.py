@@ -31,7 +31,6 @@ import pyarrow.parquet as pq
 from iae_diag.indicators.activity import EMI_COLUMNS, MOTIF_COLUMN, int_values
 from iae_diag.indicators.common import require_columns
 from iae_diag.indicators.keys import sorted_unique
-from iae_diag.indicators.records import EMI_MODIFICATION_DATE
 from iae_diag.processed import release_arrow_memory
 
 YEAR = "emi_sme_annee"
@@ -42,9 +41,10 @@ DSM = "emi_dsm_id"
 class EmiChunk:
     """The rows of one year (``year``) and of its ``emi_dsm_id`` groups, in table order.
 
-    ``rows`` holds the columns the counted rows need (:data:`EMI_COLUMNS` and the
-    modification date when present); ``content(positions)`` returns every column of the
-    rows at those positions of ``rows`` (for the content rule of repeated records)."""
+    ``rows`` holds the columns the counted rows need (:data:`EMI_COLUMNS` and the exit
+    motif when present; read from parquet, not the modification date); ``content(positions)``
+    returns every column of the rows at those positions of ``rows`` (for the rules of
+    repeated records: the modification date, the content)."""
 
     year: int
     rows: pd.DataFrame
@@ -137,8 +137,9 @@ class EmiYears:
         self._cross = _cross_year_ids(dsm, year)
         del dsm, year
         release_arrow_memory()
-        optional = (EMI_MODIFICATION_DATE, MOTIF_COLUMN)
-        self._needed = [c for c in self.columns if c in EMI_COLUMNS or c in optional]
+        # emi_date_modification only settles the rows of a repeated emi_dsm_id: read with
+        # their whole content (``content``), not for every row of a year
+        self._needed = [c for c in self.columns if c in EMI_COLUMNS or c == MOTIF_COLUMN]
 
     def chunk(self, year: int) -> EmiChunk:
         """The rows of ``year`` plus the rows of other years sharing an ``emi_dsm_id`` with

@@ -690,7 +690,7 @@ def _build_tables(data, population, sector_reference, emi, by_year):
         emi_all = _block(base, _no_rows(), years, activity)
     persons, publics = base.persons, base.publics
     del blocks, base, order, rank, ctr_sector  # the per-contract lookups of the pass
-    release_arrow_memory()
+    release_arrow_memory(heap=False)  # the flows reuse the heap
     clock.rows = emi_all.rows
     n_y = len(years)
     years_arr = np.asarray(years, dtype=np.int64)
