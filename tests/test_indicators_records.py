@@ -288,7 +288,9 @@ def test_most_complete_row_wins_without_dates():
         assert (res.rows_set_aside, res.exact_copies) == (2, 1)
 
 
-def test_emi_modification_date_settles_a_dsm_at_equal_version():
+def dsm_at_equal_version() -> pd.DataFrame:
+    """EMI rows of a repeated emi_dsm_id at one version: 50 h modified on 1 February, 30 h
+    on 1 March (the later one), and 10 h of another statement."""
     ds = Dataset(Structure=[structure(1)], AnnexeFinanciere=[af(10, 1)])
     ds.Salarie.append(salarie(1, nir(1)))
     ds.ContratMission.append(contract(1, 1, 1))
@@ -297,11 +299,15 @@ def test_emi_modification_date_settles_a_dsm_at_equal_version():
         emi(1, 10, 1, 1, 2013, 1, 30.0),
         emi(2, 10, 2, 2, 2013, 1, 10.0),
     ]
-    e = _dated(
+    return _dated(
         to_processed(ds).etat_mensuel_indiv,
         "emi_date_modification",
         ["01/02/2013", "01/03/2013", "01/02/2013"],
     )
+
+
+def test_emi_modification_date_settles_a_dsm_at_equal_version():
+    e = dsm_at_equal_version()
     for order in ([0, 1, 2], [2, 1, 0]):
         out = counted_emi(e.iloc[order].reset_index(drop=True), np.array([10]))
         assert sorted(out.hours.tolist()) == [10.0, 30.0]  # the later modification: 30 h

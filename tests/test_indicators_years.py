@@ -292,18 +292,9 @@ def test_the_modification_date_read_back_from_parquet_settles_a_repeated_dsm(tmp
     the rows of a repeated emi_dsm_id are read back whole, and the later modification
     (30 h) is kept at equal version, whatever the order of the rows in the file."""
     from iae_diag.indicators.records import EMI_DSM_SUPERSEDED
-    from indicators_helpers import to_processed
+    from test_indicators_records import dsm_at_equal_version
 
-    ds = Dataset(Structure=[structure(1)], AnnexeFinanciere=[af(10, 1)])
-    ds.Salarie.append(salarie(1, nir(1)))
-    ds.ContratMission.append(contract(1, 1, 1))
-    ds.EtatMensuelIndiv += [
-        emi(1, 10, 1, 1, 2013, 1, 50.0),
-        emi(1, 10, 1, 1, 2013, 1, 30.0),
-        emi(2, 10, 2, 2, 2013, 1, 10.0),
-    ]
-    rows = to_processed(ds).etat_mensuel_indiv
-    rows["emi_date_modification"] = pd.to_datetime(["2013-02-01", "2013-03-01", "2013-02-01"])
+    rows = dsm_at_equal_version()
     for order in ([0, 1, 2], [2, 1, 0]):
         path = tmp_path / f"emi-{order[0]}.parquet"
         rows.iloc[order].to_parquet(path, index=False)
