@@ -90,11 +90,14 @@ def _read_compact(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
         distinct = max((len(chunk.dictionary) for chunk in col.chunks), default=0)
         if distinct > CATEGORY_SHARE * max(table.num_rows, 1):  # ids, hashes: plain strings
             table = table.set_column(i, name, pc.cast(col, pa.string()))
-    return table.to_pandas(
-        types_mapper=lambda t: (
-            pd.StringDtype("pyarrow") if t in (pa.string(), pa.large_string()) else None
-        )
-    )
+    return table.to_pandas(types_mapper=_text_as_arrow)
+
+
+def _text_as_arrow(arrow_type):
+    """pandas dtype of an arrow column in a compact table: text as pyarrow strings."""
+    import pyarrow as pa
+
+    return pd.StringDtype("pyarrow") if arrow_type in (pa.string(), pa.large_string()) else None
 
 
 #: A text column is read as a ``Categorical`` when its distinct values are at most this share
@@ -170,12 +173,11 @@ def full_rows(path: Path, id_column: str, ids) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.dataset as ds
 
-    text = pd.StringDtype("pyarrow")
     wanted = pa.array(pd.unique(pd.Series(ids)).astype("int64"), type=pa.int64())
     return (
         ds.dataset(path, format="parquet")
         .to_table(filter=ds.field(id_column).isin(wanted))
-        .to_pandas(types_mapper=lambda t: text if t in (pa.string(), pa.large_string()) else None)
+        .to_pandas(types_mapper=_text_as_arrow)
     )
 
 
