@@ -8,6 +8,8 @@ import io
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from iae_diag.errors import InputError
@@ -303,3 +305,96 @@ def test_the_modification_date_read_back_from_parquet_settles_a_repeated_dsm(tmp
         counted = counted_emi(chunk.rows, np.array([10]), chunk.content, year=2013)
         assert sorted(counted.hours.tolist()) == [10.0, 30.0]
         assert counted.set_aside[0].tolist() == [EMI_DSM_SUPERSEDED]  # the 50 h row
+
+
+def test_a_year_read_by_row_groups_holds_the_rows_a_whole_file_filter_gives(tmp_path):
+    """EmiYears reads a year's needed columns one row group at a time into numpy arrays: the
+    rows, their order and values are those of the year (and of the other years' rows sharing an
+    emi_dsm_id with it) in the whole file. An integer column with a null among the kept rows
+    is float (NaN), as to_pandas makes it; a null in a row of another year leaves it int64.
+    Row groups of two rows, so that a year spans several and some are skipped."""
+    rows = pd.DataFrame(
+        {
+            "emi_dsm_id": [1, 2, 3, 4, 10, 11, 20, 12, 20, 21, 22, 23],
+            "emi_sme_annee": [2011] * 4 + [2012] * 4 + [2013] * 4,
+            "emi_ctr_id": pd.array([5, None, 5, 5, 6, 6, 6, 6, 7, None, 7, 7], dtype="Int64"),
+            "emi_nb_heures_travail": [
+                1.0,
+                2.0,
+                3.0,
+                4.0,
+                5.0,
+                6.0,
+                7.0,
+                8.0,
+                9.0,
+                10.0,
+                11.0,
+                12.0,
+            ],
+            "emi_motif_sortie_id": [None, "FT", None, None, None, "DE", None, None] + [None] * 4,
+        }
+    )
+    for c in EMI_COLUMNS_FOR_FILE:
+        if c not in rows:
+            rows[c] = 1
+    path = tmp_path / "emi.parquet"
+    pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), path, row_group_size=2)
+    source = EmiYears(path=path)
+    assert {y: v.tolist() for y, v in source._cross.items()} == {2012: [20], 2013: [20]}
+    for year, dsm in (
+        (2011, [1, 2, 3, 4]),
+        (2012, [10, 11, 20, 12, 20]),
+        (2013, [20, 20, 21, 22, 23]),
+    ):
+        got = source.chunk(year).rows
+        shared = rows["emi_dsm_id"].isin([20])  # the id of 2012 and 2013
+        want = rows[(rows["emi_sme_annee"] == year) | (shared & (year != 2011))]
+        assert got["emi_dsm_id"].tolist() == dsm
+        assert got["emi_nb_heures_travail"].tolist() == want["emi_nb_heures_travail"].tolist()
+        assert (
+            got["emi_motif_sortie_id"]
+            .astype(object)
+            .where(got["emi_motif_sortie_id"].notna(), None)
+            .tolist()
+            == want["emi_motif_sortie_id"].tolist()
+        )
+        assert isinstance(got["emi_motif_sortie_id"].dtype, pd.CategoricalDtype)
+        assert "emi_date_modification" not in got.columns
+    ctr_2011 = source.chunk(2011).rows["emi_ctr_id"]
+    assert ctr_2011.dtype == np.float64  # the null of dsm 2, as to_pandas makes it
+    assert np.isnan(ctr_2011.iloc[1]) and ctr_2011.drop(index=1).tolist() == [5.0, 5.0, 5.0]
+    # 2012 reads the row group of dsm 20 and 21 (2013) for dsm 20: the null of 21 is not kept
+    assert source.chunk(2012).rows["emi_ctr_id"].tolist() == [6, 6, 6, 6, 7]
+    assert source.chunk(2012).rows["emi_ctr_id"].dtype == np.int64
+    assert source.chunk(2013).rows["emi_ctr_id"].dtype == np.float64
+    assert len(source.chunk(2010).rows) == 0  # a year without rows: no row, every column
+
+
+def test_counted_rows_are_a_selection_of_the_chunk_until_taken():
+    """counted_emi returns the counted rows as positions into the chunk's columns: every
+    attribute, a part taken and the rows materialized give the counted rows only."""
+    frame = pd.DataFrame(
+        {
+            "emi_dsm_id": [1, 2, 3, 4],
+            "emi_afi_id": [10, 99, 10, 10],  # AF 99 is not eligible
+            "emi_pph_id": [501, 502, 503, 504],
+            "emi_ctr_id": [601, 602, 603, 604],
+            "emi_sme_annee": [2013] * 4,
+            "emi_sme_mois": [1, 2, 3, 4],
+            "emi_sme_version": [1] * 4,
+            "emi_nb_heures_travail": [10.0, 20.0, 0.0, 40.0],  # 0 h: not counted
+        }
+    )
+    counted = counted_emi(frame, np.array([10]))
+    assert len(counted) == 2
+    assert counted.pph_id.tolist() == [501, 504]
+    assert counted.hours.tolist() == [10.0, 40.0]
+    assert counted.month.tolist() == [1, 4]
+    part = counted.take(np.array([1]))
+    assert (part.pph_id.tolist(), part.ctr_id.tolist(), len(part)) == ([504], [604], 1)
+    whole = counted.materialized()
+    assert whole.materialized() is whole
+    for name in ("af_pos", "year", "month", "hours", "pph_id", "ctr_id"):
+        assert getattr(whole, name).tolist() == getattr(counted, name).tolist()
+    assert whole.set_aside[0].tolist() == counted.set_aside[0].tolist()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -62,42 +62,81 @@ def combine_keys(*columns: np.ndarray) -> np.ndarray:
     return key
 
 
-@dataclass(frozen=True)
+_NO_SET_ASIDE = (
+    np.zeros(0, dtype=np.int8),
+    np.zeros(0, dtype=np.int64),
+    np.zeros(0, dtype=np.int64),
+)
+
+
 class EmiRows:
     """Counted EMI rows as parallel numpy arrays (no per-row Python objects).
 
     ``set_aside`` holds, for the rows of an eligible AF that steps 1-3 of the definitions set
-    aside, their reason (``records.EMI_*``), AF position and year (for the quality table)."""
+    aside, their reason (``records.EMI_*``), AF position and year (for the quality table).
 
-    af_pos: np.ndarray  # position of the row's AF among the eligible AF
-    year: np.ndarray
-    month: np.ndarray
-    hours: np.ndarray  # float
-    pph_id: np.ndarray
-    ctr_id: np.ndarray  # -1 when missing
-    set_aside: tuple[np.ndarray, np.ndarray, np.ndarray] = (
-        np.zeros(0, dtype=np.int8),
-        np.zeros(0, dtype=np.int64),
-        np.zeros(0, dtype=np.int64),
-    )  # (reason, af_pos, year)
-    #: ``emi_motif_sortie_id`` of each row as a code into ``motif_values`` (-1: none); empty
-    #: when the table has no such column
-    motif_code: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    motif_values: tuple[str, ...] = ()
+    ``rows``: when given, the arrays ``af_pos`` to ``ctr_id`` are a whole chunk's columns and
+    the counted rows are their entries at ``rows`` (:func:`counted_emi`): the counted rows of a
+    national year are then not copied once more before their parts are taken (:meth:`take`,
+    ``docs/performance.md``). Each of these attributes then returns a new array of the counted
+    rows; :meth:`materialized` copies them once. ``motif_code`` is always one entry per
+    counted row."""
+
+    _COLUMNS = ("af_pos", "year", "month", "hours", "pph_id", "ctr_id")
+
+    def __init__(
+        self,
+        af_pos: np.ndarray,  # position of the row's AF among the eligible AF
+        year: np.ndarray,
+        month: np.ndarray,
+        hours: np.ndarray,  # float
+        pph_id: np.ndarray,
+        ctr_id: np.ndarray,  # -1 when missing
+        set_aside: tuple[np.ndarray, np.ndarray, np.ndarray] = _NO_SET_ASIDE,
+        motif_code: np.ndarray | None = None,
+        motif_values: tuple[str, ...] = (),
+        rows: np.ndarray | None = None,
+    ):
+        values = (af_pos, year, month, hours, pph_id, ctr_id)
+        self._columns = dict(zip(self._COLUMNS, values, strict=True))
+        self._rows = rows
+        self.set_aside = set_aside  # (reason, af_pos, year)
+        #: ``emi_motif_sortie_id`` of each row as a code into ``motif_values`` (-1: none);
+        #: empty when the table has no such column
+        self.motif_code = np.zeros(0, dtype=np.int64) if motif_code is None else motif_code
+        self.motif_values = motif_values
+
+    def _column(self, name: str) -> np.ndarray:
+        values = self._columns[name]
+        return values if self._rows is None else values[self._rows]
+
+    af_pos = property(lambda self: self._column("af_pos"))
+    year = property(lambda self: self._column("year"))
+    month = property(lambda self: self._column("month"))
+    hours = property(lambda self: self._column("hours"))
+    pph_id = property(lambda self: self._column("pph_id"))
+    ctr_id = property(lambda self: self._column("ctr_id"))
 
     def __len__(self) -> int:
-        return len(self.af_pos)
+        return len(self._columns["af_pos"] if self._rows is None else self._rows)
 
     def take(self, idx: np.ndarray) -> EmiRows:
-        """The rows at positions ``idx`` (without the rows set aside)."""
+        """The rows at positions ``idx`` (without the rows set aside), as arrays of their own."""
+        at = idx if self._rows is None else self._rows[idx]
         return EmiRows(
-            af_pos=self.af_pos[idx],
-            year=self.year[idx],
-            month=self.month[idx],
-            hours=self.hours[idx],
-            pph_id=self.pph_id[idx],
-            ctr_id=self.ctr_id[idx],
+            *(self._columns[c][at] for c in self._COLUMNS),
             motif_code=self.motif_code[idx] if len(self.motif_code) else self.motif_code,
+            motif_values=self.motif_values,
+        )
+
+    def materialized(self) -> EmiRows:
+        """These rows with arrays of their own (itself when they already are)."""
+        if self._rows is None:
+            return self
+        return EmiRows(
+            *(self._column(c) for c in self._COLUMNS),
+            set_aside=self.set_aside,
+            motif_code=self.motif_code,
             motif_values=self.motif_values,
         )
 
@@ -113,6 +152,9 @@ def counted_emi(
     ``emi_date_modification``, then most hours, then the content rule); per statement key
     (person, AF, contract, year, month) the rows of the highest version only; then the row's AF
     is eligible and its hours are > 0 (:func:`iae_diag.indicators.records.resolve_emi`).
+
+    The counted rows are returned as a selection of the chunk's columns (``EmiRows.rows``,
+    no copy of them here): ``take`` the parts, or ``materialized()`` once.
 
     ``af_ids`` are the ids of the eligible AF; ``af_pos`` is the position of the row's AF in
     it. The version rules come before the hours test: a later version with zero hours
@@ -158,15 +200,16 @@ def counted_emi(
         codes, uniques = pd.factorize(motif, use_na_sentinel=True)
         motif_code, motif_values = codes.astype(np.int64), tuple(str(u) for u in uniques)
     return EmiRows(
-        af_pos=af_pos[sel],
-        year=row_year[sel],
-        month=month[sel],
-        hours=hours[sel],
-        pph_id=pph[sel],
-        ctr_id=ctr[sel],
+        af_pos=af_pos,
+        year=row_year,
+        month=month,
+        hours=hours,
+        pph_id=pph,
+        ctr_id=ctr,
         set_aside=(status[aside], af_pos[aside], row_year[aside]),
         motif_code=motif_code,
         motif_values=motif_values,
+        rows=sel,
     )
 
 

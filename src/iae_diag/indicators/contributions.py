@@ -56,6 +56,7 @@ def siae_sector_hours(
     for year in emi.years:
         chunk = emi.chunk(year)
         rows = counted_emi(chunk.rows, af["af_id"].to_numpy(), chunk.content, year=year)
+        rows = rows.materialized()
         del chunk
         if len(rows):
             parts.append(_sector_hours(rows, af, contrat, sectors))

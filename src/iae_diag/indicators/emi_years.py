@@ -74,6 +74,22 @@ def _cross_year_ids(dsm: np.ndarray, year: np.ndarray) -> dict[int, np.ndarray]:
     }
 
 
+def _group_ranges(pf: pq.ParquetFile) -> list[tuple | None]:
+    """(year lo, year hi, dsm lo, dsm hi) of each row group of ``pf`` from its statistics;
+    None for a row group without usable statistics (none, or a null)."""
+    md = pf.metadata
+    col = {md.schema.column(i).name: i for i in range(md.num_columns)}
+    groups = []
+    for g in range(md.num_row_groups):
+        rg = md.row_group(g)
+        st_y, st_d = rg.column(col[YEAR]).statistics, rg.column(col[DSM]).statistics
+        usable = all(
+            st is not None and st.has_min_max and st.null_count == 0 for st in (st_y, st_d)
+        )
+        groups.append((st_y.min, st_y.max, st_d.min, st_d.max) if usable else None)
+    return groups
+
+
 def _suspect_rows(pf: pq.ParquetFile) -> tuple[np.ndarray, np.ndarray, set[int]]:
     """(dsm, year) of the rows that may share an ``emi_dsm_id`` with a row of another year, and
     the years of the other rows, from the row groups' statistics: a row group of one year
@@ -82,16 +98,7 @@ def _suspect_rows(pf: pq.ParquetFile) -> tuple[np.ndarray, np.ndarray, set[int]]
     overlaps another year's, no statistics, a null) are read (two columns). A file written
     in year order (the ingest of a real or synthetic extract) is then nearly never read here:
     the cost no longer grows with the history (``docs/performance.md``)."""
-    md = pf.metadata
-    col = {md.schema.column(i).name: i for i in range(md.num_columns)}
-    groups = []  # (year lo, year hi, dsm lo, dsm hi), None without usable statistics
-    for g in range(md.num_row_groups):
-        rg = md.row_group(g)
-        st_y, st_d = rg.column(col[YEAR]).statistics, rg.column(col[DSM]).statistics
-        usable = all(
-            st is not None and st.has_min_max and st.null_count == 0 for st in (st_y, st_d)
-        )
-        groups.append((st_y.min, st_y.max, st_d.min, st_d.max) if usable else None)
+    groups = _group_ranges(pf)
     suspect = []
     for g, r in enumerate(groups):
         if r is None or r[0] != r[1]:
@@ -131,7 +138,9 @@ class EmiYears:
                 f"etat_mensuel_indiv ({self.path})",
                 EMI_COLUMNS,
             )
-            dsm, year, known_years = _suspect_rows(pq.ParquetFile(self.path))
+            pf = pq.ParquetFile(self.path)
+            self._groups = _group_ranges(pf)
+            dsm, year, known_years = _suspect_rows(pf)
         self.n_rows = len(frame) if frame is not None else pq.read_metadata(self.path).num_rows
         self.years = sorted({*known_years, *(int(y) for y in np.unique(year))})
         self._cross = _cross_year_ids(dsm, year)
@@ -155,19 +164,8 @@ class EmiYears:
         where = pc.field(YEAR) == year
         if len(cross):
             where = where | pc.field(DSM).isin(pa_ints(cross))
+        rows = self._read_year(year, cross)
         dataset = ds.dataset(self.path, format="parquet")
-        # the exit motif (a few distinct codes, mostly null) as a Categorical, not one Python
-        # str a row
-        coded = ds.dataset(
-            self.path,
-            format=ds.ParquetFileFormat(
-                read_options=ds.ParquetReadOptions(dictionary_columns=[MOTIF_COLUMN])
-            ),
-        )
-        rows = coded.to_table(columns=self._needed, filter=where).to_pandas(
-            split_blocks=True, self_destruct=True
-        )
-        release_arrow_memory(heap=False)  # the arrow buffers, not kept by pandas
 
         def content(pos: np.ndarray) -> pd.DataFrame:
             # every row of the chunk with one of these ids, in table order: the rows at
@@ -182,6 +180,59 @@ class EmiYears:
             return full
 
         return EmiChunk(year, rows, content)
+
+    def _read_year(self, year: int, cross: np.ndarray) -> pd.DataFrame:
+        """The needed columns of the rows of ``year`` or of an ``emi_dsm_id`` in ``cross``, in
+        file order, read one row group at a time (the row groups whose statistics rule both
+        out are skipped) into numpy arrays sized for those row groups: no arrow table of the
+        whole year and no second copy of it (``docs/performance.md``). An integer column with
+        a null among these rows is float (NaN), as ``to_pandas`` makes it; the exit motif stays
+        coded (a ``Categorical``)."""
+        lo, hi = (int(cross.min()), int(cross.max())) if len(cross) else (None, None)
+        pf = pq.ParquetFile(self.path, read_dictionary=[MOTIF_COLUMN])
+        schema = pf.schema_arrow
+        groups = [
+            g
+            for g, r in enumerate(self._groups)
+            if r is None or r[0] <= year <= r[1] or (lo is not None and r[2] <= hi and lo <= r[3])
+        ]
+        capacity = sum(pf.metadata.row_group(g).num_rows for g in groups)
+        numbers = {}  # numeric column -> its array, filled group after group
+        coded: dict[str, list] = {}  # other column -> its arrow chunks
+        for c in self._needed:
+            kind = schema.field(c).type
+            if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+                numbers[c] = np.empty(
+                    capacity, dtype=np.int64 if pa.types.is_integer(kind) else float
+                )
+            else:
+                coded[c] = []
+        n = 0
+        for g in groups:
+            t = pf.read_row_group(g, columns=self._needed)
+            keep = t.column(YEAR).to_numpy() == year  # a null (NaN) is not kept
+            if lo is not None:
+                keep |= np.isin(t.column(DSM).to_numpy(), cross)
+            whole = bool(keep.all())
+            k = t.num_rows if whole else int(np.count_nonzero(keep))
+            for c, out in numbers.items():
+                v = t.column(c).to_numpy()  # no copy without a null; with one, float and NaN
+                v = v if whole else v[keep]
+                if out.dtype.kind == "i" and v.dtype.kind == "f" and np.isnan(v).any():
+                    numbers[c] = out = out.astype(float)  # a null kept: float, as to_pandas
+                out[n : n + k] = v
+            for c, chunks in coded.items():
+                column = t.column(c) if whole else t.column(c).filter(pa.array(keep))
+                chunks.extend(column.chunks)
+            n += k
+            del t
+        columns = {
+            c: numbers[c][:n]
+            if c in numbers
+            else pa.chunked_array(coded[c], type=schema.field(c).type).to_pandas()
+            for c in self._needed
+        }
+        return pd.DataFrame(columns, copy=False)
 
 
 def pa_ints(values: np.ndarray) -> pa.Array:

@@ -368,7 +368,7 @@ def _parts_block(base: _Static, emi, years: list[int], activity: ContractActivit
     A contract's rows belong to its person, hence to one part."""
     n_parts = -(-len(emi) // ROWS_PER_PART)
     if n_parts <= 1:
-        return _block(base, emi, years, activity)
+        return _block(base, emi.materialized(), years, activity)
     person, has_nir = _persons(base, emi)
     part = person % n_parts
     blocks = []
