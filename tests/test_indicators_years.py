@@ -257,7 +257,7 @@ EMI_COLUMNS_FOR_FILE = [
 
 
 def test_reuse_freed_memory_sets_and_restores_glibc_thresholds(monkeypatch):
-    """Inside, glibc keeps arrays up to 128 MiB in its heap (mmap and trim thresholds); at the
+    """Inside, glibc keeps arrays up to 1 GiB in its heap (mmap and trim thresholds); at the
     end its defaults come back and the heap is given back, also when the pass fails."""
     from iae_diag import processed as module
 
@@ -275,7 +275,7 @@ def test_reuse_freed_memory_sets_and_restores_glibc_thresholds(monkeypatch):
     monkeypatch.setattr(module, "_LIBC", FakeLibc())
     with pytest.raises(RuntimeError):
         with module.reuse_freed_memory():
-            assert calls == [("mallopt", -3, 128 * 2**20), ("mallopt", -1, 128 * 2**20)]
+            assert calls == [("mallopt", -3, 2**30), ("mallopt", -1, 2**30)]
             module.release_arrow_memory(heap=False)  # between two years: the heap is kept
             assert len(calls) == 2
             raise RuntimeError("a pass that fails")

@@ -124,7 +124,7 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 _DEFAULT_THRESHOLD = 128 * 1024
 #: Arrays up to this size are taken from the C heap, where the memory freed by one step is
 #: reused by the next, rather than mapped fresh from the system (``docs/performance.md``).
-REUSE_BYTES = 128 * 2**20
+REUSE_BYTES = 2**30
 
 
 @contextmanager
