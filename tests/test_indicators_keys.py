@@ -95,6 +95,20 @@ def test_sort_order_falls_back_to_lexsort_when_nothing_fits():
     assert sort_order(a, b).tolist() == np.lexsort((b, a)).tolist() == [1, 3, 2, 0]
 
 
+def test_stable_argsort_packs_the_positions_under_the_keys_only_when_they_fit():
+    """The positions are packed under the keys and the packed values sorted when key span x
+    rows fits in 63 bits: equal keys in row order, as a stable argsort; otherwise a stable
+    argsort. Computed by hand on five rows (two pairs of equal keys)."""
+    from iae_diag.indicators.keys import _stable_argsort
+
+    key = np.array([7, 3, 7, 0, 3], dtype=np.int64)
+    assert _stable_argsort(key.copy(), 8.0).tolist() == [3, 1, 4, 0, 2]
+    # span x 8 (3 bits of positions) reaches 2**63: the stable argsort, the same order
+    big = key * 2**59
+    assert _stable_argsort(big.copy(), 2.0**61).tolist() == [3, 1, 4, 0, 2]
+    assert _stable_argsort(np.zeros(1, dtype=np.int64), 1.0).tolist() == [0]
+
+
 def test_sorted_unique_is_np_unique():
     v = np.array([5, 3, 5, -1, 3, 9], dtype=np.int64)
     assert sorted_unique(v).tolist() == [-1, 3, 5, 9]

@@ -30,7 +30,7 @@ from iae_diag.indicators.cells import (
 )
 from iae_diag.indicators.common import Geography, require_columns
 from iae_diag.indicators.eligibility import OBJECTIVE_COLUMNS
-from iae_diag.indicators.keys import dense_codes, sort_order, sorted_unique
+from iae_diag.indicators.keys import dense_codes, positions, sort_order, sorted_unique
 from iae_diag.indicators.parcours import (
     CATEGORIES,
     DAYS_PER_MONTH,
@@ -291,13 +291,16 @@ def _contracts(geo, years, act, contrat, salarie, structure, persons) -> _Contra
     person, _ = person_ids(pph, sid, salarie, persons)
 
     # the structure's administrative address (contracts without counted EMI rows)
-    st = structure.drop_duplicates("structure_id_siae").set_index("structure_id_siae")
-    insee = (
-        pd.Series(sid).map(st["structure_adresse_admin_code_insee"])
-        if "structure_adresse_admin_code_insee" in st.columns
-        else pd.Series([None] * len(sid))
-    )
-    codes, uniq = pd.factorize(insee, use_na_sentinel=True)
+    # (its commune coded once per structure, then looked up by each contract)
+    st = structure.drop_duplicates("structure_id_siae")
+    if "structure_adresse_admin_code_insee" in st.columns:
+        st_code, uniq = pd.factorize(
+            st["structure_adresse_admin_code_insee"], use_na_sentinel=True
+        )
+        at = positions(int_values(st["structure_id_siae"]), sid)
+        codes = np.where(at >= 0, st_code[np.maximum(at, 0)], -1)
+    else:
+        codes, uniq = np.full(len(sid), -1, dtype=np.int64), []
     uniq_dep = geo.dep_index(pd.Series([dep_of_commune(u) for u in uniq], dtype=object))
     address_dep_i = np.append(uniq_dep, geo.n_dep).astype(np.int32)[codes]
 

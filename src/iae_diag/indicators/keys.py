@@ -68,7 +68,25 @@ def sort_order(*columns: np.ndarray) -> np.ndarray:
     for col, width in zip(cols, w, strict=True):
         key *= width
         key += col - int(col.min())
-    return np.argsort(key, kind="stable")
+    return _stable_argsort(key, float(np.prod([float(x) for x in w])))
+
+
+def _stable_argsort(key: np.ndarray, span: float) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` for non-negative int64 ``key`` below ``span``, which
+    it may overwrite: when each key shifted left by the bits of a row position still fits in
+    63 bits, the positions are packed under the keys and the packed values sorted in place
+    (numpy sorts int64 values with SIMD: about twice as fast on millions of contracts as a
+    stable argsort, and no second array); equal keys stay in row order since their packed
+    values are ordered by position."""
+    n = len(key)
+    bits = max(int(n - 1).bit_length(), 1)
+    if span * float(1 << bits) >= 2.0**63:
+        return np.argsort(key, kind="stable")
+    key <<= bits
+    key |= np.arange(n, dtype=np.int64)
+    key.sort()
+    key &= (1 << bits) - 1
+    return key
 
 
 def positions(ids: np.ndarray, query: np.ndarray) -> np.ndarray:
