@@ -106,9 +106,9 @@ def latest_contract(
     if rank is None:
         rank = np.empty(len(ids), dtype=np.int64)
         rank[order] = np.arange(len(ids))
-    best = np.full(n_py, -1, dtype=np.int64)
+    best = np.full(n_py, -1, dtype=rank.dtype)  # ufunc.at is fast on one dtype only
     np.maximum.at(best, py[ok], rank[pos[ok]])
-    return np.where(best >= 0, order[np.maximum(best, 0)], -1)
+    return np.where(best >= 0, order[np.maximum(best, 0)], -1).astype(np.int64, copy=False)
 
 
 #: Keys whose value comes from the contract (the others, :data:`SALARIE_KEYS`, from its

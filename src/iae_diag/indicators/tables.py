@@ -651,13 +651,18 @@ def _build_tables(data, population, sector_reference, emi, by_year):
         resolved["ContratMission"][0], "contrat_mission", [*CONTRACT_COLUMNS, "contrat_code_rome"]
     )
     sector_codes = ref.codes
-    ctr_sector = pd.Index(sector_codes).get_indexer(
-        _sectors_of_contracts(contrat["contrat_code_rome"], ref)
+    ctr_sector = (
+        pd.Index(sector_codes)
+        .get_indexer(_sectors_of_contracts(contrat["contrat_code_rome"], ref))
+        .astype(np.int16)  # a few tens of sectors
     )
     salarie = _columns(resolved["Salarie"][0], "salarie", ["person_key", *SALARIE_COLUMNS])
-    order = contract_order(contrat)
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
+    # the contracts' order and ranks as int32 (positions of at most 2**31 contracts): half
+    # the memory of two national-size lookups
+    position = np.int32 if len(contrat) < 2**31 else np.int64
+    order = contract_order(contrat).astype(position)
+    rank = np.empty(len(order), dtype=position)
+    rank[order] = np.arange(len(order), dtype=position)
     base = _Static(
         geo=geo,
         af=af,
