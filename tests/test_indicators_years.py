@@ -398,3 +398,21 @@ def test_counted_rows_are_a_selection_of_the_chunk_until_taken():
     for name in ("af_pos", "year", "month", "hours", "pph_id", "ctr_id"):
         assert getattr(whole, name).tolist() == getattr(counted, name).tolist()
     assert whole.set_aside[0].tolist() == counted.set_aside[0].tolist()
+
+
+def test_a_year_is_read_from_a_file_without_exit_motifs_or_with_text_numbers(tmp_path):
+    """The exit motif is optional (no column: none read, no error); a column the ingest did not
+    type (hours as text here) is read as arrow converts it, and counted_emi reads it as
+    numbers ('x' is no hours: set aside as not counted)."""
+    rows = pd.DataFrame({c: [1, 2, 3] for c in EMI_COLUMNS_FOR_FILE})
+    rows["emi_dsm_id"] = [1, 2, 3]
+    rows["emi_sme_annee"] = [2013, 2012, 2013]
+    rows["emi_nb_heures_travail"] = ["1.5", "2", "x"]
+    path = tmp_path / "emi.parquet"
+    pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), path)
+    chunk = EmiYears(path=path).chunk(2013)
+    assert "emi_motif_sortie_id" not in chunk.rows.columns
+    assert chunk.rows["emi_dsm_id"].tolist() == [1, 3]
+    assert chunk.rows["emi_nb_heures_travail"].tolist() == ["1.5", "x"]
+    counted = counted_emi(chunk.rows, np.array([1]), chunk.content, year=2013)
+    assert counted.hours.tolist() == [1.5]

@@ -189,7 +189,8 @@ class EmiYears:
         a null among these rows is float (NaN), as ``to_pandas`` makes it; the exit motif stays
         coded (a ``Categorical``)."""
         lo, hi = (int(cross.min()), int(cross.max())) if len(cross) else (None, None)
-        pf = pq.ParquetFile(self.path, read_dictionary=[MOTIF_COLUMN])
+        coded = [MOTIF_COLUMN] if MOTIF_COLUMN in self._needed else None
+        pf = pq.ParquetFile(self.path, read_dictionary=coded)
         schema = pf.schema_arrow
         groups = [
             g
@@ -198,7 +199,7 @@ class EmiYears:
         ]
         capacity = sum(pf.metadata.row_group(g).num_rows for g in groups)
         numbers = {}  # numeric column -> its array, filled group after group
-        coded: dict[str, list] = {}  # other column -> its arrow chunks
+        others: dict[str, list] = {}  # other column -> its arrow chunks
         for c in self._needed:
             kind = schema.field(c).type
             if pa.types.is_integer(kind) or pa.types.is_floating(kind):
@@ -206,7 +207,7 @@ class EmiYears:
                     capacity, dtype=np.int64 if pa.types.is_integer(kind) else float
                 )
             else:
-                coded[c] = []
+                others[c] = []
         n = 0
         for g in groups:
             t = pf.read_row_group(g, columns=self._needed)
@@ -221,7 +222,7 @@ class EmiYears:
                 if out.dtype.kind == "i" and v.dtype.kind == "f" and np.isnan(v).any():
                     numbers[c] = out = out.astype(float)  # a null kept: float, as to_pandas
                 out[n : n + k] = v
-            for c, chunks in coded.items():
+            for c, chunks in others.items():
                 column = t.column(c) if whole else t.column(c).filter(pa.array(keep))
                 chunks.extend(column.chunks)
             n += k
@@ -229,7 +230,7 @@ class EmiYears:
         columns = {
             c: numbers[c][:n]
             if c in numbers
-            else pa.chunked_array(coded[c], type=schema.field(c).type).to_pandas()
+            else pa.chunked_array(others[c], type=schema.field(c).type).to_pandas()
             for c in self._needed
         }
         return pd.DataFrame(columns, copy=False)
