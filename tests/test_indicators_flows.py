@@ -381,3 +381,26 @@ def test_bad_contracts_are_counted_not_lost(tmp_path):
     assert check(quality, "contract_address_fallback") == 1
     # the monthly average still counts the four persons of March
     assert value(ind, "salaries_moyenne_mensuelle")["value"] == pytest.approx(4 / 12)
+
+
+def test_contracts_without_emi_rows_are_placed_by_their_structures_commune(tmp_path):
+    """A parcours without a counted EMI row takes the département of its structure's
+    administrative address, coded once per structure: Saint-Denis (93) and Paris (75, in the
+    region only: no AF there); a contract of a structure absent from the Structure file has
+    no département (France only)."""
+    ds = Dataset(RefCategorieSort=CATEGORIES, RefMotifSort=MOTIFS)
+    ds.Structure += [structure(1, "93066"), structure(2, "75056"), structure(3, "93066")]
+    ds.AnnexeFinanciere += [af(1, 1, "AI_DC")]
+    ds.Salarie += [salarie(p, nir(p)) for p in (1, 2, 3, 4, 5)]
+    ds.ContratMission += [
+        contract(p, p, s, "AI_DC", hired="01/02/2013", ended="01/05/2013", motif="10")
+        for p, s in ((1, 1), (2, 2), (3, 3), (4, 9))
+    ]
+    ds.ContratMission.append(contract(5, 5, 1, "AI_DC", hired="01/01/2013"))  # still working
+    ds.EtatMensuelIndiv.append(emi(5, 1, 5, 5, 2013, 3, 100.0))
+    ind, quality, _ = build_tables(processed(ds, tmp_path))
+    assert value(ind, "sortants", code="93")["value"] == 2  # structures 1 and 3
+    # Paris has no AF (no département slot), but its parcours is in the region: 93 + 75
+    assert value(ind, "sortants", code="11")["value"] == 3
+    assert value(ind, "sortants")["value"] == 4  # France: the one of structure 9 too
+    assert check(quality, "parcours_address_fallback") == 4
