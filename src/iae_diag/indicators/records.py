@@ -199,7 +199,7 @@ def resolve_emi(
     """
     n = len(emi)
     status = np.zeros(n, dtype=np.int8)
-    dup = has_duplicates(dsm)
+    dup = duplicated_any_order(dsm)  # the ids of a year in file order: nearly sorted
     if dup.any():
         rows = np.flatnonzero(dup)
         sub = emi.iloc[rows] if content is None else content(rows)
