@@ -109,6 +109,14 @@ def test_stable_argsort_packs_the_positions_under_the_keys_only_when_they_fit():
     assert _stable_argsort(np.zeros(1, dtype=np.int64), 1.0).tolist() == [0]
 
 
+def test_positions_are_int32_below_2_31():
+    from iae_diag.indicators.keys import position_dtype
+
+    assert position_dtype(0) is np.int32
+    assert position_dtype(2**31 - 1) is np.int32
+    assert position_dtype(2**31) is np.int64
+
+
 def test_sorted_unique_is_np_unique():
     v = np.array([5, 3, 5, -1, 3, 9], dtype=np.int64)
     assert sorted_unique(v).tolist() == [-1, 3, 5, 9]

@@ -21,6 +21,12 @@ def _dense_range(lo: int, hi: int, n: int) -> bool:
     return hi - lo + 1 <= _DENSITY * n + _SLACK
 
 
+def position_dtype(n: int) -> type:
+    """The integer type of positions (and counts) up to ``n``, -1 included: int32 below
+    2**31, half the memory of int64 in the national-size lookups, else int64."""
+    return np.int32 if n < 2**31 else np.int64
+
+
 def sorted_unique(values: np.ndarray) -> np.ndarray:
     """The distinct values, sorted: ``np.unique(values)`` by a sort. numpy >= 2.3 finds the
     distinct values of a plain ``np.unique`` with a hash table, about 15 times slower than a
@@ -40,11 +46,11 @@ _PACK_LIMIT = 2**62
 
 def sort_order(*columns: np.ndarray) -> np.ndarray:
     """Positions that sort the rows by ``columns`` (integers, the first most significant),
-    ties in row order: ``np.lexsort(columns[::-1])``, computed as one stable argsort of a
-    packed int64 key when the columns' value ranges fit in 62 bits (the first column is
-    replaced by its dense rank when that makes them fit; a last column already in row order
-    is left out). ``np.lexsort`` sorts once per column; on millions of contracts one sort is
-    several times faster."""
+    ties in row order: ``np.lexsort(columns[::-1])``, computed as one stable sort of a
+    packed int64 key (:func:`_stable_argsort`) when the columns' value ranges fit in 62 bits
+    (the first column is replaced by its dense rank when that makes them fit; a last column
+    already in row order is left out). ``np.lexsort`` sorts once per column; on millions of
+    contracts one sort is several times faster."""
     cols = [np.asarray(c, dtype=np.int64) for c in columns]
     n = len(cols[0]) if cols else 0
     if n == 0:
@@ -120,8 +126,7 @@ class Lookup:
         self.table: np.ndarray | None = None
         self.index: pd.Index | None = None
         if len(ids) and _dense_range(self.lo, self.hi, len(ids)):
-            # positions as int32 when they fit: half the table a national history looks up
-            narrow = np.int32 if len(ids) < 2**31 else np.int64
+            narrow = position_dtype(len(ids))  # half the table a national history looks up
             self.table = np.full(self.hi - self.lo + 1, -1, dtype=narrow)
             self.table[ids - self.lo] = np.arange(len(ids), dtype=narrow)
         elif len(ids):
@@ -182,7 +187,7 @@ def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     seen = np.zeros(hi - lo + 1, dtype=bool)
     seen[offset] = True
     # narrow running count (the range can be several times the rows: a part of the persons)
-    code_of = np.cumsum(seen, dtype=np.int32 if len(seen) < 2**31 else np.int64)
+    code_of = np.cumsum(seen, dtype=position_dtype(len(seen)))
     code_of -= 1
     return code_of[offset].astype(np.int64), np.flatnonzero(seen).astype(np.int64) + lo
 

@@ -19,7 +19,7 @@ from iae_diag.indicators.common import (
     require_columns,
     text_in,
 )
-from iae_diag.indicators.keys import positions, sort_order
+from iae_diag.indicators.keys import position_dtype, positions, sort_order
 from iae_diag.vocabulary import PUBLIC_KEYS
 
 CONTRACT_COLUMNS = [
@@ -194,10 +194,9 @@ class PublicsSources:
             "zrr": (as_bool(zrr), _known_bool(zrr)),
         }
         born = pd.to_numeric(salarie["salarie_annee_naissance"], errors="coerce")
-        small = np.int32 if len(salarie) < 2**31 else np.int64
         return cls(
             contract=_pack(values, CONTRACT_KEYS, np.uint32),
-            contract_salarie=spos.astype(small),
+            contract_salarie=spos.astype(position_dtype(len(salarie))),
             salarie=_pack(flags, SALARIE_FLAG_KEYS, np.uint8),
             born=born.to_numpy(dtype=float, na_value=np.nan),
         )

@@ -37,7 +37,7 @@ from iae_diag.indicators.flows import (
     objectives_of,
     person_month_cubes,
 )
-from iae_diag.indicators.keys import Lookup, dense_codes, distinct_pairs
+from iae_diag.indicators.keys import Lookup, dense_codes, distinct_pairs, position_dtype
 from iae_diag.indicators.offer import af_year_table
 from iae_diag.indicators.publics import (
     CONTRACT_COLUMNS,
@@ -657,9 +657,8 @@ def _build_tables(data, population, sector_reference, emi, by_year):
         .astype(np.int16)  # a few tens of sectors
     )
     salarie = _columns(resolved["Salarie"][0], "salarie", ["person_key", *SALARIE_COLUMNS])
-    # the contracts' order and ranks as int32 (positions of at most 2**31 contracts): half
-    # the memory of two national-size lookups
-    position = np.int32 if len(contrat) < 2**31 else np.int64
+    # the contracts' order and ranks as narrow positions (two national-size lookups)
+    position = position_dtype(len(contrat))
     order = contract_order(contrat).astype(position)
     rank = np.empty(len(order), dtype=position)
     rank[order] = np.arange(len(order), dtype=position)
