@@ -161,16 +161,17 @@ class EmiYears:
                 mask |= np.isin(int_values(f[DSM]), cross)
             sub = f.loc[mask].reset_index(drop=True)
             return EmiChunk(year, sub, lambda pos: sub.iloc[pos])
-        where = pc.field(YEAR) == year
-        if len(cross):
-            where = where | pc.field(DSM).isin(pa_ints(cross))
         rows = self._read_year(year, cross)
-        dataset = ds.dataset(self.path, format="parquet")
 
         def content(pos: np.ndarray) -> pd.DataFrame:
             # every row of the chunk with one of these ids, in table order: the rows at
-            # ``pos`` when ``pos`` is every row of those ids (as ``resolve_emi`` asks)
+            # ``pos`` when ``pos`` is every row of those ids (as ``resolve_emi`` asks); the
+            # file is opened here, for the few chunks with a repeated id
+            where = pc.field(YEAR) == year
+            if len(cross):
+                where = where | pc.field(DSM).isin(pa_ints(cross))
             ids = np.unique(int_values(rows[DSM].iloc[pos]))
+            dataset = ds.dataset(self.path, format="parquet")
             full = dataset.to_table(filter=where & pc.field(DSM).isin(pa_ints(ids))).to_pandas()
             if len(full) != len(pos):
                 raise AssertionError(
