@@ -256,39 +256,6 @@ EMI_COLUMNS_FOR_FILE = [
 ]
 
 
-def test_reuse_freed_memory_sets_and_restores_glibc_thresholds(monkeypatch):
-    """Inside, glibc keeps arrays up to 1 GiB in its heap (mmap and trim thresholds); at the
-    end its defaults come back and the heap is given back, also when the pass fails."""
-    from iae_diag import processed as module
-
-    calls = []
-
-    class FakeLibc:
-        def mallopt(self, param, value):
-            calls.append(("mallopt", param, value))
-            return 1
-
-        def malloc_trim(self, pad):
-            calls.append(("malloc_trim", pad))
-            return 1
-
-    monkeypatch.setattr(module, "_LIBC", FakeLibc())
-    with pytest.raises(RuntimeError):
-        with module.reuse_freed_memory():
-            assert calls == [("mallopt", -3, 2**30), ("mallopt", -1, 2**30)]
-            module.release_arrow_memory(heap=False)  # between two years: the heap is kept
-            assert len(calls) == 2
-            raise RuntimeError("a pass that fails")
-    assert calls[2:] == [
-        ("mallopt", -3, 128 * 1024),
-        ("mallopt", -1, 128 * 1024),
-        ("malloc_trim", 0),
-    ]
-    monkeypatch.setattr(module, "_LIBC", None)  # not glibc: nothing to set, nothing fails
-    with module.reuse_freed_memory():
-        pass
-
-
 def test_the_modification_date_read_back_from_parquet_settles_a_repeated_dsm(tmp_path):
     """A year read from parquet holds the columns of every row but the modification date:
     the rows of a repeated emi_dsm_id are read back whole, and the later modification

@@ -7,13 +7,13 @@ writes it, the indicators read it through :func:`load_processed`.
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from iae_diag.errors import InputError
+from iae_diag.memory import release_arrow_memory
 
 #: fluxIAE table name -> processed parquet file name
 TABLE_FILES = {
@@ -103,68 +103,6 @@ def _text_as_arrow(arrow_type):
 #: A text column is read as a ``Categorical`` when its distinct values are at most this share
 #: of the rows (:func:`_read_compact`).
 CATEGORY_SHARE = 0.05
-
-
-def release_arrow_memory(heap: bool = True) -> None:
-    """Give back to the system the memory the allocators keep for reuse once large arrays are
-    freed: pyarrow's pool (after a table is converted to pandas or freed: about 0.5 GiB after
-    loading a 4x national ContratMission) and, with ``heap`` on glibc, the C heap
-    (``malloc_trim``). Inside :func:`reuse_freed_memory` the heap is kept between the years of
-    a pass (``heap=False``): the next year reuses it. Only the resident memory changes, never a
-    result."""
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
-    if heap and _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
-
-#: glibc's mallopt parameters (malloc.h) and their defaults.
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-_DEFAULT_THRESHOLD = 128 * 1024
-#: Arrays up to this size are taken from the C heap, where the memory freed by one step is
-#: reused by the next, rather than mapped fresh from the system (``docs/performance.md``).
-REUSE_BYTES = 2**30
-
-
-@contextmanager
-def reuse_freed_memory(limit: int = REUSE_BYTES):
-    """While inside, the C heap (glibc) serves and keeps arrays up to ``limit`` bytes instead of
-    mapping each one fresh from the system and unmapping it when freed.
-
-    By default glibc maps every allocation above 32 MiB fresh: each of the per-contract and
-    per-year arrays of a national history (50 to 100 MB) is then new memory the kernel zeroes
-    page by page, several times per pass; that, not the computation, made the indicator step
-    grow faster than its data (``docs/performance.md``). At the end the heap is given back
-    (``malloc_trim``) and glibc's default thresholds are restored. Elsewhere than glibc, this
-    does nothing. Only time and resident memory change, never a result."""
-    libc = _LIBC if _LIBC is not None and hasattr(_LIBC, "mallopt") else None
-    if libc is not None:
-        libc.mallopt(_M_MMAP_THRESHOLD, int(limit))
-        libc.mallopt(_M_TRIM_THRESHOLD, int(limit))
-    try:
-        yield
-    finally:
-        if libc is not None:
-            libc.mallopt(_M_MMAP_THRESHOLD, _DEFAULT_THRESHOLD)
-            libc.mallopt(_M_TRIM_THRESHOLD, _DEFAULT_THRESHOLD)
-        release_arrow_memory()
-
-
-def _libc():
-    """glibc's C library when this is glibc (``malloc_trim``), else None."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-    except OSError:
-        return None
-    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
-
-
-_LIBC = _libc()
 
 
 def full_rows(path: Path, id_column: str, ids) -> pd.DataFrame:

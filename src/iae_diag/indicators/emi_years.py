@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 from iae_diag.indicators.activity import EMI_COLUMNS, MOTIF_COLUMN, int_values
 from iae_diag.indicators.common import require_columns
 from iae_diag.indicators.keys import sorted_unique
-from iae_diag.processed import release_arrow_memory
+from iae_diag.memory import release_arrow_memory
 
 YEAR = "emi_sme_annee"
 DSM = "emi_dsm_id"

@@ -51,12 +51,8 @@ from iae_diag.indicators.publics import (
 from iae_diag.indicators.quality import quarantine_counts, unknown_value_counts
 from iae_diag.indicators.records import EMI_CHECKS, resolve_ids
 from iae_diag.indicators.sectors import MISSING, SectorReference, load_sector_reference
-from iae_diag.processed import (
-    ProcessedData,
-    full_rows,
-    release_arrow_memory,
-    reuse_freed_memory,
-)
+from iae_diag.memory import release_arrow_memory, reuse_freed_memory
+from iae_diag.processed import ProcessedData, full_rows
 from iae_diag.progress import Progress
 from iae_diag.territories import LEVELS
 from iae_diag.vocabulary import (
@@ -575,6 +571,10 @@ def _emi_blocks(
 
 # --------------------------------------------------------------------------- main entry
 
+#: The heap a pass takes ahead, per EMI row (``memory.reuse_freed_memory``): the pass grows
+#: by 108 (4x) to 158 (1x) bytes per row on the national bench (``docs/performance.md``).
+AHEAD_BYTES_PER_ROW = 96
+
 
 def build_tables(
     data: ProcessedData,
@@ -599,9 +599,14 @@ def build_tables(
     year by year, ``data.etat_mensuel_indiv`` may then be None). ``by_year=False`` computes
     everything in one pass over the whole table: the same tables, figure for figure.
 
-    The pass runs inside ``processed.reuse_freed_memory`` (the C heap keeps the arrays a step
-    frees for the next one, ``docs/performance.md``)."""
-    with reuse_freed_memory():
+    The pass runs inside ``memory.reuse_freed_memory`` (the C heap keeps the arrays a step
+    frees for the next one, and the heap the pass needs is taken ahead,
+    ``docs/performance.md``)."""
+    if emi is not None:
+        n_rows = emi.n_rows
+    else:
+        n_rows = 0 if data.etat_mensuel_indiv is None else len(data.etat_mensuel_indiv)
+    with reuse_freed_memory(ahead=AHEAD_BYTES_PER_ROW * n_rows):
         return _build_tables(data, population, sector_reference, emi, by_year)
 
 
