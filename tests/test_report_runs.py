@@ -353,3 +353,28 @@ def test_ctrl_c_stops_every_worker_quietly(proc, tmp_path):
     assert [c.pid for c in family if c.is_running() and c.status() != "zombie"] == []
     assert not (reports / "2013").exists()
     assert sorted(p.name for p in reports.iterdir()) == [".iae-diag-report.lock"]
+
+
+def test_the_resource_tracker_of_the_workers_prints_no_warning():
+    """After Ctrl-C the workers are killed and Python's resource tracker (a process of its
+    own) used to warn about the queues' semaphores after the command's last line. Started
+    after ``quiet_resource_tracker``, it prints nothing for a semaphore left registered; without
+    it, the same script prints the tracker's two warnings."""
+    script = (
+        "import os, sys\n"
+        "from multiprocessing import resource_tracker\n"
+        "if sys.argv[1] == 'quiet':\n"
+        "    from iae_diag.report.run import quiet_resource_tracker\n"
+        "    quiet_resource_tracker()\n"
+        "resource_tracker.register('/iae-diag-test-semaphore', 'semaphore')\n"
+        "os._exit(0)\n"
+    )
+    runs = {
+        mode: subprocess.run(
+            [sys.executable, "-c", script, mode], capture_output=True, text=True, timeout=60
+        )
+        for mode in ("quiet", "default")
+    }
+    assert runs["quiet"].returncode == 0 and runs["quiet"].stderr == ""
+    warned = runs["default"].stderr
+    assert "leaked semaphore" in warned and "'/iae-diag-test-semaphore'" in warned

@@ -718,6 +718,7 @@ def _worker_main(tasks, results, start_lock, kernel_env) -> None:
 
 
 def _run_pool(jobs: list[Job], n: int, kernel_env: dict[str, str]) -> list[ReportResult]:
+    quiet_resource_tracker()
     ctx = mp.get_context("spawn")
     tasks, results = ctx.Queue(), ctx.Queue()
     lock = ctx.Lock()
@@ -747,6 +748,21 @@ def _run_pool(jobs: list[Job], n: int, kernel_env: dict[str, str]) -> list[Repor
         finally:
             signal.signal(signal.SIGINT, previous)
         raise
+
+
+#: The warnings of Python's resource tracker, silenced (:func:`quiet_resource_tracker`).
+RESOURCE_TRACKER_WARNINGS = "ignore::UserWarning:multiprocessing.resource_tracker"
+
+
+def quiet_resource_tracker() -> None:
+    """Start Python's resource tracker without its warnings. It is a process of its own,
+    started with the first queue of the pool; when Ctrl-C stops the workers, it may print
+    warnings about the queues' semaphores on stderr after the command's one line ("leaked
+    semaphore objects", "No such file or directory"): of no use to an analyst, and they made
+    the interrupted run end on a Python warning. The tracker takes its warning filters from
+    the interpreter's options (``sys.warnoptions``), this process's own are unchanged."""
+    if RESOURCE_TRACKER_WARNINGS not in sys.warnoptions:
+        sys.warnoptions.append(RESOURCE_TRACKER_WARNINGS)
 
 
 def _stop_workers(procs, grace_s: float = 5.0) -> None:
