@@ -331,8 +331,16 @@ def test_ctrl_c_stops_every_worker_quietly(proc, tmp_path):
         "--jobs",
         "2",
     ]
+    # Ctrl-C in a terminal: SIGINT is not ignored there, whatever this suite inherited (a
+    # background job of a shell, `make test &`, starts with SIGINT ignored, and so would the
+    # command: Python keeps an ignored SIGINT ignored)
     p = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     me = psutil.Process(p.pid)
     kernels: list[psutil.Process] = []
