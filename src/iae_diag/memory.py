@@ -7,8 +7,8 @@ those arrays, so that a step reuses what the previous one freed (:func:`reuse_fr
 and the heap the pass will need is taken at its start, from the memory the load has just
 freed, and faulted in on another thread (:class:`HeapAhead`).
 
-Only time and resident memory depend on this module, never a result. Elsewhere than glibc on
-Linux it does nothing.
+Only time and resident memory depend on this module, never a result. Elsewhere than glibc,
+only arrow's pool is emptied; elsewhere than Linux 5.14 or later, no page is faulted in ahead.
 """
 
 from __future__ import annotations
