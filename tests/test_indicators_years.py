@@ -224,7 +224,7 @@ def test_row_group_statistics_spare_reading_the_years_without_shared_ids(tmp_pat
     path = tmp_path / "emi.parquet"
     pq.write_table(pa.Table.from_pandas(rows), path, row_group_size=2)
     pq_file = pq.ParquetFile(path)
-    dsm, year, known = emi_years._suspect_rows(pq_file)
+    dsm, year, known = emi_years._suspect_rows(pq_file, emi_years._group_ranges(pq_file))
     # groups of two rows: only (12, 20) of 2012 and (20, 21) of 2013 meet another year's range
     assert known == {2011, 2012, 2013}
     assert sorted(zip(dsm.tolist(), year.tolist(), strict=True)) == [

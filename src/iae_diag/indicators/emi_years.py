@@ -90,15 +90,17 @@ def _group_ranges(pf: pq.ParquetFile) -> list[tuple | None]:
     return groups
 
 
-def _suspect_rows(pf: pq.ParquetFile) -> tuple[np.ndarray, np.ndarray, set[int]]:
+def _suspect_rows(
+    pf: pq.ParquetFile, groups: list[tuple | None]
+) -> tuple[np.ndarray, np.ndarray, set[int]]:
     """(dsm, year) of the rows that may share an ``emi_dsm_id`` with a row of another year, and
     the years of the other rows, from the row groups' statistics: a row group of one year
     whose ``emi_dsm_id`` range meets no range of a row group of another year holds no such
     row, and only its year is needed. The other row groups (several years, a range that
     overlaps another year's, no statistics, a null) are read (two columns). A file written
     in year order (the ingest of a real or synthetic extract) is then nearly never read here:
-    the cost no longer grows with the history (``docs/performance.md``)."""
-    groups = _group_ranges(pf)
+    the cost no longer grows with the history (``docs/performance.md``). ``groups``: the
+    row groups' ranges (:func:`_group_ranges`)."""
     suspect = []
     for g, r in enumerate(groups):
         if r is None or r[0] != r[1]:
@@ -140,7 +142,7 @@ class EmiYears:
             )
             pf = pq.ParquetFile(self.path)
             self._groups = _group_ranges(pf)
-            dsm, year, known_years = _suspect_rows(pf)
+            dsm, year, known_years = _suspect_rows(pf, self._groups)
         self.n_rows = len(frame) if frame is not None else pq.read_metadata(self.path).num_rows
         self.years = sorted({*known_years, *(int(y) for y in np.unique(year))})
         self._cross = _cross_year_ids(dsm, year)

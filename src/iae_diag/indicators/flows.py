@@ -299,7 +299,8 @@ def _contracts(geo, years, act, contrat, salarie, structure, persons) -> _Contra
         )
         at = positions(int_values(st["structure_id_siae"]), sid)
         codes = np.full(len(sid), -1, dtype=np.int64)  # -1: no such structure, no commune
-        codes[at >= 0] = st_code[at[at >= 0]]
+        found = at >= 0
+        codes[found] = st_code[at[found]]
     else:
         codes, uniq = np.full(len(sid), -1, dtype=np.int64), []
     uniq_dep = geo.dep_index(pd.Series([dep_of_commune(u) for u in uniq], dtype=object))
