@@ -78,7 +78,7 @@ class EmiActivity:
     years: np.ndarray  # the block's years (sorted)
     ctr_id: np.ndarray  # emi_ctr_id, -1 when missing
     ctr_pos: np.ndarray  # position of the contract in ContratMission, -1 none or unknown
-    person: np.ndarray  # person code (activity.person_ids), consistent within the block
+    person_year: np.ndarray  # code of the row's (person, year), 0..k-1 in that order
     year_i: np.ndarray  # index of the row's year in ``years``
     month: np.ndarray  # 1-12
     dep_i: np.ndarray  # département slot of the row's AF
@@ -400,9 +400,8 @@ def person_month_cubes(geo, emi: EmiActivity) -> dict[str, np.ndarray]:
     year-end stock). A person-month holds its year: blocks of disjoint years are concatenated
     along the year axis."""
     n_y = len(emi.years)
-    # person-year, then person-month codes: dense ranges, numbered by direct addressing
-    person_year, _ = dense_codes(emi.person * max(n_y, 1) + emi.year_i)
-    codes, uniques = dense_codes(person_year * 12 + emi.month - 1)
+    # person-month codes from the person-year codes: a dense range, numbered by direct addressing
+    codes, uniques = dense_codes(emi.person_year * 12 + emi.month - 1)
     n_e = len(uniques)
     december = np.zeros(n_e, dtype=np.int64)
     december[codes] = emi.month == 12

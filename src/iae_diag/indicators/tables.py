@@ -319,9 +319,14 @@ def _persons(base: _Static, emi) -> tuple[np.ndarray, np.ndarray]:
     return person_ids(emi.pph_id, structure_id, base.salarie, base.persons)
 
 
-def _year_rows(base: _Static, emi, years_arr: np.ndarray, persons=None) -> YearRows:
+def _year_rows(
+    base: _Static, emi, years_arr: np.ndarray, persons=None, n_parts: int = 1
+) -> YearRows:
     """The narrow arrays of the counted rows ``emi`` (an ``EmiRows``) of the years
-    ``years_arr``; ``persons``: their (person, has_nir) when already known."""
+    ``years_arr``; ``persons``: their (person, has_nir) when already known. ``n_parts``: the
+    rows are one part of :func:`_parts_block` (every person ``p`` with one remainder modulo
+    ``n_parts``): their persons are numbered from ``p // n_parts``, the same order on a range
+    ``n_parts`` times smaller (the numbering's cost follows the range, not the rows)."""
     row_af = emi.af_pos
     hours = emi.hours
     ctr_pos = base.contracts.positions(emi.ctr_id)
@@ -330,7 +335,9 @@ def _year_rows(base: _Static, emi, years_arr: np.ndarray, persons=None) -> YearR
     row_year = np.searchsorted(years_arr, emi.year).astype(np.int64)
     person, has_nir = _persons(base, emi) if persons is None else persons
     n_y = len(years_arr)
-    py, py_uniques = dense_codes(person * max(n_y, 1) + row_year)
+    ranked = person // n_parts if n_parts > 1 else person
+    py, py_uniques = dense_codes(ranked * max(n_y, 1) + row_year)
+    del ranked
     return YearRows(
         years=years_arr,
         af_pos=row_af,
@@ -370,7 +377,8 @@ def _parts_block(base: _Static, emi, years: list[int], activity: ContractActivit
     blocks = []
     for p in range(n_parts):
         idx = np.flatnonzero(part == p)
-        blocks.append(_block(base, emi.take(idx), years, activity, (person[idx], has_nir[idx])))
+        part_persons = (person[idx], has_nir[idx])
+        blocks.append(_block(base, emi.take(idx), years, activity, part_persons, n_parts))
     return _sum_blocks(blocks)
 
 
@@ -402,14 +410,20 @@ def _combine(blocks: list[_Block], years: np.ndarray, join) -> _Block:
 
 
 def _block(
-    base: _Static, emi, years: list[int], activity: ContractActivity, persons=None
+    base: _Static,
+    emi,
+    years: list[int],
+    activity: ContractActivity,
+    persons=None,
+    n_parts: int = 1,
 ) -> _Block:
     """The cubes of the counted EMI rows ``emi`` (an ``EmiRows``) of the years ``years``; their
     hours, months and exit motifs per contract are added to ``activity``. One function per
     concern, so that the per-row temporaries of each are freed before the next (the peak
-    memory of a national year, ``docs/performance.md``). ``persons``: see ``_year_rows``."""
+    memory of a national year, ``docs/performance.md``). ``persons``, ``n_parts``: see
+    ``_year_rows``."""
     years_arr = np.asarray(years, dtype=np.int64)
-    r = _year_rows(base, emi, years_arr, persons)
+    r = _year_rows(base, emi, years_arr, persons, n_parts)
     person_months = _flows_of_rows(base, r, emi, activity)
     hours_sec, etp_dep, quality_dep = _additive_of_rows(base, r)
     salaries, siae = _persons_of_rows(base, r, emi)
@@ -432,7 +446,7 @@ def _flows_of_rows(base: _Static, r: YearRows, emi, activity: ContractActivity) 
         r.years,
         r.ctr_id,
         r.ctr_pos,
-        r.person,
+        r.py,
         r.year_i,
         r.month,
         r.dep_i,
