@@ -404,3 +404,34 @@ def test_contracts_without_emi_rows_are_placed_by_their_structures_commune(tmp_p
     assert value(ind, "sortants", code="11")["value"] == 3
     assert value(ind, "sortants")["value"] == 4  # France: the one of structure 9 too
     assert check(quality, "parcours_address_fallback") == 4
+
+
+def test_contract_activity_once_read_by_the_flows_takes_no_more_rows():
+    """ContractActivity.release_read frees the months and motifs the flows have read; adding
+    rows afterwards fails loudly instead of filling arrays that are gone."""
+    from iae_diag.indicators.flows import ContractActivity, EmiActivity
+
+    act = ContractActivity(np.array([7, 9]), n_dep_slots=3)
+    rows = EmiActivity(
+        years=np.array([2013]),
+        ctr_id=np.array([9, 9]),
+        ctr_pos=np.array([1, 1]),
+        person_year=np.array([0, 0]),
+        year_i=np.array([0, 0]),
+        month=np.array([3, 5]),
+        dep_i=np.array([2, 1]),
+        type_i=np.array([0, 0]),
+        hours=np.array([10.0, 2.5]),
+        motif_code=np.zeros(0, dtype=np.int64),
+        motif_values=(),
+    )
+    act.add(rows)
+    assert act.hours.tolist() == [0.0, 12.5]
+    # (2013 x 12 + month - 1) x 3 slots + département slot
+    assert act.first_key.tolist() == [np.iinfo(np.int32).max, (2013 * 12 + 2) * 3 + 2]
+    assert act.last_key.tolist() == [-1, (2013 * 12 + 4) * 3 + 1]
+    act.release_read()
+    assert act.first_key is None and act.motif_month is None and act.motif_code is None
+    assert act.hours.tolist() == [0.0, 12.5]  # what the flows keep reading stays
+    with pytest.raises(RuntimeError, match="after release_read"):
+        act.add(rows)

@@ -30,7 +30,13 @@ from iae_diag.indicators.cells import (
 )
 from iae_diag.indicators.common import Geography, require_columns
 from iae_diag.indicators.eligibility import OBJECTIVE_COLUMNS
-from iae_diag.indicators.keys import dense_codes, positions, sort_order, sorted_unique
+from iae_diag.indicators.keys import (
+    dense_codes,
+    position_dtype,
+    positions,
+    sort_order,
+    sorted_unique,
+)
 from iae_diag.indicators.parcours import (
     CATEGORIES,
     DAYS_PER_MONTH,
@@ -117,6 +123,8 @@ class ContractActivity:
     def add(self, emi: EmiActivity) -> None:
         """Add the counted rows of a block (of the years already added or later ones; a
         contract's hours are added per year, in the order the years come)."""
+        if self.first_key is None:
+            raise RuntimeError("ContractActivity.add after release_read(): the flows read it")
         pos = emi.ctr_pos
         month_abs = np.asarray(emi.years, dtype=np.int64)[emi.year_i] * 12 + emi.month - 1
         for y in sorted_unique(emi.year_i):
@@ -128,6 +136,12 @@ class ContractActivity:
             np.maximum.at(self.last_key, cp, key)
             if len(emi.motif_code) and len(emi.motif_values):
                 self._add_motifs(cp, month_abs[ok], emi.motif_code[ok], emi.motif_values)
+
+    def release_read(self) -> None:
+        """Free the first months and the motifs per contract once the flows have read them
+        (:func:`_contracts`): the parcours, where the flows' memory peaks, reuse that memory
+        (``docs/performance.md``). Nothing can be added afterwards."""
+        self.first_key = self.motif_month = self.motif_code = None
 
     def _add_motifs(self, cp, month_abs, code, values: tuple[str, ...]) -> None:
         """The latest motif of each contract among rows of one year: kept when later than
@@ -317,13 +331,16 @@ def _contracts(geo, years, act, contrat, salarie, structure, persons) -> _Contra
     dep_i = np.where(has_emi, act.first_key % n_d1, address_dep_i).astype(np.int32)
 
     emi_motifs = np.sort(np.asarray(act.motif_values, dtype=object))
-    emi_motif_key = np.full(n_c, -1, dtype=np.int64)
+    # int32 while the keys fit (one entry per contract of a national history)
+    top = (int(act.motif_month.max()) + 1) * max(len(emi_motifs), 1) if n_c else 0
+    emi_motif_key = np.full(n_c, -1, dtype=position_dtype(top))
     if len(emi_motifs):
         rank_of_code = pd.Index(emi_motifs).get_indexer(list(act.motif_values))
         carry = act.motif_month >= 0
         emi_motif_key[carry] = act.motif_month[carry].astype(np.int64) * len(
             emi_motifs
         ) + rank_of_code[act.motif_code[carry]].astype(np.int64)
+    act.release_read()
     motif_code = np.full(n_c, -1, dtype=np.int32)
     motif_values = np.asarray([None], dtype=object)
     if CONTRACT_MOTIF_COLUMN in contrat.columns:
