@@ -50,7 +50,7 @@ def test_reuse_freed_memory_sets_and_restores_glibc_thresholds(monkeypatch):
         with module.reuse_freed_memory() as taken:
             assert taken is None  # nothing asked ahead: nothing taken
             assert libc.calls == [("mallopt", -3, 2**30), ("mallopt", -1, 2**30)]
-            module.release_arrow_memory(heap=False)  # between two years: the heap is kept
+            module.release_arrow_memory(heap=False)  # after the years: the heap is kept
             assert len(libc.calls) == 2
             raise RuntimeError("a pass that fails")
     assert libc.calls[2:] == [

@@ -574,12 +574,13 @@ def _emi_blocks(
         counted = counted_emi(chunk.rows, af_ids, chunk.content, year=year)
         done += int(np.count_nonzero(int_values(chunk.rows[YEAR]) == year))
         del chunk
-        release_arrow_memory(heap=False)  # the next year reuses the heap
         set_aside.append(counted.set_aside)
         if len(counted):
             blocks.append(_parts_block(base, counted, [year], activity))
         del counted
         clock.year(year, i, len(emi.years), done)
+    # arrow's pool keeps what it used to read a year for the next one (what one year needs:
+    # the memory stays bounded by the largest year); :func:`_build_tables` empties it after
     return blocks
 
 
@@ -713,7 +714,8 @@ def _build_tables(data, population, sector_reference, emi, by_year):
         emi_all = _block(base, _no_rows(), years, activity)
     persons, publics = base.persons, base.publics
     del blocks, base, order, rank, ctr_sector  # the per-contract lookups of the pass
-    release_arrow_memory(heap=False)  # the flows reuse the heap
+    # arrow's pool, kept from year to year, is emptied; the flows reuse the heap
+    release_arrow_memory(heap=False)
     clock.rows = emi_all.rows
     n_y = len(years)
     years_arr = np.asarray(years, dtype=np.int64)
