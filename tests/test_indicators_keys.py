@@ -16,6 +16,7 @@ from iae_diag.indicators.keys import (
     hash_key_codes,
     positions,
     sort_order,
+    sorted_codes,
     sorted_unique,
 )
 
@@ -121,6 +122,31 @@ def test_sorted_unique_is_np_unique():
     v = np.array([5, 3, 5, -1, 3, 9], dtype=np.int64)
     assert sorted_unique(v).tolist() == [-1, 3, 5, 9]
     assert sorted_unique(np.zeros(0, dtype=np.int64)).tolist() == []
+
+
+def test_sorted_codes_number_the_distinct_values_in_order():
+    """By hand: 2**40 + 5 and 2**40 + 3 share their top bits (the positions take the 3 low
+    bits of 6 rows): the sort of the tops leaves them in row order, then the run is sorted."""
+    top = 2**40
+    v = np.array([top + 5, 7, top + 3, top + 5, 2**63 + 1, 7], dtype=np.uint64)
+    codes, k = sorted_codes(v)
+    assert codes.tolist() == [2, 0, 1, 2, 3, 0] and k == 4
+    signed = np.array([3, -2, 3, -(2**63), 2**63 - 1], dtype=np.int64)
+    codes, k = sorted_codes(signed)
+    assert codes.tolist() == [2, 1, 2, 0, 3] and k == 4
+    assert sorted_codes(np.zeros(0, dtype=np.uint64))[1] == 0
+    assert sorted_codes(np.array([9], dtype=np.uint64))[0].tolist() == [0]
+
+
+def test_sorted_codes_is_np_unique_inverse_on_many_values_sharing_their_top_bits():
+    rng = np.random.default_rng(4)
+    n = 5000  # positions take 13 bits: the 13 low bits of every value collide in pairs
+    tops = rng.integers(0, 2**51, n // 2, dtype=np.uint64) << np.uint64(13)
+    v = np.concatenate([tops, tops]) | rng.integers(0, 2**13, n, dtype=np.uint64)
+    v[::7] = v[0]  # and repeated values
+    codes, k = sorted_codes(v)
+    uniques, inverse = np.unique(v, return_inverse=True)
+    assert codes.tolist() == inverse.reshape(-1).tolist() and k == len(uniques)
 
 
 def test_hash_key_codes_read_from_arrow_buffers_as_from_python_strings():

@@ -248,6 +248,48 @@ def duplicated_any_order(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def sorted_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """(codes, k): codes 0..k-1 numbering the distinct 64-bit integers ``values`` in increasing
+    order, the inverse of ``np.unique(values, return_inverse=True)``.
+
+    One sort of the values' top bits with each row's position packed in the bits below
+    (numpy sorts 64-bit integers with SIMD; ``np.unique`` sorts positions, several times
+    slower on the millions of Salarie rows of a national history, ``docs/performance.md``).
+    Distinct values sharing their top bits (rare: a few pairs among millions of hashes) can
+    come out of order: those runs alone are sorted again on the whole values."""
+    v = np.asarray(values)
+    n = len(v)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    if v.dtype == np.uint64:
+        u = v
+    else:  # signed: flipping the sign bit keeps the order in uint64
+        u = v.astype(np.int64, copy=False).view(np.uint64) ^ np.uint64(1 << 63)
+    bits = np.uint64(max(int(n - 1).bit_length(), 1))
+    packed = (u >> bits) << bits
+    packed |= np.arange(n, dtype=np.uint64)
+    packed.sort()
+    order = (packed & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
+    packed >>= bits  # the sorted top bits
+    s = u[order]
+    down = np.flatnonzero(s[1:] < s[:-1])
+    for t in sorted_unique(packed[down]).tolist():  # runs of one top, out of order
+        a = int(np.searchsorted(packed, np.uint64(t), side="left"))
+        b = int(np.searchsorted(packed, np.uint64(t), side="right"))
+        by = np.argsort(s[a:b], kind="stable")
+        order[a:b], s[a:b] = order[a:b][by], s[a:b][by]
+    del packed
+    first = np.empty(n, dtype=bool)
+    first[0] = True
+    np.not_equal(s[1:], s[:-1], out=first[1:])
+    del s
+    code_sorted = np.cumsum(first, dtype=np.int64)
+    code_sorted -= 1
+    codes = np.empty(n, dtype=np.int64)
+    codes[order] = code_sorted
+    return codes, int(code_sorted[-1]) + 1
+
+
 def hash_key_codes(keys: np.ndarray) -> np.ndarray:
     """Codes 0..k-1 of hash strings such as the salted NIR hashes (None/NaN -> -1), equal
     exactly when the strings are equal.
@@ -275,9 +317,9 @@ def hash_key_codes(keys: np.ndarray) -> np.ndarray:
             words = raw.view(np.uint64).reshape(len(idx), raw.dtype.itemsize // 8)
     if words is not None:
         mixed = words[:, 0] * np.uint64(0x9E3779B97F4A7C15) + words[:, 1]
-        uniques, c = np.unique(mixed, return_inverse=True)
+        c, n_distinct = sorted_codes(mixed)
         del mixed
-        rep = np.zeros(len(uniques), dtype=np.int64)
+        rep = np.zeros(n_distinct, dtype=np.int64)
         rep[c] = np.arange(len(c))
         if _all_equal_rows(words, rep, c):
             codes[idx] = c
