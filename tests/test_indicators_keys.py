@@ -97,16 +97,21 @@ def test_sort_order_falls_back_to_lexsort_when_nothing_fits():
 
 
 def test_stable_argsort_packs_the_positions_under_the_keys_only_when_they_fit():
-    """The positions are packed under the keys and the packed values sorted when key span x
-    rows fits in 63 bits: equal keys in row order, as a stable argsort; otherwise a stable
-    argsort. Computed by hand on five rows (two pairs of equal keys)."""
+    """Keys below 2**16 are sorted by radix as 16-bit integers; wider ones with the positions
+    packed under them when key span x rows fits in 63 bits; otherwise a stable argsort. Each
+    path gives equal keys in row order. Computed by hand on five rows (two pairs of equal
+    keys), in each path."""
     from iae_diag.indicators.keys import _stable_argsort
 
     key = np.array([7, 3, 7, 0, 3], dtype=np.int64)
-    assert _stable_argsort(key.copy(), 8.0).tolist() == [3, 1, 4, 0, 2]
+    by_hand = [3, 1, 4, 0, 2]
+    assert _stable_argsort(key.copy(), 8.0).tolist() == by_hand  # radix
+    assert _stable_argsort(key + 2**16 - 8, 2.0**16).tolist() == by_hand  # radix, the top
+    packed = key * 2**20  # span 2**23 x 8 rows: 26 bits, packed
+    assert _stable_argsort(packed, 2.0**23).tolist() == by_hand
     # span x 8 (3 bits of positions) reaches 2**63: the stable argsort, the same order
     big = key * 2**59
-    assert _stable_argsort(big.copy(), 2.0**61).tolist() == [3, 1, 4, 0, 2]
+    assert _stable_argsort(big.copy(), 2.0**61).tolist() == by_hand
     assert _stable_argsort(np.zeros(1, dtype=np.int64), 1.0).tolist() == [0]
 
 
