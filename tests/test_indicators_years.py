@@ -338,9 +338,10 @@ def test_a_year_read_by_row_groups_holds_the_rows_a_whole_file_filter_gives(tmp_
     assert len(source.chunk(2010).rows) == 0  # a year without rows: no row, every column
 
 
-def test_counted_rows_are_a_selection_of_the_chunk_until_taken():
+def test_counted_rows_are_a_selection_of_the_chunk_until_materialized():
     """counted_emi returns the counted rows as positions into the chunk's columns: every
-    attribute, a part taken and the rows materialized give the counted rows only."""
+    attribute, a part taken (positions into the same columns) and the rows materialized give
+    the counted rows only."""
     frame = pd.DataFrame(
         {
             "emi_dsm_id": [1, 2, 3, 4],
@@ -360,6 +361,7 @@ def test_counted_rows_are_a_selection_of_the_chunk_until_taken():
     assert counted.month.tolist() == [1, 4]
     part = counted.take(np.array([1]))
     assert (part.pph_id.tolist(), part.ctr_id.tolist(), len(part)) == ([504], [604], 1)
+    assert part.materialized().month.tolist() == [4] and part.year.tolist() == [2013]
     whole = counted.materialized()
     assert whole.materialized() is whole
     for name in ("af_pos", "year", "month", "hours", "pph_id", "ctr_id"):

@@ -79,8 +79,8 @@ class EmiRows:
     the counted rows are their entries at ``rows`` (:func:`counted_emi`): the counted rows of a
     national year are then not copied once more before their parts are taken (:meth:`take`,
     ``docs/performance.md``). Each of these attributes then returns a new array of the counted
-    rows; :meth:`materialized` copies them once. ``motif_code`` is always one entry per
-    counted row."""
+    rows; :meth:`materialized` copies them once (read each attribute once). ``motif_code`` is
+    always one entry per counted row."""
 
     _COLUMNS = ("af_pos", "year", "month", "hours", "pph_id", "ctr_id")
 
@@ -121,12 +121,15 @@ class EmiRows:
         return len(self._columns["af_pos"] if self._rows is None else self._rows)
 
     def take(self, idx: np.ndarray) -> EmiRows:
-        """The rows at positions ``idx`` (without the rows set aside), as arrays of their own."""
+        """The rows at positions ``idx`` (without the rows set aside), as a selection of the
+        same columns: a column is copied when it is read, and only then (a part of a national
+        year reads four of the six, ``docs/performance.md``)."""
         at = idx if self._rows is None else self._rows[idx]
         return EmiRows(
-            *(self._columns[c][at] for c in self._COLUMNS),
+            *(self._columns[c] for c in self._COLUMNS),
             motif_code=self.motif_code[idx] if len(self.motif_code) else self.motif_code,
             motif_values=self.motif_values,
+            rows=at,
         )
 
     def materialized(self) -> EmiRows:

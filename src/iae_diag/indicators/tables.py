@@ -313,9 +313,11 @@ class _Static:
     n_sd: int
 
 
-def _persons(base: _Static, emi) -> tuple[np.ndarray, np.ndarray]:
-    """The person of each counted row and whether it rests on a NIR (``person_ids``)."""
-    structure_id = base.af["structure_id"].to_numpy()[emi.af_pos]
+def _persons(base: _Static, emi, af_pos=None) -> tuple[np.ndarray, np.ndarray]:
+    """The person of each counted row and whether it rests on a NIR (``person_ids``);
+    ``af_pos``: ``emi.af_pos`` when already read."""
+    af_pos = emi.af_pos if af_pos is None else af_pos
+    structure_id = base.af["structure_id"].to_numpy()[af_pos]
     return person_ids(emi.pph_id, structure_id, base.salarie, base.persons)
 
 
@@ -327,13 +329,18 @@ def _year_rows(
     rows are one part of :func:`_parts_block` (every person ``p`` with one remainder modulo
     ``n_parts``): their persons are numbered from ``p // n_parts``, the same order on a range
     ``n_parts`` times smaller (the numbering's cost follows the range, not the rows)."""
+    # each column read once (a part's are copied when read: ``EmiRows.take``)
     row_af = emi.af_pos
     hours = emi.hours
-    ctr_pos = base.contracts.positions(emi.ctr_id)
+    ctr_id = emi.ctr_id
+    ctr_pos = base.contracts.positions(ctr_id)
     row_sector = np.where(ctr_pos >= 0, base.ctr_sector[np.maximum(ctr_pos, 0)], base.missing_i)
-    row_sector = np.where(emi.ctr_id >= 0, row_sector, base.missing_i).astype(np.int64)
-    row_year = np.searchsorted(years_arr, emi.year).astype(np.int64)
-    person, has_nir = _persons(base, emi) if persons is None else persons
+    row_sector = np.where(ctr_id >= 0, row_sector, base.missing_i).astype(np.int64)
+    if len(years_arr) == 1:  # a year's block: every row is of that year (``counted_emi``)
+        row_year = np.zeros(len(row_af), dtype=np.int64)
+    else:
+        row_year = np.searchsorted(years_arr, emi.year).astype(np.int64)
+    person, has_nir = _persons(base, emi, row_af) if persons is None else persons
     n_y = len(years_arr)
     ranked = person // n_parts if n_parts > 1 else person
     py, py_uniques = dense_codes(ranked * max(n_y, 1) + row_year)
@@ -348,7 +355,7 @@ def _year_rows(
         hours=hours,
         etp=etp_of_rows(hours, base.af["annual_hours"].to_numpy()[row_af]),
         sector_i=row_sector,
-        ctr_id=emi.ctr_id,
+        ctr_id=ctr_id,
         ctr_pos=ctr_pos,
         person=person,
         has_nir=has_nir,
