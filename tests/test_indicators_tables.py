@@ -346,6 +346,25 @@ def test_bad_sector_reference_file_is_an_input_error(tmp_path, monkeypatch):
         load_sector_reference()
 
 
+def test_sector_positions_decide_each_distinct_rome_code_once_as_row_by_row():
+    """sector_positions gives, per contract, the position of the sector sector_codes_of gives
+    row by row: known and lower-case codes, a valid code no prefix covers, a malformed one,
+    missing values (None and NaN), on an arrow text column as on an object one."""
+    from iae_diag.indicators.sectors import sector_codes_of, sector_positions
+
+    ref = load_sector_reference()
+    values = ["A1203", "k2303 ", None, "N4105", "A1203", "Z9999", "B9999", np.nan, "", "A1203"]
+    by_hand = ["espaces_verts", "collecte_tri_recyclage", "non_renseigne", "transport_logistique"]
+    by_hand += ["espaces_verts", "non_renseigne", ref.sector_of("B9999"), "non_renseigne"]
+    by_hand += ["non_renseigne", "espaces_verts"]
+    for rome in (pd.Series(values, dtype=object), pd.Series(values, dtype="string[pyarrow]")):
+        at = sector_positions(rome, ref)
+        assert at.dtype == np.int16
+        assert [ref.codes[i] for i in at] == by_hand
+        expected = pd.Index(ref.codes).get_indexer(sector_codes_of(rome, ref))
+        assert at.tolist() == expected.tolist()
+
+
 def test_packaged_sector_reference_holds_the_published_sectors():
     ref = load_sector_reference()
     for code in (

@@ -117,6 +117,18 @@ def load_sector_reference(rome_file: Path | str | None = None) -> SectorReferenc
     return SectorReference(sectors=sectors, prefixes=prefixes)
 
 
+def sector_positions(rome: pd.Series, ref: SectorReference) -> np.ndarray:
+    """Position in ``ref.codes`` of the sector of each ROME code of ``rome`` (-1 for a sector
+    not among them): ``pd.Index(ref.codes).get_indexer(sector_codes_of(rome, ref))``, with
+    the column numbered once and the sectors decided per distinct value, without a text a row
+    (the contracts of a national history, ``docs/performance.md``). int16: a few tens of
+    sectors."""
+    codes, uniques = pd.factorize(rome, use_na_sentinel=True)
+    per_value = sector_codes_of(pd.Series(uniques, dtype=object), ref).tolist()
+    at = pd.Index(ref.codes).get_indexer([*per_value, MISSING])  # code -1 (missing): MISSING
+    return at.astype(np.int16)[codes]
+
+
 def sector_codes_of(rome: pd.Series, ref: SectorReference) -> pd.Series:
     """Sector code of each ROME code of ``rome`` (computed once per distinct code)."""
     values = rome.astype("string")

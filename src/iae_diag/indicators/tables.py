@@ -50,7 +50,12 @@ from iae_diag.indicators.publics import (
 )
 from iae_diag.indicators.quality import quarantine_counts, unknown_value_counts
 from iae_diag.indicators.records import EMI_CHECKS, resolve_ids
-from iae_diag.indicators.sectors import MISSING, SectorReference, load_sector_reference
+from iae_diag.indicators.sectors import (
+    MISSING,
+    SectorReference,
+    load_sector_reference,
+    sector_positions,
+)
 from iae_diag.memory import release_arrow_memory, reuse_freed_memory
 from iae_diag.processed import ProcessedData, full_rows
 from iae_diag.progress import Progress
@@ -678,11 +683,7 @@ def _build_tables(data, population, sector_reference, emi, by_year):
         resolved["ContratMission"][0], "contrat_mission", [*CONTRACT_COLUMNS, "contrat_code_rome"]
     )
     sector_codes = ref.codes
-    ctr_sector = (
-        pd.Index(sector_codes)
-        .get_indexer(_sectors_of_contracts(contrat["contrat_code_rome"], ref))
-        .astype(np.int16)  # a few tens of sectors
-    )
+    ctr_sector = sector_positions(contrat["contrat_code_rome"], ref)
     salarie = _columns(resolved["Salarie"][0], "salarie", ["person_key", *SALARIE_COLUMNS])
     # the contracts' order and ranks as narrow positions (two national-size lookups)
     position = position_dtype(len(contrat))
@@ -977,12 +978,6 @@ def _columns(df: pd.DataFrame, table: str, columns: list[str]) -> pd.DataFrame:
     ``columns`` (not copied: the callers read columns by name)."""
     require_columns(df, table, columns)
     return df
-
-
-def _sectors_of_contracts(rome: pd.Series, ref: SectorReference) -> np.ndarray:
-    from iae_diag.indicators.sectors import sector_codes_of
-
-    return sector_codes_of(rome, ref).to_numpy()
 
 
 def _population_slots(geo: Geography, population: pd.DataFrame) -> np.ndarray:
