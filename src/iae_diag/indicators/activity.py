@@ -157,7 +157,8 @@ def counted_emi(
     is eligible and its hours are > 0 (:func:`iae_diag.indicators.records.resolve_emi`).
 
     The counted rows are returned as a selection of the chunk's columns (``EmiRows.rows``,
-    no copy of them here): ``take`` the parts, or ``materialized()`` once.
+    no copy of them here): read each attribute once, ``take`` parts (selections too), or
+    ``materialized()`` once.
 
     ``af_ids`` are the ids of the eligible AF; ``af_pos`` is the position of the row's AF in
     it. The version rules come before the hours test: a later version with zero hours

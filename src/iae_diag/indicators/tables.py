@@ -382,8 +382,8 @@ def _parts_block(base: _Static, emi, years: list[int], activity: ContractActivit
     publics, person-months, salariés of a SIAE) then adds up over the parts, as the sums do.
     A contract's rows belong to its person, hence to one part."""
     n_parts = -(-len(emi) // ROWS_PER_PART)
-    if n_parts <= 1:
-        return _block(base, emi.materialized(), years, activity)
+    if n_parts <= 1:  # the selection itself: each column is copied when read, once
+        return _block(base, emi, years, activity)
     person, has_nir = _persons(base, emi)
     part = person % n_parts
     blocks = []
@@ -438,7 +438,7 @@ def _block(
     r = _year_rows(base, emi, years_arr, persons, n_parts)
     person_months = _flows_of_rows(base, r, emi, activity)
     hours_sec, etp_dep, quality_dep = _additive_of_rows(base, r)
-    salaries, siae = _persons_of_rows(base, r, emi)
+    salaries, siae = _persons_of_rows(base, r)
     return _Block(
         years=years_arr,
         rows=len(emi),
@@ -495,7 +495,7 @@ def _additive_of_rows(base: _Static, r: YearRows) -> tuple[np.ndarray, np.ndarra
     return hours_sec, etp_dep, quality_dep
 
 
-def _persons_of_rows(base: _Static, r: YearRows, emi) -> tuple[dict, dict]:
+def _persons_of_rows(base: _Static, r: YearRows) -> tuple[dict, dict]:
     """Distinct salariés and their publics, recounted at each level, and hours, ETP and
     salariés by (SIAE-département, year)."""
     geo, n_y = base.geo, len(r.years)
